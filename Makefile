@@ -1,0 +1,50 @@
+# One entry point for people and CI. Every target installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+
+.PHONY: setup run test test-fast validate lint bench clean
+
+$(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+.venv-sam/.stamp: infra/tools/requirements-sam.txt
+	$(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/pip install --quiet -r infra/tools/requirements-sam.txt
+	touch $@
+
+.venv-checkov/.stamp: infra/tools/requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet -r infra/tools/requirements-checkov.txt
+	touch $@
+
+setup: $(VENV)/.stamp
+
+## The local stack: moto + every resource of template.yaml + API gateway + website + demo data.
+run: setup
+	$(PY) -m infra.local --port $(PORT)
+
+## Everything CI checks: lint, types, template validation, all test tiers.
+test: setup validate lint
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest tests/unit tests/integration
+
+validate: setup .venv-sam/.stamp .venv-checkov/.stamp
+	$(PY) -m infra.validate
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) -m infra.bench
+
+clean:
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam

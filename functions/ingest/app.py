@@ -1,0 +1,31 @@
+"""Ingests an upload: S3 ObjectCreated in the quarantine bucket → checked, encrypted, filed.
+
+A thin adapter over MedicalFile.ingest, which is idempotent (S3 delivers at least once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from healthspace.bootstrap import medical_file
+from healthspace.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=S3Event)
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+    results: dict[str, int] = {}
+    for record in event.records:
+        # object_key is already URL-decoded by the data class (S3 sends it encoded).
+        status = medical_file().ingest(record.s3.get_object.key, record.s3.get_object.size or 0)
+        outcome = status.value if status else "UNKNOWN"
+        results[outcome] = results.get(outcome, 0) + 1
+        metrics.add_metric(name=f"Upload{outcome.title()}", unit=MetricUnit.Count, value=1)
+        logger.info("upload processed", extra={"outcome": outcome})
+    return results

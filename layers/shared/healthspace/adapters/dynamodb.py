@@ -1,0 +1,339 @@
+"""The health space table (single-table design, PynamoDB).
+
+| item            | pk                 | sk                          | gsi1pk          | gsi1sk            |
+|-----------------|--------------------|-----------------------------|-----------------|-------------------|
+| person's grants | PERSON#<ins>       | ACCESS                      |                 |                   |
+| space           | SPACE#<space>      | SPACE                       |                 |                   |
+| upload          | SPACE#<space>      | UPLOAD#<upload>             |                 |                   |
+| document        | SPACE#<space>      | DOC#<document>              | DOCS#<space>    | <date>#<document> |
+| profile entry   | SPACE#<space>      | PROFILE#<section>#<entry>   |                 |                   |
+| access log      | SPACE#<space>      | LOG#<ulid>                  |                 |                   |
+
+Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
+(version, status, category) are also top-level.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
+from pynamodb.transactions import TransactWrite
+
+from healthspace.errors import BadRequest, PreconditionFailed
+from healthspace.model import (
+    AccessLogEntry,
+    Document,
+    DocumentFilter,
+    Page,
+    PersonAccess,
+    ProfileEntry,
+    Space,
+    Upload,
+    UploadStatus,
+)
+
+E = TypeVar("E", bound=BaseModel)
+
+
+class ByDate(GlobalSecondaryIndex["Item"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    class Meta:
+        table_name = os.environ.get("TABLE_NAME", "healthspace")
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    body = UnicodeAttribute()
+
+    by_date = ByDate()
+
+
+def _space(space_id: str) -> str:
+    return f"SPACE#{space_id}"
+
+
+def _item(pk: str, sk: str, entity: BaseModel, **attributes: Any) -> Item:
+    return Item(pk, sk, body=entity.model_dump_json(), **attributes)
+
+
+def _entity(model: type[E], item: Item) -> E:
+    return model.model_validate_json(item.body)
+
+
+def _document_item(document: Document) -> Item:
+    return _item(
+        _space(document.space_id),
+        f"DOC#{document.document_id}",
+        document,
+        gsi1pk=f"DOCS#{document.space_id}",
+        gsi1sk=f"{document.document_date.isoformat()}#{document.document_id}",
+        version=document.version,
+        category=document.category.value,
+    )
+
+
+def _upload_item(upload: Upload, expires_at: datetime | None = None) -> Item:
+    item = _item(
+        _space(upload.space_id), f"UPLOAD#{upload.upload_id}", upload, status=upload.status.value
+    )
+    item.expires_at = expires_at
+    return item
+
+
+def _profile_item(entry: ProfileEntry) -> Item:
+    return _item(
+        _space(entry.space_id),
+        f"PROFILE#{entry.section}#{entry.entry_id}",
+        entry,
+        version=entry.version,
+    )
+
+
+def _log_item(entry: AccessLogEntry) -> Item:
+    return _item(_space(entry.space_id), f"LOG#{entry.entry_id}", entry)
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, key_attribute: str, partition: str) -> dict[str, Any] | None:
+    """The DynamoDB start key inside a cursor, refused unless it points into `partition`: a
+    cursor cannot be bent to read another space."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("cursor is not valid") from None
+    if not isinstance(key, dict) or key.get(key_attribute) != {"S": partition}:
+        raise BadRequest("cursor is not valid")
+    return key
+
+
+def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
+    items = [_entity(model, item) for item in results]
+    return Page[model](items=items, next_cursor=encode_cursor(results.last_evaluated_key))  # type: ignore[valid-type]
+
+
+class DynamoStore:
+    """The Store port on DynamoDB. Conditional writes carry optimistic concurrency: a stale
+    version fails the whole transaction, its access-log entry included."""
+
+    def __init__(self, upload_record_days: int = 7) -> None:
+        self._upload_days = upload_record_days
+        self._connection: Connection | None = None
+
+    # --- people and spaces
+
+    def get_person(self, ins: str) -> PersonAccess | None:
+        return self._get(PersonAccess, f"PERSON#{ins}", "ACCESS")
+
+    def put_person(self, person: PersonAccess) -> None:
+        _item(f"PERSON#{person.ins}", "ACCESS", person).save()
+
+    def get_space(self, space_id: str) -> Space | None:
+        return self._get(Space, _space(space_id), "SPACE")
+
+    def get_spaces(self, space_ids: Sequence[str]) -> list[Space]:
+        keys = [(_space(space_id), "SPACE") for space_id in space_ids]
+        return [_entity(Space, item) for item in Item.batch_get(keys)]
+
+    def create_space(self, space: Space) -> None:
+        item = _item(_space(space.space_id), "SPACE", space, status=space.status.value)
+        item.save(condition=Item.pk.does_not_exist())
+
+    # --- uploads
+
+    def put_upload(self, upload: Upload) -> None:
+        expires = upload.created_at + timedelta(days=self._upload_days)
+        _upload_item(upload, expires).save(condition=Item.pk.does_not_exist())
+
+    def get_upload(self, space_id: str, upload_id: str) -> Upload | None:
+        return self._get(Upload, _space(space_id), f"UPLOAD#{upload_id}")
+
+    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+        closed = upload.model_copy(
+            update={"status": UploadStatus.ACCEPTED, "document_id": document.document_id}
+        )
+        return self._close_upload(closed, document, audit)
+
+    def reject_upload(self, upload: Upload) -> bool:
+        return self._close_upload(upload.model_copy(update={"status": UploadStatus.REJECTED}))
+
+    def _close_upload(
+        self,
+        upload: Upload,
+        document: Document | None = None,
+        audit: AccessLogEntry | None = None,
+    ) -> bool:
+        expires = upload.created_at + timedelta(days=self._upload_days)
+        try:
+            with TransactWrite(connection=self._conn()) as tx:
+                tx.save(
+                    _upload_item(upload, expires),
+                    condition=Item.status == UploadStatus.PENDING.value,
+                )
+                if document is not None:
+                    tx.save(_document_item(document), condition=Item.pk.does_not_exist())
+                if audit is not None:
+                    tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                return False  # another delivery of the same event closed it first
+            raise
+        return True
+
+    # --- documents
+
+    def get_document(self, space_id: str, document_id: str) -> Document | None:
+        return self._get(Document, _space(space_id), f"DOC#{document_id}")
+
+    def list_documents(
+        self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]:
+        partition = f"DOCS#{space_id}"
+        low = f"{query.date_from.isoformat()}#" if query.date_from else "0"
+        high = f"{query.date_to.isoformat()}#~" if query.date_to else "9"
+        results = Item.by_date.query(
+            partition,
+            Item.gsi1sk.between(low, high),
+            filter_condition=(Item.category == query.category.value) if query.category else None,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, "gsi1pk", partition),
+        )
+        return _page(Document, results)
+
+    def update_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        self._write(_document_item(document), Item.version == expected_version, audit)
+
+    def delete_document(
+        self, document: Document, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        self._delete(_document_item(document), expected_version, audit)
+
+    # --- medical profile
+
+    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]:
+        prefix = f"PROFILE#{section}#" if section else "PROFILE#"
+        results = Item.query(_space(space_id), Item.sk.startswith(prefix))
+        return [_entity(ProfileEntry, item) for item in results]
+
+    def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
+        return self._get(ProfileEntry, _space(space_id), f"PROFILE#{section}#{entry_id}")
+
+    def put_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        condition = (
+            Item.pk.does_not_exist()
+            if expected_version is None
+            else Item.version == expected_version
+        )
+        self._write(_profile_item(entry), condition, audit)
+
+    def delete_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        self._delete(_profile_item(entry), expected_version, audit)
+
+    # --- access log
+
+    def append_access_log(self, entry: AccessLogEntry) -> None:
+        try:
+            _log_item(entry).save(condition=Item.pk.does_not_exist())
+        except PutError as exc:
+            raise RuntimeError("access-log entry id collision") from exc
+
+    def list_access_log(
+        self, space_id: str, limit: int, cursor: str | None
+    ) -> Page[AccessLogEntry]:
+        partition = _space(space_id)
+        results = Item.query(
+            partition,
+            Item.sk.startswith("LOG#"),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, "pk", partition),
+        )
+        return _page(AccessLogEntry, results)
+
+    # --- helpers
+
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=Item.Meta.region)
+        return self._connection
+
+    def _get(self, model: type[E], pk: str, sk: str) -> E | None:
+        try:
+            return _entity(model, Item.get(pk, sk))
+        except DoesNotExist:
+            return None
+
+    def _write(self, item: Item, condition: Condition, audit: AccessLogEntry) -> None:
+        try:
+            with TransactWrite(connection=self._conn()) as tx:
+                tx.save(item, condition=condition)
+                tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                raise PreconditionFailed(
+                    "this item was changed or removed since you read it; reload and try again"
+                ) from None
+            raise
+
+    def _delete(self, item: Item, expected_version: int | None, audit: AccessLogEntry) -> None:
+        condition = (
+            Item.pk.exists() if expected_version is None else Item.version == expected_version
+        )
+        try:
+            with TransactWrite(connection=self._conn()) as tx:
+                tx.delete(item, condition=condition)
+                tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                raise PreconditionFailed(
+                    "this item was changed or removed since you read it; reload and try again"
+                ) from None
+            raise
+
+
+def _condition_failed(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)

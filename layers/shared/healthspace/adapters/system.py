@@ -1,0 +1,17 @@
+"""The real clock and identifier generator (tests inject their own)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ulid import ULID
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class UlidIds:
+    def new_id(self) -> str:
+        return str(ULID())

@@ -1,0 +1,101 @@
+"""What every route shares: who is calling, on which space, with which version; and how errors
+become `{code, message}` responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from healthspace.bootstrap import medical_file
+from healthspace.errors import HealthSpaceError, PreconditionRequired, Unauthorized
+from healthspace.identifiers import parse_ins
+from healthspace.observability import logger
+from healthspace.service import Access, Caller, MedicalFile
+
+SPACE_HEADER = "X-Space-Id"
+
+
+def service() -> MedicalFile:
+    return medical_file()
+
+
+def caller(router: BaseRouter) -> Caller:
+    """The patient identified by the Cognito authorizer's claims (ID token)."""
+    context = router.current_event.request_context
+    claims: dict[str, Any] = (context.authorizer.claims or {}) if context.authorizer else {}
+    subject, ins = claims.get("sub"), claims.get("custom:ins")
+    if not subject or not ins:
+        raise Unauthorized("a patient identity token is required")
+    name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
+    return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name or "patient")
+
+
+def access(router: BaseRouter) -> Access:
+    """The caller on the space they act on: their own, or the one named by X-Space-Id."""
+    space_id = router.current_event.headers.get(SPACE_HEADER) or router.current_event.headers.get(
+        SPACE_HEADER.lower()
+    )
+    resolved = service().policy.resolve(caller(router), space_id)
+    logger.append_keys(space_id=resolved.space_id, role=resolved.role.value)
+    return resolved
+
+
+def if_match(router: BaseRouter, required: bool = True) -> int | None:
+    """The version in If-Match ("3", 3 or W/"3"); required for updates."""
+    raw = router.current_event.headers.get("If-Match") or router.current_event.headers.get(
+        "if-match"
+    )
+    if raw is None:
+        if required:
+            raise PreconditionRequired("send the version you read in an If-Match header")
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionRequired("If-Match must be the version number you read")
+    return int(value)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, default=str),
+        headers=headers or {},
+    )
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
+
+
+def install_error_handlers(app: APIGatewayRestResolver) -> None:
+    """One place maps every failure to `{code, message}`: never a stack trace, never input echoed
+    back (it may be health data)."""
+
+    @app.exception_handler(HealthSpaceError)
+    def domain_error(exc: HealthSpaceError) -> Response[Any]:
+        logger.info("request refused", extra={"code": exc.code, "status": exc.status})
+        return json_response(exc.status, error_body(exc.code, exc.message))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response[Any]:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        message = f"{where}: {first.get('msg', 'invalid request')}"
+        if first.get("type") == "json_invalid":
+            message = "the request body is not valid JSON"
+        return json_response(400, error_body("VALIDATION_ERROR", message))
+
+    @app.not_found
+    def no_route(_: NotFoundError) -> Response[Any]:
+        return json_response(404, error_body("NOT_FOUND", "no such route"))
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response[Any]:
+        logger.error("unexpected failure", extra={"error": type(exc).__name__})
+        return json_response(500, error_body("INTERNAL_ERROR", "an unexpected error occurred"))

@@ -1,0 +1,30 @@
+"""Wires the domain to its AWS adapters, once per warm function (clients are created lazily)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from healthspace.adapters.dynamodb import DynamoStore
+from healthspace.adapters.kms import KmsKeys
+from healthspace.adapters.s3 import S3Blobs
+from healthspace.adapters.system import SystemClock, UlidIds
+from healthspace.service import Limits, MedicalFile
+from healthspace.settings import Settings
+
+
+@cache
+def medical_file() -> MedicalFile:
+    settings = Settings.from_env()
+    return MedicalFile(
+        store=DynamoStore(),
+        blobs=S3Blobs(
+            quarantine_bucket=settings.quarantine_bucket,
+            documents_bucket=settings.documents_bucket,
+            downloads_bucket=settings.downloads_bucket,
+            kms_key_id=settings.kms_key_id,
+        ),
+        keys=KmsKeys(settings.kms_key_id),
+        clock=SystemClock(),
+        ids=UlidIds(),
+        limits=Limits(max_upload_bytes=settings.max_upload_bytes),
+    )

@@ -1,0 +1,67 @@
+"""One error hierarchy for the whole domain.
+
+Each class carries its HTTP status and a stable machine-readable code; the API maps them in one
+place (healthspace.http). Messages are shown to users: clear, and free of health data.
+"""
+
+from __future__ import annotations
+
+
+class HealthSpaceError(Exception):
+    status = 500
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(HealthSpaceError):
+    status = 400
+    code = "BAD_REQUEST"
+
+
+class InvalidIdentifier(BadRequest):
+    code = "INVALID_IDENTIFIER"
+
+
+class Unauthorized(HealthSpaceError):
+    status = 401
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(HealthSpaceError):
+    status = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(HealthSpaceError):
+    status = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(HealthSpaceError):
+    status = 409
+    code = "CONFLICT"
+
+
+class PreconditionFailed(HealthSpaceError):
+    """The client's If-Match version is stale: someone changed the object meanwhile."""
+
+    status = 412
+    code = "PRECONDITION_FAILED"
+
+
+class PreconditionRequired(HealthSpaceError):
+    status = 428
+    code = "PRECONDITION_REQUIRED"
+
+
+class PayloadTooLarge(HealthSpaceError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(HealthSpaceError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"

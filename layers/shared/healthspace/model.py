@@ -1,0 +1,207 @@
+"""Entities of the medical file, as pydantic models: they validate, and serialise to storage
+(every field) and to the API (`to_api`, without the fields named in `private`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
+    private: ClassVar[frozenset[str]] = frozenset()
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude=set(self.private))
+
+
+class SpaceStatus(StrEnum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+class Role(StrEnum):
+    """The caller's relation to the space they act on."""
+
+    HOLDER = "HOLDER"
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+    PROFESSIONAL = "PROFESSIONAL"
+    SYSTEM = "SYSTEM"
+
+
+class ActorKind(StrEnum):
+    PATIENT = "PATIENT"
+    PROFESSIONAL = "PROFESSIONAL"
+    SYSTEM = "SYSTEM"
+
+
+class Author(Entity):
+    """Who did something. `id` is pseudonymous (the identity provider's subject), never an INS."""
+
+    kind: ActorKind
+    id: str
+    display_name: str
+
+
+class Holder(Entity):
+    given_name: str
+    family_name: str
+    birth_date: date
+
+
+class Space(Entity):
+    private = frozenset({"holder_ins", "wrapped_key"})
+    space_id: str
+    status: SpaceStatus
+    holder: Holder
+    created_at: datetime
+    holder_ins: str
+    wrapped_key: bytes
+
+
+class PersonAccess(Entity):
+    """The spaces one person may act on: their own and those they represent (by role)."""
+
+    ins: str
+    spaces: dict[str, Role]
+
+    @property
+    def own_space_id(self) -> str | None:
+        return next((s for s, role in self.spaces.items() if role is Role.HOLDER), None)
+
+
+class Category(StrEnum):
+    """Document categories of the shared medical file."""
+
+    SUMMARY = "summary"
+    PRESCRIPTIONS_CARE = "prescriptions-care"
+    IMAGING = "imaging"
+    BIOLOGY = "biology"
+    REPORTS = "reports"
+    SCREENING = "screening"
+    CERTIFICATES = "certificates"
+    ADMINISTRATIVE = "administrative"
+    OTHER = "other"
+
+
+class UploadStatus(StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+# A LOINC code (what FHIR DocumentReference.type uses for document kinds), e.g. 11488-4.
+LoincCode = Annotated[str, Field(pattern=r"^\d{1,7}-\d$")]
+
+
+class DocumentFacts(Entity):
+    """What the uploader declares about a document (DocumentReference-aligned)."""
+
+    category: Category
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    document_date: date
+    type_code: LoincCode | None = None
+
+
+class Upload(Entity):
+    private = frozenset(
+        {"space_id", "facts", "filename", "uploader", "uploader_role", "created_at"}
+    )
+    upload_id: str
+    status: UploadStatus
+    reason: str | None = None
+    document_id: str | None = None
+    space_id: str
+    facts: DocumentFacts
+    filename: str
+    uploader: Author
+    uploader_role: Role
+    created_at: datetime
+
+
+class Document(Entity):
+    private = frozenset({"space_id"})
+    document_id: str
+    category: Category
+    type_code: str | None
+    title: str
+    document_date: date
+    author: Author
+    size: int
+    content_type: str
+    sha256: str
+    masked: bool
+    created_at: datetime
+    version: int
+    filename: str
+    space_id: str
+
+    @property
+    def blob_key(self) -> str:
+        return f"spaces/{self.space_id}/documents/{self.document_id}"
+
+
+class DocumentFilter(Entity):
+    category: Category | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class ProfileEntry(Entity):
+    """One entry of the medical profile; `fields` were validated by the section's model."""
+
+    section: str
+    entry_id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    author: Author
+    fields: dict[str, object]
+    space_id: str
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "version": self.version,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "author": self.author.model_dump(mode="json"),
+            **self.fields,
+        }
+
+
+class Action(StrEnum):
+    READ = "READ"
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    DOWNLOAD = "DOWNLOAD"
+
+
+class AccessedObject(Entity):
+    type: str
+    id: str | None = None
+
+
+class AccessLogEntry(Entity):
+    private = frozenset({"space_id"})
+    entry_id: str
+    at: datetime
+    actor: Author
+    role: Role
+    action: Action
+    object: AccessedObject
+    space_id: str
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None

@@ -1,0 +1,105 @@
+"""The domain's view of the outside world: small Protocols, implemented by adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from healthspace.model import (
+    AccessLogEntry,
+    Document,
+    DocumentFilter,
+    Page,
+    PersonAccess,
+    ProfileEntry,
+    Space,
+    Upload,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """A new identifier that sorts by creation time (ULID)."""
+        ...
+
+
+class Store(Protocol):
+    """Items of the health space table. Every write of health data carries its access-log entry
+    and commits atomically with it."""
+
+    def get_person(self, ins: str) -> PersonAccess | None: ...
+    def put_person(self, person: PersonAccess) -> None: ...
+    def get_space(self, space_id: str) -> Space | None: ...
+    def get_spaces(self, space_ids: Sequence[str]) -> list[Space]: ...
+    def create_space(self, space: Space) -> None: ...
+
+    def put_upload(self, upload: Upload) -> None: ...
+    def get_upload(self, space_id: str, upload_id: str) -> Upload | None: ...
+    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+        """Index the document and close the upload; False if the upload was no longer pending."""
+        ...
+
+    def reject_upload(self, upload: Upload) -> bool: ...
+
+    def get_document(self, space_id: str, document_id: str) -> Document | None: ...
+    def list_documents(
+        self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]: ...
+    def update_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None: ...
+    def delete_document(
+        self, document: Document, expected_version: int | None, audit: AccessLogEntry
+    ) -> None: ...
+
+    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]: ...
+    def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
+        ...
+
+    def put_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        """Create (expected_version None) or replace the entry at that version."""
+        ...
+
+    def delete_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None: ...
+
+    def append_access_log(self, entry: AccessLogEntry) -> None: ...
+    def list_access_log(
+        self, space_id: str, limit: int, cursor: str | None
+    ) -> Page[AccessLogEntry]: ...
+
+
+class BlobStore(Protocol):
+    """Document bytes: the quarantine (uploads), the documents bucket and download staging."""
+
+    def presign_upload(self, key: str, max_bytes: int, expires_in: int) -> tuple[str, dict[str, str]]:
+        ...
+
+    def read_upload(self, key: str) -> bytes: ...
+    def discard_upload(self, key: str) -> None: ...
+    def put_document(self, key: str, data: bytes) -> None: ...
+    def get_document(self, key: str) -> bytes: ...
+    def delete_document(self, key: str) -> None: ...
+    def stage_download(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Store a short-lived copy and return a presigned GET URL for it."""
+        ...
+
+
+class KeyService(Protocol):
+    """Per-space data keys, wrapped by the customer-managed KMS key (space id as context)."""
+
+    def generate_data_key(self, space_id: str) -> tuple[bytes, bytes]:
+        """(plaintext key, wrapped key)."""
+        ...
+
+    def unwrap_data_key(self, space_id: str, wrapped: bytes) -> bytes: ...

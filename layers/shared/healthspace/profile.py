@@ -1,0 +1,167 @@
+"""The medical profile: one validated model per section, FHIR-aligned where a field is coded.
+
+Sections map to FHIR resources: allergies → AllergyIntolerance, treatments → MedicationStatement,
+conditions → Condition, vaccinations → Immunization, measurements → Observation (vital signs),
+advance-directives → Consent (scope adr), contacts → Patient.contact / RelatedPerson.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+Note = Annotated[str, Field(max_length=2000)]
+
+
+def _not_future(value: date, field: str) -> None:
+    if value > datetime.now(timezone.utc).date():
+        raise ValueError(f"{field} cannot be in the future")
+
+
+class Coding(BaseModel):
+    """A FHIR Coding: a code from a code system (SNOMED CT, ATC, CVX, LOINC...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    system: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^(https?|urn):\S+$")]
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    display: Text | None = None
+
+
+class SectionModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Allergy(SectionModel):
+    substance: Text
+    code: Coding | None = None
+    category: Literal["food", "medication", "environment", "biologic"]
+    criticality: Literal["low", "high", "unable-to-assess"] = "unable-to-assess"
+    reaction: Note | None = None
+    onset_date: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.onset_date:
+            _not_future(self.onset_date, "onset_date")
+        return self
+
+
+class Treatment(SectionModel):
+    medication: Text
+    code: Coding | None = None
+    dosage: Text | None = None
+    start_date: date
+    end_date: date | None = None
+    status: Literal["active", "completed", "stopped"] = "active"
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date cannot be before start_date")
+        return self
+
+
+class Condition(SectionModel):
+    name: Text
+    code: Coding | None = None
+    clinical_status: Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
+    onset_date: date | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.onset_date:
+            _not_future(self.onset_date, "onset_date")
+        return self
+
+
+class Vaccination(SectionModel):
+    vaccine: Text
+    code: Coding | None = None
+    date: date
+    lot_number: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    dose_number: Annotated[int, Field(ge=1, le=20)] | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        _not_future(self.date, "date")
+        return self
+
+
+class MeasurementKind(StrEnum):
+    WEIGHT = "weight"
+    HEIGHT = "height"
+    BLOOD_PRESSURE = "blood-pressure"
+    GLYCAEMIA = "glycaemia"
+    HEART_RATE = "heart-rate"
+    TEMPERATURE = "temperature"
+
+
+# Unit and plausible range of each kind (values outside are typing mistakes, not patients).
+MEASUREMENT_RULES: dict[MeasurementKind, tuple[str, float, float]] = {
+    MeasurementKind.WEIGHT: ("kg", 0.2, 650),
+    MeasurementKind.HEIGHT: ("cm", 20, 280),
+    MeasurementKind.BLOOD_PRESSURE: ("mmHg", 40, 300),
+    MeasurementKind.GLYCAEMIA: ("g/L", 0.1, 10),
+    MeasurementKind.HEART_RATE: ("bpm", 20, 300),
+    MeasurementKind.TEMPERATURE: ("°C", 30, 45),
+}
+
+
+class Measurement(SectionModel):
+    kind: MeasurementKind
+    value: float
+    diastolic: float | None = None
+    unit: str
+    measured_at: datetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        unit, low, high = MEASUREMENT_RULES[self.kind]
+        if self.unit != unit:
+            raise ValueError(f"unit of {self.kind.value} must be {unit}")
+        if not low <= self.value <= high:
+            raise ValueError(f"value of {self.kind.value} must be between {low} and {high}")
+        is_pressure = self.kind is MeasurementKind.BLOOD_PRESSURE
+        if is_pressure != (self.diastolic is not None):
+            raise ValueError("diastolic is required for blood-pressure, and only there")
+        if self.diastolic is not None and not 20 <= self.diastolic < self.value:
+            raise ValueError("diastolic must be at least 20 and below the systolic value")
+        if self.measured_at.tzinfo is None:
+            raise ValueError("measured_at must carry a time zone")
+        if self.measured_at > datetime.now(timezone.utc):
+            raise ValueError("measured_at cannot be in the future")
+        return self
+
+
+class AdvanceDirective(SectionModel):
+    title: Text
+    content: LongText
+    date: date
+
+
+PhoneNumber = Annotated[str, Field(pattern=r"^(\+[1-9]\d{6,14}|0[1-9]\d{8})$")]
+
+
+class Contact(SectionModel):
+    kind: Literal["trusted-person", "emergency-contact"]
+    name: Text
+    relationship: Text | None = None
+    phone: PhoneNumber
+    email: EmailStr | None = None
+
+
+SECTIONS: dict[str, type[SectionModel]] = {
+    "allergies": Allergy,
+    "treatments": Treatment,
+    "conditions": Condition,
+    "vaccinations": Vaccination,
+    "measurements": Measurement,
+    "advance-directives": AdvanceDirective,
+    "contacts": Contact,
+}

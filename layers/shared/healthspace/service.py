@@ -1,0 +1,494 @@
+"""Use cases of the medical file. Every read or write of health data appends to the space's
+access log; every write commits atomically with its log entry."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cachetools import TTLCache
+from pydantic import ValidationError
+
+from healthspace import filetypes
+from healthspace.crypto import DataKeyCache, decrypt_document, encrypt_document
+from healthspace.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from healthspace.identifiers import parse_ins
+from healthspace.model import (
+    AccessedObject,
+    AccessLogEntry,
+    Action,
+    ActorKind,
+    Author,
+    Document,
+    DocumentFacts,
+    DocumentFilter,
+    Holder,
+    Page,
+    PersonAccess,
+    ProfileEntry,
+    Role,
+    Space,
+    SpaceStatus,
+    Upload,
+    UploadStatus,
+)
+from healthspace.ports import BlobStore, Clock, IdGenerator, KeyService, Store
+from healthspace.profile import SECTIONS
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated person behind a request. `subject` is pseudonymous and may be logged;
+    the INS and the name may not."""
+
+    subject: str
+    ins: str
+    display_name: str
+    kind: ActorKind = ActorKind.PATIENT
+
+    @property
+    def as_author(self) -> Author:
+        return Author(kind=self.kind, id=self.subject, display_name=self.display_name)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A caller acting on one space, in a role the access policy granted."""
+
+    caller: Caller
+    space_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_upload_bytes: int = 20 * 1024 * 1024
+    upload_url_seconds: int = 900
+    download_url_seconds: int = 300
+    upload_record_days: int = 7
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    upload: Upload
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+class AccessPolicy:
+    """Who may act on which space. A patient reaches their own space and the spaces they
+    represent, nothing else; an unknown or foreign space is reported as not found.
+
+    Grants are cached for a few seconds per warm function (one read saved per request); a revoked
+    grant therefore takes effect within `ttl_seconds`.
+    """
+
+    def __init__(self, store: Store, ttl_seconds: float = 30, max_people: int = 10_000) -> None:
+        self._store = store
+        self._cache: TTLCache[str, PersonAccess] = TTLCache(max_people, ttl_seconds)
+        self._lock = threading.Lock()
+
+    def person(self, caller: Caller) -> PersonAccess:
+        with self._lock:
+            person = self._cache.get(caller.ins)
+        if person is None:
+            person = self._store.get_person(caller.ins)
+            if person is None:
+                raise NotFound("no health space is open for this account")
+            with self._lock:
+                self._cache[caller.ins] = person
+        return person
+
+    def resolve(self, caller: Caller, space_id: str | None) -> Access:
+        person = self.person(caller)
+        target = space_id or person.own_space_id
+        role = person.spaces.get(target) if target else None
+        if target is None or role is None:
+            raise NotFound("health space not found")
+        return Access(caller=caller, space_id=target, role=role)
+
+
+def _check_filename(filename: str) -> str:
+    name = filename.strip()
+    if not 1 <= len(name) <= 255 or any(c in name for c in "/\\") or not name.isprintable():
+        raise BadRequest("filename must be 1-255 printable characters without path separators")
+    return name
+
+
+class MedicalFile:
+    def __init__(
+        self,
+        store: Store,
+        blobs: BlobStore,
+        keys: KeyService,
+        clock: Clock,
+        ids: IdGenerator,
+        limits: Limits | None = None,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.keys = keys
+        self.clock = clock
+        self.ids = ids
+        self.limits = limits or Limits()
+        self.policy = AccessPolicy(store)
+        self.data_keys = DataKeyCache(keys)
+
+    # ------------------------------------------------------------------ spaces
+
+    def open_space(
+        self, ins: str, holder: Holder, representatives: Mapping[str, Role] | None = None
+    ) -> Space:
+        """Create an active space for `ins`, with its data key, and grant access to its holder
+        and representatives (INS → role). Used by enrollment and the demo data."""
+        ins = parse_ins(ins)
+        space_id = self.ids.new_id()
+        _, wrapped = self.keys.generate_data_key(space_id)
+        space = Space(
+            space_id=space_id,
+            status=SpaceStatus.ACTIVE,
+            holder=holder,
+            created_at=self.clock.now(),
+            holder_ins=ins,
+            wrapped_key=wrapped,
+        )
+        self.store.create_space(space)
+        for person_ins, role in {ins: Role.HOLDER, **(representatives or {})}.items():
+            self.grant(parse_ins(person_ins), space_id, role)
+        return space
+
+    def grant(self, ins: str, space_id: str, role: Role) -> None:
+        person = self.store.get_person(ins) or PersonAccess(ins=ins, spaces={})
+        self.store.put_person(person.model_copy(update={"spaces": {**person.spaces, space_id: role}}))
+
+    def me(self, caller: Caller) -> dict[str, Any]:
+        person = self.policy.person(caller)
+        spaces = {space.space_id: space for space in self.store.get_spaces(list(person.spaces))}
+
+        def view(space_id: str) -> dict[str, Any]:
+            return {**spaces[space_id].to_api(), "role": person.spaces[space_id].value}
+
+        own = person.own_space_id
+        return {
+            "space": view(own) if own in spaces else None,
+            "represented": [view(s) for s, role in person.spaces.items() if s in spaces and s != own],
+        }
+
+    # ------------------------------------------------------------------ audit
+
+    def _log(
+        self, access: Access, action: Action, object_type: str, object_id: str | None = None
+    ) -> AccessLogEntry:
+        return AccessLogEntry(
+            entry_id=self.ids.new_id(),
+            at=self.clock.now(),
+            actor=access.caller.as_author,
+            role=access.role,
+            action=action,
+            object=AccessedObject(type=object_type, id=object_id),
+            space_id=access.space_id,
+        )
+
+    def _trace(self, access: Access, action: Action, object_type: str, object_id: str | None = None) -> None:
+        self.store.append_access_log(self._log(access, action, object_type, object_id))
+
+    def access_log(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
+        return self.store.list_access_log(access.space_id, _page_size(limit), cursor)
+
+    # ------------------------------------------------------------------ uploads
+
+    def start_upload(
+        self, access: Access, facts: DocumentFacts, filename: str, content_type: str, size: int
+    ) -> UploadTicket:
+        if content_type not in filetypes.ALLOWED_TYPES:
+            raise UnsupportedMediaType(
+                f"content_type must be one of {', '.join(sorted(filetypes.ALLOWED_TYPES))}"
+            )
+        if not 1 <= size <= self.limits.max_upload_bytes:
+            raise PayloadTooLarge(f"size must be between 1 and {self.limits.max_upload_bytes} bytes")
+        _not_future(facts.document_date, self.clock.now().date())
+        now = self.clock.now()
+        upload = Upload(
+            upload_id=self.ids.new_id(),
+            status=UploadStatus.PENDING,
+            space_id=access.space_id,
+            facts=facts,
+            filename=_check_filename(filename),
+            uploader=access.caller.as_author,
+            uploader_role=access.role,
+            created_at=now,
+        )
+        self.store.put_upload(upload)
+        url, fields = self.blobs.presign_upload(
+            upload_key(upload.space_id, upload.upload_id), size, self.limits.upload_url_seconds
+        )
+        expires = now + timedelta(seconds=self.limits.upload_url_seconds)
+        return UploadTicket(upload=upload, url=url, fields=fields, expires_at=expires)
+
+    def upload_status(self, access: Access, upload_id: str) -> Upload:
+        upload = self.store.get_upload(access.space_id, upload_id)
+        if upload is None:
+            raise NotFound("upload not found")
+        return upload
+
+    def ingest(self, key: str, size: int) -> UploadStatus | None:
+        """Check, encrypt and file one quarantined upload. Safe to run twice for the same key
+        (S3 delivers events at least once): the second run finds the upload closed and only
+        cleans up. Returns the upload's final status, or None for an unknown key."""
+        parsed = parse_upload_key(key)
+        upload = self.store.get_upload(*parsed) if parsed else None
+        if upload is None or upload.status is not UploadStatus.PENDING:
+            self.blobs.discard_upload(key)
+            return upload.status if upload else None
+        reason = self._file_upload(upload, key, size)
+        if reason is not None:
+            self.store.reject_upload(upload.model_copy(update={"reason": reason}))
+        self.blobs.discard_upload(key)
+        return UploadStatus.REJECTED if reason else UploadStatus.ACCEPTED
+
+    def _file_upload(self, upload: Upload, key: str, size: int) -> str | None:
+        """Store the document; return the reason it was refused, if it was."""
+        if size > self.limits.max_upload_bytes:
+            return f"the file is larger than {self.limits.max_upload_bytes} bytes"
+        data = self.blobs.read_upload(key)
+        if not data:
+            return "the file is empty"
+        if len(data) > self.limits.max_upload_bytes:
+            return f"the file is larger than {self.limits.max_upload_bytes} bytes"
+        real_type = filetypes.sniff(data)
+        if real_type not in filetypes.ALLOWED_TYPES:
+            return "the file is not a PDF, text, RTF, JPEG, PNG or TIFF document"
+        space = self.store.get_space(upload.space_id)
+        if space is None or space.status is not SpaceStatus.ACTIVE:
+            return "the health space is not active"
+        document = Document(
+            document_id=upload.upload_id,  # one upload, one document: retries cannot duplicate
+            category=upload.facts.category,
+            type_code=upload.facts.type_code,
+            title=upload.facts.title,
+            document_date=upload.facts.document_date,
+            author=upload.uploader,
+            size=len(data),
+            content_type=real_type,
+            sha256=hashlib.sha256(data).hexdigest(),
+            masked=False,
+            created_at=self.clock.now(),
+            version=1,
+            filename=upload.filename,
+            space_id=upload.space_id,
+        )
+        key_bytes = self.data_keys.data_key(space.space_id, space.wrapped_key)
+        blob = encrypt_document(key_bytes, space.space_id, document.document_id, data)
+        self.blobs.put_document(document.blob_key, blob)
+        audit = AccessLogEntry(
+            entry_id=self.ids.new_id(),
+            at=self.clock.now(),
+            actor=upload.uploader,
+            role=upload.uploader_role,
+            action=Action.CREATE,
+            object=AccessedObject(type="document", id=document.document_id),
+            space_id=space.space_id,
+        )
+        self.store.accept_upload(upload, document, audit)
+        return None
+
+    # ------------------------------------------------------------------ documents
+
+    def list_documents(
+        self, access: Access, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]:
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise BadRequest("date_from must not be after date_to")
+        page = self.store.list_documents(access.space_id, query, _page_size(limit), cursor)
+        self._trace(access, Action.READ, "document-list")
+        return page
+
+    def _document(self, access: Access, document_id: str) -> Document:
+        document = self.store.get_document(access.space_id, document_id)
+        if document is None:
+            raise NotFound("document not found")
+        return document
+
+    def get_document(self, access: Access, document_id: str) -> Document:
+        document = self._document(access, document_id)
+        self._trace(access, Action.READ, "document", document_id)
+        return document
+
+    def download(self, access: Access, document_id: str) -> tuple[str, int]:
+        """A short-lived URL to the decrypted document (too large for a Lambda response)."""
+        document = self._document(access, document_id)
+        space = self.store.get_space(access.space_id)
+        if space is None:
+            raise NotFound("health space not found")
+        key = self.data_keys.data_key(space.space_id, space.wrapped_key)
+        plaintext = decrypt_document(
+            key, space.space_id, document.document_id, self.blobs.get_document(document.blob_key)
+        )
+        seconds = self.limits.download_url_seconds
+        url = self.blobs.stage_download(
+            f"downloads/{self.ids.new_id()}/{document.document_id}",
+            plaintext,
+            document.content_type,
+            document.filename,
+            seconds,
+        )
+        self._trace(access, Action.DOWNLOAD, "document", document_id)
+        return url, seconds
+
+    def update_document(
+        self,
+        access: Access,
+        document_id: str,
+        expected_version: int,
+        title: str | None = None,
+        masked: bool | None = None,
+    ) -> Document:
+        document = self._document(access, document_id)
+        changes: dict[str, Any] = {"version": expected_version + 1}
+        if title is not None:
+            changes["title"] = title
+        if masked is not None:
+            changes["masked"] = masked
+        updated = document.model_copy(update=changes)
+        self.store.update_document(
+            updated, expected_version, self._log(access, Action.UPDATE, "document", document_id)
+        )
+        return updated
+
+    def delete_document(
+        self, access: Access, document_id: str, expected_version: int | None
+    ) -> None:
+        document = self._document(access, document_id)
+        if document.author.kind is not ActorKind.PATIENT:
+            raise Forbidden("a document added by a professional cannot be deleted by the patient")
+        self.store.delete_document(
+            document, expected_version, self._log(access, Action.DELETE, "document", document_id)
+        )
+        # After the index: a failure here leaves an unreachable, still encrypted blob, never a
+        # listed document without content.
+        self.blobs.delete_document(document.blob_key)
+
+    # ------------------------------------------------------------------ medical profile
+
+    def profile(self, access: Access) -> dict[str, list[ProfileEntry]]:
+        sections: dict[str, list[ProfileEntry]] = {name: [] for name in SECTIONS}
+        for entry in self.store.list_profile(access.space_id, None):
+            sections[entry.section].append(entry)
+        self._trace(access, Action.READ, "profile")
+        return sections
+
+    def list_section(self, access: Access, section: str) -> list[ProfileEntry]:
+        entries = self.store.list_profile(access.space_id, _section(section))
+        self._trace(access, Action.READ, f"profile/{section}")
+        return entries
+
+    def _entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
+        entry = self.store.get_profile_entry(access.space_id, _section(section), entry_id)
+        if entry is None:
+            raise NotFound("profile entry not found")
+        return entry
+
+    def get_entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
+        entry = self._entry(access, section, entry_id)
+        self._trace(access, Action.READ, f"profile/{section}", entry_id)
+        return entry
+
+    def add_entry(self, access: Access, section: str, data: Mapping[str, Any]) -> ProfileEntry:
+        now = self.clock.now()
+        entry = ProfileEntry(
+            section=_section(section),
+            entry_id=self.ids.new_id(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            author=access.caller.as_author,
+            fields=validate_section(section, data),
+            space_id=access.space_id,
+        )
+        self.store.put_profile_entry(
+            entry, None, self._log(access, Action.CREATE, f"profile/{section}", entry.entry_id)
+        )
+        return entry
+
+    def replace_entry(
+        self,
+        access: Access,
+        section: str,
+        entry_id: str,
+        data: Mapping[str, Any],
+        expected_version: int,
+    ) -> ProfileEntry:
+        fields = validate_section(section, data)
+        entry = self._entry(access, section, entry_id).model_copy(
+            update={"fields": fields, "version": expected_version + 1, "updated_at": self.clock.now()}
+        )
+        self.store.put_profile_entry(
+            entry, expected_version, self._log(access, Action.UPDATE, f"profile/{section}", entry_id)
+        )
+        return entry
+
+    def delete_entry(
+        self, access: Access, section: str, entry_id: str, expected_version: int | None
+    ) -> None:
+        entry = self._entry(access, section, entry_id)
+        self.store.delete_profile_entry(
+            entry, expected_version, self._log(access, Action.DELETE, f"profile/{section}", entry_id)
+        )
+
+
+def upload_key(space_id: str, upload_id: str) -> str:
+    return f"uploads/{space_id}/{upload_id}"
+
+
+def parse_upload_key(key: str) -> tuple[str, str] | None:
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "uploads" or not all(parts[1:]):
+        return None
+    return parts[1], parts[2]
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+    return limit
+
+
+def _not_future(day: date, today: date) -> None:
+    if day > today:
+        raise BadRequest("document_date cannot be in the future")
+
+
+def _section(section: str) -> str:
+    if section not in SECTIONS:
+        raise NotFound(f"unknown profile section; expected one of {', '.join(SECTIONS)}")
+    return section
+
+
+def validate_section(section: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a profile entry's fields; raise BadRequest naming the first wrong field."""
+    try:
+        model = SECTIONS[_section(section)].model_validate(dict(data))
+    except ValidationError as exc:
+        raise BadRequest(describe_validation_error(exc)) from None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One readable sentence for the first problem (the input value itself is never echoed:
+    it may be health data)."""
+    first = exc.errors(include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"

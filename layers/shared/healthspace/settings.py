@@ -1,0 +1,28 @@
+"""Typed settings, read from the function's environment (template.yaml Globals).
+
+The table name (TABLE_NAME) is read by the PynamoDB model itself (adapters/dynamodb.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    documents_bucket: str
+    quarantine_bucket: str
+    downloads_bucket: str
+    kms_key_id: str
+    max_upload_bytes: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            documents_bucket=env["DOCUMENTS_BUCKET"],
+            quarantine_bucket=env["QUARANTINE_BUCKET"],
+            downloads_bucket=env["DOWNLOADS_BUCKET"],
+            kms_key_id=env["KMS_KEY_ID"],
+            max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        )

@@ -1,0 +1,237 @@
+"""In-memory implementations of the domain's ports, for unit tests (no network, no moto)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from healthspace.errors import BadRequest, PreconditionFailed
+from healthspace.model import (
+    AccessLogEntry,
+    Document,
+    DocumentFilter,
+    Page,
+    PersonAccess,
+    ProfileEntry,
+    Space,
+    Upload,
+    UploadStatus,
+)
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class SequentialIds:
+    """Zero-padded counters: unique and sorted by creation, like ULIDs."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"{next(self._counter):026d}"
+
+
+def _page(items: list, limit: int, cursor: str | None) -> Page:
+    start = int(cursor) if cursor else 0
+    if cursor is not None and not cursor.isdigit():
+        raise BadRequest("cursor is not valid")
+    chunk = items[start : start + limit]
+    more = start + limit < len(items)
+    return Page(items=chunk, next_cursor=str(start + limit) if more else None)
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.people: dict[str, PersonAccess] = {}
+        self.spaces: dict[str, Space] = {}
+        self.uploads: dict[tuple[str, str], Upload] = {}
+        self.documents: dict[tuple[str, str], Document] = {}
+        self.profile: dict[tuple[str, str, str], ProfileEntry] = {}
+        self.log: list[AccessLogEntry] = []
+        self.reads = 0
+
+    def get_person(self, ins: str) -> PersonAccess | None:
+        self.reads += 1
+        return self.people.get(ins)
+
+    def put_person(self, person: PersonAccess) -> None:
+        self.people[person.ins] = person
+
+    def get_space(self, space_id: str) -> Space | None:
+        return self.spaces.get(space_id)
+
+    def get_spaces(self, space_ids: Sequence[str]) -> list[Space]:
+        return [self.spaces[s] for s in space_ids if s in self.spaces]
+
+    def create_space(self, space: Space) -> None:
+        assert space.space_id not in self.spaces
+        self.spaces[space.space_id] = space
+
+    def put_upload(self, upload: Upload) -> None:
+        self.uploads[(upload.space_id, upload.upload_id)] = upload
+
+    def get_upload(self, space_id: str, upload_id: str) -> Upload | None:
+        return self.uploads.get((space_id, upload_id))
+
+    def _close(self, upload: Upload) -> bool:
+        current = self.uploads[(upload.space_id, upload.upload_id)]
+        if current.status is not UploadStatus.PENDING:
+            return False
+        self.uploads[(upload.space_id, upload.upload_id)] = upload
+        return True
+
+    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+        closed = upload.model_copy(
+            update={"status": UploadStatus.ACCEPTED, "document_id": document.document_id}
+        )
+        if not self._close(closed):
+            return False
+        self.documents[(document.space_id, document.document_id)] = document
+        self.log.append(audit)
+        return True
+
+    def reject_upload(self, upload: Upload) -> bool:
+        return self._close(upload.model_copy(update={"status": UploadStatus.REJECTED}))
+
+    def get_document(self, space_id: str, document_id: str) -> Document | None:
+        return self.documents.get((space_id, document_id))
+
+    def list_documents(
+        self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]:
+        found = [
+            d
+            for (s, _), d in self.documents.items()
+            if s == space_id
+            and (query.category is None or d.category == query.category)
+            and (query.date_from is None or d.document_date >= query.date_from)
+            and (query.date_to is None or d.document_date <= query.date_to)
+        ]
+        found.sort(key=lambda d: (d.document_date, d.document_id), reverse=True)
+        return _page(found, limit, cursor)
+
+    def _check_version(self, current: Document | ProfileEntry | None, expected: int | None) -> None:
+        if current is None or (expected is not None and current.version != expected):
+            raise PreconditionFailed("changed or removed since read")
+
+    def update_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        key = (document.space_id, document.document_id)
+        self._check_version(self.documents.get(key), expected_version)
+        self.documents[key] = document
+        self.log.append(audit)
+
+    def delete_document(
+        self, document: Document, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        key = (document.space_id, document.document_id)
+        self._check_version(self.documents.get(key), expected_version)
+        del self.documents[key]
+        self.log.append(audit)
+
+    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]:
+        return [
+            e
+            for (s, sec, _), e in sorted(self.profile.items())
+            if s == space_id and (section is None or sec == section)
+        ]
+
+    def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
+        return self.profile.get((space_id, section, entry_id))
+
+    def put_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        key = (entry.space_id, entry.section, entry.entry_id)
+        if expected_version is None:
+            if key in self.profile:
+                raise PreconditionFailed("exists")
+        else:
+            self._check_version(self.profile.get(key), expected_version)
+        self.profile[key] = entry
+        self.log.append(audit)
+
+    def delete_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        key = (entry.space_id, entry.section, entry.entry_id)
+        self._check_version(self.profile.get(key), expected_version)
+        del self.profile[key]
+        self.log.append(audit)
+
+    def append_access_log(self, entry: AccessLogEntry) -> None:
+        self.log.append(entry)
+
+    def list_access_log(
+        self, space_id: str, limit: int, cursor: str | None
+    ) -> Page[AccessLogEntry]:
+        entries = sorted(
+            (e for e in self.log if e.space_id == space_id), key=lambda e: e.entry_id, reverse=True
+        )
+        return _page(entries, limit, cursor)
+
+
+class FakeBlobs:
+    def __init__(self) -> None:
+        self.quarantine: dict[str, bytes] = {}
+        self.documents: dict[str, bytes] = {}
+        self.downloads: dict[str, bytes] = {}
+
+    def presign_upload(
+        self, key: str, max_bytes: int, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        return f"https://quarantine.test/{key}", {"key": key, "max": str(max_bytes)}
+
+    def read_upload(self, key: str) -> bytes:
+        return self.quarantine[key]
+
+    def discard_upload(self, key: str) -> None:
+        self.quarantine.pop(key, None)
+
+    def put_document(self, key: str, data: bytes) -> None:
+        self.documents[key] = data
+
+    def get_document(self, key: str) -> bytes:
+        return self.documents[key]
+
+    def delete_document(self, key: str) -> None:
+        self.documents.pop(key, None)
+
+    def stage_download(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        self.downloads[key] = data
+        return f"https://downloads.test/{key}"
+
+
+class FakeKeys:
+    """Wraps keys by XOR with a per-space pad: unwrapping with another space id gives garbage,
+    as KMS refuses a wrong encryption context."""
+
+    def __init__(self) -> None:
+        self.unwraps = 0
+
+    @staticmethod
+    def _pad(space_id: str) -> bytes:
+        return hashlib.sha256(space_id.encode()).digest()
+
+    def generate_data_key(self, space_id: str) -> tuple[bytes, bytes]:
+        plaintext = hashlib.sha256(b"key-" + space_id.encode()).digest()
+        wrapped = bytes(a ^ b for a, b in zip(plaintext, self._pad(space_id), strict=True))
+        return plaintext, wrapped
+
+    def unwrap_data_key(self, space_id: str, wrapped: bytes) -> bytes:
+        self.unwraps += 1
+        return bytes(a ^ b for a, b in zip(wrapped, self._pad(space_id), strict=True))

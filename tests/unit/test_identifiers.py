@@ -1,0 +1,57 @@
+import pytest
+
+from healthspace.errors import InvalidIdentifier
+from healthspace.identifiers import make_ins, nir_key, parse_ins, parse_rpps
+
+NIR = "1850578006048"
+
+
+def test_key_is_97_minus_nir_mod_97():
+    assert nir_key(NIR) == 97 - 1850578006048 % 97
+
+
+def test_corsica_departments_count_as_19_and_18():
+    assert nir_key("185052A006048") == 97 - 1850519006048 % 97
+    assert nir_key("185052B006048") == 97 - 1850518006048 % 97
+
+
+@pytest.mark.parametrize("nir", [NIR, "2950699123456", "185052A006048", "185052B006048"])
+def test_valid_ins_round_trips(nir):
+    ins = make_ins(nir)
+    assert parse_ins(ins) == ins
+    assert parse_ins(ins.lower()) == ins.upper()
+    assert parse_ins(f"{ins[:1]} {ins[1:3]} {ins[3:]}") == ins
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "123",
+        make_ins(NIR)[:-2] + "00",  # wrong key
+        "5" + make_ins(NIR)[1:],  # sex digit 5 does not exist
+        make_ins(NIR) + "1",
+        "18505780060AB12",
+        "185052C00604812",
+    ],
+)
+def test_malformed_ins_is_refused(value):
+    with pytest.raises(InvalidIdentifier):
+        parse_ins(value)
+
+
+def test_wrong_key_for_corsica_is_refused():
+    ins = make_ins("185052A006048")
+    wrong = ins[:-2] + f"{(int(ins[-2:]) + 1) % 97:02d}"
+    with pytest.raises(InvalidIdentifier):
+        parse_ins(wrong)
+
+
+def test_rpps_luhn():
+    assert parse_rpps("10000000009") == "10000000009"  # 9 + 1 = 10: Luhn-valid
+    with pytest.raises(InvalidIdentifier):
+        parse_rpps("10000000008")
+    with pytest.raises(InvalidIdentifier):
+        parse_rpps("1000000000")
+    with pytest.raises(InvalidIdentifier):
+        parse_rpps("1000000000a")
