@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from healthspace.errors import BadRequest, PreconditionFailed
 from healthspace.model import (
@@ -23,7 +23,7 @@ from healthspace.model import (
 
 class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+        self.current = start or datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self.current

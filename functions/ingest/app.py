@@ -6,6 +6,7 @@ A thin adapter over MedicalFile.ingest, which is idempotent (S3 delivers at leas
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
@@ -22,8 +23,9 @@ from healthspace.observability import logger, metrics, tracer
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     results: dict[str, int] = {}
     for record in event.records:
-        # object_key is already URL-decoded by the data class (S3 sends it encoded).
-        status = medical_file().ingest(record.s3.get_object.key, record.s3.get_object.size or 0)
+        # S3 sends the key URL-encoded (spaces as '+').
+        key = unquote_plus(record.s3.get_object.key)
+        status = medical_file().ingest(key, record.s3.get_object.size or 0)
         outcome = status.value if status else "UNKNOWN"
         results[outcome] = results.get(outcome, 0) + 1
         metrics.add_metric(name=f"Upload{outcome.title()}", unit=MetricUnit.Count, value=1)

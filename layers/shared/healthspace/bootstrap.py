@@ -16,7 +16,7 @@ from healthspace.settings import Settings
 def medical_file() -> MedicalFile:
     settings = Settings.from_env()
     return MedicalFile(
-        store=DynamoStore(),
+        store=DynamoStore(settings.table_name),
         blobs=S3Blobs(
             quarantine_bucket=settings.quarantine_bucket,
             documents_bucket=settings.documents_bucket,

@@ -7,7 +7,7 @@ advance-directives → Consent (scope adr), contacts → Patient.contact / Relat
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
@@ -19,7 +19,7 @@ Note = Annotated[str, Field(max_length=2000)]
 
 
 def _not_future(value: date, field: str) -> None:
-    if value > datetime.now(timezone.utc).date():
+    if value > datetime.now(UTC).date():
         raise ValueError(f"{field} cannot be in the future")
 
 
@@ -134,7 +134,7 @@ class Measurement(SectionModel):
             raise ValueError("diastolic must be at least 20 and below the systolic value")
         if self.measured_at.tzinfo is None:
             raise ValueError("measured_at must carry a time zone")
-        if self.measured_at > datetime.now(timezone.utc):
+        if self.measured_at > datetime.now(UTC):
             raise ValueError("measured_at cannot be in the future")
         return self
 

@@ -112,6 +112,11 @@ class AccessPolicy:
                 self._cache[caller.ins] = person
         return person
 
+    def forget(self, ins: str) -> None:
+        """Drop a person's cached grants (this instance changed them)."""
+        with self._lock:
+            self._cache.pop(ins, None)
+
     def resolve(self, caller: Caller, space_id: str | None) -> Access:
         person = self.person(caller)
         target = space_id or person.own_space_id
@@ -172,7 +177,9 @@ class MedicalFile:
 
     def grant(self, ins: str, space_id: str, role: Role) -> None:
         person = self.store.get_person(ins) or PersonAccess(ins=ins, spaces={})
-        self.store.put_person(person.model_copy(update={"spaces": {**person.spaces, space_id: role}}))
+        self.store.put_person(
+            person.model_copy(update={"spaces": {**person.spaces, space_id: role}})
+        )
 
     def me(self, caller: Caller) -> dict[str, Any]:
         person = self.policy.person(caller)
@@ -184,7 +191,9 @@ class MedicalFile:
         own = person.own_space_id
         return {
             "space": view(own) if own in spaces else None,
-            "represented": [view(s) for s, role in person.spaces.items() if s in spaces and s != own],
+            "represented": [
+                view(s) for s, role in person.spaces.items() if s in spaces and s != own
+            ],
         }
 
     # ------------------------------------------------------------------ audit
@@ -202,7 +211,9 @@ class MedicalFile:
             space_id=access.space_id,
         )
 
-    def _trace(self, access: Access, action: Action, object_type: str, object_id: str | None = None) -> None:
+    def _trace(
+        self, access: Access, action: Action, object_type: str, object_id: str | None = None
+    ) -> None:
         self.store.append_access_log(self._log(access, action, object_type, object_id))
 
     def access_log(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
@@ -218,7 +229,9 @@ class MedicalFile:
                 f"content_type must be one of {', '.join(sorted(filetypes.ALLOWED_TYPES))}"
             )
         if not 1 <= size <= self.limits.max_upload_bytes:
-            raise PayloadTooLarge(f"size must be between 1 and {self.limits.max_upload_bytes} bytes")
+            raise PayloadTooLarge(
+                f"size must be between 1 and {self.limits.max_upload_bytes} bytes"
+            )
         _not_future(facts.document_date, self.clock.now().date())
         now = self.clock.now()
         upload = Upload(
@@ -433,10 +446,16 @@ class MedicalFile:
     ) -> ProfileEntry:
         fields = validate_section(section, data)
         entry = self._entry(access, section, entry_id).model_copy(
-            update={"fields": fields, "version": expected_version + 1, "updated_at": self.clock.now()}
+            update={
+                "fields": fields,
+                "version": expected_version + 1,
+                "updated_at": self.clock.now(),
+            }
         )
         self.store.put_profile_entry(
-            entry, expected_version, self._log(access, Action.UPDATE, f"profile/{section}", entry_id)
+            entry,
+            expected_version,
+            self._log(access, Action.UPDATE, f"profile/{section}", entry_id),
         )
         return entry
 
@@ -445,7 +464,9 @@ class MedicalFile:
     ) -> None:
         entry = self._entry(access, section, entry_id)
         self.store.delete_profile_entry(
-            entry, expected_version, self._log(access, Action.DELETE, f"profile/{section}", entry_id)
+            entry,
+            expected_version,
+            self._log(access, Action.DELETE, f"profile/{section}", entry_id),
         )
 
 

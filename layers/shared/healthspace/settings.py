@@ -1,6 +1,4 @@
-"""Typed settings, read from the function's environment (template.yaml Globals).
-
-The table name (TABLE_NAME) is read by the PynamoDB model itself (adapters/dynamodb.py)."""
+"""Typed settings, read from the function's environment (template.yaml Globals)."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Settings:
+    table_name: str
     documents_bucket: str
     quarantine_bucket: str
     downloads_bucket: str
@@ -20,6 +19,7 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ
         return cls(
+            table_name=env["TABLE_NAME"],
             documents_bucket=env["DOCUMENTS_BUCKET"],
             quarantine_bucket=env["QUARANTINE_BUCKET"],
             downloads_bucket=env["DOWNLOADS_BUCKET"],

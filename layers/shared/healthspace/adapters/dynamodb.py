@@ -1,13 +1,13 @@
 """The health space table (single-table design, PynamoDB).
 
-| item            | pk                 | sk                          | gsi1pk          | gsi1sk            |
-|-----------------|--------------------|-----------------------------|-----------------|-------------------|
-| person's grants | PERSON#<ins>       | ACCESS                      |                 |                   |
-| space           | SPACE#<space>      | SPACE                       |                 |                   |
-| upload          | SPACE#<space>      | UPLOAD#<upload>             |                 |                   |
-| document        | SPACE#<space>      | DOC#<document>              | DOCS#<space>    | <date>#<document> |
-| profile entry   | SPACE#<space>      | PROFILE#<section>#<entry>   |                 |                   |
-| access log      | SPACE#<space>      | LOG#<ulid>                  |                 |                   |
+| item            | pk            | sk                        | gsi1pk       | gsi1sk        |
+|-----------------|---------------|---------------------------|--------------|---------------|
+| person's grants | PERSON#<ins>  | ACCESS                    |              |               |
+| space           | SPACE#<space> | SPACE                     |              |               |
+| upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
+| document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
+| profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
+| access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level.
@@ -60,7 +60,8 @@ class ByDate(GlobalSecondaryIndex["Item"]):
 
 class Item(Model):
     class Meta:
-        table_name = os.environ.get("TABLE_NAME", "healthspace")
+        # Bound to the real table by DynamoStore (PynamoDB reads the name from the class).
+        table_name = "healthspace"
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
     pk = UnicodeAttribute(hash_key=True)
@@ -150,7 +151,10 @@ class DynamoStore:
     """The Store port on DynamoDB. Conditional writes carry optimistic concurrency: a stale
     version fails the whole transaction, its access-log entry included."""
 
-    def __init__(self, upload_record_days: int = 7) -> None:
+    def __init__(self, table_name: str, upload_record_days: int = 7) -> None:
+        if Item.Meta.table_name != table_name:
+            Item.Meta.table_name = table_name
+            Item._connection = None  # PynamoDB caches the connection with the table name
         self._upload_days = upload_record_days
         self._connection: Connection | None = None
 

@@ -62,7 +62,11 @@ class S3Blobs:
         self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
     ) -> str:
         self._s3.put_object(
-            Bucket=self.downloads_bucket, Key=key, Body=data, ContentType=content_type, **self._sse()
+            Bucket=self.downloads_bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            **self._sse(),
         )
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
         url: str = self._s3.generate_presigned_url(

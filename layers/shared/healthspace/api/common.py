@@ -4,12 +4,13 @@ become `{code, message}` responses."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from healthspace.bootstrap import medical_file
 from healthspace.errors import HealthSpaceError, PreconditionRequired, Unauthorized
@@ -26,7 +27,7 @@ def service() -> MedicalFile:
 
 def caller(router: BaseRouter) -> Caller:
     """The patient identified by the Cognito authorizer's claims (ID token)."""
-    context = router.current_event.request_context
+    context = cast(APIGatewayProxyEvent, router.current_event).request_context
     claims: dict[str, Any] = (context.authorizer.claims or {}) if context.authorizer else {}
     subject, ins = claims.get("sub"), claims.get("custom:ins")
     if not subject or not ins:
@@ -45,14 +46,18 @@ def access(router: BaseRouter) -> Access:
     return resolved
 
 
-def if_match(router: BaseRouter, required: bool = True) -> int | None:
-    """The version in If-Match ("3", 3 or W/"3"); required for updates."""
-    raw = router.current_event.headers.get("If-Match") or router.current_event.headers.get(
-        "if-match"
-    )
+def if_match(router: BaseRouter) -> int:
+    """The version in If-Match ("3", 3 or W/"3"): updates must say which version they change."""
+    version = optional_if_match(router)
+    if version is None:
+        raise PreconditionRequired("send the version you read in an If-Match header")
+    return version
+
+
+def optional_if_match(router: BaseRouter) -> int | None:
+    headers = router.current_event.headers
+    raw = headers.get("If-Match") or headers.get("if-match")
     if raw is None:
-        if required:
-            raise PreconditionRequired("send the version you read in an If-Match header")
         return None
     value = raw.strip().removeprefix("W/").strip('"')
     if not value.isdigit():

@@ -9,12 +9,18 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from healthspace.api.common import access, if_match, json_response, service
+from healthspace.api.common import (
+    access,
+    if_match,
+    json_response,
+    optional_if_match,
+    service,
+)
 from healthspace.model import Category, DocumentFacts, DocumentFilter
 from healthspace.observability import metrics
-from aws_lambda_powertools.metrics import MetricUnit
 
 router = APIGatewayRouter()
 DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
@@ -113,6 +119,6 @@ def change_document(document_id: DocumentId, change: DocumentChange) -> Response
     summary="Delete a document the patient added",
 )
 def delete_document(document_id: DocumentId) -> Response[Any]:
-    service().delete_document(access(router), document_id, if_match(router, required=False))
+    service().delete_document(access(router), document_id, optional_if_match(router))
     metrics.add_metric(name="DocumentDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)

@@ -1,17 +1,20 @@
 """The medical profile: one set of routes per section, generated from healthspace.profile.SECTIONS
 so that each section's body schema appears in the OpenAPI document."""
 
-# No `from __future__ import annotations` here: the generated handlers' annotations must be the
-# section classes themselves for Powertools to validate bodies against them.
-
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from healthspace.api.common import access, if_match, json_response, service
+from healthspace.api.common import (
+    access,
+    if_match,
+    json_response,
+    optional_if_match,
+    service,
+)
 from healthspace.observability import metrics
 from healthspace.profile import SECTIONS, SectionModel
 
@@ -37,7 +40,7 @@ def _add_section_routes(section: str, model: type[SectionModel]) -> None:
         entries = service().list_section(access(router), section)
         return {"items": [e.to_api() for e in entries]}
 
-    def add_entry(body: model) -> Response[Any]:  # type: ignore[valid-type]
+    def add_entry(body: SectionModel) -> Response[Any]:
         entry = service().add_entry(access(router), section, body.model_dump(mode="json"))
         metrics.add_metric(name="ProfileEntryAdded", unit=MetricUnit.Count, value=1)
         return _entry_response(201, entry)
@@ -45,24 +48,28 @@ def _add_section_routes(section: str, model: type[SectionModel]) -> None:
     def get_entry(entry_id: EntryId) -> Response[Any]:
         return _entry_response(200, service().get_entry(access(router), section, entry_id))
 
-    def replace_entry(entry_id: EntryId, body: model) -> Response[Any]:  # type: ignore[valid-type]
+    def replace_entry(entry_id: EntryId, body: SectionModel) -> Response[Any]:
         entry = service().replace_entry(
             access(router), section, entry_id, body.model_dump(mode="json"), if_match(router)
         )
         return _entry_response(200, entry)
 
     def delete_entry(entry_id: EntryId) -> Response[Any]:
-        service().delete_entry(access(router), section, entry_id, if_match(router, required=False))
+        service().delete_entry(access(router), section, entry_id, optional_if_match(router))
         return Response(status_code=204)
 
+    # Powertools validates bodies against the annotation: make it this section's model.
+    add_entry.__annotations__["body"] = replace_entry.__annotations__["body"] = model
     for handler in (list_entries, add_entry, get_entry, replace_entry, delete_entry):
         handler.__name__ = f"{handler.__name__}_{suffix}"
     name = section.replace("-", " ")
     router.get(path, tags=tag, summary=f"List {name}")(list_entries)
     router.post(path, tags=tag, summary=f"Add to {name}")(add_entry)
     router.get(f"{path}/<entry_id>", tags=tag, summary=f"One entry of {name}")(get_entry)
-    router.put(f"{path}/<entry_id>", tags=tag, summary=f"Replace (If-Match)")(replace_entry)
-    router.delete(f"{path}/<entry_id>", tags=tag, summary=f"Delete from {name}")(delete_entry)
+    router.put(f"{path}/<entry_id>", tags=tag, summary="Replace (If-Match)")(replace_entry)
+    router.delete(f"{path}/<entry_id>", tags=tag, summary=f"Remove an entry of {name}")(
+        delete_entry
+    )
 
 
 for _section, _model in SECTIONS.items():

@@ -1,0 +1,175 @@
+"""Integration tier: every resource of template.yaml created in moto (in-process), the functions'
+handlers called on API Gateway and S3 events as Lambda would, S3 notifications included."""
+
+import copy
+import itertools
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from healthspace.identifiers import make_ins
+from healthspace.model import Holder, Role
+from infra.local.lambdas import FunctionRegistry, moto_invokes_in_process
+from infra.local.resources import Deployer
+from infra.local.template import Resolver, load_template
+
+EVENTS = Path(__file__).parents[2] / "events"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def deployed():
+    """The template deployed once in moto for the session; tests use fresh people each."""
+    with mock_aws():
+        template = load_template()
+        deployer = Deployer(template, Resolver(template))
+        deployer.deploy()
+        records = deployer.functions["RecordsFunction"]
+        os.environ.update(records.environment)
+        registry = FunctionRegistry(deployer.functions, records.environment)
+        registry.load()
+        with moto_invokes_in_process(registry):
+            yield deployer, registry
+
+
+@pytest.fixture(scope="session")
+def stack_env(deployed):
+    return dict(deployed[0].functions["RecordsFunction"].environment)
+
+
+@pytest.fixture(scope="session")
+def empty_table(deployed):
+    """Deletes every item: moto copies the whole table on each transaction, so tests that keep
+    it small stay fast."""
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+    def empty():
+        scan = {"ProjectionExpression": "pk, sk"}
+        while True:
+            page = table.scan(**scan)
+            with table.batch_writer() as batch:
+                for key in page["Items"]:
+                    batch.delete_item(Key=key)
+            if "LastEvaluatedKey" not in page:
+                return
+            scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    return empty
+
+
+@pytest.fixture(autouse=True)
+def _fresh_start(deployed, empty_table):
+    """Each test starts cold, like a new Lambda instance (grant and data-key caches empty), on an
+    empty table."""
+    from healthspace.bootstrap import medical_file
+
+    empty_table()
+    medical_file.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def s3(deployed):
+    return boto3.client("s3")
+
+
+@pytest.fixture(scope="session")
+def kms(deployed):
+    return boto3.client("kms")
+
+
+@dataclass(frozen=True)
+class Person:
+    subject: str
+    ins: str
+    given_name: str
+    space_id: str
+
+    @property
+    def claims(self):
+        return {
+            "sub": self.subject,
+            "custom:ins": self.ins,
+            "given_name": self.given_name,
+            "family_name": "Martin",
+            "token_use": "id",
+        }
+
+
+@pytest.fixture
+def person(deployed):
+    """Opens a space for a new person (optionally represented by another) and returns them."""
+    from healthspace.bootstrap import medical_file
+
+    def make(given_name, represented_by=None):
+        n = next(_serial)
+        ins = make_ins(f"1{n % 100:02d}0175{n:06d}"[:13].ljust(13, "0"))
+        representatives = {represented_by.ins: Role.LEGAL_REPRESENTATIVE} if represented_by else {}
+        space = medical_file().open_space(
+            ins,
+            Holder(given_name=given_name, family_name="Martin", birth_date=date(1985, 6, 1)),
+            representatives,
+        )
+        return Person(f"sub-{n}", ins, given_name, space.space_id)
+
+    return make
+
+
+@pytest.fixture
+def api(deployed):
+    """Calls the records function as API Gateway's proxy integration would."""
+    registry = deployed[1]
+    template = json.loads((EVENTS / "api_get_me.json").read_text())
+
+    def call(method, path, who, body=None, headers=None, query=None, claims=None):
+        event = copy.deepcopy(template)
+        all_headers = {**event["headers"], **(headers or {})}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+        event.update(
+            resource="/me" if path == "/me" else "/me/{proxy+}",
+            path=path,
+            httpMethod=method,
+            headers=all_headers,
+            multiValueHeaders={k: [v] for k, v in all_headers.items()},
+            queryStringParameters=query,
+            multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+            pathParameters=None if path == "/me" else {"proxy": path.removeprefix("/me/")},
+            body=body if isinstance(body, str) or body is None else json.dumps(body),
+        )
+        event["requestContext"]["authorizer"]["claims"] = who.claims if claims is None else claims
+        event["requestContext"]["httpMethod"] = method
+        response = registry.invoke("RecordsFunction", event)
+        text = response.get("body") or ""
+        multi = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items() if v}
+        headers = {**multi, **(response.get("headers") or {})}
+        return response["statusCode"], headers, json.loads(text) if text else None
+
+    return call
+
+
+@pytest.fixture
+def ingest(deployed, stack_env):
+    """Delivers an S3 ObjectCreated event to the ingest function (again), as S3 may."""
+    registry = deployed[1]
+
+    def deliver(key, size):
+        event = json.loads((EVENTS / "s3_upload_created.json").read_text())
+        record = event["Records"][0]["s3"]
+        record["bucket"]["name"] = stack_env["QUARANTINE_BUCKET"]
+        record["object"].update(key=key, size=size)
+        return registry.invoke("IngestFunction", event)
+
+    return deliver
+
+
+@pytest.fixture(scope="session")
+def openapi(deployed):
+    from functions.records.app import app
+
+    return json.loads(app.get_openapi_json_schema())

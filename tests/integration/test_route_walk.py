@@ -1,0 +1,128 @@
+"""Walks every route of the OpenAPI document, so that a new route is covered without a new test:
+- authorisation: another patient never reaches the first one's objects;
+- access history: every route that touches health data appends an entry.
+"""
+
+import json
+import re
+
+import pytest
+
+from tests.integration.test_records_api import upload_pdf
+
+# Routes that touch no health data, and why.
+NOT_HEALTH_DATA = {
+    ("GET", "/me"): "the space's holder and status: identity, no health data",
+    ("GET", "/me/access-log"): "the access history itself",
+    ("POST", "/me/uploads"): "only a ticket; the document is traced when ingested",
+    ("GET", "/me/uploads/{upload_id}"): "an upload's status, no content",
+}
+# Routes about the caller, whatever space they name.
+SPACE_INDEPENDENT = {("GET", "/me")}
+# A valid entry of each profile section.
+SPACE_SAMPLES = {
+    "allergies": {"substance": "Arachide", "category": "food", "criticality": "high"},
+    "treatments": {"medication": "Levothyrox", "dosage": "75 µg/j", "start_date": "2024-01-10"},
+    "conditions": {"name": "Hypothyroïdie", "clinical_status": "active"},
+    "vaccinations": {"vaccine": "Grippe", "date": "2025-10-20"},
+    "measurements": {
+        "kind": "blood-pressure", "value": 128, "diastolic": 82, "unit": "mmHg",
+        "measured_at": "2026-11-01T08:30:00+01:00",
+    },
+    "advance-directives": {"title": "Directives", "content": "Pas d'acharnement.", "date": "2025-05-05"},
+    "contacts": {"kind": "trusted-person", "name": "Paul Martin", "phone": "0601020304"},
+}
+BODIES = {
+    ("POST", "/me/uploads"): {
+        "filename": "a.pdf", "content_type": "application/pdf", "size": 100,
+        "category": "biology", "title": "t", "document_date": "2026-01-01",
+    },
+    ("PATCH", "/me/documents/{document_id}"): {"title": "Renamed"},
+}
+
+
+def routes(openapi):
+    for path, operations in openapi["paths"].items():
+        for method in operations:
+            yield method.upper(), path
+
+
+def body_for(method, path):
+    if (method, path) in BODIES:
+        return BODIES[(method, path)]
+    match = re.fullmatch(r"/me/profile/([a-z-]+)(/\{entry_id\})?", path)
+    if match and method in {"POST", "PUT"}:
+        return SPACE_SAMPLES[match.group(1)]
+    return None
+
+
+@pytest.fixture
+def owned(api, person, s3):
+    """A patient with one object of every kind, and the route parameters naming them."""
+
+    def make():
+        owner = person("Alice")
+        document_id = upload_pdf(api, owner, s3)
+        params = {"document_id": document_id, "upload_id": document_id}
+        entries = {}
+        for section, sample in SPACE_SAMPLES.items():
+            entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2]["entry_id"]
+        return owner, params, entries
+
+    return make
+
+
+def concrete(path, params, entries):
+    section = re.fullmatch(r"/me/profile/([a-z-]+)/\{entry_id\}", path)
+    if section:
+        params = {**params, "entry_id": entries[section.group(1)]}
+    return re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], path)
+
+
+def test_the_walk_covers_every_route(openapi):
+    found = set(routes(openapi))
+    assert len(found) >= 30  # documents, uploads, 7 profile sections × 5, space, log
+    for method, path in found:
+        if method in {"POST", "PUT", "PATCH"}:
+            assert body_for(method, path) is not None, f"add a sample body for {method} {path}"
+
+
+def test_no_route_reaches_another_patients_objects(api, person, owned, openapi):
+    owner, params, entries = owned()
+    intruder = person("Mallory")
+    for method, path in routes(openapi):
+        url = concrete(path, params, entries)
+        body = body_for(method, path)
+        headers = {"If-Match": "1"}
+        # Through their own space: the owner's ids name nothing there.
+        if "{" in path:
+            status, _, _ = api(method, url, intruder, body=body, headers=headers)
+            assert status in (403, 404), f"{method} {path} answered {status}"
+        # Naming the owner's space outright.
+        status, _, response = api(
+            method, url, intruder, body=body, headers={**headers, "X-Space-Id": owner.space_id}
+        )
+        if (method, path) in SPACE_INDEPENDENT:
+            assert owner.space_id not in json.dumps(response), f"{method} {path} leaked"
+        else:
+            assert status in (403, 404), f"{method} {path} with X-Space-Id answered {status}"
+    # And nothing of the owner's changed.
+    assert api("GET", f"/me/documents/{params['document_id']}", owner)[2]["version"] == 1
+
+
+def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi, empty_table):
+    for method, path in routes(openapi):
+        empty_table()
+        owner, params, entries = owned()
+        before = len(api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"])
+        status, _, response = api(
+            method, concrete(path, params, entries), owner,
+            body=body_for(method, path), headers={"If-Match": "1"},
+        )
+        assert status < 300, f"{method} {path} failed: {status} {response}"
+        after = api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"]
+        if (method, path) in NOT_HEALTH_DATA:
+            assert len(after) == before, f"{method} {path} should not be traced"
+        else:
+            assert len(after) == before + 1, f"{method} {path} wrote no access-log entry"
+            assert after[0]["actor"]["id"] == owner.subject
