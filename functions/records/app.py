@@ -5,6 +5,7 @@ A thin adapter: routes live in healthspace.api, rules in healthspace.service.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
@@ -13,11 +14,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.api import documents, profile, spaces
 from healthspace.api.common import install_error_handlers
-from healthspace.observability import logger, metrics, tracer
+from healthspace.observability import logger, metrics
 
 app = APIGatewayRestResolver(
     enable_validation=True,
     cors=CORSConfig(
+        allow_origin=os.environ.get("WEB_ORIGIN", "https://espace.example.org"),
         allow_headers=["Authorization", "Content-Type", "If-Match", "X-Space-Id"],
         expose_headers=["ETag"],
     ),
@@ -30,7 +32,6 @@ app.enable_swagger(path="/docs", title="Health space — patient API", version="
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -69,14 +69,23 @@ def test_upload_list_download_rename_mask_delete(api, person, s3, stack_env):
     assert "X-Amz-Signature=" in link["url"] and link["expires_in"] <= 300
 
     status, headers, renamed = api(
-        "PATCH", f"/me/documents/{document_id}", alice, body={"title": "Bilan de novembre"},
+        "PATCH",
+        f"/me/documents/{document_id}",
+        alice,
+        body={"title": "Bilan de novembre"},
         headers={"If-Match": '"1"'},
     )
     assert (status, renamed["title"], renamed["version"], headers["ETag"]) == (
-        200, "Bilan de novembre", 2, '"2"',
+        200,
+        "Bilan de novembre",
+        2,
+        '"2"',
     )
     status, _, masked = api(
-        "PATCH", f"/me/documents/{document_id}", alice, body={"masked": True},
+        "PATCH",
+        f"/me/documents/{document_id}",
+        alice,
+        body={"masked": True},
         headers={"If-Match": "2"},
     )
     assert (status, masked["masked"]) == (200, True)
@@ -90,7 +99,9 @@ def test_upload_list_download_rename_mask_delete(api, person, s3, stack_env):
 def test_stored_object_is_ciphertext_bound_to_its_space(api, person, s3, kms, stack_env):
     alice, bob = person("Alice"), person("Bob")
     document_id = upload_pdf(api, alice, s3)
-    raw = s3.list_objects_v2(Bucket=stack_env["DOCUMENTS_BUCKET"], Prefix=f"spaces/{alice.space_id}/")
+    raw = s3.list_objects_v2(
+        Bucket=stack_env["DOCUMENTS_BUCKET"], Prefix=f"spaces/{alice.space_id}/"
+    )
     [entry] = raw["Contents"]
     blob = s3.get_object(Bucket=stack_env["DOCUMENTS_BUCKET"], Key=entry["Key"])["Body"].read()
     assert entry["Key"].endswith(document_id)
@@ -108,12 +119,21 @@ def test_rejected_upload_leaves_only_a_status(api, person, s3, stack_env):
     alice = person("Alice")
     fake_pdf = b"MZ\x90\x00 this is a program"
     status, _, ticket = api(
-        "POST", "/me/uploads", alice,
-        body={"filename": "x.pdf", "content_type": "application/pdf", "size": len(fake_pdf),
-              "category": "other", "title": "x", "document_date": "2026-01-01"},
+        "POST",
+        "/me/uploads",
+        alice,
+        body={
+            "filename": "x.pdf",
+            "content_type": "application/pdf",
+            "size": len(fake_pdf),
+            "category": "other",
+            "title": "x",
+            "document_date": "2026-01-01",
+        },
     )
     s3.put_object(Bucket=stack_env["QUARANTINE_BUCKET"], Key=ticket["fields"]["key"], Body=fake_pdf)
     status, _, upload = api("GET", f"/me/uploads/{ticket['upload_id']}", alice)
+    assert status == 200
     assert upload["status"] == "REJECTED" and "not a PDF" in upload["reason"]
     listed = s3.list_objects_v2(Bucket=stack_env["QUARANTINE_BUCKET"], Prefix="uploads/")
     assert listed.get("KeyCount", 0) == 0
@@ -169,7 +189,9 @@ def test_access_log_is_newest_first_and_paginated(api, person):
     assert status == 200
     assert [e["object"]["type"] for e in first["items"]] == ["profile", "document-list"]
     assert first["items"][0]["actor"]["id"] == alice.subject
-    _, _, rest = api("GET", "/me/access-log", alice, query={"limit": "10", "cursor": first["next_cursor"]})
+    _, _, rest = api(
+        "GET", "/me/access-log", alice, query={"limit": "10", "cursor": first["next_cursor"]}
+    )
     assert len(rest["items"]) == 2
     status, _, error = api("GET", "/me/access-log", alice, query={"cursor": "bm9wZQ"})
     assert (status, error["code"]) == (400, "BAD_REQUEST")
@@ -180,6 +202,7 @@ def test_representative_acts_on_the_child_space(api, person, s3):
     child = person("Léa", represented_by=parent)
     document_id = upload_pdf(api, parent, s3, space=child.space_id)
     status, _, page = api("GET", "/me/documents", parent, headers={"X-Space-Id": child.space_id})
+    assert status == 200
     assert [d["document_id"] for d in page["items"]] == [document_id]
     assert api("GET", "/me/documents", parent)[2]["items"] == []
     log = api("GET", "/me/access-log", parent, headers={"X-Space-Id": child.space_id})[2]
@@ -191,21 +214,43 @@ def test_representative_acts_on_the_child_space(api, person, s3):
     [
         ("POST", "/me/uploads", "{not json", "VALIDATION_ERROR"),
         ("POST", "/me/uploads", {"filename": "a.pdf"}, "VALIDATION_ERROR"),
-        ("POST", "/me/profile/allergies", {"substance": "x", "category": "food", "x": 1},
-         "VALIDATION_ERROR"),
+        (
+            "POST",
+            "/me/profile/allergies",
+            {"substance": "x", "category": "food", "x": 1},
+            "VALIDATION_ERROR",
+        ),
         ("POST", "/me/profile/allergies", {"substance": 3, "category": "food"}, "VALIDATION_ERROR"),
-        ("POST", "/me/uploads", {"filename": "a.pdf", "content_type": "application/pdf",
-                                 "size": 10**9, "category": "biology", "title": "t",
-                                 "document_date": "2026-01-01"}, "PAYLOAD_TOO_LARGE"),
+        (
+            "POST",
+            "/me/uploads",
+            {
+                "filename": "a.pdf",
+                "content_type": "application/pdf",
+                "size": 10**9,
+                "category": "biology",
+                "title": "t",
+                "document_date": "2026-01-01",
+            },
+            "PAYLOAD_TOO_LARGE",
+        ),
         ("GET", "/me/documents?limit=1000", None, "VALIDATION_ERROR"),
         ("GET", "/me/documents?category=astrology", None, "VALIDATION_ERROR"),
         ("GET", "/me/nowhere", None, "NOT_FOUND"),
+        (
+            "POST",
+            "/me/profile/advance-directives",
+            {"title": "t", "content": "x" * 70_000, "date": "2026-01-01"},
+            "VALIDATION_ERROR",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, person, method, path, body, code):
     alice = person("Alice")
     path, _, query = path.partition("?")
-    status, _, error = api(method, path, alice, body=body, query=dict([query.split("=")]) if query else None)
+    status, _, error = api(
+        method, path, alice, body=body, query=dict([query.split("=")]) if query else None
+    )
     assert 400 <= status < 500
     assert error["code"] == code and error["message"]
     assert api("GET", "/me/access-log", alice)[2]["items"] == []

@@ -26,16 +26,27 @@ SPACE_SAMPLES = {
     "conditions": {"name": "Hypothyroïdie", "clinical_status": "active"},
     "vaccinations": {"vaccine": "Grippe", "date": "2025-10-20"},
     "measurements": {
-        "kind": "blood-pressure", "value": 128, "diastolic": 82, "unit": "mmHg",
+        "kind": "blood-pressure",
+        "value": 128,
+        "diastolic": 82,
+        "unit": "mmHg",
         "measured_at": "2026-11-01T08:30:00+01:00",
     },
-    "advance-directives": {"title": "Directives", "content": "Pas d'acharnement.", "date": "2025-05-05"},
+    "advance-directives": {
+        "title": "Directives",
+        "content": "Pas d'acharnement.",
+        "date": "2025-05-05",
+    },
     "contacts": {"kind": "trusted-person", "name": "Paul Martin", "phone": "0601020304"},
 }
 BODIES = {
     ("POST", "/me/uploads"): {
-        "filename": "a.pdf", "content_type": "application/pdf", "size": 100,
-        "category": "biology", "title": "t", "document_date": "2026-01-01",
+        "filename": "a.pdf",
+        "content_type": "application/pdf",
+        "size": 100,
+        "category": "biology",
+        "title": "t",
+        "document_date": "2026-01-01",
     },
     ("PATCH", "/me/documents/{document_id}"): {"title": "Renamed"},
 }
@@ -66,7 +77,9 @@ def owned(api, person, s3):
         params = {"document_id": document_id, "upload_id": document_id}
         entries = {}
         for section, sample in SPACE_SAMPLES.items():
-            entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2]["entry_id"]
+            entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2][
+                "entry_id"
+            ]
         return owner, params, entries
 
     return make
@@ -81,7 +94,7 @@ def concrete(path, params, entries):
 
 def test_the_walk_covers_every_route(openapi):
     found = set(routes(openapi))
-    assert len(found) >= 30  # documents, uploads, 7 profile sections × 5, space, log
+    assert len(found) >= 30  # documents, uploads, 7 profile sections x 5, space, log
     for method, path in found:
         if method in {"POST", "PUT", "PATCH"}:
             assert body_for(method, path) is not None, f"add a sample body for {method} {path}"
@@ -116,8 +129,11 @@ def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi,
         owner, params, entries = owned()
         before = len(api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"])
         status, _, response = api(
-            method, concrete(path, params, entries), owner,
-            body=body_for(method, path), headers={"If-Match": "1"},
+            method,
+            concrete(path, params, entries),
+            owner,
+            body=body_for(method, path),
+            headers={"If-Match": "1"},
         )
         assert status < 300, f"{method} {path} failed: {status} {response}"
         after = api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"]
