@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 3000
+# The layer package imports the same way here as in Lambda (/opt/python) and pytest.
+export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
 .PHONY: setup run test test-fast validate lint bench clean
 

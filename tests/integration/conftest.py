@@ -1,13 +1,11 @@
 """Integration tier: every resource of template.yaml created in moto (in-process), the functions'
 handlers called on API Gateway and S3 events as Lambda would, S3 notifications included."""
 
-import copy
 import itertools
 import json
 import os
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,9 +15,9 @@ from healthspace.identifiers import make_ins
 from healthspace.model import Holder, Role
 from infra.local.lambdas import FunctionRegistry, moto_invokes_in_process
 from infra.local.resources import Deployer
+from infra.local.sample_events import api_event, api_result, s3_created_event
 from infra.local.template import Resolver, load_template
 
-EVENTS = Path(__file__).parents[2] / "events"
 _serial = itertools.count(1)
 
 
@@ -124,31 +122,12 @@ def person(deployed):
 def api(deployed):
     """Calls the records function as API Gateway's proxy integration would."""
     registry = deployed[1]
-    template = json.loads((EVENTS / "api_get_me.json").read_text())
 
     def call(method, path, who, body=None, headers=None, query=None, claims=None):
-        event = copy.deepcopy(template)
-        all_headers = {**event["headers"], **(headers or {})}
-        if body is not None:
-            all_headers["Content-Type"] = "application/json"
-        event.update(
-            resource="/me" if path == "/me" else "/me/{proxy+}",
-            path=path,
-            httpMethod=method,
-            headers=all_headers,
-            multiValueHeaders={k: [v] for k, v in all_headers.items()},
-            queryStringParameters=query,
-            multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
-            pathParameters=None if path == "/me" else {"proxy": path.removeprefix("/me/")},
-            body=body if isinstance(body, str) or body is None else json.dumps(body),
+        event = api_event(
+            method, path, who.claims if claims is None else claims, body, headers, query
         )
-        event["requestContext"]["authorizer"]["claims"] = who.claims if claims is None else claims
-        event["requestContext"]["httpMethod"] = method
-        response = registry.invoke("RecordsFunction", event)
-        text = response.get("body") or ""
-        multi = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items() if v}
-        headers = {**multi, **(response.get("headers") or {})}
-        return response["statusCode"], headers, json.loads(text) if text else None
+        return api_result(registry.invoke("RecordsFunction", event))
 
     return call
 
@@ -159,10 +138,7 @@ def ingest(deployed, stack_env):
     registry = deployed[1]
 
     def deliver(key, size):
-        event = json.loads((EVENTS / "s3_upload_created.json").read_text())
-        record = event["Records"][0]["s3"]
-        record["bucket"]["name"] = stack_env["QUARANTINE_BUCKET"]
-        record["object"].update(key=key, size=size)
+        event = s3_created_event(stack_env["QUARANTINE_BUCKET"], key, size)
         return registry.invoke("IngestFunction", event)
 
     return deliver

@@ -58,6 +58,14 @@ class TestAccessPolicy:
         with pytest.raises(NotFound):
             medical_file.policy.resolve(stranger, None)
 
+    def test_a_new_grant_is_seen_at_once_by_the_instance_that_made_it(
+        self, medical_file, alice, bob, spaces
+    ):
+        medical_file.policy.resolve(bob, None)  # Bob's grants are now cached
+        medical_file.grant(bob.ins, spaces["child"].space_id, Role.LEGAL_REPRESENTATIVE)
+        access = medical_file.policy.resolve(bob, spaces["child"].space_id)
+        assert access.role is Role.LEGAL_REPRESENTATIVE
+
     def test_grants_are_cached_between_requests(self, medical_file, store, alice, spaces):
         reads = store.reads
         for _ in range(5):

@@ -180,6 +180,7 @@ class MedicalFile:
         self.store.put_person(
             person.model_copy(update={"spaces": {**person.spaces, space_id: role}})
         )
+        self.policy.forget(ins)
 
     def me(self, caller: Caller) -> dict[str, Any]:
         person = self.policy.person(caller)

@@ -1,0 +1,12 @@
+"""The local stack: template.yaml played by moto, the handlers in-process, one HTTP origin.
+
+    python -m infra.local --port 3000          (make run)
+    with LocalStack(port=0) as stack: ...      (infra.local.stack, for tests)
+
+Modules: template (read template.yaml, resolve intrinsics), resources (create it in moto),
+lambdas (run handlers in-process, moto's Lambda invocation replaced), auth (Cognito
+authorizer), routes (API routes from the template), gateway (HTTP -> REST proxy events, website,
+local helpers), demo (demo accounts), stack (all of it together), __main__ (command line).
+
+Kept free of imports: __main__ must read the template before the layer is importable.
+"""

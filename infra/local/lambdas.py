@@ -1,0 +1,251 @@
+"""Runs the template's Lambda handlers in this process, for the gateway and for moto.
+
+Handlers are imported from CodeUri + Handler (CodeUri functions/records, Handler app.lambda_handler
+-> module functions.records.app, attribute lambda_handler) and called with a LambdaContext-like
+object. moto has no Docker here, so `moto_invokes_in_process` replaces moto's private
+`LambdaFunction._invoke_lambda` (moto is pinned; tests/local/test_moto_guard.py fails if the
+private API moves): S3 notifications, SQS mappings and Step Functions lambda:invoke tasks then
+call the same in-process handlers.
+
+Concurrency: one invocation at a time per handler module, as in one Lambda instance (Powertools'
+resolver keeps the current event on the module's `app`); concurrent requests wait their turn.
+
+Environment: every function shares one process, so os.environ holds the Globals variables
+(table, buckets, key...), set once by the stack. The variables a function sets differently from
+the Globals (e.g. POWERTOOLS_SERVICE_NAME) are applied only while its own module is imported,
+which is when Powertools' Logger/Metrics/Tracer read them, and are restored afterwards. The
+layers' modules are shared by all functions, so they are imported first, under the Globals
+values: locally, a Logger created in the layer says service "healthspace" for every function,
+where Lambda would say "records" or "ingest". Code reading a per-function variable at call time
+sees the Globals value.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import logging
+import os
+import pkgutil
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What the stack needs to run one AWS::Serverless::Function of the template."""
+
+    logical_id: str
+    name: str
+    arn: str
+    module: str
+    attribute: str
+    environment: Mapping[str, str]
+    timeout: int = 3
+    memory_mb: int = 128
+
+
+def function_spec(logical_id: str, name: str, arn: str, props: Mapping[str, Any]) -> FunctionSpec:
+    """Build the spec from resolved, Globals-merged function properties."""
+    module, attribute = str(props["Handler"]).rsplit(".", 1)
+    code_parts = [p for p in Path(str(props.get("CodeUri", "."))).parts if p not in (".", "")]
+    variables = (props.get("Environment") or {}).get("Variables", {})
+    return FunctionSpec(
+        logical_id=logical_id,
+        name=name,
+        arn=arn,
+        module=".".join([*code_parts, *module.split("/")]),
+        attribute=attribute,
+        environment={k: str(v) for k, v in variables.items()},
+        timeout=int(props.get("Timeout", 3)),
+        memory_mb=int(props.get("MemorySize", 128)),
+    )
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    deadline: float
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    identity: Any = None
+    client_context: Any = None
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"{time.strftime('%Y/%m/%d')}/[$LATEST]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class HandlerUnavailable(RuntimeError):
+    """The function cannot be called (import failed, or busy); the message says why."""
+
+
+class FunctionBusy(HandlerUnavailable):
+    """Another invocation held the function for longer than its timeout."""
+
+
+class FunctionRegistry:
+    """The template's functions and their in-process handlers, by logical id or name."""
+
+    def __init__(
+        self,
+        specs: Mapping[str, FunctionSpec],
+        shared_env: Mapping[str, str],
+        overrides: Mapping[str, Handler] | None = None,
+    ) -> None:
+        self.specs = dict(specs)
+        self._shared_env = dict(shared_env)
+        self._handlers: dict[str, Handler] = dict(overrides or {})
+        self.failures: dict[str, str] = {}
+        # One invocation at a time per module, as one Lambda instance: module state such as
+        # Powertools' app.current_event is not thread-safe.
+        self._busy = {spec.module: threading.Lock() for spec in self.specs.values()}
+
+    def load(self, layers: Sequence[Path] = ()) -> None:
+        """Import the layers' modules, then every handler not overridden.
+
+        The layers' modules are shared by every function of this process, so they are imported
+        first, under the Globals variables; each handler's module then with its own variables.
+        """
+        for name in _modules_of(layers):
+            try:
+                importlib.import_module(name)
+            except Exception as error:  # the handler importing it will report it too
+                log.warning("cannot import %s from a layer: %s", name, error)
+        for spec in self.specs.values():
+            if spec.logical_id in self._handlers:
+                continue
+            overlay = {k: v for k, v in spec.environment.items() if self._shared_env.get(k) != v}
+            with _environment(overlay):
+                try:
+                    module = importlib.import_module(spec.module)
+                    self._handlers[spec.logical_id] = getattr(module, spec.attribute)
+                except Exception as error:  # a broken function must not stop the others
+                    reason = f"{spec.module}.{spec.attribute}: {type(error).__name__}: {error}"
+                    self.failures[spec.logical_id] = reason
+                    log.warning("cannot load %s (%s)", spec.logical_id, reason)
+
+    def spec(self, key: str) -> FunctionSpec:
+        """The function by logical id, name or ARN."""
+        for spec in self.specs.values():
+            if key in (spec.logical_id, spec.name, spec.arn):
+                return spec
+        raise KeyError(f"no function {key!r} in the template")
+
+    def invoke(self, key: str, event: Any) -> Any:
+        """Call the handler as Lambda would; its exceptions propagate to the caller."""
+        spec = self.spec(key)
+        handler = self._handlers.get(spec.logical_id)
+        if handler is None:
+            raise HandlerUnavailable(self.failures.get(spec.logical_id, "not loaded"))
+        context = LambdaContext(
+            function_name=spec.name,
+            invoked_function_arn=spec.arn,
+            memory_limit_in_mb=spec.memory_mb,
+            deadline=time.monotonic() + spec.timeout,
+        )
+        busy = self._busy[spec.module]
+        if not busy.acquire(timeout=spec.timeout):
+            raise FunctionBusy(
+                f"still busy after {spec.timeout}s (a single instance locally: recursive call?)"
+            )
+        started = time.monotonic()
+        try:
+            return handler(event, context)
+        finally:
+            busy.release()
+            elapsed = time.monotonic() - started
+            if elapsed > spec.timeout:  # not enforced: a debugger may hold the call
+                log.warning(
+                    "%s ran %.1fs, over its %ss timeout", spec.logical_id, elapsed, spec.timeout
+                )
+
+
+def _modules_of(layers: Sequence[Path]) -> list[str]:
+    return [info.name for layer in layers for info in pkgutil.walk_packages([str(layer)])]
+
+
+_environment_lock = threading.Lock()
+
+
+@contextmanager
+def _environment(overlay: Mapping[str, str]) -> Iterator[None]:
+    with _environment_lock:
+        saved = {k: os.environ.get(k) for k in overlay}
+        os.environ.update(overlay)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+# ------------------------------------------------------------------ moto's Lambda invocation
+def _moto_function_class() -> Any:
+    from moto.awslambda.models import LambdaFunction  # moto is only needed by the local stack
+
+    return LambdaFunction
+
+
+def check_moto_invoke_api() -> None:
+    """Fail loudly if the private moto API replaced below has changed."""
+    cls = _moto_function_class()
+    original = getattr(cls, "_invoke_lambda", None)
+    if original is None:
+        raise RuntimeError("moto's LambdaFunction._invoke_lambda is gone: update infra/local")
+    params = list(inspect.signature(original).parameters)
+    if params != ["self", "event"]:
+        raise RuntimeError(f"moto's LambdaFunction._invoke_lambda{params} changed signature")
+    if "self._invoke_lambda(event=" not in inspect.getsource(cls.invoke):
+        raise RuntimeError("moto's LambdaFunction.invoke no longer calls _invoke_lambda(event=)")
+
+
+@contextmanager
+def moto_invokes_in_process(registry: FunctionRegistry) -> Iterator[None]:
+    """While active, moto's Lambda invocations call the registry's handlers."""
+    check_moto_invoke_api()
+    cls = _moto_function_class()
+    original = cls.__dict__["_invoke_lambda"]
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        # Same contract as moto's: (payload, errored, logs).
+        payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
+        try:
+            result = registry.invoke(self.function_name, payload)
+        except Exception as error:
+            log.exception("%s failed", self.function_name)
+            body = {"errorMessage": str(error), "errorType": type(error).__name__}
+            return json.dumps(body), True, traceback.format_exc()
+        return json.dumps(result, default=str), False, ""
+
+    cls._invoke_lambda = _invoke_lambda
+    try:
+        yield
+    finally:
+        cls._invoke_lambda = original

@@ -1,0 +1,70 @@
+"""Lambda events built from the samples in events/: for the integration tests and the benchmark,
+which call handlers directly as API Gateway and S3 would."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).parents[2] / "events"
+
+
+@cache
+def _sample(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return loaded
+
+
+def api_event(
+    method: str,
+    path: str,
+    claims: Mapping[str, str],
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A REST proxy event for the records API (resources /me and /me/{proxy+}); a body that is
+    not a string is sent as JSON."""
+    event = copy.deepcopy(_sample("api_get_me.json"))
+    all_headers = {**event["headers"], **(headers or {})}
+    if body is not None:
+        all_headers["Content-Type"] = "application/json"
+    resource = "/me" if path == "/me" else "/me/{proxy+}"
+    event.update(
+        resource=resource,
+        path=path,
+        httpMethod=method,
+        headers=all_headers,
+        multiValueHeaders={k: [v] for k, v in all_headers.items()},
+        queryStringParameters=dict(query) if query else None,
+        multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+        pathParameters=None if path == "/me" else {"proxy": path.removeprefix("/me/")},
+        body=body if isinstance(body, str) or body is None else json.dumps(body),
+    )
+    context = event["requestContext"]
+    context.update(httpMethod=method, resourcePath=resource, path=f"/{context['stage']}{path}")
+    context["authorizer"]["claims"] = dict(claims)
+    return event
+
+
+def api_result(response: Mapping[str, Any]) -> tuple[int, dict[str, str], Any]:
+    """(status, headers, decoded JSON body) of a proxy integration's response."""
+    text = response.get("body") or ""
+    multi = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items() if v}
+    headers = {**multi, **(response.get("headers") or {})}
+    return int(response["statusCode"]), headers, json.loads(text) if text else None
+
+
+def s3_created_event(bucket: str, key: str, size: int) -> dict[str, Any]:
+    """An S3 ObjectCreated notification; the key URL-encoded as S3 sends it."""
+    from urllib.parse import quote_plus
+
+    event = copy.deepcopy(_sample("s3_upload_created.json"))
+    record = event["Records"][0]["s3"]
+    record["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+    record["object"].update(key=quote_plus(key, safe="/"), size=size)
+    return event

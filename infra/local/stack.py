@@ -1,0 +1,259 @@
+"""The local stack: moto playing AWS, every resource of template.yaml, the handlers in-process,
+the API gateway, the website and the demo accounts, in one process.
+
+    with LocalStack(port=0) as stack:  # port 0: any free port
+        httpx.get(f"{stack.api_url}/me", headers={"Authorization": f"Bearer {token}"})
+
+While running, this process's environment points every boto3/botocore/PynamoDB client at moto
+(AWS_ENDPOINT_URL, region eu-west-3, dummy credentials, MOTO_PORT), and holds the Globals
+variables of the functions (TABLE_NAME...). stop() restores the environment and moto's Lambda
+invocation, so tests using mock_aws afterwards are unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local.auth import CognitoAuthorizer
+from infra.local.demo import SeededUser, seed
+from infra.local.gateway import Gateway, LocalSettings
+from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
+from infra.local.resources import Deployer, as_text
+from infra.local.routes import ApiSpec, Route, load_apis, load_routes
+from infra.local.template import (
+    ACCOUNT_ID,
+    DEFAULT_TEMPLATE,
+    REGION,
+    REPO_ROOT,
+    Resolver,
+    Template,
+    layer_dirs,
+    load_template,
+)
+
+log = logging.getLogger(__name__)
+
+DOCS_FUNCTION = "RecordsFunction"  # serves /docs and /openapi.json (Powertools enable_swagger)
+_LOCAL_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any
+    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+}
+# Variables that would send clients elsewhere than moto.
+_UNSET_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class LocalStack:
+    """Start with start() or `with`; everything runs in this process, on 127.0.0.1 only."""
+
+    def __init__(
+        self,
+        port: int = 3000,
+        *,
+        template_path: Path = DEFAULT_TEMPLATE,
+        web_dir: Path | None = None,
+        handlers: Mapping[str, Handler] | None = None,
+        demo: bool = True,
+        docs_function: str | None = DOCS_FUNCTION,
+    ) -> None:
+        """handlers: stand-ins by function logical id (tests); the others are imported."""
+        self.port = port
+        self.template_path = template_path
+        self.web_dir = web_dir or REPO_ROOT / "web"
+        self.demo = demo
+        self.docs_function = docs_function
+        self._overrides = dict(handlers or {})
+        self._exit = ExitStack()
+        self._moto: ThreadedMotoServer | None = None
+        self._gateway: Gateway | None = None
+        self.template: Template | None = None
+        self.resolver: Resolver | None = None
+        self.registry: FunctionRegistry | None = None
+        self.demo_users: list[SeededUser] = []
+        self.user_pool_id: str | None = None
+        self.login_client_id: str | None = None
+        self.routes: list[Route] = []
+
+    # ------------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Idempotent; restores what start() changed in this process."""
+        if self._gateway is not None:
+            self._gateway.stop()
+            self._gateway = None
+        if self._moto is not None:
+            # moto's config is global to the process: back to its default.
+            with suppress(OSError):
+                self._moto_api("config", {"stepfunctions": {"execute_state_machine": False}})
+        self._exit.close()  # moto's Lambda invocation, then the environment
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+    def _start(self) -> None:
+        self.template = load_template(self.template_path)
+        _check_layers_importable(self.template)
+        self._start_moto()
+        self.resolver = Resolver(self.template)
+        deployer = Deployer(self.template, self.resolver)
+        deployer.deploy()
+        self._load_functions(deployer)
+        apis = load_apis(self.resolver, self.aws_endpoint_url)
+        self.routes = load_routes(self.resolver, apis)
+        self.user_pool_id = _authorizer_pool(self.routes, apis)
+        self.login_client_id = self._password_client(self.user_pool_id)
+        if self.demo and self.user_pool_id:
+            self.demo_users = seed(boto3.client("cognito-idp"), self.user_pool_id)
+        self._start_gateway(apis)
+
+    def _start_moto(self) -> None:
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        _, moto_port = self._moto.get_host_and_port()
+        local = {"AWS_ENDPOINT_URL": self.aws_endpoint_url, "MOTO_PORT": str(moto_port)}
+        self._exit.enter_context(_patched_environment({**_LOCAL_ENV, **local}))
+        self._moto_api("reset", None)  # a previous stack in this process left its resources
+        self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
+
+    def _load_functions(self, deployer: Deployer) -> None:
+        assert self.template is not None and self.resolver is not None
+        variables = self.template.globals.get("Function", {}).get("Environment", {})
+        shared = self.resolver.resolve(variables.get("Variables", {}))
+        shared_env = {k: as_text(v) for k, v in shared.items()}
+        os.environ.update(shared_env)  # undone with the environment patch on stop()
+        self.registry = FunctionRegistry(deployer.functions, shared_env, self._overrides)
+        self.registry.load(layer_dirs(self.template))
+        self._exit.enter_context(moto_invokes_in_process(self.registry))
+
+    def _start_gateway(self, apis: Mapping[str, ApiSpec]) -> None:
+        assert self.resolver is not None and self.registry is not None
+        documented = self.docs_function in self.registry.specs
+        settings = LocalSettings(
+            login_client_id=self.login_client_id,
+            docs_function=self.docs_function if documented else None,
+            web_dir=self.web_dir,
+            config={
+                "region": REGION,
+                "userPoolId": self.user_pool_id,
+                "userPoolClientId": self.login_client_id,
+                "loginUrl": "/local/login",
+            },
+            account_id=ACCOUNT_ID,
+            region=REGION,
+        )
+        api_ids = {lid: self.resolver.refs.get(lid, "local") for lid in apis}
+        self._gateway = Gateway(self.routes, apis, api_ids, self.registry, settings, self.port)
+        self._gateway.start()
+
+    # ----------------------------------------------------------------------- public view
+    @property
+    def api_url(self) -> str:
+        """Base URL of the API, the website and the local helpers."""
+        assert self._gateway is not None, "start() first"
+        return self._gateway.url
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        """moto's endpoint, for boto3 clients or `aws --endpoint-url`."""
+        assert self._moto is not None, "start() first"
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def ref(self, logical_id: str) -> str:
+        """What !Ref returns for a resource of the template (table name, bucket name...)."""
+        assert self.resolver is not None, "start() first"
+        return self.resolver.refs[logical_id]
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """Call a function's handler in-process, by logical id or name."""
+        assert self.registry is not None, "start() first"
+        return self.registry.invoke(function, event)
+
+    # ------------------------------------------------------------------------- internals
+    def _moto_api(self, action: str, body: Any) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        request = urllib.request.Request(  # noqa: S310 (http on 127.0.0.1, built here)
+            f"{self.aws_endpoint_url}/moto-api/{action}", data=data, method="POST"
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10):
+            pass
+
+    def _password_client(self, pool_id: str | None) -> str | None:
+        """The client of the pool that allows USER_PASSWORD_AUTH (for /local/login)."""
+        assert self.template is not None and self.resolver is not None
+        for client in self.template.of_type("AWS::Cognito::UserPoolClient"):
+            props = self.resolver.resolve(client.properties)
+            flows = props.get("ExplicitAuthFlows") or []
+            if props.get("UserPoolId") == pool_id and (
+                "ALLOW_USER_PASSWORD_AUTH" in flows or "USER_PASSWORD_AUTH" in flows
+            ):
+                return self.resolver.refs[client.logical_id]
+        return None
+
+
+def _authorizer_pool(routes: list[Route], apis: Mapping[str, ApiSpec]) -> str | None:
+    """The user pool guarding the API (the first Cognito authorizer of a route)."""
+    for route in routes:
+        authorizer = apis[route.api].authorizers.get(route.authorizer or "")
+        if isinstance(authorizer, CognitoAuthorizer):
+            return authorizer.pool_id
+    return None
+
+
+def _check_layers_importable(template: Template) -> None:
+    """Lambda puts the layers on the import path; here PYTHONPATH must (see __main__)."""
+    on_path = {Path(p).resolve() for p in sys.path if p}
+    missing = [d for d in layer_dirs(template) if d.resolve() not in on_path]
+    if missing:
+        raise RuntimeError(
+            f"layer directories not on the import path: {[str(d) for d in missing]}; "
+            "set PYTHONPATH (python -m infra.local does it for you)"
+        )
+
+
+@contextmanager
+def _patched_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set variables (unsetting those that would bypass moto); restore everything on exit."""
+    saved = dict(os.environ)
+    for key in list(os.environ):
+        if key in _UNSET_ENV or key.startswith("AWS_ENDPOINT_URL_"):
+            del os.environ[key]
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

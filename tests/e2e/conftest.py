@@ -1,0 +1,25 @@
+"""End-to-end tier: the local stack as a black box, `python -m infra.local` in a subprocess,
+talked to over HTTP only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.e2e.stack_process import StackProcess, start_stack
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    stack = start_stack(tmp_path_factory.mktemp("local-stack") / "stack.log")
+    yield stack
+    code = stack.stop()  # SIGINT, as Ctrl-C
+    assert code == 0, stack.output()
+
+
+@pytest.fixture
+def http(local_stack: StackProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=local_stack.url, timeout=30, trust_env=False) as client:
+        yield client

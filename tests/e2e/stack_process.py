@@ -1,0 +1,68 @@
+"""Runs `python -m infra.local` in a subprocess on a free port, ready when it answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).parents[2]
+STARTUP_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class StackProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: signal.Signals = signal.SIGINT, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+
+def start_stack(log: Path) -> StackProcess:
+    """Starts the stack on a free port and waits until its gateway answers."""
+    port = free_port()
+    env = dict(os.environ)
+    # As Lambda mounts the layer; the repository root for `functions` and `infra`.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "shared"), str(ROOT)])
+    output = log.open("wb")
+    process = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
+        [sys.executable, "-m", "infra.local", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    stack = StackProcess(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the local stack exited with {process.returncode}:\n{stack.output()}")
+        try:
+            if httpx.get(f"{stack.url}/local/health", timeout=2, trust_env=False).is_success:
+                return stack
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    stack.stop(signal.SIGKILL)
+    pytest.fail(f"the local stack did not answer in {STARTUP_SECONDS}s:\n{stack.output()}")

@@ -1,0 +1,236 @@
+"""The gateway's pure parts: routes from the template, proxy events, proxy responses, claims."""
+
+import base64
+import json
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from infra.local.auth import Unauthorized, api_gateway_claims
+from infra.local.gateway import build_event, to_response
+from infra.local.routes import (
+    Route,
+    compile_path,
+    find_route,
+    load_apis,
+    load_routes,
+    path_is_routed,
+)
+from infra.local.template import Resolver, load_template
+
+
+def route(resource: str, method: str = "GET", function: str = "Fn") -> Route:
+    return Route(resource, method, function, "Api", "Auth", compile_path(resource))
+
+
+ROUTES = sorted(
+    [
+        route("/me/{proxy+}", "ANY", "Proxy"),
+        route("/me"),
+        route("/me/documents/{id}", "GET", "Document"),
+        route("/me/documents/{id}", "DELETE", "DeleteDocument"),
+    ],
+    key=lambda r: r.specificity,
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "function", "params"),
+    [
+        ("GET", "/me", "Fn", {}),
+        ("GET", "/me/documents/42", "Document", {"id": "42"}),
+        ("DELETE", "/me/documents/42", "DeleteDocument", {"id": "42"}),
+        ("PATCH", "/me/profile/allergies/1", "Proxy", {"proxy": "profile/allergies/1"}),
+    ],
+)
+def test_the_most_specific_route_wins(method, path, function, params) -> None:
+    found = find_route(ROUTES, method, path)
+    assert found is not None
+    assert (found[0].function, found[1]) == (function, params)
+
+
+def test_a_resource_without_the_method_does_not_fall_back_to_a_greedy_one() -> None:
+    # API Gateway picks the resource by path; POST /me/documents/42 is not the proxy's.
+    assert find_route(ROUTES, "POST", "/me/documents/42") is None
+    assert find_route(ROUTES, "POST", "/me") is None
+    assert path_is_routed(ROUTES, "/me")
+
+
+def test_proxy_needs_at_least_one_segment() -> None:
+    assert route("/me/{proxy+}").match("/me") is None
+    assert route("/me/{proxy+}").match("/me/") is None
+    assert not path_is_routed(ROUTES, "/elsewhere")
+
+
+def project_resolver() -> Resolver:
+    """The project template, every resource registered with placeholder ids."""
+    resolver = Resolver(load_template())
+    for lid in resolver.template.resources:
+        resolver.register(lid, f"ref-{lid}", Arn=f"arn-{lid}")
+    resolver.register("PatientUserPool", "eu-west-3_pool", Arn="arn:.../userpool/eu-west-3_pool")
+    return resolver
+
+
+def test_routes_and_authorizers_come_from_the_project_template() -> None:
+    resolver = project_resolver()
+    apis = load_apis(resolver, "http://127.0.0.1:1")
+    routes = load_routes(resolver, apis)
+
+    assert {(r.method, r.resource, r.function) for r in routes} == {
+        ("GET", "/me", "RecordsFunction"),
+        ("ANY", "/me/{proxy+}", "RecordsFunction"),
+    }
+    assert {r.authorizer for r in routes} == {"PatientAuthorizer"}
+    authorizer = apis["Api"].authorizers["PatientAuthorizer"]
+    assert getattr(authorizer, "pool_id", None) == "eu-west-3_pool"
+    assert apis["Api"].stage == "v1"
+    cors = apis["Api"].cors or {}
+    assert "Authorization" in cors["Access-Control-Allow-Headers"]
+    assert not cors["Access-Control-Allow-Origin"].startswith("'")  # SAM's quotes removed
+
+
+def test_a_missing_token_is_refused_before_any_key_is_fetched() -> None:
+    authorizer = load_apis(project_resolver(), "http://127.0.0.1:1")["Api"].authorizers[
+        "PatientAuthorizer"
+    ]
+    with pytest.raises(Unauthorized, match="missing token"):
+        authorizer.claims({"Accept": "application/json"})
+
+
+def make_request(**kwargs) -> Request:
+    return Request(EnvironBuilder(**kwargs).get_environ())
+
+
+def test_the_event_has_every_field_of_the_rest_proxy_format() -> None:
+    request = make_request(
+        method="PATCH",
+        path="/me/documents/42",
+        query_string="tag=a&tag=b&limit=5",
+        headers={"X-Space-Id": "s1", "Authorization": "Bearer t"},
+        data=json.dumps({"title": "Compte rendu"}),
+        content_type="application/json",
+    )
+    proxy = route("/me/{proxy+}", "ANY")
+
+    event = build_event(
+        request,
+        proxy,
+        {"proxy": "documents/42"},
+        stage="v1",
+        api_id="abc123",
+        request_id="rid",
+        claims={"sub": "u1"},
+        account_id="123456789012",
+    )
+
+    assert event["resource"] == "/me/{proxy+}"
+    assert event["path"] == "/me/documents/42"
+    assert event["httpMethod"] == "PATCH"
+    assert event["headers"]["X-Space-Id"] == "s1"
+    assert event["multiValueHeaders"]["X-Space-Id"] == ["s1"]
+    assert event["queryStringParameters"] == {"tag": "b", "limit": "5"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "limit": ["5"]}
+    assert event["pathParameters"] == {"proxy": "documents/42"}
+    assert event["stageVariables"] is None
+    assert json.loads(event["body"]) == {"title": "Compte rendu"}
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/me/{proxy+}"
+    assert (context["httpMethod"], context["stage"], context["requestId"]) == ("PATCH", "v1", "rid")
+    assert (context["apiId"], context["accountId"]) == ("abc123", "123456789012")
+    assert context["identity"]["sourceIp"]
+    assert context["authorizer"] == {"claims": {"sub": "u1"}}
+    assert context["path"] == "/me/documents/42"  # no stage prefix, as sam local
+
+
+def test_an_open_route_without_body_or_query_has_nulls() -> None:
+    event = build_event(
+        make_request(path="/me"),
+        route("/me"),
+        {},
+        stage="v1",
+        api_id="a",
+        request_id="r",
+        claims=None,
+        account_id="1",
+    )
+    assert event["body"] is None
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["pathParameters"] is None
+    assert "authorizer" not in event["requestContext"]
+
+
+def test_a_binary_body_is_base64_encoded() -> None:
+    event = build_event(
+        make_request(method="POST", path="/me", data=b"\xff\x00\xfe"),
+        route("/me", "POST"),
+        {},
+        stage="v1",
+        api_id="a",
+        request_id="r",
+        claims=None,
+        account_id="1",
+    )
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\xff\x00\xfe"
+
+
+def test_proxy_responses_become_http_responses() -> None:
+    response = to_response(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "ETag": '"3"'},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"], "ETag": ['"3"']},
+            "body": '{"ok": true}',
+            "isBase64Encoded": False,
+        }
+    )
+    assert response.status_code == 201
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers.getlist("ETag") == ['"3"']  # not doubled
+    assert response.get_json() == {"ok": True}
+
+
+def test_base64_proxy_responses_are_decoded() -> None:
+    body = base64.b64encode(b"%PDF-1.7").decode()
+    response = to_response({"statusCode": 200, "body": body, "isBase64Encoded": True})
+    assert response.get_data() == b"%PDF-1.7"
+
+
+@pytest.mark.parametrize("result", [None, "text", {"body": "x"}, {"statusCode": "200"}])
+def test_malformed_proxy_responses_are_refused(result) -> None:
+    with pytest.raises(ValueError, match="malformed"):
+        to_response(result)
+
+
+def test_claims_are_strings_as_api_gateway_passes_them() -> None:
+    claims = api_gateway_claims(
+        {
+            "sub": "u1",
+            "email_verified": True,
+            "exp": 1550693519,
+            "iat": 1550689919,
+            "auth_time": 1550689919,
+            "cognito:groups": ["a", "b"],
+            "custom:ins": "285057505612345",
+        }
+    )
+    assert claims == {
+        "sub": "u1",
+        "email_verified": "true",
+        "exp": "Wed Feb 20 20:11:59 UTC 2019",
+        "iat": "Wed Feb 20 19:11:59 UTC 2019",
+        "auth_time": "1550689919",
+        "cognito:groups": "a,b",
+        "custom:ins": "285057505612345",
+    }
+
+
+def test_the_handlers_content_type_replaces_the_default() -> None:
+    response = to_response(
+        {"statusCode": 200, "multiValueHeaders": {"Content-Type": ["text/html"]}, "body": "<p>"}
+    )
+    assert response.headers.getlist("Content-Type") == ["text/html"]
+    assert to_response({"statusCode": 204}).headers["Content-Type"] == "application/json"

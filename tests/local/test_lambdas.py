@@ -1,0 +1,134 @@
+"""In-process handlers: import from CodeUri + Handler with the function's own variables, a
+Lambda-like context, one invocation at a time per module."""
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.local.lambdas import FunctionRegistry, FunctionSpec, HandlerUnavailable, function_spec
+
+STAND_IN = """
+import os
+
+import standin_layer
+
+SERVICE = os.environ["POWERTOOLS_SERVICE_NAME"]  # read at import, as Powertools does
+
+
+def handler(event, context):
+    return {
+        "service": SERVICE,
+        "layer_service": standin_layer.SERVICE,
+        "table": os.environ["TABLE_NAME"],
+        "name": context.function_name,
+    }
+"""
+LAYER = """
+import os
+
+SERVICE = os.environ["POWERTOOLS_SERVICE_NAME"]
+"""
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """A function package (its CodeUri) and a layer directory, importable as in Lambda."""
+    package = tmp_path / "standin_functions" / "worker"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(STAND_IN)
+    layer = tmp_path / "layer"
+    (layer / "standin_layer").mkdir(parents=True)
+    (layer / "standin_layer" / "__init__.py").write_text(LAYER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(layer))  # as Lambda mounts a layer
+    yield "standin_functions/worker", layer
+    for name in [m for m in sys.modules if m.startswith(("standin_functions", "standin_layer"))]:
+        del sys.modules[name]
+
+
+def spec(code_uri: str, logical_id: str = "Worker", **variables: str) -> FunctionSpec:
+    props = {
+        "CodeUri": code_uri,
+        "Handler": "app.handler",
+        "Timeout": 2,
+        "Environment": {"Variables": {"TABLE_NAME": "t", **variables}},
+    }
+    return function_spec(logical_id, f"stack-{logical_id}", f"arn:{logical_id}", props)
+
+
+def test_code_uri_and_handler_name_the_module() -> None:
+    worker = spec("functions/records")
+    assert (worker.module, worker.attribute) == ("functions.records.app", "handler")
+    assert spec("./functions/ingest/").module == "functions.ingest.app"
+
+
+def test_a_function_imports_with_its_own_variables_and_layers_with_the_globals(
+    stand_in: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the Globals value in the process and a function that sets its own
+    code_uri, layer = stand_in
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "healthspace")
+    monkeypatch.setenv("TABLE_NAME", "t")
+    worker = spec(code_uri, POWERTOOLS_SERVICE_NAME="worker")
+    shared = {"POWERTOOLS_SERVICE_NAME": "healthspace", "TABLE_NAME": "t"}
+    registry = FunctionRegistry({"Worker": worker}, shared)
+
+    # When the layer, then the function's module, are imported
+    registry.load([layer])
+
+    # Then the function saw its own value, the shared layer the Globals one, as the process does
+    assert registry.invoke("Worker", {}) == {
+        "service": "worker",
+        "layer_service": "healthspace",
+        "table": "t",
+        "name": "stack-Worker",
+    }
+    assert os.environ["POWERTOOLS_SERVICE_NAME"] == "healthspace"
+    assert registry.failures == {}
+
+
+def test_a_module_that_cannot_be_imported_is_reported_not_fatal() -> None:
+    registry = FunctionRegistry({"Ghost": spec("functions/ghost", "Ghost")}, {})
+    registry.load()
+    assert "ModuleNotFoundError" in registry.failures["Ghost"]
+    with pytest.raises(HandlerUnavailable, match="ModuleNotFoundError"):
+        registry.invoke("Ghost", {})
+
+
+def test_functions_are_found_by_logical_id_name_or_arn() -> None:
+    registry = FunctionRegistry({"Worker": spec("f")}, {}, {"Worker": lambda e, c: "ok"})
+    assert {registry.invoke(key, {}) for key in ("Worker", "stack-Worker", "arn:Worker")} == {"ok"}
+    with pytest.raises(KeyError):
+        registry.invoke("Other", {})
+
+
+def test_one_invocation_at_a_time_per_module() -> None:
+    running, overlaps = [], []
+
+    def slow(event, context):
+        running.append(1)
+        overlaps.append(len(running))
+        time.sleep(0.05)
+        running.pop()
+        return context.aws_request_id
+
+    registry = FunctionRegistry({"Worker": spec("f")}, {}, {"Worker": slow})
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(registry.invoke("Worker", {})))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert max(overlaps) == 1
+    assert len(set(results)) == 4  # a request id per invocation
