@@ -13,6 +13,7 @@ Tables (medians over --runs):
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import subprocess
@@ -299,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request lines
     counter = RequestCounter()
     with LocalStack(port=0) as stack:
         assert stack.registry is not None
