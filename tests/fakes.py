@@ -15,6 +15,7 @@ from healthspace.model import (
     Page,
     PersonAccess,
     ProfileEntry,
+    Role,
     Space,
     Upload,
     UploadStatus,
@@ -65,8 +66,9 @@ class FakeStore:
         self.reads += 1
         return self.people.get(ins)
 
-    def put_person(self, person: PersonAccess) -> None:
-        self.people[person.ins] = person
+    def put_grant(self, ins: str, space_id: str, role: Role) -> None:
+        person = self.people.get(ins) or PersonAccess(ins=ins, spaces={})
+        self.people[ins] = PersonAccess(ins=ins, spaces={**person.spaces, space_id: role})
 
     def get_space(self, space_id: str) -> Space | None:
         return self.spaces.get(space_id)

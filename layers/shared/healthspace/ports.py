@@ -13,6 +13,7 @@ from healthspace.model import (
     Page,
     PersonAccess,
     ProfileEntry,
+    Role,
     Space,
     Upload,
 )
@@ -33,7 +34,10 @@ class Store(Protocol):
     and commits atomically with it."""
 
     def get_person(self, ins: str) -> PersonAccess | None: ...
-    def put_person(self, person: PersonAccess) -> None: ...
+    def put_grant(self, ins: str, space_id: str, role: Role) -> None:
+        """Let the person `ins` act on the space in that role (one item per grant: no
+        read-modify-write, so concurrent grants cannot lose each other)."""
+        ...
     def get_space(self, space_id: str) -> Space | None: ...
     def get_spaces(self, space_ids: Sequence[str]) -> list[Space]: ...
     def create_space(self, space: Space) -> None: ...

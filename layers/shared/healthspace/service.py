@@ -176,10 +176,7 @@ class MedicalFile:
         return space
 
     def grant(self, ins: str, space_id: str, role: Role) -> None:
-        person = self.store.get_person(ins) or PersonAccess(ins=ins, spaces={})
-        self.store.put_person(
-            person.model_copy(update={"spaces": {**person.spaces, space_id: role}})
-        )
+        self.store.put_grant(ins, space_id, role)
         self.policy.forget(ins)
 
     def me(self, caller: Caller) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 | item            | pk            | sk                        | gsi1pk       | gsi1sk        |
 |-----------------|---------------|---------------------------|--------------|---------------|
-| person's grants | PERSON#<ins>  | ACCESS                    |              |               |
+| grant           | PERSON#<ins>  | GRANT#<space>             |              |               |
 | space           | SPACE#<space> | SPACE                     |              |               |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
@@ -41,6 +41,7 @@ from healthspace.model import (
     Page,
     PersonAccess,
     ProfileEntry,
+    Role,
     Space,
     Upload,
     UploadStatus,
@@ -161,10 +162,13 @@ class DynamoStore:
     # --- people and spaces
 
     def get_person(self, ins: str) -> PersonAccess | None:
-        return self._get(PersonAccess, f"PERSON#{ins}", "ACCESS")
+        grants = Item.query(f"PERSON#{ins}", Item.sk.startswith("GRANT#"))
+        spaces = {item.sk.removeprefix("GRANT#"): Role(item.status) for item in grants}
+        return PersonAccess(ins=ins, spaces=spaces) if spaces else None
 
-    def put_person(self, person: PersonAccess) -> None:
-        _item(f"PERSON#{person.ins}", "ACCESS", person).save()
+    def put_grant(self, ins: str, space_id: str, role: Role) -> None:
+        # A grant is its key and a role: the role rides in `status`, the body stays empty.
+        Item(f"PERSON#{ins}", f"GRANT#{space_id}", status=role.value, body="{}").save()
 
     def get_space(self, space_id: str) -> Space | None:
         return self._get(Space, _space(space_id), "SPACE")
