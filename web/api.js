@@ -1,0 +1,95 @@
+// Everything that talks to the server: session storage, the JSON fetch wrapper, the file upload.
+const TOKEN = "espace-sante.token";
+const SPACE = "espace-sante.space";
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const session = {
+  get token() { return sessionStorage.getItem(TOKEN); },
+  get spaceId() { return sessionStorage.getItem(SPACE); },
+  setToken(token) { sessionStorage.setItem(TOKEN, token); },
+  setSpace(id) { id ? sessionStorage.setItem(SPACE, id) : sessionStorage.removeItem(SPACE); },
+  clear() { sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(SPACE); },
+};
+
+let unauthorized = () => {};
+export const onUnauthorized = (fn) => { unauthorized = fn; };
+
+const FALLBACK = {
+  403: "Vous n'avez pas le droit de faire cette action.",
+  404: "Cette information n'existe pas ou plus.",
+  412: "Cette information a été modifiée entre-temps.",
+  413: "Le fichier est trop volumineux.",
+  429: "Trop de demandes en peu de temps. Patientez quelques instants puis réessayez.",
+};
+export const SESSION_EXPIRED = "Votre session a expiré. Reconnectez-vous.";
+const OFFLINE = "Le service est injoignable. Vérifiez votre connexion puis réessayez.";
+
+/** Calls the API. `space` defaults to the space being viewed (null: the user's own space);
+ *  `version` becomes If-Match. Resolves with the JSON body, rejects with an ApiError. */
+export async function api(path, { method = "GET", body, version, space = session.spaceId, auth = true } = {}) {
+  const headers = { Accept: "application/json" };
+  if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (space) headers["X-Space-Id"] = space;
+  if (version !== undefined) headers["If-Match"] = String(version);
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "NETWORK", OFFLINE);
+  }
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.ok) return data;
+  if (res.status === 401 && auth) {
+    session.clear();
+    unauthorized();
+    throw new ApiError(401, data?.code ?? "UNAUTHORIZED", SESSION_EXPIRED);
+  }
+  const message = typeof data?.message === "string" ? data.message : FALLBACK[res.status] ?? "Une erreur est survenue. Réessayez plus tard.";
+  throw new ApiError(res.status, data?.code ?? `HTTP_${res.status}`, message, data?.field);
+}
+
+/** Builds "?a=1&b=2" from the non-empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Only http(s) URLs from the server are ever opened or linked. */
+export function safeUrl(url) {
+  const u = new URL(url, location.href);
+  if (u.protocol !== "https:" && u.protocol !== "http:") throw new ApiError(0, "BAD_URL", "Adresse du document invalide.");
+  return u.href;
+}
+
+/** Sends the file to the pre-signed storage URL (every field, then "file" last), reporting progress.
+ *  Resolves true once stored, false if sent without a readable answer. */
+export function uploadFile(url, fields, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields ?? {})) form.append(k, v);
+    form.append("file", file);
+    const target = safeUrl(url);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", target);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300
+      ? resolve(true)
+      : reject(new ApiError(xhr.status, "UPLOAD_FAILED", "Le stockage a refusé le fichier (taille, type ou délai dépassé). Réessayez.")));
+    // No CORS answer from the storage (the progress listener forces a preflight): send it again as a
+    // plain form post, whose answer cannot be read; the caller then relies on the upload status.
+    xhr.onerror = () => fetch(target, { method: "POST", body: form, mode: "no-cors" })
+      .then(() => resolve(false), () => reject(new ApiError(0, "NETWORK", OFFLINE)));
+    xhr.send(form);
+  });
+}

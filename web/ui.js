@@ -1,0 +1,125 @@
+// DOM helpers. Server data only ever reaches the page as text nodes or attribute values (never innerHTML).
+
+/** h("p", {class: "x", onclick: fn}, "text", child) — strings become text nodes; false/null attributes are skipped. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  el.append(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
+  return el;
+}
+
+/** Visually hidden text giving context to screen readers ("Supprimer" → "Supprimer « Ordonnance »"). */
+export const srOnly = (text) => h("span", { class: "sr-only" }, text);
+
+let uid = 0;
+export const newId = (prefix) => `${prefix}-${++uid}`;
+
+const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+const DATETIME = new Intl.DateTimeFormat("fr-FR", { dateStyle: "medium", timeStyle: "short" });
+const NUMBER = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
+
+/** "2024-03-12" (read as a local date, no time-zone shift) or an ISO date-time → "12 mars 2024". */
+export function fmtDate(value) {
+  if (!value) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const d = m ? new Date(+m[1], +m[2] - 1, +m[3]) : new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : DATE.format(d);
+}
+export function fmtDateTime(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value ?? "") : DATETIME.format(d);
+}
+export const fmtNumber = (n) => (typeof n === "number" ? NUMBER.format(n) : String(n ?? ""));
+export function fmtSize(bytes) {
+  if (!(bytes >= 0)) return "";
+  if (bytes < 1024) return `${bytes} o`;
+  return bytes < 1024 * 1024 ? `${NUMBER.format(bytes / 1024)} Ko` : `${NUMBER.format(bytes / 1024 / 1024)} Mo`;
+}
+/** Today as YYYY-MM-DD in the user's time zone. */
+export function today() {
+  const d = new Date();
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+export const fullName = (holder) => [holder?.given_name, holder?.family_name].filter(Boolean).join(" ");
+
+/** Writes a message in the page's live region; errors are announced at once (role=alert). */
+export function notify(message, kind = "info") {
+  const box = document.getElementById("notice");
+  box.replaceChildren();
+  if (message) box.append(h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, message));
+}
+
+/** A labelled form field: label, optional hint, the control, a slot for its error message. */
+export function field({ label, control, hint, optional, name }) {
+  const id = control.id || (control.id = newId("f"));
+  const described = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ");
+  control.setAttribute("aria-describedby", described);
+  return h("div", { class: "field", "data-field": name ?? control.getAttribute("name") },
+    h("label", { for: id }, label, optional && h("span", { class: "optional" }, " (facultatif)")),
+    hint && h("p", { class: "hint", id: `${id}-hint` }, hint),
+    control,
+    h("p", { class: "field-error", id: `${id}-error` }));
+}
+
+/** Shows (or clears, with an empty message) the error of one field. */
+export function setFieldError(form, name, message) {
+  const wrap = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+  if (!wrap) return false;
+  wrap.querySelector(".field-error").textContent = message || "";
+  wrap.querySelector("input, select, textarea")?.toggleAttribute("aria-invalid", Boolean(message));
+  return true;
+}
+
+/** Shows a dict of field errors; focuses the first one. Returns true if there were any. */
+export function showErrors(form, errors) {
+  for (const wrap of form.querySelectorAll("[data-field]")) setFieldError(form, wrap.dataset.field, errors[wrap.dataset.field]);
+  const first = form.querySelector("[aria-invalid]");
+  first?.focus();
+  return Boolean(first);
+}
+
+/**
+ * Modal form in a native <dialog> (focus kept inside, Escape closes). `submit(form)` may throw
+ * (the message is shown in the dialog) or return false to keep the dialog open.
+ */
+export function formDialog({ title, body = [], submitLabel = "Enregistrer", danger = false, submit, setup, returnFocus }) {
+  const opener = document.activeElement;
+  const titleId = newId("dlg");
+  const error = h("div", { class: "form-error", role: "alert" });
+  const ok = h("button", { type: "submit", class: danger ? "btn danger" : "btn" }, submitLabel);
+  const form = h("form", { novalidate: true }, error, body,
+    h("div", { class: "actions" }, ok, h("button", { type: "button", class: "btn secondary", onclick: () => dialog.close() }, "Annuler")));
+  const dialog = h("dialog", { "aria-labelledby": titleId }, h("h2", { id: titleId }, title), form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.replaceChildren();
+    ok.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      if ((await submit(form)) !== false) dialog.close();
+    } catch (err) {
+      error.append(h("p", {}, err.message));
+      if (err.field) setFieldError(form, err.field, err.message);
+    } finally {
+      ok.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    const target = opener?.isConnected ? opener : returnFocus?.() ?? document.querySelector("#view h1");
+    target?.focus();
+  });
+  document.body.append(dialog);
+  setup?.(form);
+  dialog.showModal();
+  return dialog;
+}
+
+/** "Are you sure?" dialog running `action` on confirmation. */
+export const confirmDialog = ({ title, text, confirmLabel, action, returnFocus }) =>
+  formDialog({ title, body: [h("p", {}, text)], submitLabel: confirmLabel, danger: true, submit: action, returnFocus });
