@@ -80,6 +80,14 @@ class FakeStore:
         assert space.space_id not in self.spaces
         self.spaces[space.space_id] = space
 
+    def set_space_key(self, space: Space, wrapped_key: bytes) -> Space:
+        stored = self.spaces[space.space_id]
+        if stored.version != space.version:
+            return stored
+        keyed = space.model_copy(update={"wrapped_key": wrapped_key, "version": space.version + 1})
+        self.spaces[space.space_id] = keyed
+        return keyed
+
     def put_upload(self, upload: Upload) -> None:
         self.uploads[(upload.space_id, upload.upload_id)] = upload
 

@@ -94,7 +94,7 @@ class TestUpload:
         assert document.author.kind is ActorKind.PATIENT
         stored = blobs.documents[document.blob_key]
         assert PDF not in stored
-        space = spaces["alice"]
+        space = store.get_space(access.space_id)  # its data key was made for this document
         key = keys.unwrap_data_key(space.space_id, space.wrapped_key)
         assert decrypt_document(key, space.space_id, upload_id, stored) == PDF
         assert [(e.action, e.object.id) for e in store.log] == [(Action.CREATE, upload_id)]

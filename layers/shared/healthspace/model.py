@@ -64,7 +64,10 @@ class Space(Entity):
     holder: Holder
     created_at: datetime
     holder_ins: str
-    wrapped_key: bytes
+    # The space's data key, wrapped by KMS; created when the space first stores a document, so
+    # that opening spaces in bulk costs no KMS call.
+    wrapped_key: bytes | None = None
+    version: int = 1
 
 
 class PersonAccess(Entity):

@@ -157,23 +157,31 @@ class MedicalFile:
     def open_space(
         self, ins: str, holder: Holder, representatives: Mapping[str, Role] | None = None
     ) -> Space:
-        """Create an active space for `ins`, with its data key, and grant access to its holder
-        and representatives (INS → role). Used by enrollment and the demo data."""
+        """Create an active space for `ins` and grant access to its holder and representatives
+        (INS → role). Used by the demo data and tests; enrollment activates in one transaction."""
         ins = parse_ins(ins)
-        space_id = self.ids.new_id()
-        _, wrapped = self.keys.generate_data_key(space_id)
-        space = Space(
-            space_id=space_id,
+        space = self.new_space(ins, holder)
+        self.store.create_space(space)
+        for person_ins, role in {ins: Role.HOLDER, **(representatives or {})}.items():
+            self.grant(parse_ins(person_ins), space.space_id, role)
+        return space
+
+    def new_space(self, ins: str, holder: Holder) -> Space:
+        return Space(
+            space_id=self.ids.new_id(),
             status=SpaceStatus.ACTIVE,
             holder=holder,
             created_at=self.clock.now(),
             holder_ins=ins,
-            wrapped_key=wrapped,
         )
-        self.store.create_space(space)
-        for person_ins, role in {ins: Role.HOLDER, **(representatives or {})}.items():
-            self.grant(parse_ins(person_ins), space_id, role)
-        return space
+
+    def space_key(self, space: Space) -> bytes:
+        """The space's data key (unwrapped, cached), created on first use."""
+        if space.wrapped_key is None:
+            _, wrapped = self.keys.generate_data_key(space.space_id)
+            space = self.store.set_space_key(space, wrapped)
+        assert space.wrapped_key is not None
+        return self.data_keys.data_key(space.space_id, space.wrapped_key)
 
     def grant(self, ins: str, space_id: str, role: Role) -> None:
         self.store.put_grant(ins, space_id, role)
@@ -301,8 +309,7 @@ class MedicalFile:
             filename=upload.filename,
             space_id=upload.space_id,
         )
-        key_bytes = self.data_keys.data_key(space.space_id, space.wrapped_key)
-        blob = encrypt_document(key_bytes, space.space_id, document.document_id, data)
+        blob = encrypt_document(self.space_key(space), space.space_id, document.document_id, data)
         self.blobs.put_document(document.blob_key, blob)
         audit = AccessLogEntry(
             entry_id=self.ids.new_id(),
@@ -344,9 +351,8 @@ class MedicalFile:
         space = self.store.get_space(access.space_id)
         if space is None:
             raise NotFound("health space not found")
-        key = self.data_keys.data_key(space.space_id, space.wrapped_key)
         plaintext = decrypt_document(
-            key, space.space_id, document.document_id, self.blobs.get_document(document.blob_key)
+            self.space_key(space), space.space_id, document.document_id, self.blobs.get_document(document.blob_key)
         )
         seconds = self.limits.download_url_seconds
         url = self.blobs.stage_download(

@@ -90,6 +90,12 @@ def _entity(model: type[E], item: Item) -> E:
     return model.model_validate_json(item.body)
 
 
+def _space_item(space: Space) -> Item:
+    return _item(
+        _space(space.space_id), "SPACE", space, status=space.status.value, version=space.version
+    )
+
+
 def _document_item(document: Document) -> Item:
     return _item(
         _space(document.space_id),
@@ -178,8 +184,20 @@ class DynamoStore:
         return [_entity(Space, item) for item in Item.batch_get(keys)]
 
     def create_space(self, space: Space) -> None:
-        item = _item(_space(space.space_id), "SPACE", space, status=space.status.value)
-        item.save(condition=Item.pk.does_not_exist())
+        _space_item(space).save(condition=Item.pk.does_not_exist())
+
+    def set_space_key(self, space: Space, wrapped_key: bytes) -> Space:
+        keyed = space.model_copy(update={"wrapped_key": wrapped_key, "version": space.version + 1})
+        try:
+            _space_item(keyed).save(condition=Item.version == space.version)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            stored = self.get_space(space.space_id)
+            if stored is None or stored.wrapped_key is None:
+                raise
+            return stored
+        return keyed
 
     # --- uploads
 
