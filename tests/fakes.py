@@ -7,6 +7,16 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from healthspace.enrollment import (
+    Channel,
+    Enrollment,
+    EnrollmentLogEntry,
+    EnrollmentStatus,
+    Receipt,
+    Wave,
+    WaveCounts,
+    WaveStatus,
+)
 from healthspace.errors import BadRequest, PreconditionFailed
 from healthspace.model import (
     AccessLogEntry,
@@ -245,3 +255,136 @@ class FakeKeys:
     def unwrap_data_key(self, space_id: str, wrapped: bytes) -> bytes:
         self.unwraps += 1
         return bytes(a ^ b for a, b in zip(wrapped, self._pad(space_id), strict=True))
+
+
+class FakeEnrollmentStore:
+    """Enrollments, attempts and waves in memory, with the same conditions as DynamoDB's."""
+
+    def __init__(self, medical_store: FakeStore) -> None:
+        self.medical = medical_store
+        self.enrollments: dict[str, Enrollment] = {}
+        self.log: list[EnrollmentLogEntry] = []
+        self.attempts: dict[str, tuple[int, datetime]] = {}
+        self.waves: dict[str, Wave] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
+        if enrollment.ins in self.enrollments:
+            return False
+        self.enrollments[enrollment.ins] = enrollment
+        self.log.append(log)
+        return True
+
+    def get_enrollment(self, ins: str) -> Enrollment | None:
+        return self.enrollments.get(ins)
+
+    def _pending_at(self, ins: str, version: int) -> bool:
+        current = self.enrollments.get(ins)
+        return (
+            current is not None
+            and current.version == version
+            and current.status is EnrollmentStatus.PENDING
+        )
+
+    def update_enrollment(
+        self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
+    ) -> bool:
+        if not self._pending_at(enrollment.ins, expected_version):
+            return False
+        self.enrollments[enrollment.ins] = enrollment
+        self.log.append(log)
+        return True
+
+    def activate_enrollment(
+        self,
+        enrollment: Enrollment,
+        expected_version: int,
+        space: Space,
+        grants: Sequence[tuple[str, Role]],
+        log: EnrollmentLogEntry,
+    ) -> bool:
+        if not self._pending_at(enrollment.ins, expected_version):
+            return False
+        self.enrollments[enrollment.ins] = enrollment
+        self.medical.create_space(space)
+        for ins, role in grants:
+            self.medical.put_grant(ins, space.space_id, role)
+        self.log.append(log)
+        return True
+
+    def failures(self, key: str, now: datetime) -> int:
+        count, until = self.attempts.get(key, (0, now))
+        return count if until > now else 0
+
+    def record_failure(self, key: str, now: datetime, window: timedelta) -> int:
+        count = self.failures(key, now) + 1
+        self.attempts[key] = (count, now + window)
+        return count
+
+    def get_wave(self, wave_id: str) -> Wave | None:
+        return self.waves.get(wave_id)
+
+    def create_wave(self, wave: Wave) -> bool:
+        if wave.wave_id in self.waves:
+            return False
+        self.waves[wave.wave_id] = wave
+        return True
+
+    def set_wave_status(self, wave_id: str, status: WaveStatus) -> None:
+        self.waves[wave_id] = self.waves[wave_id].model_copy(update={"status": status})
+
+    def add_to_wave(self, wave_id: str, **counts: int) -> None:
+        totals = self.counts.setdefault(wave_id, {})
+        for name, n in counts.items():
+            totals[name] = totals.get(name, 0) + n
+
+    def wave_counts(self, wave_id: str) -> WaveCounts:
+        return WaveCounts(**self.counts.get(wave_id, {}))
+
+    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
+        waves = sorted(self.waves.values(), key=lambda w: w.created_at, reverse=True)[:limit]
+        return [(w, self.wave_counts(w.wave_id)) for w in waves]
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.codes: dict[str, str] = {}  # INS → last code sent
+        self.receipts: list[tuple[Enrollment, Receipt]] = []
+
+    def send_code(self, enrollment: Enrollment, code: str) -> Channel:
+        self.codes[enrollment.ins] = code
+        channel = enrollment.recipient.channel
+        assert channel is not None
+        return channel
+
+    def send_receipt(self, enrollment: Enrollment, receipt: Receipt) -> Channel:
+        self.receipts.append((enrollment, receipt))
+        channel = enrollment.recipient.channel
+        assert channel is not None
+        return channel
+
+
+class FakeOpsFiles:
+    def __init__(self) -> None:
+        self.objects: dict[str, object] = {}
+
+    def put_json(self, key: str, value: object) -> None:
+        self.objects[key] = value
+
+    def get_json(self, key: str) -> object:
+        return self.objects[key]
+
+    def list_keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.objects if k.startswith(prefix))
+
+    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
+        self.objects[f"receipts/{receipt_id}.pdf"] = pdf
+        return f"https://ops.test/receipts/{receipt_id}.pdf"
+
+
+class FakeScheduler:
+    def __init__(self) -> None:
+        self.scheduled: list[Wave] = []
+
+    def schedule(self, wave: Wave) -> None:
+        self.scheduled.append(wave)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, cast
 
 from healthspace.adapters.dynamodb import DynamoStore
 from healthspace.adapters.kms import KmsKeys
 from healthspace.adapters.s3 import S3Blobs
 from healthspace.adapters.system import SystemClock, UlidIds
 from healthspace.service import Limits, MedicalFile
-from healthspace.settings import Settings
+from healthspace.settings import EnrollmentSettings, Settings
+
+if TYPE_CHECKING:
+    from healthspace.enrollment_service import Enrollments
 
 
 @cache
@@ -27,4 +31,30 @@ def medical_file() -> MedicalFile:
         clock=SystemClock(),
         ids=UlidIds(),
         limits=Limits(max_upload_bytes=settings.max_upload_bytes),
+    )
+
+
+@cache
+def enrollments() -> Enrollments:
+    # Imported here, not above: only the functions that enroll people pay for these modules
+    # (the PDF library among them) at cold start.
+    from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
+    from healthspace.adapters.notify import Notifications
+    from healthspace.adapters.ops import S3OpsFiles, StepFunctionsWaves, read_pepper
+    from healthspace.enrollment_service import Enrollments, Rules
+    from healthspace.receipts import render_receipt
+
+    settings = EnrollmentSettings.from_env()
+    file = medical_file()
+    return Enrollments(
+        store=DynamoEnrollmentStore(cast(DynamoStore, file.store)),
+        notifier=Notifications.from_env(),
+        files=S3OpsFiles(settings.ops_bucket, settings.kms_key_id),
+        scheduler=StepFunctionsWaves(settings.wave_state_machine_arn),
+        pepper=read_pepper(settings.pepper_secret_id),
+        clock=file.clock,
+        ids=file.ids,
+        new_space=file.new_space,
+        render_receipt=render_receipt,
+        rules=Rules(window=settings.window),
     )

@@ -158,3 +158,15 @@ class Receipt(Entity):
     family_name: str
     birth_date: date
     decided_by: str
+
+
+class EnrollmentLogEntry(Entity):
+    """What happened to an enrollment, by whom: kept with it (and shown to the person once
+    their space exists)."""
+
+    entry_id: str
+    ins: str
+    at: datetime
+    action: str  # NOTIFIED, CODE_REISSUED, OPPOSED, ACTIVATED
+    actor: str  # "self", "operator:<id>", "timer", "import"
+    channel: Channel | None = None

@@ -8,6 +8,9 @@
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
+| code attempts   | ATTEMPTS#<ps> | ATTEMPTS                  |              |               |
+| wave            | WAVE#<wave>   | WAVE (+ COUNTS#<shard>)   | WAVES        | <created_at>  |
 
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level.
@@ -74,6 +77,13 @@ class Item(Model):
     category = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     body = UnicodeAttribute()
+    # Atomic counters: failed code attempts, and a wave's counter shards.
+    attempts = NumberAttribute(null=True)
+    notified = NumberAttribute(null=True)
+    opposed = NumberAttribute(null=True)
+    activated_early = NumberAttribute(null=True)
+    activated = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)
 
     by_date = ByDate()
 

@@ -1,0 +1,190 @@
+"""The EnrollmentStore port on the health space table (see adapters/dynamodb.py for the keys)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from healthspace.adapters.dynamodb import (
+    DynamoStore,
+    Item,
+    _condition_failed,
+    _item,
+    _space_item,
+)
+from healthspace.enrollment import (
+    Enrollment,
+    EnrollmentLogEntry,
+    EnrollmentStatus,
+    Wave,
+    WaveCounts,
+    WaveStatus,
+)
+from healthspace.model import Role, Space
+
+# A wave's counters are spread over shards: millions of people notified the same day would
+# otherwise all write one item, beyond DynamoDB's per-item throughput.
+COUNTER_SHARDS = 32
+_COUNTERS = ("notified", "opposed", "activated_early", "activated", "failed")
+
+
+def _enrollment_item(enrollment: Enrollment) -> Item:
+    return _item(
+        f"ENROLL#{enrollment.ins}",
+        "ENROLL",
+        enrollment,
+        status=enrollment.status.value,
+        version=enrollment.version,
+    )
+
+
+def _log_item(entry: EnrollmentLogEntry) -> Item:
+    return _item(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry)
+
+
+def _wave_item(wave: Wave) -> Item:
+    return _item(
+        f"WAVE#{wave.wave_id}",
+        "WAVE",
+        wave,
+        status=wave.status.value,
+        gsi1pk="WAVES",
+        gsi1sk=wave.created_at.isoformat(),
+    )
+
+
+class DynamoEnrollmentStore:
+    """Built on the same table binding as DynamoStore (it shares its connection)."""
+
+    def __init__(self, store: DynamoStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _pending_at(version: int) -> Condition:
+        return (Item.version == version) & (Item.status == EnrollmentStatus.PENDING.value)
+
+    # --- enrollments
+
+    def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
+        try:
+            with TransactWrite(connection=self._store._conn()) as tx:
+                tx.save(_enrollment_item(enrollment), condition=Item.pk.does_not_exist())
+                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def get_enrollment(self, ins: str) -> Enrollment | None:
+        try:
+            item = Item.get(f"ENROLL#{ins}", "ENROLL", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Enrollment.model_validate_json(item.body)
+
+    def update_enrollment(
+        self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
+    ) -> bool:
+        try:
+            with TransactWrite(connection=self._store._conn()) as tx:
+                tx.save(_enrollment_item(enrollment), condition=self._pending_at(expected_version))
+                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def activate_enrollment(
+        self,
+        enrollment: Enrollment,
+        expected_version: int,
+        space: Space,
+        grants: Sequence[tuple[str, Role]],
+        log: EnrollmentLogEntry,
+    ) -> bool:
+        try:
+            with TransactWrite(connection=self._store._conn()) as tx:
+                tx.save(_enrollment_item(enrollment), condition=self._pending_at(expected_version))
+                tx.save(_space_item(space), condition=Item.pk.does_not_exist())
+                for ins, role in grants:
+                    grant = Item(f"PERSON#{ins}", f"GRANT#{space.space_id}", body="{}")
+                    grant.status = role.value
+                    tx.save(grant)
+                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    # --- failed attempts
+
+    def failures(self, key: str, now: datetime) -> int:
+        try:
+            item = Item.get(f"ATTEMPTS#{key}", "ATTEMPTS", consistent_read=True)
+        except DoesNotExist:
+            return 0
+        if item.expires_at is None or item.expires_at <= now:
+            return 0  # expired: DynamoDB's TTL sweep may lag by hours
+        return int(item.attempts or 0)
+
+    def record_failure(self, key: str, now: datetime, window: timedelta) -> int:
+        item = Item(f"ATTEMPTS#{key}", "ATTEMPTS", body="{}")
+        try:
+            item.update(
+                actions=[Item.attempts.add(1), Item.expires_at.set(now + window)],
+                condition=Item.expires_at > now,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # No live counter: start a new window.
+            item.attempts = 1
+            item.expires_at = now + window
+            item.save()
+        return int(item.attempts or 1)
+
+    # --- waves
+
+    def get_wave(self, wave_id: str) -> Wave | None:
+        try:
+            return Wave.model_validate_json(Item.get(f"WAVE#{wave_id}", "WAVE").body)
+        except DoesNotExist:
+            return None
+
+    def create_wave(self, wave: Wave) -> bool:
+        try:
+            _wave_item(wave).save(condition=Item.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def set_wave_status(self, wave_id: str, status: WaveStatus) -> None:
+        wave = self.get_wave(wave_id)
+        if wave is not None and wave.status is not status:
+            _wave_item(wave.model_copy(update={"status": status})).save()
+
+    def add_to_wave(self, wave_id: str, **counts: int) -> None:
+        shard = Item(f"WAVE#{wave_id}", f"COUNTS#{random.randrange(COUNTER_SHARDS):02d}")  # noqa: S311
+        shard.update(actions=[getattr(Item, name).add(n) for name, n in counts.items() if n])
+
+    def wave_counts(self, wave_id: str) -> WaveCounts:
+        totals = dict.fromkeys(_COUNTERS, 0)
+        for shard in Item.query(f"WAVE#{wave_id}", Item.sk.startswith("COUNTS#")):
+            for name in _COUNTERS:
+                totals[name] += int(getattr(shard, name) or 0)
+        return WaveCounts(**totals)
+
+    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
+        items = Item.by_date.query("WAVES", scan_index_forward=False, limit=limit)
+        waves = [Wave.model_validate_json(item.body) for item in items]
+        return [(wave, self.wave_counts(wave.wave_id)) for wave in waves]

@@ -1,0 +1,445 @@
+"""Use cases of automatic enrollment: notify with a code, oppose, activate early or at the
+deadline, assisted decisions, lost codes. See docs/enrollment.md."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+from healthspace.codes import code_digest, code_matches, new_code, normalize_code, pseudonym
+from healthspace.enrollment import (
+    Channel,
+    Citizen,
+    Contact,
+    Decision,
+    Enrollment,
+    EnrollmentLogEntry,
+    EnrollmentStatus,
+    Receipt,
+    Wave,
+    WaveCounts,
+    WaveStatus,
+)
+from healthspace.errors import BadRequest, HealthSpaceError
+from healthspace.identifiers import parse_ins
+from healthspace.model import Holder, Role, Space
+from healthspace.ports import Clock, IdGenerator
+
+CHUNK_SIZE = 1000
+
+
+class CodeRefused(HealthSpaceError):
+    """One answer for every failure, so that it reveals neither whether an INS is known nor
+    which detail was wrong."""
+
+    status = 400
+    code = "CODE_REFUSED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "these details do not match a pending enrollment, the deadline has passed, or too "
+            "many attempts were made: check the letter or message you received, or call the "
+            "helpline"
+        )
+
+
+class EnrollmentStore(Protocol):
+    def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
+        """False if the person already has one (re-imports create no duplicates)."""
+        ...
+
+    def get_enrollment(self, ins: str) -> Enrollment | None: ...
+    def update_enrollment(
+        self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
+    ) -> bool:
+        """Replace at that version and still PENDING; False if it changed meanwhile."""
+        ...
+
+    def activate_enrollment(
+        self,
+        enrollment: Enrollment,
+        expected_version: int,
+        space: Space,
+        grants: Sequence[tuple[str, Role]],
+        log: EnrollmentLogEntry,
+    ) -> bool:
+        """One transaction: the enrollment PENDING → ACTIVE, its space, the grants."""
+        ...
+
+    def failures(self, key: str, now: datetime) -> int:
+        """Failed attempts still counting for this key."""
+        ...
+
+    def record_failure(self, key: str, now: datetime, window: timedelta) -> int: ...
+    def get_wave(self, wave_id: str) -> Wave | None: ...
+    def create_wave(self, wave: Wave) -> bool: ...
+    def set_wave_status(self, wave_id: str, status: WaveStatus) -> None: ...
+    def add_to_wave(self, wave_id: str, **counts: int) -> None:
+        """Atomic counters: several functions add to the same wave at once."""
+        ...
+
+    def wave_counts(self, wave_id: str) -> WaveCounts: ...
+    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]: ...
+
+
+class Notifier(Protocol):
+    def send_code(self, enrollment: Enrollment, code: str) -> Channel: ...
+    def send_receipt(self, enrollment: Enrollment, receipt: Receipt) -> Channel: ...
+
+
+class OpsFiles(Protocol):
+    """The operations bucket."""
+
+    def put_json(self, key: str, value: object) -> None: ...
+    def get_json(self, key: str) -> object: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
+        """Store the receipt; return a link to download it."""
+        ...
+
+
+class WaveScheduler(Protocol):
+    def schedule(self, wave: Wave) -> None:
+        """Start the wave's timer (idempotent: one execution per wave)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Rules:
+    window: timedelta = timedelta(days=42)
+    max_failures: int = 5
+    failure_window: timedelta = timedelta(hours=1)
+
+
+def wave_id_for(day: date) -> str:
+    return f"W{day:%Y%m%d}"
+
+
+class Enrollments:
+    def __init__(
+        self,
+        store: EnrollmentStore,
+        notifier: Notifier,
+        files: OpsFiles,
+        scheduler: WaveScheduler,
+        pepper: bytes,
+        clock: Clock,
+        ids: IdGenerator,
+        new_space: NewSpace,
+        render_receipt: RenderReceipt,
+        rules: Rules | None = None,
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.files = files
+        self.scheduler = scheduler
+        self.pepper = pepper
+        self.clock = clock
+        self.ids = ids
+        self.new_space = new_space
+        self.render_receipt = render_receipt
+        self.rules = rules or Rules()
+        self._waves: dict[str, Wave] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ notification
+
+    def wave_for(self, day: date) -> Wave:
+        """Today's wave, created (and its timer started) by the first person notified today."""
+        wave_id = wave_id_for(day)
+        with self._lock:
+            cached = self._waves.get(wave_id)
+        if cached:
+            return cached
+        wave = self.store.get_wave(wave_id)
+        if wave is None:
+            candidate = Wave(
+                wave_id=wave_id, created_at=self.clock.now(), deadline=self._deadline(day)
+            )
+            if self.store.create_wave(candidate):
+                self.scheduler.schedule(candidate)
+            wave = self.store.get_wave(wave_id) or candidate
+        with self._lock:
+            self._waves[wave_id] = wave
+        return wave
+
+    def _deadline(self, day: date) -> datetime:
+        """The whole window for everyone notified that day, so counted from the day's end; a
+        window shorter than a day (the local demo) counts from now."""
+        if self.rules.window < timedelta(days=1):
+            return self.clock.now() + self.rules.window
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC) + self.rules.window
+
+    def enroll(self, citizen: Citizen, recipient: Contact, chunk: list[str] | None = None) -> bool:
+        """Notify one person with a new code; False if they were already enrolled."""
+        now = self.clock.now()
+        wave = self.wave_for(now.date())
+        code = new_code()
+        enrollment = Enrollment(
+            ins=citizen.ins,
+            birth_date=citizen.birth_date,
+            given_name=citizen.given_name,
+            family_name=citizen.family_name,
+            wave_id=wave.wave_id,
+            deadline=wave.deadline,
+            status=EnrollmentStatus.PENDING,
+            recipient=recipient,
+            representatives=citizen.representatives,
+            code_digest=code_digest(self.pepper, citizen.ins, code),
+            code_issued_at=now,
+            created_at=now,
+        )
+        log = self._log(citizen.ins, "NOTIFIED", "import", recipient.channel)
+        if not self.store.create_enrollment(enrollment, log):
+            return False
+        self.notifier.send_code(enrollment, code)
+        self.store.add_to_wave(wave.wave_id, notified=1)
+        if chunk is not None:
+            chunk.append(citizen.ins)
+        return True
+
+    def write_chunks(self, wave_id: str, name: str, ins_list: Sequence[str]) -> list[str]:
+        """The wave's manifest: the people an import notified, in chunks the timer activates."""
+        keys = []
+        for n, start in enumerate(range(0, len(ins_list), CHUNK_SIZE)):
+            key = f"waves/{wave_id}/chunks/{name}-{n:05d}.json"
+            self.files.put_json(
+                key, {"wave_id": wave_id, "ins": list(ins_list[start : start + CHUNK_SIZE])}
+            )
+            keys.append(key)
+        return keys
+
+    def contact_of(self, ins: str) -> Contact | None:
+        """How to reach an already enrolled adult (a minor's representative from earlier files)."""
+        enrollment = self.store.get_enrollment(ins)
+        return enrollment.recipient if enrollment else None
+
+    # ------------------------------------------------------------------ the person's decisions
+
+    def _verify(self, ins: str, birth_date: date, code: str) -> Enrollment:
+        now = self.clock.now()
+        try:
+            ins = parse_ins(ins)
+        except BadRequest:
+            raise CodeRefused() from None
+        key = pseudonym(self.pepper, ins)
+        if self.store.failures(key, now) >= self.rules.max_failures:
+            raise CodeRefused()
+        enrollment = self.store.get_enrollment(ins)
+        digest = enrollment.code_digest if enrollment else None
+        matches = code_matches(self.pepper, ins, code, digest)  # same work for unknown people
+        usable = (
+            enrollment is not None
+            and matches
+            and enrollment.birth_date == birth_date
+            and enrollment.status is EnrollmentStatus.PENDING
+            and now < enrollment.deadline
+        )
+        if not usable or enrollment is None:
+            self.store.record_failure(key, now, self.rules.failure_window)
+            raise CodeRefused()
+        return enrollment
+
+    def oppose(self, ins: str, birth_date: date, code: str) -> tuple[Receipt, str]:
+        return self._oppose(self._verify(ins, birth_date, code), "self")
+
+    def activate_early(self, ins: str, birth_date: date, code: str) -> tuple[Receipt, str]:
+        enrollment = self._verify(ins, birth_date, code)
+        if not self._activate(enrollment, "self"):
+            raise CodeRefused()
+        self.store.add_to_wave(enrollment.wave_id, activated_early=1)
+        return self._receipt(enrollment, Decision.ACTIVE, "self")
+
+    def decide_for(
+        self, operator_id: str, ins: str, birth_date: date, decision: Decision
+    ) -> tuple[Receipt, str]:
+        """A helpline operator records a decision after checking the caller's identity; the
+        receipt goes by post as well."""
+        enrollment = self.store.get_enrollment(parse_ins(ins))
+        if (
+            enrollment is None
+            or enrollment.birth_date != birth_date
+            or enrollment.status is not EnrollmentStatus.PENDING
+        ):
+            raise BadRequest("no pending enrollment matches this INS and birth date")
+        actor = f"operator:{operator_id}"
+        if decision is Decision.OPPOSED:
+            receipt, link = self._oppose(enrollment, actor)
+        else:
+            if not self._activate(enrollment, actor):
+                raise BadRequest("the enrollment changed meanwhile; try again")
+            self.store.add_to_wave(enrollment.wave_id, activated_early=1)
+            receipt, link = self._receipt(enrollment, Decision.ACTIVE, actor)
+        letter = enrollment.model_copy(update={"recipient": _postal_only(enrollment.recipient)})
+        self.notifier.send_receipt(letter, receipt)
+        return receipt, link
+
+    def reissue_code(self, ins: str, birth_date: date, second_factor: str) -> None:
+        """A new code through the known channel, the old one invalid, the deadline unchanged.
+        Silent on mismatch (the answer is the same), but mismatches count as failed attempts."""
+        now = self.clock.now()
+        try:
+            ins = parse_ins(ins)
+        except BadRequest:
+            return
+        key = pseudonym(self.pepper, ins)
+        if self.store.failures(key, now) >= self.rules.max_failures:
+            return
+        enrollment = self.store.get_enrollment(ins)
+        if (
+            enrollment is None
+            or enrollment.birth_date != birth_date
+            or enrollment.status is not EnrollmentStatus.PENDING
+            or now >= enrollment.deadline
+            or not _second_factor_matches(enrollment.recipient, second_factor)
+        ):
+            self.store.record_failure(key, now, self.rules.failure_window)
+            return
+        code = new_code()
+        renewed = enrollment.model_copy(
+            update={
+                "code_digest": code_digest(self.pepper, ins, code),
+                "code_issued_at": now,
+                "version": enrollment.version + 1,
+            }
+        )
+        log = self._log(ins, "CODE_REISSUED", "self", enrollment.recipient.channel)
+        if self.store.update_enrollment(renewed, enrollment.version, log):
+            self.notifier.send_code(renewed, code)
+
+    # ------------------------------------------------------------------ the timer
+
+    def seal_wave(self, wave_id: str) -> list[str]:
+        """At the deadline: the list of the wave's chunks, for the Distributed Map."""
+        self.store.set_wave_status(wave_id, WaveStatus.ACTIVATING)
+        keys = sorted(self.files.list_keys(f"waves/{wave_id}/chunks/"))
+        self.files.put_json(f"waves/{wave_id}/chunks.json", keys)
+        return keys
+
+    def activate_chunk(self, chunk_key: str) -> dict[str, int]:
+        """Activate everyone of a chunk still PENDING; opposed or already active people are
+        skipped, so a retried chunk never acts twice."""
+        chunk = self.files.get_json(chunk_key)
+        if not isinstance(chunk, dict):
+            raise ValueError(f"{chunk_key} is not a wave chunk")
+        outcome: Counter[str] = Counter()
+        for ins in chunk["ins"]:
+            enrollment = self.store.get_enrollment(ins)
+            if enrollment is None or enrollment.status is not EnrollmentStatus.PENDING:
+                outcome["skipped"] += 1
+            elif self._activate(enrollment, "timer"):
+                outcome["activated"] += 1
+            else:
+                outcome["skipped"] += 1  # decided meanwhile: the condition kept it
+        if outcome["activated"]:
+            self.store.add_to_wave(chunk["wave_id"], activated=outcome["activated"])
+        return {"activated": outcome["activated"], "skipped": outcome["skipped"], "failed": 0}
+
+    def finish_wave(self, wave_id: str, results: Iterable[dict[str, int]]) -> dict[str, object]:
+        failed = sum(r.get("failed", 0) for r in results)
+        if failed:
+            self.store.add_to_wave(wave_id, failed=failed)
+        self.store.set_wave_status(wave_id, WaveStatus.DONE)
+        counts = self.store.wave_counts(wave_id)
+        summary: dict[str, object] = {
+            "wave_id": wave_id,
+            **counts.model_dump(),
+            "opposition_rate": round(counts.opposition_rate, 4),
+        }
+        self.files.put_json(f"waves/{wave_id}/summary.json", summary)
+        return summary
+
+    # ------------------------------------------------------------------ internals
+
+    def _oppose(self, enrollment: Enrollment, actor: str) -> tuple[Receipt, str]:
+        now = self.clock.now()
+        opposed = enrollment.model_copy(
+            update={
+                "status": EnrollmentStatus.OPPOSED,
+                "decided_at": now,
+                "decided_by": actor,
+                "version": enrollment.version + 1,
+            }
+        )
+        log = self._log(enrollment.ins, "OPPOSED", actor)
+        if not self.store.update_enrollment(opposed, enrollment.version, log):
+            raise CodeRefused()
+        self.store.add_to_wave(enrollment.wave_id, opposed=1)
+        return self._receipt(opposed, Decision.OPPOSED, actor)
+
+    def _activate(self, enrollment: Enrollment, actor: str) -> bool:
+        holder = Holder(
+            given_name=enrollment.given_name,
+            family_name=enrollment.family_name,
+            birth_date=enrollment.birth_date,
+        )
+        space = self.new_space(enrollment.ins, holder)
+        active = enrollment.model_copy(
+            update={
+                "status": EnrollmentStatus.ACTIVE,
+                "space_id": space.space_id,
+                "decided_at": self.clock.now(),
+                "decided_by": actor,
+                "version": enrollment.version + 1,
+            }
+        )
+        grants = [(enrollment.ins, Role.HOLDER)] + [
+            (rep, Role.LEGAL_REPRESENTATIVE) for rep in enrollment.representatives
+        ]
+        log = self._log(enrollment.ins, "ACTIVATED", actor)
+        return self.store.activate_enrollment(active, enrollment.version, space, grants, log)
+
+    def _receipt(
+        self, enrollment: Enrollment, decision: Decision, actor: str
+    ) -> tuple[Receipt, str]:
+        receipt = Receipt(
+            receipt_id=self.ids.new_id(),
+            decision=decision,
+            decided_at=self.clock.now(),
+            given_name=enrollment.given_name,
+            family_name=enrollment.family_name,
+            birth_date=enrollment.birth_date,
+            decided_by="helpline" if actor.startswith("operator:") else actor,
+        )
+        link = self.files.put_receipt(receipt.receipt_id, self.render_receipt(receipt))
+        return receipt, link
+
+    def _log(
+        self, ins: str, action: str, actor: str, channel: Channel | None = None
+    ) -> EnrollmentLogEntry:
+        return EnrollmentLogEntry(
+            entry_id=self.ids.new_id(),
+            ins=ins,
+            at=self.clock.now(),
+            action=action,
+            actor=actor,
+            channel=channel,
+        )
+
+
+class NewSpace(Protocol):
+    def __call__(self, ins: str, holder: Holder) -> Space: ...
+
+
+class RenderReceipt(Protocol):
+    def __call__(self, receipt: Receipt) -> bytes: ...
+
+
+def _postal_only(contact: Contact) -> Contact:
+    return Contact(address=contact.address) if contact.address else contact
+
+
+def _second_factor_matches(contact: Contact, answer: str) -> bool:
+    """The postal code on file, or the last four digits of the mobile number."""
+    given = "".join(answer.split())
+    known = {contact.address.postal_code} if contact.address else set()
+    if contact.mobile:
+        known.add(contact.mobile[-4:])
+    return bool(given) and given in known
+
+
+__all__ = ["CodeRefused", "Enrollments", "Rules", "normalize_code", "wave_id_for"]

@@ -1,0 +1,284 @@
+"""Automatic enrollment on in-memory fakes, with an injected clock: the code's life, the person's
+decisions, brute force, and the timer's activation of a wave."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from healthspace.codes import code_digest, code_matches, new_code, normalize_code
+from healthspace.enrollment import (
+    Channel,
+    Citizen,
+    Contact,
+    Decision,
+    EnrollmentStatus,
+    PostalAddress,
+)
+from healthspace.enrollment_service import CHUNK_SIZE, CodeRefused, Enrollments, Rules
+from healthspace.errors import BadRequest
+from healthspace.identifiers import make_ins
+from healthspace.model import Role
+from healthspace.service import MedicalFile
+from tests.fakes import (
+    FakeBlobs,
+    FakeClock,
+    FakeEnrollmentStore,
+    FakeKeys,
+    FakeNotifier,
+    FakeOpsFiles,
+    FakeScheduler,
+    FakeStore,
+    SequentialIds,
+)
+
+PEPPER = b"test-pepper"
+PARENT = Citizen(
+    ins=make_ins("1800175000001"),
+    birth_date=date(1980, 1, 1),
+    given_name="Marc",
+    family_name="Petit",
+    contact=Contact(email="marc.petit@example.org", mobile="0612345678"),
+)
+CHILD = Citizen(
+    ins=make_ins("2150175000002"),
+    birth_date=date(2015, 1, 1),
+    given_name="Zoé",
+    family_name="Petit",
+    contact=Contact(),
+    representatives=(PARENT.ins,),
+)
+LETTER_ONLY = Citizen(
+    ins=make_ins("2450175000003"),
+    birth_date=date(1945, 1, 1),
+    given_name="Jeanne",
+    family_name="Roux",
+    contact=Contact(
+        address=PostalAddress(lines=("3 rue des Lilas",), postal_code="75011", city="Paris")
+    ),
+)
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.medical = FakeStore()
+        self.store = FakeEnrollmentStore(self.medical)
+        self.notifier = FakeNotifier()
+        self.files = FakeOpsFiles()
+        self.scheduler = FakeScheduler()
+        ids = SequentialIds()
+        medical_file = MedicalFile(self.medical, FakeBlobs(), FakeKeys(), self.clock, ids)
+        self.enrollments = Enrollments(
+            store=self.store,
+            notifier=self.notifier,
+            files=self.files,
+            scheduler=self.scheduler,
+            pepper=PEPPER,
+            clock=self.clock,
+            ids=ids,
+            new_space=medical_file.new_space,
+            render_receipt=lambda receipt: b"%PDF-receipt " + receipt.receipt_id.encode(),
+            rules=Rules(window=timedelta(days=42)),
+        )
+
+    def enroll(self, *citizens: Citizen) -> None:
+        for citizen in citizens:
+            recipient = citizen.contact
+            if citizen.representatives != ():
+                recipient = PARENT.contact
+            assert self.enrollments.enroll(citizen, recipient)
+
+    def code(self, citizen: Citizen) -> str:
+        return self.notifier.codes[citizen.ins]
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+class TestCodes:
+    def test_codes_are_distinct_readable_and_normalised(self):
+        codes = {new_code() for _ in range(1000)}
+        assert len(codes) == 1000
+        code = next(iter(codes))
+        assert len(code) == 14 and code.count("-") == 2
+        assert normalize_code(code.lower().replace("-", " ")) == code.replace("-", "")
+        assert normalize_code("too short") is None
+
+    def test_digest_is_bound_to_the_ins_and_compared_safely(self):
+        code = new_code()
+        digest = code_digest(PEPPER, PARENT.ins, code)
+        assert code not in digest
+        assert code_matches(PEPPER, PARENT.ins, code, digest)
+        assert not code_matches(PEPPER, CHILD.ins, code, digest)
+        assert not code_matches(b"other pepper", PARENT.ins, code, digest)
+        assert not code_matches(PEPPER, PARENT.ins, code, None)
+
+
+class TestNotification:
+    def test_each_person_gets_a_code_once_and_joins_todays_wave(self, world):
+        world.enroll(PARENT, LETTER_ONLY)
+        assert not world.enrollments.enroll(PARENT, PARENT.contact)  # re-import: no duplicate
+        enrollment = world.store.get_enrollment(PARENT.ins)
+        assert enrollment.status is EnrollmentStatus.PENDING
+        assert enrollment.code_digest != world.code(PARENT)
+        assert world.store.wave_counts(enrollment.wave_id).notified == 2
+        assert [w.wave_id for w in world.scheduler.scheduled] == [enrollment.wave_id]
+
+    def test_deadline_gives_everyone_the_whole_window(self, world):
+        world.enroll(PARENT)
+        deadline = world.store.get_enrollment(PARENT.ins).deadline
+        assert deadline - world.clock.now() >= timedelta(days=42)
+        assert deadline - world.clock.now() < timedelta(days=43)
+
+    def test_a_childs_code_goes_to_the_representative(self, world):
+        world.enroll(PARENT, CHILD)
+        child = world.store.get_enrollment(CHILD.ins)
+        assert child.recipient == PARENT.contact
+        assert child.recipient.channel is Channel.EMAIL
+
+
+class TestOpposition:
+    def test_opposing_before_the_deadline(self, world):
+        world.enroll(PARENT)
+        receipt, link = world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        assert receipt.decision is Decision.OPPOSED and link
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.OPPOSED
+        assert world.files.objects[f"receipts/{receipt.receipt_id}.pdf"].startswith(b"%PDF")
+        wave = world.store.get_enrollment(PARENT.ins).wave_id
+        assert world.store.wave_counts(wave).opposed == 1
+
+    def test_after_the_deadline_the_code_no_longer_works(self, world):
+        world.enroll(PARENT)
+        world.clock.advance(days=43)
+        with pytest.raises(CodeRefused):
+            world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+
+    @pytest.mark.parametrize("wrong", ["ins", "birth_date", "code"])
+    def test_any_wrong_detail_gets_the_same_answer(self, world, wrong):
+        world.enroll(PARENT, LETTER_ONLY)
+        details = {"ins": PARENT.ins, "birth_date": PARENT.birth_date, "code": world.code(PARENT)}
+        details[wrong] = {
+            "ins": make_ins("1990175999999"),  # nobody
+            "birth_date": date(1981, 1, 1),
+            "code": world.code(LETTER_ONLY),
+        }[wrong]
+        with pytest.raises(CodeRefused) as refused:
+            world.enrollments.oppose(**details)
+        assert refused.value.message == CodeRefused().message
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
+
+    def test_brute_force_locks_the_code_even_the_right_one(self, world):
+        world.enroll(PARENT)
+        for _ in range(5):
+            with pytest.raises(CodeRefused):
+                world.enrollments.oppose(PARENT.ins, PARENT.birth_date, "AAAA-AAAA-AAAA")
+        with pytest.raises(CodeRefused):
+            world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        world.clock.advance(hours=1, seconds=1)  # the lock is for a while, not forever
+        receipt, _ = world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        assert receipt.decision is Decision.OPPOSED
+
+    def test_unknown_people_lock_the_same_way(self, world):
+        """Attempts are counted per INS whether or not it is known: locking reveals nothing."""
+        nobody = make_ins("1990175999999")
+        for _ in range(5):
+            with pytest.raises(CodeRefused):
+                world.enrollments.oppose(nobody, date(1999, 1, 1), "AAAA-AAAA-AAAA")
+        assert max(count for count, _ in world.store.attempts.values()) == 5
+
+    def test_an_opposed_person_cannot_then_activate(self, world):
+        world.enroll(PARENT)
+        code = world.code(PARENT)
+        world.enrollments.oppose(PARENT.ins, PARENT.birth_date, code)
+        with pytest.raises(CodeRefused):
+            world.enrollments.activate_early(PARENT.ins, PARENT.birth_date, code)
+
+
+class TestActivation:
+    def test_early_activation_opens_the_space_now(self, world):
+        world.enroll(PARENT)
+        receipt, _ = world.enrollments.activate_early(
+            PARENT.ins, PARENT.birth_date, world.code(PARENT)
+        )
+        enrollment = world.store.get_enrollment(PARENT.ins)
+        assert receipt.decision is Decision.ACTIVE
+        assert enrollment.status is EnrollmentStatus.ACTIVE
+        assert world.medical.get_person(PARENT.ins).spaces == {enrollment.space_id: Role.HOLDER}
+        assert world.medical.get_space(enrollment.space_id).holder.given_name == "Marc"
+
+    def test_a_childs_space_is_granted_to_the_representative(self, world):
+        world.enroll(PARENT, CHILD)
+        world.enrollments.activate_early(CHILD.ins, CHILD.birth_date, world.code(CHILD))
+        space_id = world.store.get_enrollment(CHILD.ins).space_id
+        assert world.medical.get_person(PARENT.ins).spaces[space_id] is Role.LEGAL_REPRESENTATIVE
+
+    def test_the_timer_activates_the_pending_and_only_once(self, world):
+        world.enroll(PARENT, CHILD, LETTER_ONLY)
+        wave_id = world.store.get_enrollment(PARENT.ins).wave_id
+        world.enrollments.write_chunks(wave_id, "import1", [PARENT.ins, CHILD.ins, LETTER_ONLY.ins])
+        world.enrollments.oppose(LETTER_ONLY.ins, LETTER_ONLY.birth_date, world.code(LETTER_ONLY))
+        world.clock.advance(days=43)
+        [chunk] = world.enrollments.seal_wave(wave_id)
+        assert world.enrollments.activate_chunk(chunk) == {
+            "activated": 2,
+            "skipped": 1,
+            "failed": 0,
+        }
+        # A retried chunk (Step Functions retries, at-least-once) acts on nobody twice.
+        assert world.enrollments.activate_chunk(chunk) == {
+            "activated": 0,
+            "skipped": 3,
+            "failed": 0,
+        }
+        summary = world.enrollments.finish_wave(wave_id, [{"failed": 0}])
+        assert summary["notified"] == 3 and summary["opposed"] == 1 and summary["activated"] == 2
+        assert summary["opposition_rate"] == round(1 / 3, 4)
+        assert len(world.medical.spaces) == 2
+        assert world.store.get_enrollment(LETTER_ONLY.ins).status is EnrollmentStatus.OPPOSED
+
+    def test_chunks_hold_at_most_a_thousand_people(self, world):
+        keys = world.enrollments.write_chunks("W1", "big", [f"{n:015d}" for n in range(2500)])
+        sizes = [len(world.files.objects[k]["ins"]) for k in keys]
+        assert sizes == [CHUNK_SIZE, CHUNK_SIZE, 500]
+
+
+class TestHelplineAndLostCode:
+    def test_an_operator_records_an_opposition_and_a_letter_follows(self, world):
+        world.enroll(PARENT)
+        receipt, _ = world.enrollments.decide_for(
+            "agent-42", PARENT.ins, PARENT.birth_date, Decision.OPPOSED
+        )
+        assert receipt.decided_by == "helpline"
+        enrollment = world.store.get_enrollment(PARENT.ins)
+        assert enrollment.decided_by == "operator:agent-42"
+        [(_sent_to, sent)] = world.notifier.receipts
+        assert sent.receipt_id == receipt.receipt_id
+        assert [e.actor for e in world.store.log if e.action == "OPPOSED"] == ["operator:agent-42"]
+
+    def test_an_operator_needs_the_right_birth_date(self, world):
+        world.enroll(PARENT)
+        with pytest.raises(BadRequest):
+            world.enrollments.decide_for("agent", PARENT.ins, date(1970, 1, 1), Decision.ACTIVE)
+
+    def test_a_lost_code_is_replaced_and_the_old_one_stops_working(self, world):
+        world.enroll(PARENT)
+        old = world.code(PARENT)
+        deadline = world.store.get_enrollment(PARENT.ins).deadline
+        world.enrollments.reissue_code(PARENT.ins, PARENT.birth_date, "5678")  # mobile's end
+        new = world.code(PARENT)
+        assert new != old
+        assert world.store.get_enrollment(PARENT.ins).deadline == deadline
+        with pytest.raises(CodeRefused):
+            world.enrollments.oppose(PARENT.ins, PARENT.birth_date, old)
+        world.enrollments.oppose(PARENT.ins, PARENT.birth_date, new)
+
+    def test_a_wrong_second_factor_sends_nothing_but_counts(self, world):
+        world.enroll(LETTER_ONLY)
+        old = world.code(LETTER_ONLY)
+        world.enrollments.reissue_code(LETTER_ONLY.ins, LETTER_ONLY.birth_date, "13001")
+        assert world.code(LETTER_ONLY) == old
+        assert next(iter(world.store.attempts.values()))[0] == 1
+        world.enrollments.reissue_code(LETTER_ONLY.ins, LETTER_ONLY.birth_date, "75011")
+        assert world.code(LETTER_ONLY) != old
