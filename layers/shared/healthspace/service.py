@@ -352,7 +352,10 @@ class MedicalFile:
         if space is None:
             raise NotFound("health space not found")
         plaintext = decrypt_document(
-            self.space_key(space), space.space_id, document.document_id, self.blobs.get_document(document.blob_key)
+            self.space_key(space),
+            space.space_id,
+            document.document_id,
+            self.blobs.get_document(document.blob_key),
         )
         seconds = self.limits.download_url_seconds
         url = self.blobs.stage_download(
