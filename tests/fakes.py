@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 from healthspace.enrollment import (
     Channel,
@@ -363,6 +365,9 @@ class FakeNotifier:
         assert channel is not None
         return channel
 
+    def flush(self) -> None:
+        self.flushed = True
+
 
 class FakeOpsFiles:
     def __init__(self) -> None:
@@ -371,11 +376,17 @@ class FakeOpsFiles:
     def put_json(self, key: str, value: object) -> None:
         self.objects[key] = value
 
+    def put_text(self, key: str, text: str, content_type: str) -> None:
+        self.objects[key] = text
+
     def get_json(self, key: str) -> object:
         return self.objects[key]
 
     def list_keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
+
+    def read_text(self, key: str) -> TextIO:
+        return io.StringIO(str(self.objects[key]))
 
     def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
         self.objects[f"receipts/{receipt_id}.pdf"] = pdf

@@ -86,7 +86,8 @@ class World:
             recipient = citizen.contact
             if citizen.representatives != ():
                 recipient = PARENT.contact
-            assert self.enrollments.enroll(citizen, recipient)
+            _, created = self.enrollments.enroll(citizen, recipient)
+            assert created
 
     def code(self, citizen: Citizen) -> str:
         return self.notifier.codes[citizen.ins]
@@ -119,7 +120,8 @@ class TestCodes:
 class TestNotification:
     def test_each_person_gets_a_code_once_and_joins_todays_wave(self, world):
         world.enroll(PARENT, LETTER_ONLY)
-        assert not world.enrollments.enroll(PARENT, PARENT.contact)  # re-import: no duplicate
+        again, created = world.enrollments.enroll(PARENT, PARENT.contact)  # a re-import
+        assert not created and again == world.store.get_enrollment(PARENT.ins)
         enrollment = world.store.get_enrollment(PARENT.ins)
         assert enrollment.status is EnrollmentStatus.PENDING
         assert enrollment.code_digest != world.code(PARENT)

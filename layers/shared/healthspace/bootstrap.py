@@ -39,7 +39,7 @@ def enrollments() -> Enrollments:
     # Imported here, not above: only the functions that enroll people pay for these modules
     # (the PDF library among them) at cold start.
     from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
-    from healthspace.adapters.notify import Notifications
+    from healthspace.adapters.notify import Notifications, NotifySettings
     from healthspace.adapters.ops import S3OpsFiles, StepFunctionsWaves, read_pepper
     from healthspace.enrollment_service import Enrollments, Rules
     from healthspace.receipts import render_receipt
@@ -48,7 +48,7 @@ def enrollments() -> Enrollments:
     file = medical_file()
     return Enrollments(
         store=DynamoEnrollmentStore(cast(DynamoStore, file.store)),
-        notifier=Notifications.from_env(),
+        notifier=Notifications(NotifySettings.from_env(), clock=file.clock, ids=file.ids),
         files=S3OpsFiles(settings.ops_bucket, settings.kms_key_id),
         scheduler=StepFunctionsWaves(settings.wave_state_machine_arn),
         pepper=read_pepper(settings.pepper_secret_id),

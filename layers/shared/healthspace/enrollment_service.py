@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from healthspace.codes import code_digest, code_matches, new_code, normalize_code, pseudonym
 from healthspace.enrollment import (
@@ -89,13 +89,21 @@ class EnrollmentStore(Protocol):
 class Notifier(Protocol):
     def send_code(self, enrollment: Enrollment, code: str) -> Channel: ...
     def send_receipt(self, enrollment: Enrollment, receipt: Receipt) -> Channel: ...
+    def flush(self) -> None:
+        """Hand over what is batched (letters for the mail house)."""
+        ...
 
 
 class OpsFiles(Protocol):
     """The operations bucket."""
 
     def put_json(self, key: str, value: object) -> None: ...
+    def put_text(self, key: str, text: str, content_type: str) -> None: ...
     def get_json(self, key: str) -> object: ...
+    def read_text(self, key: str) -> TextIO:
+        """A file of the bucket as a text stream (population files are large: not in memory)."""
+        ...
+
     def list_keys(self, prefix: str) -> list[str]: ...
     def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
         """Store the receipt; return a link to download it."""
@@ -174,8 +182,10 @@ class Enrollments:
             return self.clock.now() + self.rules.window
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC) + self.rules.window
 
-    def enroll(self, citizen: Citizen, recipient: Contact, chunk: list[str] | None = None) -> bool:
-        """Notify one person with a new code; False if they were already enrolled."""
+    def enroll(self, citizen: Citizen, recipient: Contact) -> tuple[Enrollment, bool]:
+        """Notify one person with a new code. Returns their enrollment and whether it was
+        created now; an existing one is returned untouched (re-imports create no duplicate
+        and send no second code)."""
         now = self.clock.now()
         wave = self.wave_for(now.date())
         code = new_code()
@@ -195,12 +205,12 @@ class Enrollments:
         )
         log = self._log(citizen.ins, "NOTIFIED", "import", recipient.channel)
         if not self.store.create_enrollment(enrollment, log):
-            return False
+            existing = self.store.get_enrollment(citizen.ins)
+            assert existing is not None
+            return existing, False
         self.notifier.send_code(enrollment, code)
         self.store.add_to_wave(wave.wave_id, notified=1)
-        if chunk is not None:
-            chunk.append(citizen.ins)
-        return True
+        return enrollment, True
 
     def write_chunks(self, wave_id: str, name: str, ins_list: Sequence[str]) -> list[str]:
         """The wave's manifest: the people an import notified, in chunks the timer activates."""

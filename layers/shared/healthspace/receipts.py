@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fpdf import FPDF
 
 from healthspace.enrollment import Decision, Receipt
-
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-
-
-def french_date(day: date) -> str:
-    """« 9 janvier 2027 », whatever the machine's locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+from healthspace.messages import french_date
 
 
 def render_receipt(receipt: Receipt) -> bytes:
@@ -40,7 +29,7 @@ def render_receipt(receipt: Receipt) -> bytes:
     pdf.set_font("helvetica", size=11)
     lines = (
         f"{receipt.given_name} {receipt.family_name}, né(e) le {french_date(receipt.birth_date)}",
-        f"Décision enregistrée le {french_date(receipt.decided_at.date())} à "
+        f"Décision enregistrée le {french_date(receipt.decided_at)} à "
         f"{receipt.decided_at:%H:%M} (UTC)"
         + (
             " par téléphone, auprès de nos conseillers."

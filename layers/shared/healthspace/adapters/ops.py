@@ -4,9 +4,10 @@ pepper (Secrets Manager)."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from functools import cached_property
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 
@@ -37,9 +38,17 @@ class S3OpsFiles:
     def put_json(self, key: str, value: object) -> None:
         self._put(key, json.dumps(value, default=str).encode(), "application/json")
 
+    def put_text(self, key: str, text: str, content_type: str) -> None:
+        self._put(key, text.encode(), f"{content_type}; charset=utf-8")
+
     def get_json(self, key: str) -> object:
         body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return json.loads(body)
+
+    def read_text(self, key: str) -> TextIO:
+        body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        # utf-8-sig: spreadsheets often save CSV with a byte-order mark.
+        return io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
