@@ -22,9 +22,18 @@ export const session = {
 let unauthorized = () => {};
 export const onUnauthorized = (fn) => { unauthorized = fn; };
 
-const FALLBACK = {
+// The API's messages are English, for developers: the user reads these, by code, else by status.
+const BY_CODE = {
+  VALIDATION_ERROR: "Une information saisie n'est pas acceptée : vérifiez le formulaire.",
+  UNSUPPORTED_MEDIA_TYPE: "Ce type de fichier n'est pas accepté : choisissez un PDF, un texte, un RTF ou une image JPEG, PNG ou TIFF.",
+  PRECONDITION_REQUIRED: "Cette modification n'a pas pu être enregistrée. Rechargez la page puis réessayez.",
+};
+const BY_STATUS = {
+  400: "La demande n'a pas pu être traitée : vérifiez les informations saisies.",
+  401: "Identifiant ou mot de passe incorrect.", // only for calls without a session (login)
   403: "Vous n'avez pas le droit de faire cette action.",
   404: "Cette information n'existe pas ou plus.",
+  409: "Cette action n'est pas possible pour l'instant. Rechargez la page puis réessayez.",
   412: "Cette information a été modifiée entre-temps.",
   413: "Le fichier est trop volumineux.",
   429: "Trop de demandes en peu de temps. Patientez quelques instants puis réessayez.",
@@ -53,9 +62,13 @@ export async function api(path, { method = "GET", body, version, space = session
     unauthorized();
     throw new ApiError(401, data?.code ?? "UNAUTHORIZED", SESSION_EXPIRED);
   }
-  const message = typeof data?.message === "string" ? data.message : FALLBACK[res.status] ?? "Une erreur est survenue. Réessayez plus tard.";
-  throw new ApiError(res.status, data?.code ?? `HTTP_${res.status}`, message, data?.field);
+  const code = data?.code ?? `HTTP_${res.status}`;
+  const message = BY_CODE[code] ?? BY_STATUS[res.status] ?? "Une erreur est survenue. Réessayez plus tard.";
+  throw new ApiError(res.status, code, message, res.status === 400 ? fieldOf(data?.message) : undefined);
 }
+
+/** The field a 400 names ("email: value is not a valid email address" → "email"), if any. */
+const fieldOf = (message) => (typeof message === "string" ? /^([a-z][a-z0-9_]*)(?:\.\d+)?: /.exec(message)?.[1] : undefined);
 
 /** Builds "?a=1&b=2" from the non-empty values. */
 export function query(params) {

@@ -22,10 +22,11 @@ const ACTIONS = {
   content: "Ouverture", create: "Ajout", add: "Ajout", upload: "Ajout", update: "Modification", patch: "Modification",
   rename: "Renommage", mask: "Masquage", unmask: "Fin du masquage", delete: "Suppression", login: "Connexion",
 };
+// Object types of the access log: "document", "document-list", "profile", "profile/<section>"…
 const OBJECTS = {
-  document: "Document", space: "Espace santé", profile: "Profil médical", "profile-entry": "Profil médical",
-  upload: "Envoi de document", "access-log": "Historique des accès",
-  ...Object.fromEntries(SECTIONS.map((s) => [s.id, `Profil médical : ${s.label.toLowerCase()}`])),
+  document: "Document", "document-list": "Liste des documents", space: "Espace santé", profile: "Profil médical",
+  "profile-entry": "Profil médical", upload: "Envoi de document", "access-log": "Historique des accès",
+  ...Object.fromEntries(SECTIONS.flatMap((s) => [s.id, `profile/${s.id}`].map((k) => [k, `Profil médical : ${s.label.toLowerCase()}`]))),
 };
 
 const state = { me: null };
@@ -167,7 +168,7 @@ function homeView(view) {
     ["profil", "Profil médical", "Allergies, traitements, vaccinations, mesures, directives anticipées…"],
     ["historique", "Historique des accès", "Savoir qui a consulté ou modifié votre espace, et quand."],
   ];
-  view.append(
+  view.append(...[
     h("h1", { tabindex: -1 }, `Bonjour ${me.space.holder?.given_name ?? ""}`.trim()),
     h("section", { class: "card", "aria-labelledby": "space-title" },
       h("h2", { id: "space-title" }, own ? "Votre espace santé" : `Espace santé de ${fullName(space.holder)}`),
@@ -185,7 +186,8 @@ function homeView(view) {
           : h("button", { type: "button", class: "btn secondary small", onclick: () => switchSpace(i === 0 ? "" : s.space_id) },
             "Afficher l'espace de ", fullName(s.holder)))))),
     h("nav", { "aria-label": "Accès rapide" }, h("ul", { class: "tiles" }, tiles.map(([route, title, text]) =>
-      h("li", {}, h("a", { href: `#/${route}`, class: "tile" }, h("strong", {}, title), h("span", {}, text)))))));
+      h("li", {}, h("a", { href: `#/${route}`, class: "tile" }, h("strong", {}, title), h("span", {}, text)))))),
+  ].filter(Boolean)); // append() would write "false" for the sections left out
 }
 
 async function historyView(view) {

@@ -1,4 +1,4 @@
-// "Mes documents": filters, paged list, upload with progress, open, rename, mask, delete.
+// "Mes documents": filters, paged list, upload with progress, download, rename, mask, delete.
 import { api, query, safeUrl, session, uploadFile, ApiError } from "./api.js";
 import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, fmtDate, fmtSize } from "./ui.js";
 
@@ -98,7 +98,7 @@ export async function documentsView(view) {
         doc.created_at ? ` le ${fmtDate(doc.created_at)}` : ""),
       doc.masked && h("p", { class: "badge" }, "Masqué aux professionnels de santé"),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn", "data-action": "open", onclick: () => open(doc) }, "Ouvrir", t.cloneNode(true)),
+        h("button", { type: "button", class: "btn", "data-action": "download", onclick: () => download(doc) }, "Télécharger", t.cloneNode(true)),
         h("button", { type: "button", class: "btn secondary", "data-action": "rename", onclick: () => rename(li, doc) }, "Renommer", t.cloneNode(true)),
         h("button", { type: "button", class: "btn secondary", "data-action": "mask", onclick: () => toggleMask(li, doc) },
           doc.masked ? "Ne plus masquer" : "Masquer aux professionnels", t.cloneNode(true)),
@@ -108,17 +108,20 @@ export async function documentsView(view) {
 
   const actionButton = (doc, action) => list.querySelector(`[data-id="${CSS.escape(doc.document_id)}"] [data-action="${action}"]`);
 
-  async function open(doc) {
-    // The window is opened during the click (pop-up blockers), then sent to the short-lived link.
-    const win = window.open("", "_blank");
-    if (win) { win.opener = null; win.document.title = "Ouverture du document…"; }
+  async function download(doc) {
+    // The link is short-lived and answers "Content-Disposition: attachment": following it in this
+    // tab downloads the file and leaves the page as it is (a new tab would stay blank).
     try {
-      const { url } = await api(`/me/documents/${encodeURIComponent(doc.document_id)}/content`);
+      const { url, expires_in: seconds } = await api(`/me/documents/${encodeURIComponent(doc.document_id)}/content`);
       const href = safeUrl(url);
-      if (win) win.location.replace(href);
-      else notify(h("span", {}, "Votre document est prêt : ", h("a", { href, target: "_blank", rel: "noopener noreferrer" }, `ouvrir « ${doc.title} »`), "."), "success");
+      const link = h("a", { href, rel: "noopener noreferrer", hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      notify(h("span", {}, `Le téléchargement de « ${doc.title} » a commencé. S'il ne démarre pas, `,
+        h("a", { href, rel: "noopener noreferrer" }, "utilisez ce lien"),
+        seconds >= 60 ? ` (valable ${Math.floor(seconds / 60)} minute${seconds >= 120 ? "s" : ""}).` : "."), "success");
     } catch (err) {
-      win?.close();
       notify(err.message, "error");
     }
   }
@@ -241,7 +244,7 @@ function uploadForm(onAccepted) {
         form.elements.document_date.value = today();
         if (session.spaceId === space) onAccepted();
       } else {
-        say(`Le document a été refusé : ${result.reason || "format ou contenu non accepté."}`, "error");
+        say(`Le document a été refusé : ${refusal(result.reason)}`, "error");
       }
     } catch (err) {
       say(err.message, "error");
@@ -252,6 +255,15 @@ function uploadForm(onAccepted) {
   });
   return h("details", { class: "card upload" }, h("summary", {}, "Ajouter un document"), form);
 }
+
+// The ingest's reasons are English, for developers: the user reads one of these.
+const REFUSALS = [
+  [/larger/i, "il dépasse la taille maximale de 20 Mo."],
+  [/empty/i, "le fichier est vide."],
+  [/not a pdf|type/i, "son contenu n'est pas celui d'un PDF, d'un texte, d'un RTF ou d'une image JPEG, PNG ou TIFF."],
+  [/not active/i, "cet espace santé n'est pas ouvert."],
+];
+const refusal = (reason) => REFUSALS.find(([pattern]) => pattern.test(reason ?? ""))?.[1] ?? "format ou contenu non accepté.";
 
 /** Polls the upload until it is checked. Without a readable storage answer, gives up sooner. */
 async function waitFor(uploadId, space, sent) {

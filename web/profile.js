@@ -51,6 +51,13 @@ function control(f, value) {
   });
 }
 
+// What the server adds to an entry: never sent back.
+const SERVER_FIELDS = new Set(["entry_id", "version", "created_at", "updated_at", "author"]);
+
+/** PUT replaces the whole entry: what the form does not show (a professional's code, say) is kept. */
+const kept = (section, entry) => Object.fromEntries(Object.entries(entry ?? {})
+  .filter(([k]) => !SERVER_FIELDS.has(k) && !section.fields.some((f) => f.name === k)));
+
 const read = (form, section) => Object.fromEntries(section.fields.map((f) => [f.name, form.elements[f.name].value.trim()]));
 
 /** Client-side rules: required, type, dates, the section's own checks. Returns {errors, payload}. */
@@ -171,8 +178,12 @@ export async function profileView(view) {
         const { errors, payload } = collect(section, read(form, section));
         if (showErrors(form, errors)) return false;
         try {
-          if (entry) await api(`/me/profile/${section.id}/${encodeURIComponent(entry.entry_id)}`, { method: "PUT", body: payload, version: entry.version });
-          else await api(`/me/profile/${section.id}`, { method: "POST", body: payload });
+          if (entry) {
+            await api(`/me/profile/${section.id}/${encodeURIComponent(entry.entry_id)}`,
+              { method: "PUT", body: { ...kept(section, entry), ...payload }, version: entry.version });
+          } else {
+            await api(`/me/profile/${section.id}`, { method: "POST", body: payload });
+          }
         } catch (err) {
           if (err.status !== 412) throw err;
           if (await reload()) { draw(); notify(CONFLICT, "error"); }

@@ -6,13 +6,19 @@
 //   error message or null, list: false to leave it out of the entry card (already in the title).
 
 const UNITS = { weight: "kg", height: "cm", "blood-pressure": "mmHg", glycaemia: "g/L", "heart-rate": "bpm", temperature: "°C" };
+// Plausible values per kind, as the server checks them (outside: a typing mistake).
+const RANGES = { weight: [0.2, 650], height: [20, 280], "blood-pressure": [40, 300], glycaemia: [0.1, 10], "heart-rate": [20, 300], temperature: [30, 45] };
 const MEASURES = {
   weight: "Poids", height: "Taille", "blood-pressure": "Tension artérielle",
   glycaemia: "Glycémie", "heart-rate": "Fréquence cardiaque", temperature: "Température",
 };
-const PHONE = /^(\+[1-9]\d{7,14}|0[1-9]\d{8})$/;
+const PHONE = /^(\+[1-9]\d{6,14}|0[1-9]\d{8})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const num = (v) => (typeof v === "number" ? v.toLocaleString("fr-FR") : v);
+function inRange(v, kind) {
+  const [low, high] = RANGES[kind] ?? [0, Infinity];
+  return low <= v && v <= high ? null : `Pour ce type de mesure, saisissez une valeur entre ${num(low)} et ${num(high)} ${UNITS[kind]}.`;
+}
 
 export const SECTIONS = [
   {
@@ -73,10 +79,12 @@ export const SECTIONS = [
     fields: [
       { name: "kind", label: "Type de mesure", type: "select", required: true, options: MEASURES, list: false },
       { name: "value", label: "Valeur", type: "number", required: true, list: false,
-        check: (v) => (v <= 0 ? "La valeur doit être positive." : null),
+        check: (v, all) => inRange(v, all.kind),
         hint: "Pour la tension, la valeur haute (systolique)." },
       { name: "diastolic", label: "Valeur basse (diastolique)", type: "number", required: true, list: false,
-        when: (all) => all.kind === "blood-pressure", check: (v) => (v <= 0 ? "La valeur doit être positive." : null) },
+        when: (all) => all.kind === "blood-pressure",
+        check: (v, all) => (v < 20 || v >= Number(all.value.replace(",", "."))
+          ? "Saisissez une valeur d'au moins 20, plus basse que la valeur haute." : null) },
       { name: "unit", label: "Unité", type: "text", required: true, list: false, derive: (all) => UNITS[all.kind] ?? "",
         check: (v, all) => (UNITS[all.kind] !== v ? `Pour ce type de mesure, l'unité est ${UNITS[all.kind]}.` : null) },
       { name: "measured_at", label: "Date et heure de la mesure", type: "datetime", required: true, notFuture: true },

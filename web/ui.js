@@ -103,7 +103,7 @@ export function formDialog({ title, body = [], submitLabel = "Enregistrer", dang
       if ((await submit(form)) !== false) dialog.close();
     } catch (err) {
       error.append(h("p", {}, err.message));
-      if (err.field) setFieldError(form, err.field, err.message);
+      if (err.field) setFieldError(form, err.field, "Cette valeur n'est pas acceptée.");
     } finally {
       ok.disabled = false;
       form.removeAttribute("aria-busy");

@@ -10,7 +10,10 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
   USER_PASSWORD_AUTH on moto) -> {"id_token", "access_token", "refresh_token", "expires_in",
   "token_type"}; GET /docs and GET /openapi.json (Swagger UI and OpenAPI document of the docs
   function, called without authorizer);
-- GET of a file of web/ (/ is web/index.html, /app.js is web/app.js);
+- GET of a file of web/ (/ is web/index.html, /app.js is web/app.js), with the website's content
+  types whatever the machine's MIME database says, and the headers a static host must add:
+  web/index.html's <meta> Content-Security-Policy plus frame-ancestors 'none' (which only a
+  header can set), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer;
 - anything else: 404 {"code": "NOT_FOUND", "message"}; a routed path with another method: 405.
 
 As in the cloud: a route guarded by an authorizer answers 401 {"code": "UNAUTHORIZED"} without
@@ -27,7 +30,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +54,23 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway REST payload
 MAX_LAMBDA_PAYLOAD = 6 * 1024 * 1024  # Lambda synchronous request and response
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# The website's files, typed here rather than by the machine's MIME database (Windows' registry
+# may say text/plain for .js, and browsers refuse ES modules served so).
+WEB_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+# Ignored in a <meta> policy: only a header keeps the site out of frames (clickjacking).
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+FALLBACK_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'"  # no <meta> found
 
 
 def error(status: int, code: str, message: str) -> Response:
@@ -374,5 +396,38 @@ class Gateway:
             response = send_from_directory(self.settings.web_dir, path, request.environ)
         except NotFound:
             return error(404, "NOT_FOUND", f"no route or file for {request.path}")
+        content_type = WEB_TYPES.get(Path(path).suffix.lower())
+        if content_type:
+            response.headers["Content-Type"] = content_type
         response.headers["Cache-Control"] = "no-store"  # edits show on reload
+        response.headers["Content-Security-Policy"] = site_policy(self.settings.web_dir)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
         return response
+
+
+def site_policy(web_dir: Path) -> str:
+    """The Content-Security-Policy of index.html's <meta>, plus frame-ancestors 'none'. Read on
+    every request (a 2 KB file), so that an edit of the page's policy shows on reload."""
+    meta = _MetaPolicy()
+    with suppress(OSError):  # no page: the fallback policy
+        meta.feed((web_dir / "index.html").read_text(encoding="utf-8"))
+    meta.close()
+    directives = [d.strip() for d in (meta.policy or FALLBACK_POLICY).split(";") if d.strip()]
+    if not any(d.split()[0].lower() == "frame-ancestors" for d in directives):
+        directives.append(FRAME_ANCESTORS)
+    return "; ".join(directives)
+
+
+class _MetaPolicy(HTMLParser):
+    """The content of the first <meta http-equiv="Content-Security-Policy">."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policy: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        equiv = (values.get("http-equiv") or "").lower()
+        if tag == "meta" and equiv == "content-security-policy" and self.policy is None:
+            self.policy = values.get("content")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -55,6 +56,12 @@ _LOCAL_ENV = {
 }
 # Variables that would send clients elsewhere than moto.
 _UNSET_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class LocalStack:
@@ -126,7 +133,12 @@ class LocalStack:
         self.template = load_template(self.template_path)
         _check_layers_importable(self.template)
         self._start_moto()
-        self.resolver = Resolver(self.template)
+        if self.port == 0:
+            self.port = free_port()
+        # The website is served by the gateway: its origin is the one CORS must allow (uploads
+        # go straight from the browser to the quarantine bucket).
+        origin = {"WebOrigin": f"http://127.0.0.1:{self.port}"}
+        self.resolver = Resolver(self.template, parameters=origin)
         deployer = Deployer(self.template, self.resolver)
         deployer.deploy()
         self._load_functions(deployer)

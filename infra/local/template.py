@@ -190,6 +190,9 @@ class Resolver:
     account_id: str = ACCOUNT_ID
     region: str = REGION
     refs: dict[str, str] = field(default_factory=dict)
+    # Parameter values that replace the template's defaults (as `sam deploy
+    # --parameter-overrides` would), e.g. the website origin of the local stack.
+    parameters: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def register(self, logical_id: str, ref: str, **attrs: str) -> None:
@@ -228,6 +231,8 @@ class Resolver:
             return NO_VALUE
         if name in self.pseudo:
             return self.pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
         if name in self.template.parameters:
             default = self.template.parameters[name].get("Default")
             if default is None:

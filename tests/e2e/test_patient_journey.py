@@ -111,3 +111,25 @@ def test_missing_or_forged_tokens_are_refused(http, authorization):
     response = http.get("/me/documents", headers=headers)
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_the_website_origin_may_post_uploads_to_the_bucket(http, local_stack):
+    auth = login(http)
+    ticket = http.post(
+        "/me/uploads",
+        headers=auth,
+        json={
+            "filename": "a.pdf",
+            "content_type": "application/pdf",
+            "size": 10,
+            "category": "other",
+            "title": "a",
+            "document_date": "2026-01-01",
+        },
+    ).json()
+    preflight = httpx.options(
+        ticket["url"],
+        headers={"Origin": local_stack.url, "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] in (local_stack.url, "*")
