@@ -131,6 +131,15 @@ ADULT_CONTENT = DemoContent(
             },
         ),
         (
+            "advance-directives",
+            {
+                "title": "Directives anticipees",
+                "content": "En cas de maladie grave et incurable, je refuse l'acharnement "
+                "therapeutique. Ma personne de confiance est Paul Martin.",
+                "date": "2025-03-10",
+            },
+        ),
+        (
             "contacts",
             {
                 "kind": "trusted-person",
@@ -217,7 +226,8 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
     for account in accounts:
         adult = account.person
         space = file.open_space(adult.ins, _holder(adult))
-        caller = Caller(subject=subjects[adult.ins], ins=adult.ins, display_name=adult.given_name)
+        name = f"{adult.given_name} {adult.family_name}"  # as the API names a token's holder
+        caller = Caller(subject=subjects[adult.ins], ins=adult.ins, display_name=name)
         _fill(file, file.policy.resolve(caller, space.space_id), ADULT_CONTENT)
         for child in account.represents:
             child_space = file.open_space(
