@@ -179,6 +179,9 @@ class LocalSettings:
     docs_function: str | None
     web_dir: Path
     config: dict[str, Any]  # served at /local/config.json
+    # Served at /local/env: what the operators' CLI needs to act on this stack (the AWS
+    # endpoint, dummy credentials, the functions' shared settings). Local only.
+    env: dict[str, str]
     account_id: str
     region: str
 
@@ -210,6 +213,7 @@ class Gateway:
         self._local: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/local/health"): lambda _: json_response(200, {"status": "ok"}),
             ("GET", "/local/config.json"): lambda _: json_response(200, settings.config),
+            ("GET", "/local/env"): lambda _: json_response(200, settings.env),
             ("POST", "/local/login"): self._login,
             ("GET", "/docs"): lambda r: self._docs(r, ""),
             ("GET", "/openapi.json"): lambda r: self._docs(r, "format=json"),

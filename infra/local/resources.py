@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -325,6 +326,31 @@ def _sqs_queue(d: Deployer, lid: str, props: dict[str, Any]) -> None:
     d.resolver.register(lid, url, Arn=arn["QueueArn"], QueueName=name, QueueUrl=url)
 
 
+def _secret(d: Deployer, lid: str, props: dict[str, Any]) -> None:
+    """A secret with a random value, as GenerateSecretString would make it."""
+    generate = props.get("GenerateSecretString") or {}
+    value = props.get("SecretString") or secrets.token_urlsafe(
+        int(generate.get("PasswordLength", 32))
+    )
+    created = d.client("secretsmanager").create_secret(
+        Name=d.name(lid, props, "Name"), SecretString=value, KmsKeyId=props.get("KmsKeyId", "")
+    )
+    d.resolver.register(lid, created["ARN"], Id=created["ARN"])
+
+
+def _ses_identity(d: Deployer, lid: str, props: dict[str, Any]) -> None:
+    # moto, like SES's sandbox, sends only from verified identities.
+    d.client("ses").verify_email_identity(EmailAddress=props["EmailIdentity"])
+    d.resolver.register(lid, props["EmailIdentity"])
+
+
+def _user_pool_group(d: Deployer, lid: str, props: dict[str, Any]) -> None:
+    d.client("cognito-idp").create_group(
+        UserPoolId=props["UserPoolId"], GroupName=props["GroupName"]
+    )
+    d.resolver.register(lid, props["GroupName"])
+
+
 def _user_pool(d: Deployer, lid: str, props: dict[str, Any]) -> None:
     cognito = d.client("cognito-idp")
     params = d.api_params("cognito-idp", "CreateUserPool", props, ("UserPoolName", "EnabledMfas"))
@@ -450,6 +476,9 @@ CREATORS: dict[str, Creator] = {
     "AWS::SQS::Queue": _sqs_queue,
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _user_pool_group,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::SES::EmailIdentity": _ses_identity,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::Serverless::LayerVersion": _layer,
     "AWS::Serverless::Function": _function,

@@ -94,6 +94,7 @@ class LocalStack:
         self.user_pool_id: str | None = None
         self.login_client_id: str | None = None
         self.routes: list[Route] = []
+        self.shared_env: dict[str, str] = {}
 
     # ------------------------------------------------------------------------ lifecycle
     def __enter__(self) -> LocalStack:
@@ -163,9 +164,9 @@ class LocalStack:
         assert self.template is not None and self.resolver is not None
         variables = self.template.globals.get("Function", {}).get("Environment", {})
         shared = self.resolver.resolve(variables.get("Variables", {}))
-        shared_env = {k: as_text(v) for k, v in shared.items()}
-        os.environ.update(shared_env)  # undone with the environment patch on stop()
-        self.registry = FunctionRegistry(deployer.functions, shared_env, self._overrides)
+        self.shared_env = {k: as_text(v) for k, v in shared.items()}
+        os.environ.update(self.shared_env)  # undone with the environment patch on stop()
+        self.registry = FunctionRegistry(deployer.functions, self.shared_env, self._overrides)
         self.registry.load(layer_dirs(self.template))
         self._exit.enter_context(moto_invokes_in_process(self.registry))
 
@@ -182,6 +183,7 @@ class LocalStack:
                 "userPoolClientId": self.login_client_id,
                 "loginUrl": "/local/login",
             },
+            env={**self.shared_env, **_LOCAL_ENV, "AWS_ENDPOINT_URL": self.aws_endpoint_url},
             account_id=ACCOUNT_ID,
             region=REGION,
         )

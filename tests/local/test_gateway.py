@@ -247,6 +247,7 @@ def web_client(web_dir: Path) -> Client:
         docs_function=None,
         web_dir=web_dir,
         config={},
+        env={},
         account_id="123456789012",
         region="eu-west-3",
     )
