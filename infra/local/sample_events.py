@@ -22,18 +22,21 @@ def _sample(name: str) -> dict[str, Any]:
 def api_event(
     method: str,
     path: str,
-    claims: Mapping[str, str],
+    claims: Mapping[str, str] | None,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
     query: Mapping[str, str] | None = None,
+    resource: str | None = None,
 ) -> dict[str, Any]:
-    """A REST proxy event for the records API (resources /me and /me/{proxy+}); a body that is
-    not a string is sent as JSON."""
+    """A REST proxy event; a body that is not a string is sent as JSON. The resource defaults to
+    the records API's (/me and /me/{proxy+}); claims None means an unauthenticated route."""
     event = copy.deepcopy(_sample("api_get_me.json"))
     all_headers = {**event["headers"], **(headers or {})}
     if body is not None:
         all_headers["Content-Type"] = "application/json"
-    resource = "/me" if path == "/me" else "/me/{proxy+}"
+    resource = resource or ("/me" if path == "/me" else "/me/{proxy+}")
+    prefix = resource.split("{proxy+}")[0]
+    proxy = path.removeprefix(prefix) if "{proxy+}" in resource else None
     event.update(
         resource=resource,
         path=path,
@@ -42,12 +45,15 @@ def api_event(
         multiValueHeaders={k: [v] for k, v in all_headers.items()},
         queryStringParameters=dict(query) if query else None,
         multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
-        pathParameters=None if path == "/me" else {"proxy": path.removeprefix("/me/")},
+        pathParameters={"proxy": proxy} if proxy else None,
         body=body if isinstance(body, str) or body is None else json.dumps(body),
     )
     context = event["requestContext"]
     context.update(httpMethod=method, resourcePath=resource, path=f"/{context['stage']}{path}")
-    context["authorizer"]["claims"] = dict(claims)
+    if claims is None:
+        del context["authorizer"]
+    else:
+        context["authorizer"]["claims"] = dict(claims)
     return event
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
@@ -53,6 +54,8 @@ _LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any
     "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+    # moto's Step Functions compares Wait timestamps with the local time: make it UTC.
+    "TZ": "UTC",
 }
 # Variables that would send clients elsewhere than moto.
 _UNSET_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -266,8 +269,10 @@ def _patched_environment(values: Mapping[str, str]) -> Iterator[None]:
         if key in _UNSET_ENV or key.startswith("AWS_ENDPOINT_URL_"):
             del os.environ[key]
     os.environ.update(values)
+    time.tzset()  # TZ may have changed
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        time.tzset()

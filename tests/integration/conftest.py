@@ -21,9 +21,10 @@ from infra.local.template import Resolver, load_template
 _serial = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed():
-    """The template deployed once in moto for the session; tests use fresh people each."""
+    """The template deployed once in moto for this folder; tests use fresh people each. (Package
+    scope: moto's mock must end before other folders start their own.)"""
     with mock_aws():
         template = load_template()
         deployer = Deployer(template, Resolver(template))
@@ -36,12 +37,12 @@ def deployed():
             yield deployer, registry
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack_env(deployed):
     return dict(deployed[0].functions["RecordsFunction"].environment)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def empty_table(deployed):
     """Deletes every item: moto copies the whole table on each transaction, so tests that keep
     it small stay fast."""
@@ -65,18 +66,19 @@ def empty_table(deployed):
 def _fresh_start(deployed, empty_table):
     """Each test starts cold, like a new Lambda instance (grant and data-key caches empty), on an
     empty table."""
-    from healthspace.bootstrap import medical_file
+    from healthspace.bootstrap import enrollments, medical_file
 
     empty_table()
     medical_file.cache_clear()
+    enrollments.cache_clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def s3(deployed):
     return boto3.client("s3")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kms(deployed):
     return boto3.client("kms")
 
@@ -144,7 +146,7 @@ def ingest(deployed, stack_env):
     return deliver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def openapi(deployed):
     from functions.records.app import app
 

@@ -81,11 +81,14 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
     apis = load_apis(resolver, "http://127.0.0.1:1")
     routes = load_routes(resolver, apis)
 
-    assert {(r.method, r.resource, r.function) for r in routes} == {
-        ("GET", "/me", "RecordsFunction"),
-        ("ANY", "/me/{proxy+}", "RecordsFunction"),
+    assert {(r.method, r.resource, r.function, r.authorizer) for r in routes} == {
+        ("GET", "/me", "RecordsFunction", "PatientAuthorizer"),
+        ("ANY", "/me/{proxy+}", "RecordsFunction", "PatientAuthorizer"),
+        ("POST", "/enrollment/opposition", "EnrollmentFunction", None),
+        ("POST", "/enrollment/activation", "EnrollmentFunction", None),
+        ("POST", "/enrollment/code-requests", "EnrollmentFunction", None),
+        ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
     }
-    assert {r.authorizer for r in routes} == {"PatientAuthorizer"}
     authorizer = apis["Api"].authorizers["PatientAuthorizer"]
     assert getattr(authorizer, "pool_id", None) == "eu-west-3_pool"
     assert apis["Api"].stage == "v1"

@@ -337,16 +337,19 @@ class Enrollments:
         if not isinstance(chunk, dict):
             raise ValueError(f"{chunk_key} is not a wave chunk")
         outcome: Counter[str] = Counter()
-        for ins in chunk["ins"]:
-            enrollment = self.store.get_enrollment(ins)
-            if enrollment is None or enrollment.status is not EnrollmentStatus.PENDING:
-                outcome["skipped"] += 1
-            elif self._activate(enrollment, "timer"):
-                outcome["activated"] += 1
-            else:
-                outcome["skipped"] += 1  # decided meanwhile: the condition kept it
-        if outcome["activated"]:
-            self.store.add_to_wave(chunk["wave_id"], activated=outcome["activated"])
+        try:
+            for ins in chunk["ins"]:
+                enrollment = self.store.get_enrollment(ins)
+                if enrollment is None or enrollment.status is not EnrollmentStatus.PENDING:
+                    outcome["skipped"] += 1
+                elif self._activate(enrollment, "timer"):
+                    outcome["activated"] += 1
+                else:
+                    outcome["skipped"] += 1  # decided meanwhile: the condition kept it
+        finally:
+            # Counted even if the chunk fails partway: its retry will skip these people.
+            if outcome["activated"]:
+                self.store.add_to_wave(chunk["wave_id"], activated=outcome["activated"])
         return {"activated": outcome["activated"], "skipped": outcome["skipped"], "failed": 0}
 
     def finish_wave(self, wave_id: str, results: Iterable[dict[str, int]]) -> dict[str, object]:

@@ -169,9 +169,10 @@ class DynamoStore:
     version fails the whole transaction, its access-log entry included."""
 
     def __init__(self, table_name: str, upload_record_days: int = 7) -> None:
-        if Item.Meta.table_name != table_name:
-            Item.Meta.table_name = table_name
-            Item._connection = None  # PynamoDB caches the connection with the table name
+        Item.Meta.table_name = table_name
+        # PynamoDB caches its connection on the class: a new store starts a new one (the table
+        # or the endpoint may differ, as between two local stacks in one test run).
+        Item._connection = None
         self._upload_days = upload_record_days
         self._connection: Connection | None = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, TextIO
 
@@ -89,7 +90,7 @@ class StepFunctionsWaves:
             self._sfn.start_execution(
                 stateMachineArn=self.state_machine_arn,
                 name=wave.wave_id,
-                input=json.dumps({"wave_id": wave.wave_id, "deadline": wave.deadline.isoformat()}),
+                input=json.dumps({"wave_id": wave.wave_id, "deadline": _timestamp(wave.deadline)}),
             )
 
 
@@ -98,3 +99,8 @@ def read_pepper(secret_id: str) -> bytes:
     client = boto3.client("secretsmanager")
     value: str = client.get_secret_value(SecretId=secret_id)["SecretString"]
     return value.encode()
+
+
+def _timestamp(moment: datetime) -> str:
+    """The form a Wait state's TimestampPath accepts (UTC, 'Z', no fraction)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,155 @@
+"""Enrollment through the real functions on moto: an operator drops a population file in the
+operations bucket, the import function notifies by email (SES), the person opposes or activates
+with the code from their email, the helpline decides for a caller."""
+
+import re
+from datetime import date
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from healthspace.enrollment import EnrollmentStatus
+from healthspace.identifiers import make_ins
+from infra.local.sample_events import api_event, api_result
+
+ADULT = make_ins("1800175123401")
+OTHER = make_ins("2810175123402")
+CHILD = make_ins("2150175123403")
+FILE = f"""ins,birth_date,given_name,family_name,email,representative_ins
+{ADULT},1980-01-01,Marc,Petit,marc.petit@example.org,
+{OTHER},1981-01-01,Anne,Petit,anne.petit@example.org,
+{CHILD},2015-01-01,Zoé,Petit,,{ADULT}
+{make_ins("1800175123499")[:-2]}00,1980-01-01,Bad,Key,bad@example.org,
+"""
+
+
+@pytest.fixture
+def imported(deployed, stack_env, s3):
+    """The file dropped under imports/: S3 notifies the import function (in-process)."""
+    s3.put_object(Bucket=stack_env["OPS_BUCKET"], Key="imports/petit.csv", Body=FILE.encode())
+    return stack_env["OPS_BUCKET"]
+
+
+def code_sent_to(address):
+    """The code in the last email moto's SES sent to that address."""
+    sent = [
+        m
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages
+        if address in m.destinations["ToAddresses"]
+    ]
+    assert sent, f"no email to {address}"
+    return re.search(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", sent[-1].body).group(0)
+
+
+def call(deployed, method, path, body=None, claims=None, resource=None):
+    event = api_event(method, path, claims, body, resource=resource or path)
+    return api_result(deployed[1].invoke("EnrollmentFunction", event))
+
+
+def enrollment(ins):
+    from healthspace.bootstrap import enrollments
+
+    return enrollments().store.get_enrollment(ins)
+
+
+def test_the_import_notifies_the_good_lines_and_reports_the_bad(imported, s3):
+    reports = s3.list_objects_v2(Bucket=imported, Prefix="reports/")["Contents"]
+    [report] = [o["Key"] for o in reports if o["Key"].endswith(".errors.csv")]
+    lines = s3.get_object(Bucket=imported, Key=report)["Body"].read().decode().splitlines()
+    assert lines[0] == "line,field,reason" and lines[1].startswith("5,ins,")
+    assert enrollment(ADULT).status is EnrollmentStatus.PENDING
+    assert enrollment(CHILD).recipient.email == "marc.petit@example.org"  # the parent
+    assert code_sent_to("anne.petit@example.org")
+
+
+def test_opposing_with_the_emailed_code(deployed, imported, s3):
+    status, _, receipt = call(
+        deployed,
+        "POST",
+        "/enrollment/opposition",
+        {"ins": OTHER, "birth_date": "1981-01-01", "code": code_sent_to("anne.petit@example.org")},
+    )
+    assert status == 200, receipt
+    assert receipt["decision"] == "OPPOSED" and receipt["receipt_url"]
+    key = f"receipts/{receipt['receipt_id']}.pdf"
+    assert s3.get_object(Bucket=imported, Key=key)["Body"].read().startswith(b"%PDF")
+    assert enrollment(OTHER).status is EnrollmentStatus.OPPOSED
+
+
+def test_activating_early_opens_the_space(deployed, imported):
+    status, _, receipt = call(
+        deployed,
+        "POST",
+        "/enrollment/activation",
+        {"ins": ADULT, "birth_date": "1980-01-01", "code": code_sent_to("marc.petit@example.org")},
+    )
+    assert (status, receipt["decision"]) == (200, "ACTIVE")
+    space_id = enrollment(ADULT).space_id
+    from healthspace.bootstrap import medical_file
+
+    assert medical_file().store.get_person(ADULT).spaces == {space_id: "HOLDER"}
+
+
+def test_wrong_details_get_one_answer_and_five_lock_the_code(deployed, imported):
+    wrong = {"ins": OTHER, "birth_date": "1981-01-01", "code": "AAAA-AAAA-AAAA"}
+    for _ in range(5):
+        status, _, error = call(deployed, "POST", "/enrollment/opposition", wrong)
+        assert (status, error["code"]) == (400, "CODE_REFUSED")
+    right = {**wrong, "code": code_sent_to("anne.petit@example.org")}
+    assert call(deployed, "POST", "/enrollment/opposition", right)[2]["code"] == "CODE_REFUSED"
+    assert enrollment(OTHER).status is EnrollmentStatus.PENDING
+
+
+def test_malformed_requests_are_4xx(deployed, imported):
+    status, _, error = call(deployed, "POST", "/enrollment/opposition", {"ins": OTHER})
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    status, _, answer = call(
+        deployed,
+        "POST",
+        "/enrollment/code-requests",
+        {"ins": OTHER, "birth_date": "1981-01-01", "second_factor": "0000"},
+    )
+    assert status == 202 and "message" in answer  # says nothing of whether it matched
+
+
+OPERATOR = {"sub": "operator-7", "cognito:groups": "helpline", "token_use": "id"}
+
+
+def test_the_helpline_records_a_decision_for_a_caller(deployed, imported):
+    status, _, receipt = call(
+        deployed,
+        "POST",
+        "/operator/enrollment/decisions",
+        {"ins": OTHER, "birth_date": "1981-01-01", "decision": "OPPOSED", "identity_checked": True},
+        claims=OPERATOR,
+        resource="/operator/{proxy+}",
+    )
+    assert status == 200, receipt
+    assert enrollment(OTHER).decided_by == "operator:operator-7"
+    status, _, waves = call(
+        deployed, "GET", "/operator/waves", claims=OPERATOR, resource="/operator/{proxy+}"
+    )
+    [wave] = waves["items"]
+    assert wave["notified"] == 3 and wave["opposed"] == 1
+
+
+def test_operator_routes_need_the_helpline_group(deployed, imported):
+    status, _, error = call(
+        deployed,
+        "GET",
+        "/operator/waves",
+        claims={**OPERATOR, "cognito:groups": "readers"},
+        resource="/operator/{proxy+}",
+    )
+    assert (status, error["code"]) == (403, "FORBIDDEN")
+
+
+def test_the_wave_timer_was_started_for_the_day(deployed, imported):
+    from healthspace.enrollment_service import wave_id_for
+
+    sfn = boto3.client("stepfunctions")
+    machine = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-wave")]
+    executions = sfn.list_executions(stateMachineArn=machine[0]["stateMachineArn"])["executions"]
+    assert wave_id_for(date.today()) in [e["name"] for e in executions]
