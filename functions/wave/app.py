@@ -2,7 +2,7 @@
 
     {"action": "seal", "wave_id"}              -> {"wave_id", "chunks": n}
     {"action": "activate", "chunk_key"}        -> {"activated", "skipped", "failed"}
-    {"action": "finish", "wave_id", "results"} -> the wave's summary
+    {"action": "finish", "wave_id", "results"} -> the wave's summary (results: per chunk)
 
 A thin adapter over healthspace.enrollment_service.Enrollments. Step Functions retries every
 step, and may run a chunk twice: each is safe to repeat because the domain's writes are
@@ -50,12 +50,11 @@ def _finish(event: dict[str, Any]) -> dict[str, Any]:
     wave_id = str(event["wave_id"])
     results = event.get("results") or []
     # A chunk that kept failing arrives as {"failed": 1, "chunk_key": ...} (the state machine's
-    # Catch): its key is logged so operators can rerun it; the domain gets the counts only.
+    # Catch): its key is logged so operators can rerun it, and its pending people are counted.
     failed_chunks = [r["chunk_key"] for r in results if r.get("failed") and "chunk_key" in r]
     if failed_chunks:
         logger.warning("chunks failed", extra={"wave_id": wave_id, "chunk_keys": failed_chunks})
-    counts = [{name: int(r.get(name, 0)) for name in _COUNTS} for r in results]
-    summary = enrollments().finish_wave(wave_id, counts)
+    summary = enrollments().finish_wave(wave_id, failed_chunks)
     metrics.add_dimension(name="wave_id", value=wave_id)
     for counter, metric in _WAVE_METRICS.items():
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=_number(summary, counter))

@@ -234,7 +234,7 @@ class TestActivation:
             "skipped": 3,
             "failed": 0,
         }
-        summary = world.enrollments.finish_wave(wave_id, [{"failed": 0}])
+        summary = world.enrollments.finish_wave(wave_id, [])
         assert summary["notified"] == 3 and summary["opposed"] == 1 and summary["activated"] == 2
         assert summary["opposition_rate"] == round(1 / 3, 4)
         assert len(world.medical.spaces) == 2

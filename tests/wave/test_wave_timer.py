@@ -147,6 +147,7 @@ def test_the_wave_activates_everyone_still_pending_once(
         "activated_early": 1,
         "activated": 6,
         "failed": 0,
+        "failed_chunks": 0,
         "opposition_rate": round(2 / 9, 4),
     }
     assert domain.timer.files.get_json(f"waves/{wave_id}/summary.json") == summary
@@ -192,7 +193,7 @@ def test_a_chunk_that_keeps_failing_is_counted_and_the_wave_goes_on(
     assert described["status"] == "SUCCEEDED", described
     assert wave_handler.attempts[broken] == 1
     summary = json.loads(described["output"])
-    assert (summary["activated"], summary["failed"]) == (3, 1)
+    assert (summary["activated"], summary["failed_chunks"]) == (3, 1)
     assert all(status(domain, p) is EnrollmentStatus.ACTIVE for p in people)
 
 

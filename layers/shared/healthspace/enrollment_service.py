@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, TextIO
@@ -352,8 +352,10 @@ class Enrollments:
                 self.store.add_to_wave(chunk["wave_id"], activated=outcome["activated"])
         return {"activated": outcome["activated"], "skipped": outcome["skipped"], "failed": 0}
 
-    def finish_wave(self, wave_id: str, results: Iterable[dict[str, int]]) -> dict[str, object]:
-        failed = sum(r.get("failed", 0) for r in results)
+    def finish_wave(self, wave_id: str, failed_chunks: Sequence[str] = ()) -> dict[str, object]:
+        """Close the wave: the people of chunks that kept failing and are still pending are
+        counted as failed (operators rerun those chunks), then the summary is stored."""
+        failed = sum(self._still_pending(key) for key in failed_chunks)
         if failed:
             self.store.add_to_wave(wave_id, failed=failed)
         self.store.set_wave_status(wave_id, WaveStatus.DONE)
@@ -361,10 +363,23 @@ class Enrollments:
         summary: dict[str, object] = {
             "wave_id": wave_id,
             **counts.model_dump(),
+            "failed_chunks": len(failed_chunks),
             "opposition_rate": round(counts.opposition_rate, 4),
         }
         self.files.put_json(f"waves/{wave_id}/summary.json", summary)
         return summary
+
+    def _still_pending(self, chunk_key: str) -> int:
+        try:
+            chunk = self.files.get_json(chunk_key)
+            people = chunk["ins"] if isinstance(chunk, dict) else []
+        except Exception:  # an unreadable chunk is reported by key, its people unknown
+            return 0
+        return sum(
+            1
+            for ins in people
+            if (e := self.store.get_enrollment(ins)) and e.status is EnrollmentStatus.PENDING
+        )
 
     # ------------------------------------------------------------------ internals
 
