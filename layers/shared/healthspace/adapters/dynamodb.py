@@ -106,6 +106,11 @@ def _space_item(space: Space) -> Item:
     )
 
 
+def _grant_item(ins: str, space_id: str, role: Role) -> Item:
+    # A grant is its key and a role: the role rides in `status`, the body stays empty.
+    return Item(f"PERSON#{ins}", f"GRANT#{space_id}", status=role.value, body="{}")
+
+
 def _document_item(document: Document) -> Item:
     return _item(
         _space(document.space_id),
@@ -184,8 +189,7 @@ class DynamoStore:
         return PersonAccess(ins=ins, spaces=spaces) if spaces else None
 
     def put_grant(self, ins: str, space_id: str, role: Role) -> None:
-        # A grant is its key and a role: the role rides in `status`, the body stays empty.
-        Item(f"PERSON#{ins}", f"GRANT#{space_id}", status=role.value, body="{}").save()
+        _grant_item(ins, space_id, role).save()
 
     def get_space(self, space_id: str) -> Space | None:
         return self._get(Space, _space(space_id), "SPACE")
@@ -235,21 +239,15 @@ class DynamoStore:
         audit: AccessLogEntry | None = None,
     ) -> bool:
         expires = upload.created_at + timedelta(days=self._upload_days)
-        try:
-            with TransactWrite(connection=self._conn()) as tx:
-                tx.save(
-                    _upload_item(upload, expires),
-                    condition=Item.status == UploadStatus.PENDING.value,
-                )
-                if document is not None:
-                    tx.save(_document_item(document), condition=Item.pk.does_not_exist())
-                if audit is not None:
-                    tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False  # another delivery of the same event closed it first
-            raise
-        return True
+        saves: list[Write] = [
+            (_upload_item(upload, expires), Item.status == UploadStatus.PENDING.value)
+        ]
+        if document is not None:
+            saves.append((_document_item(document), NEW))
+        if audit is not None:
+            saves.append((_log_item(audit), NEW))
+        # False: another delivery of the same event closed the upload first.
+        return transact(self._conn(), saves)
 
     # --- documents
 
@@ -344,31 +342,35 @@ class DynamoStore:
             return None
 
     def _write(self, item: Item, condition: Condition, audit: AccessLogEntry) -> None:
-        try:
-            with TransactWrite(connection=self._conn()) as tx:
-                tx.save(item, condition=condition)
-                tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                raise PreconditionFailed(
-                    "this item was changed or removed since you read it; reload and try again"
-                ) from None
-            raise
+        if not transact(self._conn(), [(item, condition), (_log_item(audit), NEW)]):
+            raise PreconditionFailed(STALE)
 
     def _delete(self, item: Item, expected_version: int | None, audit: AccessLogEntry) -> None:
         condition = (
             Item.pk.exists() if expected_version is None else Item.version == expected_version
         )
-        try:
-            with TransactWrite(connection=self._conn()) as tx:
+        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=[(item, condition)]):
+            raise PreconditionFailed(STALE)
+
+
+Write = tuple[Item, Condition | None]
+NEW = Item.pk.does_not_exist()  # the item must not exist yet
+STALE = "this item was changed or removed since you read it; reload and try again"
+
+
+def transact(connection: Connection, saves: Sequence[Write], deletes: Sequence[Write] = ()) -> bool:
+    """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
+    try:
+        with TransactWrite(connection=connection) as tx:
+            for item, condition in deletes:
                 tx.delete(item, condition=condition)
-                tx.save(_log_item(audit), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                raise PreconditionFailed(
-                    "this item was changed or removed since you read it; reload and try again"
-                ) from None
-            raise
+            for item, condition in saves:
+                tx.save(item, condition=condition)
+    except TransactWriteError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def _condition_failed(exc: TransactWriteError) -> bool:

@@ -6,16 +6,18 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from healthspace.adapters.dynamodb import (
+    NEW,
     DynamoStore,
     Item,
-    _condition_failed,
+    Write,
+    _grant_item,
     _item,
     _space_item,
+    transact,
 )
 from healthspace.enrollment import (
     Enrollment,
@@ -71,15 +73,9 @@ class DynamoEnrollmentStore:
     # --- enrollments
 
     def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
-        try:
-            with TransactWrite(connection=self._store._conn()) as tx:
-                tx.save(_enrollment_item(enrollment), condition=Item.pk.does_not_exist())
-                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        return transact(
+            self._store._conn(), [(_enrollment_item(enrollment), NEW), (_log_item(log), NEW)]
+        )
 
     def get_enrollment(self, ins: str) -> Enrollment | None:
         try:
@@ -91,15 +87,13 @@ class DynamoEnrollmentStore:
     def update_enrollment(
         self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
     ) -> bool:
-        try:
-            with TransactWrite(connection=self._store._conn()) as tx:
-                tx.save(_enrollment_item(enrollment), condition=self._pending_at(expected_version))
-                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        return transact(
+            self._store._conn(),
+            [
+                (_enrollment_item(enrollment), self._pending_at(expected_version)),
+                (_log_item(log), NEW),
+            ],
+        )
 
     def activate_enrollment(
         self,
@@ -109,20 +103,13 @@ class DynamoEnrollmentStore:
         grants: Sequence[tuple[str, Role]],
         log: EnrollmentLogEntry,
     ) -> bool:
-        try:
-            with TransactWrite(connection=self._store._conn()) as tx:
-                tx.save(_enrollment_item(enrollment), condition=self._pending_at(expected_version))
-                tx.save(_space_item(space), condition=Item.pk.does_not_exist())
-                for ins, role in grants:
-                    grant = Item(f"PERSON#{ins}", f"GRANT#{space.space_id}", body="{}")
-                    grant.status = role.value
-                    tx.save(grant)
-                tx.save(_log_item(log), condition=Item.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        saves: list[Write] = [
+            (_enrollment_item(enrollment), self._pending_at(expected_version)),
+            (_space_item(space), NEW),
+            *((_grant_item(ins, space.space_id, role), None) for ins, role in grants),
+            (_log_item(log), NEW),
+        ]
+        return transact(self._store._conn(), saves)
 
     # --- failed attempts
 
