@@ -222,6 +222,9 @@ def cold_start_table(function_env: dict[str, str], runs: int) -> list[list[str]]
         "import boto3 (baseline)": "import boto3",
         "functions.records.app": "import functions.records.app",
         "functions.ingest.app": "import functions.ingest.app",
+        "functions.enrollment.app": "import functions.enrollment.app",
+        "functions.population.app": "import functions.population.app",
+        "functions.wave.app": "import functions.wave.app",
     }
     import_seconds("import boto3", env)  # compile and cache the bytecode first
     times: dict[str, list[float]] = {name: [] for name in subjects}

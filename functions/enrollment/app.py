@@ -25,6 +25,7 @@ app = APIGatewayRestResolver(
     ),
 )
 app.include_router(enrollment.public)
+app.include_router(enrollment.patients)
 app.include_router(enrollment.operators)
 install_error_handlers(app)
 

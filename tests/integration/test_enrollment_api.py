@@ -155,3 +155,19 @@ def test_the_wave_timer_was_started_for_the_day(deployed, imported):
     machine = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-wave")]
     executions = sfn.list_executions(stateMachineArn=machine[0]["stateMachineArn"])["executions"]
     assert wave_id_for(date.today()) in [e["name"] for e in executions]
+
+
+def test_someone_who_opposed_signs_in_and_asks_for_a_space(deployed, imported):
+    code = code_sent_to("anne.petit@example.org")
+    call(
+        deployed,
+        "POST",
+        "/enrollment/opposition",
+        {"ins": OTHER, "birth_date": "1981-01-01", "code": code},
+    )
+    anne = {"sub": "anne-sub", "custom:ins": OTHER, "given_name": "Anne", "token_use": "id"}
+    status, _, receipt = call(deployed, "POST", "/enrollment/space-requests", claims=anne)
+    assert status == 200, receipt
+    assert enrollment(OTHER).status is EnrollmentStatus.ACTIVE
+    status, _, error = call(deployed, "POST", "/enrollment/space-requests", claims=anne)
+    assert (status, error["code"]) == (409, "CONFLICT")

@@ -15,7 +15,7 @@ from healthspace.enrollment import (
     PostalAddress,
 )
 from healthspace.enrollment_service import CHUNK_SIZE, CodeRefused, Enrollments, Rules
-from healthspace.errors import BadRequest
+from healthspace.errors import BadRequest, Conflict
 from healthspace.identifiers import make_ins
 from healthspace.model import Role
 from healthspace.service import MedicalFile
@@ -284,3 +284,28 @@ class TestHelplineAndLostCode:
         assert next(iter(world.store.attempts.values()))[0] == 1
         world.enrollments.reissue_code(LETTER_ONLY.ins, LETTER_ONLY.birth_date, "75011")
         assert world.code(LETTER_ONLY) != old
+
+
+class TestAfterTheDeadline:
+    def test_someone_who_opposed_can_ask_for_a_space_later(self, world):
+        world.enroll(PARENT)
+        world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        world.clock.advance(days=100)
+        receipt, _ = world.enrollments.request_space(PARENT.ins)
+        enrollment = world.store.get_enrollment(PARENT.ins)
+        assert receipt.decision is Decision.ACTIVE
+        assert enrollment.status is EnrollmentStatus.ACTIVE
+        assert world.medical.get_person(PARENT.ins).spaces == {enrollment.space_id: Role.HOLDER}
+
+    def test_only_after_an_opposition(self, world):
+        world.enroll(PARENT)
+        with pytest.raises(Conflict):
+            world.enrollments.request_space(PARENT.ins)
+
+    def test_the_helpline_can_open_the_space_of_someone_who_opposed(self, world):
+        world.enroll(PARENT)
+        world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        world.enrollments.decide_for("agent", PARENT.ins, PARENT.birth_date, Decision.ACTIVE)
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.ACTIVE
+        with pytest.raises(BadRequest):  # but an opposition, once active, is not how to close
+            world.enrollments.decide_for("agent", PARENT.ins, PARENT.birth_date, Decision.OPPOSED)

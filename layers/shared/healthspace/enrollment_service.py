@@ -24,7 +24,7 @@ from healthspace.enrollment import (
     WaveCounts,
     WaveStatus,
 )
-from healthspace.errors import BadRequest, HealthSpaceError
+from healthspace.errors import BadRequest, Conflict, HealthSpaceError
 from healthspace.identifiers import parse_ins
 from healthspace.model import Holder, Role, Space
 from healthspace.ports import Clock, IdGenerator
@@ -56,7 +56,7 @@ class EnrollmentStore(Protocol):
     def update_enrollment(
         self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
     ) -> bool:
-        """Replace at that version and still PENDING; False if it changed meanwhile."""
+        """Replace it if still at that version; False if it changed meanwhile."""
         ...
 
     def activate_enrollment(
@@ -67,7 +67,8 @@ class EnrollmentStore(Protocol):
         grants: Sequence[tuple[str, Role]],
         log: EnrollmentLogEntry,
     ) -> bool:
-        """One transaction: the enrollment PENDING → ACTIVE, its space, the grants."""
+        """One transaction, if the enrollment is still at that version: it becomes ACTIVE, its
+        space and the grants are written."""
         ...
 
     def failures(self, key: str, now: datetime) -> int:
@@ -270,12 +271,16 @@ class Enrollments:
         """A helpline operator records a decision after checking the caller's identity; the
         receipt goes by post as well."""
         enrollment = self.store.get_enrollment(parse_ins(ins))
+        # Pending, or opposed and changing their mind (an opposition is not forever).
+        allowed = {EnrollmentStatus.PENDING} | (
+            {EnrollmentStatus.OPPOSED} if decision is Decision.ACTIVE else set()
+        )
         if (
             enrollment is None
             or enrollment.birth_date != birth_date
-            or enrollment.status is not EnrollmentStatus.PENDING
+            or enrollment.status not in allowed
         ):
-            raise BadRequest("no pending enrollment matches this INS and birth date")
+            raise BadRequest("no enrollment open to this decision matches this INS and birth date")
         actor = f"operator:{operator_id}"
         if decision is Decision.OPPOSED:
             receipt, link = self._oppose(enrollment, actor)
@@ -287,6 +292,16 @@ class Enrollments:
         letter = enrollment.model_copy(update={"recipient": _postal_only(enrollment.recipient)})
         self.notifier.send_receipt(letter, receipt)
         return receipt, link
+
+    def request_space(self, ins: str) -> tuple[Receipt, str]:
+        """Someone who opposed asks for their space after all (signed in with the national
+        login: no code needed)."""
+        enrollment = self.store.get_enrollment(parse_ins(ins))
+        if enrollment is None or enrollment.status is not EnrollmentStatus.OPPOSED:
+            raise Conflict("a space can be asked for this way only after an opposition")
+        if not self._activate(enrollment, "self"):
+            raise Conflict("your enrollment changed meanwhile; try again")
+        return self._receipt(enrollment, Decision.ACTIVE, "self")
 
     def reissue_code(self, ins: str, birth_date: date, second_factor: str) -> None:
         """A new code through the known channel, the old one invalid, the deadline unchanged.

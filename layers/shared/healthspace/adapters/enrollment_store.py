@@ -22,7 +22,6 @@ from healthspace.adapters.dynamodb import (
 from healthspace.enrollment import (
     Enrollment,
     EnrollmentLogEntry,
-    EnrollmentStatus,
     Wave,
     WaveCounts,
     WaveStatus,
@@ -67,8 +66,10 @@ class DynamoEnrollmentStore:
         self._store = store
 
     @staticmethod
-    def _pending_at(version: int) -> Condition:
-        return (Item.version == version) & (Item.status == EnrollmentStatus.PENDING.value)
+    def _unchanged_since(version: int) -> Condition:
+        """Every change of an enrollment raises its version: an unchanged version means the
+        status the domain read (PENDING, OPPOSED) still holds."""
+        return Item.version == version
 
     # --- enrollments
 
@@ -90,7 +91,7 @@ class DynamoEnrollmentStore:
         return transact(
             self._store._conn(),
             [
-                (_enrollment_item(enrollment), self._pending_at(expected_version)),
+                (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
                 (_log_item(log), NEW),
             ],
         )
@@ -104,7 +105,7 @@ class DynamoEnrollmentStore:
         log: EnrollmentLogEntry,
     ) -> bool:
         saves: list[Write] = [
-            (_enrollment_item(enrollment), self._pending_at(expected_version)),
+            (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
             (_space_item(space), NEW),
             *((_grant_item(ins, space.space_id, role), None) for ins, role in grants),
             (_log_item(log), NEW),

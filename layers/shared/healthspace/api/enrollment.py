@@ -13,13 +13,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from healthspace.api.common import json_response
+from healthspace.api.common import caller, json_response
 from healthspace.bootstrap import enrollments
 from healthspace.enrollment import Decision, Receipt
 from healthspace.errors import Forbidden, NotFound, Unauthorized
 from healthspace.observability import logger, metrics
 
 public = APIGatewayRouter()
+patients = APIGatewayRouter()
 operators = APIGatewayRouter()
 HELPLINE_GROUP = "helpline"
 
@@ -81,6 +82,17 @@ def request_code(request: CodeRequest) -> Response[Any]:
     # Same answer whatever happened: it must not tell whether the details matched.
     message = "if these details match a pending enrollment, a new code is on its way"
     return json_response(202, {"message": message})
+
+
+@patients.post(
+    "/enrollment/space-requests",
+    tags=["Enrollment"],
+    summary="Ask for your space after having opposed it (signed in)",
+)
+def request_space() -> dict[str, Any]:
+    receipt, link = enrollments().request_space(caller(patients).ins)
+    metrics.add_metric(name="ActivatedAfterOpposition", unit=MetricUnit.Count, value=1)
+    return _receipt(receipt, link)
 
 
 def _operator() -> str:
