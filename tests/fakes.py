@@ -13,7 +13,6 @@ from healthspace.enrollment import (
     Channel,
     Enrollment,
     EnrollmentLogEntry,
-    EnrollmentStatus,
     Receipt,
     Wave,
     WaveCounts,
@@ -280,18 +279,14 @@ class FakeEnrollmentStore:
     def get_enrollment(self, ins: str) -> Enrollment | None:
         return self.enrollments.get(ins)
 
-    def _pending_at(self, ins: str, version: int) -> bool:
+    def _unchanged_since(self, ins: str, version: int) -> bool:
         current = self.enrollments.get(ins)
-        return (
-            current is not None
-            and current.version == version
-            and current.status is EnrollmentStatus.PENDING
-        )
+        return current is not None and current.version == version
 
     def update_enrollment(
         self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
     ) -> bool:
-        if not self._pending_at(enrollment.ins, expected_version):
+        if not self._unchanged_since(enrollment.ins, expected_version):
             return False
         self.enrollments[enrollment.ins] = enrollment
         self.log.append(log)
@@ -305,7 +300,7 @@ class FakeEnrollmentStore:
         grants: Sequence[tuple[str, Role]],
         log: EnrollmentLogEntry,
     ) -> bool:
-        if not self._pending_at(enrollment.ins, expected_version):
+        if not self._unchanged_since(enrollment.ins, expected_version):
             return False
         self.enrollments[enrollment.ins] = enrollment
         self.medical.create_space(space)
