@@ -47,6 +47,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m infra.bench
+	$(PY) -m infra.bench_enrollment
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam

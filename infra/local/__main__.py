@@ -1,6 +1,13 @@
-"""python -m infra.local [--port 3000] [--no-demo] [--log-level INFO]: the local stack.
+"""python -m infra.local [--port 3000] [--no-demo] [--no-demo-wave] [--enrollment-window PT2M]
+[--log-level INFO]: the local stack.
 
 Runs until Ctrl-C or SIGTERM, then stops the gateway and moto and exits with 0.
+
+The demo (unless --no-demo): patients who can log in, a helpline operator, and a notification
+wave of a few hundred synthetic people imported at startup, whose deadline is the enrollment
+window away (the template's EnrollmentWindow, short here so that a whole wave runs in minutes).
+Waves are per day: a file imported later the same day joins the demo wave, which is why tests
+that import their own file start with --no-demo-wave.
 
 Lambda puts each layer (layers/shared) on the handlers' import path. So does this entry point:
 when the template's layer directories are not importable, it re-executes itself once with them
@@ -10,20 +17,24 @@ on PYTHONPATH, so that `make run` and a bare `python -m infra.local` both work.
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from infra.local.template import DEFAULT_TEMPLATE, layer_dirs, load_template
+from infra.local.template import ACCOUNT_ID, DEFAULT_TEMPLATE, REGION, layer_dirs, load_template
 
 if TYPE_CHECKING:
+    from infra.local.demo import DemoOperator, DemoWave
     from infra.local.stack import LocalStack
 
 _REEXEC_MARK = "HEALTHSPACE_LOCAL_REEXEC"
+DEMO_ENROLLMENT_WINDOW = "PT2M"  # a whole wave while you watch
+OPERATOR_POOL = "OperatorUserPool"  # the template's logical id of the operators' pool
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -33,7 +44,16 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--port", type=int, default=3000, help="gateway port (0: any free one)")
-    parser.add_argument("--no-demo", action="store_true", help="do not create demo accounts")
+    parser.add_argument("--no-demo", action="store_true", help="no demo accounts, no demo wave")
+    parser.add_argument(
+        "--no-demo-wave", action="store_true", help="demo accounts, but no demo wave at startup"
+    )
+    parser.add_argument(
+        "--enrollment-window",
+        default=DEMO_ENROLLMENT_WINDOW,
+        metavar="DURATION",
+        help="time to oppose, ISO 8601 (the template's EnrollmentWindow; P42D in the cloud)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG shows skipped settings")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     return parser.parse_args(argv)
@@ -54,7 +74,7 @@ def _put_layers_on_path(template: Path, argv: list[str]) -> None:
     os.execve(sys.executable, command, env)  # noqa: S606 (our own interpreter and module)
 
 
-def banner(stack: LocalStack) -> str:
+def banner(stack: LocalStack, operator: DemoOperator | None = None) -> str:
     url = stack.api_url
     routes = ", ".join(f"{r.method} {r.resource}" for r in stack.routes)
     lines = [
@@ -64,6 +84,7 @@ def banner(stack: LocalStack) -> str:
         f"  Website   {url}/",
         f"  Docs      {url}/docs   OpenAPI {url}/openapi.json",
         f"  AWS       {stack.aws_endpoint_url}   (moto; aws --endpoint-url ... --region eu-west-3)",
+        f"  Outbox    {url}/local/outbox   (what was sent: emails, SMS, letters; local only)",
     ]
     if stack.registry and stack.registry.failures:
         lines.append("  Not loaded (their routes answer 502):")
@@ -79,11 +100,159 @@ def banner(stack: LocalStack) -> str:
             "Try:",
             f"  TOKEN=$(curl -s -X POST {url}/local/login -H 'Content-Type: application/json' \\",
             f'    -d \'{{"username": "{first.username}", "password": "{first.password}"}}\' \\',
-            "    | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id_token\"])')",
+            f"    | {_ID_TOKEN})",
             f'  curl -s {url}/me -H "Authorization: Bearer $TOKEN"',
+        ]
+    if operator:
+        lines += [
+            "Helpline operator (operators' pool; /local/login answers its MFA challenge):",
+            f"  {operator.username} / {operator.password}   {operator.description}",
+            "  OPERATOR_TOKEN=$(curl -s -X POST "
+            f"{url}/local/login -H 'Content-Type: application/json' \\",
+            f'    -d \'{{"username": "{operator.username}", "password": "{operator.password}", '
+            '"pool": "operators"}\' \\',
+            f"    | {_ID_TOKEN})",
+            f'  curl -s {url}/operator/waves -H "Authorization: Bearer $OPERATOR_TOKEN"',
         ]
     lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+# The shell's way to keep the id token of /local/login's answer.
+_ID_TOKEN = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id_token\"])'"  # noqa: S105
+
+
+def wave_banner(url: str, wave: DemoWave, window: str) -> list[str]:
+    """The demo wave's figures, and how to follow it and to oppose as one of its people."""
+    rejected = f"{wave.rejected_lines} line{'s' if wave.rejected_lines != 1 else ''} rejected"
+    rate = len(wave.opposed) / wave.notified if wave.notified else 0.0
+    lines = [
+        f"Demo wave {wave.wave_id} ({wave.file_lines} lines imported in {wave.seconds:.1f} s): "
+        f"{wave.notified} notified, {rejected}",
+        *(f"  {error}" for error in wave.errors[:3]),
+        f"  {len(wave.opposed)} opposed ({rate:.2%}), {len(wave.activated_early)} activated early;"
+        f" the timer activates the others at {wave.deadline:%H:%M:%S} UTC "
+        f"(window {window or 'from the template'})",
+        f"  infra/bin/healthspace --local {url} waves",
+        f"  infra/bin/healthspace --local {url} wave {wave.wave_id}",
+    ]
+    if wave.sample:
+        person = wave.sample.person
+        reached = person.email or person.mobile
+        lines += [
+            f"  Oppose as {person.given_name} {person.family_name} would, with the code sent by "
+            f"{wave.sample.channel} to {reached} (before the deadline):",
+            f"  curl -s -X POST {url}/enrollment/opposition -H 'Content-Type: application/json' \\",
+            f'    -d \'{{"ins": "{person.ins}", "birth_date": "{person.birth_date}", '
+            f'"code": "{wave.sample.code}"}}\'',
+        ]
+    return lines
+
+
+def patch_moto() -> None:
+    """Workarounds for moto's DynamoDB, whose TransactWriteItems deep-copies the table (to roll
+    back) once per item of the transaction. Call once the stack started (its moto reset undoes
+    the registry's). Each keeps moto's behaviour; they cost it memory and time, not results.
+
+    - One DynamoDB request at a time: a write of another thread during the copy fails the
+      transaction with a 500 ("dictionary changed size during iteration"); the operators' CLI
+      imports with 8 threads, the gateway and the wave's Distributed Map run concurrently. moto's
+      DynamoDB calls no other service here (no streams in the template): no deadlock.
+    - One copy per table and transaction: the copies are all made before the first write, so
+      they are equal (an activation has five items: five copies of the whole table, 0.3 s).
+    - Items and tables are not kept in moto's instance registry (for the /moto-api dashboard
+      only): every copy was kept there, a whole table per transaction, so a 300-person wave held
+      1.5 million items (2 GB), slowed every garbage collection, and took minutes to exit."""
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    for model in (Item, Table):
+        model.instances_tracked = _Untracked()  # type: ignore[union-attr]
+    if isinstance(models.copy, _TableCopies):
+        return
+    copies = _TableCopies(Table)
+    models.copy = copies  # type: ignore[assignment]
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
+    transact = models.DynamoDBBackend.transact_write_items
+
+    def serialized(self: DynamoHandler) -> Any:
+        with lock:
+            return call_action(self)
+
+    def copying_once(self: models.DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+        copies.tables = {}  # under the lock: one transaction at a time
+        try:
+            transact(self, items)
+        finally:
+            copies.tables = None
+
+    DynamoHandler.call_action = serialized  # type: ignore[method-assign]
+    models.DynamoDBBackend.transact_write_items = copying_once  # type: ignore[method-assign,assignment]
+
+
+class _Untracked(list[Any]):
+    """An instance registry that keeps nothing."""
+
+    def append(self, item: Any) -> None:
+        pass
+
+
+class _TableCopies:
+    """The `copy` module as moto.dynamodb.models sees it: during a transaction, one deep copy
+    per table."""
+
+    def __init__(self, table_type: type) -> None:
+        self.table_type = table_type
+        self.tables: dict[int, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if self.tables is None or not isinstance(value, self.table_type):
+            return copy.deepcopy(value, memo)
+        if id(value) not in self.tables:
+            self.tables[id(value)] = copy.deepcopy(value, memo)
+        return self.tables[id(value)]
+
+
+def _seed_operator(stack: LocalStack) -> DemoOperator | None:
+    import boto3
+
+    from infra.local.demo import DEMO_OPERATOR, seed_operator
+
+    assert stack.resolver is not None
+    if OPERATOR_POOL not in stack.resolver.refs:  # another template may have no operators
+        return None
+    seed_operator(boto3.client("cognito-idp"), stack.ref(OPERATOR_POOL))
+    return DEMO_OPERATOR
+
+
+def _start_demo_wave(stack: LocalStack, stopping: threading.Event) -> threading.Thread | None:
+    """Import the demo wave in the background (about 20 s on moto, whose TransactWriteItems
+    copies the whole table), then print its figures; the stack answers meanwhile."""
+    from infra.local.demo import run_demo_wave
+
+    ops_bucket = stack.shared_env.get("OPS_BUCKET")
+    if not ops_bucket:  # another template may have no enrollment
+        return None
+    url, window = stack.api_url, stack.parameters.get("EnrollmentWindow", "")
+
+    def run() -> None:
+        try:
+            wave = run_demo_wave(url, ACCOUNT_ID, REGION, ops_bucket, stopping=stopping)
+        except Exception:
+            if not stopping.is_set():  # Ctrl-C during the import: the stack went away
+                logging.getLogger(__name__).exception("the demo wave failed")
+            return
+        print("\n".join(["", *wave_banner(url, wave, window)]), flush=True)
+
+    thread = threading.Thread(target=run, name="demo-wave", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,14 +270,30 @@ def main(argv: list[str] | None = None) -> int:
     # Imported once the layers are importable: the handlers and demo data need them.
     from infra.local.stack import LocalStack
 
+    # moto then checks the operators' TOTP codes (MFA is "ON" in their pool) as Cognito does.
+    os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+    # Another template may not declare the window (the stack refuses unknown parameters).
+    declared = load_template(args.template).parameters
+    window = {"EnrollmentWindow": args.enrollment_window} if "EnrollmentWindow" in declared else {}
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with LocalStack(port=args.port, demo=not args.no_demo, template_path=args.template) as stack:
-        print(banner(stack), flush=True)
+    with LocalStack(
+        port=args.port, demo=not args.no_demo, template_path=args.template, parameters=window
+    ) as stack:
+        patch_moto()
+        operator = None if args.no_demo else _seed_operator(stack)
+        print(banner(stack, operator), flush=True)
+        demo_wave = None
+        if not args.no_demo and not args.no_demo_wave:
+            demo_wave = _start_demo_wave(stack, stop)
+        if demo_wave:
+            print("Demo wave: importing a synthetic population in the background...", flush=True)
         while not stop.wait(0.5):
             pass
         logging.getLogger(__name__).info("stopping")
+        if demo_wave:  # it gives up at its next person; its last request needs moto up
+            demo_wave.join(timeout=10)
     return 0
 
 

@@ -1,18 +1,35 @@
-"""Demo data for the local stack: patients who can log in, and the people they represent.
+"""Demo data for the local stack: patients who can log in, and the people they represent; a
+helpline operator; a notification wave.
 
 Accounts are created in the user pool of the API's authorizer (the patient pool), confirmed, with
 a permanent password, their names and a valid INS (custom:ins) computed by the domain's rule.
 Each person gets an open health space through the domain (healthspace.bootstrap). Only the
 adults log in; the child is represented by a parent, who holds a grant on the child's space.
+
+The operator is in the operators' pool, group `helpline` (the operator routes, the wave figures).
+The demo wave is a synthetic insured-persons file of a few hundred people imported through the
+real importer once the stack is up: everyone is notified (email, SMS or letter), 0.7 % oppose
+and 1 % activate early through the public API with the codes they were sent, and the wave's
+timer activates the others at the deadline (the stack's EnrollmentWindow, a couple of minutes).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
 import os
+import random
+import re
+import threading
+import time
+import unicodedata
+import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from fpdf import FPDF
@@ -20,7 +37,13 @@ from fpdf import FPDF
 from healthspace.bootstrap import medical_file
 from healthspace.identifiers import make_ins
 from healthspace.model import Category, DocumentFacts, Holder, Role
+from healthspace.population import CSV_COLUMNS
 from healthspace.service import Access, Caller, MedicalFile
+from infra.local.gateway import read_outbox
+
+if TYPE_CHECKING:
+    from healthspace.enrollment import Citizen, Contact, Enrollment
+    from healthspace.enrollment_service import Enrollments
 
 log = logging.getLogger(__name__)
 
@@ -268,3 +291,362 @@ def _holder(person: DemoPerson) -> Holder:
         family_name=person.family_name,
         birth_date=date.fromisoformat(person.birth_date),
     )
+
+
+# ------------------------------------------------------------------------- helpline operator
+# Local only (printed at startup); satisfies the operators' pool policy (14+, symbols).
+OPERATOR_PASSWORD = "Demo-Helpline-2025!"  # noqa: S105
+HELPLINE_GROUP = "helpline"  # healthspace.api.enrollment.HELPLINE_GROUP
+
+
+@dataclass(frozen=True)
+class DemoOperator:
+    username: str
+    password: str
+    given_name: str
+    family_name: str
+    group: str = HELPLINE_GROUP
+
+    @property
+    def description(self) -> str:
+        return f"{self.given_name} {self.family_name}, helpline operator (group {self.group})"
+
+
+DEMO_OPERATOR = DemoOperator("nadia.haddad@example.org", OPERATOR_PASSWORD, "Nadia", "Haddad")
+
+
+def seed_operator(cognito: Any, pool_id: str, operator: DemoOperator = DEMO_OPERATOR) -> str:
+    """The helpline operator in the operators' pool and its group; returns the user's sub. Its
+    authenticator (the pool requires MFA) is enrolled on its first /local/login."""
+    user = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=operator.username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": operator.username},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "given_name", "Value": operator.given_name},
+            {"Name": "family_name", "Value": operator.family_name},
+        ],
+    )["User"]
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=operator.username, Password=operator.password, Permanent=True
+    )
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool_id, Username=operator.username, GroupName=operator.group
+    )
+    return str(next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub"))
+
+
+# -------------------------------------------------------------------------------- demo wave
+# The 3.3 M-person pilot's opposition rate: the demo wave shows the same.
+PILOT_OPPOSITION_RATE = 0.007
+EARLY_ACTIVATION_RATE = 0.01  # a few open their space as soon as they are told
+DEMO_WAVE_SIZE = 286  # valid lines: 2 oppositions make 0.70 %
+DEMO_FILE_NAME = "demo-population.csv"
+_CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+
+_GIVEN = {
+    "1": ("Lucas", "Hugo", "Thomas", "Nicolas", "Antoine", "Mathieu", "Karim", "Julien",
+          "Pierre", "Yanis", "Olivier", "Théo", "Sébastien", "François", "Jérôme", "Malik"),
+    "2": ("Camille", "Manon", "Léa", "Chloé", "Sarah", "Inès", "Julie", "Emma", "Claire",
+          "Sophie", "Nathalie", "Aïcha", "Hélène", "Céline", "Louise", "Margaux"),
+}  # fmt: skip
+_FAMILY = (
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
+    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet",
+    "François", "Martinez", "Benali", "Nguyen", "Rossi", "Giacometti", "Le Gall", "Haddad",
+)  # fmt: skip
+# (department in the NIR, postal code, city): Corsica's 2A/2B included.
+_PLACES = (
+    ("75", "75011", "Paris"), ("69", "69003", "Lyon"), ("13", "13005", "Marseille"),
+    ("31", "31000", "Toulouse"), ("33", "33000", "Bordeaux"), ("59", "59000", "Lille"),
+    ("44", "44000", "Nantes"), ("67", "67000", "Strasbourg"), ("35", "35000", "Rennes"),
+    ("2A", "20000", "Ajaccio"), ("2B", "20200", "Bastia"), ("29", "29200", "Brest"),
+)  # fmt: skip
+_STREETS = (
+    "rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "place de l'Église",
+    "boulevard Pasteur", "rue des Lilas", "chemin des Vignes", "allée des Tilleuls",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WavePerson:
+    """One person of the demo population file, and how the notifier reaches them."""
+
+    ins: str
+    birth_date: date
+    given_name: str
+    family_name: str
+    email: str | None = None
+    mobile: str | None = None
+    address: tuple[str, str, str] | None = None  # line 1, postal code, city
+    representative: str | None = None  # INS of the parent who gets a minor's code
+
+    def row(self) -> dict[str, str]:
+        line1, postal_code, city = self.address or ("", "", "")
+        return {
+            "ins": self.ins,
+            "birth_date": self.birth_date.isoformat(),
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "email": self.email or "",
+            "mobile": self.mobile or "",
+            "address_line1": line1,
+            "address_line2": "",
+            "address_line3": "",
+            "postal_code": postal_code,
+            "city": city,
+            "representative_ins": self.representative or "",
+        }
+
+
+@dataclass(frozen=True)
+class DemoPopulation:
+    people: tuple[WavePerson, ...]
+    csv_text: str  # the file, with one bad line
+    bad_line: int  # its line number (the header is line 1)
+
+
+def demo_population(today: date, size: int = DEMO_WAVE_SIZE, seed: int = 3) -> DemoPopulation:
+    """A synthetic insured-persons file: adults reached by email (most), SMS or post only, a
+    few minors whose parent is in the file, and one line with a mistyped INS key. Deterministic
+    for a given day (ages are counted from `today`)."""
+    if size >= 990:
+        raise ValueError("the demo's NIR order numbers have 3 digits: fewer than 990 people")
+    rng = random.Random(seed)  # demo data, not secrets
+    taken = {p.ins for account in DEMO_ACCOUNTS for p in (account.person, *account.represents)}
+    minors = max(3, size // 40)
+    adults: list[WavePerson] = []
+    children: list[WavePerson] = []
+    serial = 0
+
+    def new_ins(sex: str, born: date, department: str) -> str:
+        nonlocal serial
+        while True:
+            serial += 1  # the order number: unique within the file
+            nir = f"{sex}{born:%y%m}{department}{rng.randint(1, 999):03d}{serial:03d}"
+            if make_ins(nir) not in taken:
+                return make_ins(nir)
+
+    for n in range(size - minors):
+        sex = rng.choice("12")
+        given, family = rng.choice(_GIVEN[sex]), rng.choice(_FAMILY)
+        born = today - timedelta(days=rng.randint(19 * 365, 90 * 365))
+        department, postal_code, city = rng.choice(_PLACES)
+        address = (f"{rng.randint(1, 120)} {rng.choice(_STREETS)}", postal_code, city)
+        reach = rng.random()
+        email = mobile = None
+        if reach < 0.80:  # email, with a mobile for half of them
+            email = f"{_ascii(given)}.{_ascii(family)}.{n}@example.org"
+            mobile = _mobile(rng) if rng.random() < 0.5 else None
+        elif reach < 0.92:
+            mobile = _mobile(rng)
+        ins = new_ins(sex, born, department)
+        adults.append(WavePerson(ins, born, given, family, email, mobile, address))
+
+    # Minors are represented by a parent of the file aged 25 to 55, who gets their code.
+    parents = [p for p in adults if 25 * 365 <= (today - p.birth_date).days <= 55 * 365]
+    for parent in rng.sample(parents, minors):
+        sex = rng.choice("12")
+        born = today - timedelta(days=rng.randint(365, 17 * 365))
+        department = parent.ins[5:7]
+        children.append(
+            WavePerson(
+                new_ins(sex, born, department),
+                born,
+                rng.choice(_GIVEN[sex]),
+                parent.family_name,
+                address=parent.address,
+                representative=parent.ins,
+            )
+        )
+    people = adults + children
+    rng.shuffle(people)  # a child may come before their parent: the importer allows it
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    bad_at = len(people) // 2
+    for index, person in enumerate(people):
+        if index == bad_at:  # the classic mistake: a mistyped key
+            typo = person.ins[:13] + f"{(int(person.ins[13:]) + 1) % 100:02d}"
+            bad = WavePerson(typo, person.birth_date, "Marc", "Lemoine", "marc.lemoine@example.org")
+            writer.writerow(bad.row())
+        writer.writerow(person.row())
+    return DemoPopulation(tuple(people), buffer.getvalue(), bad_line=bad_at + 2)
+
+
+def _ascii(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]", "", folded.lower())
+
+
+def _mobile(rng: random.Random) -> str:
+    return f"0{rng.choice('67')}{rng.randint(0, 99_999_999):08d}"
+
+
+@dataclass(frozen=True)
+class CodeHolder:
+    """A notified person of the demo wave and the code they received (local only)."""
+
+    person: WavePerson
+    code: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class DemoWave:
+    wave_id: str
+    deadline: datetime
+    file_lines: int
+    notified: int
+    rejected_lines: int
+    errors: tuple[str, ...]  # "line N, field: reason"
+    report_key: str
+    opposed: tuple[CodeHolder, ...]
+    activated_early: tuple[CodeHolder, ...]
+    sample: CodeHolder | None  # someone still pending, for the banner's curl
+    seconds: float
+
+
+class DemoInterrupted(Exception):
+    """The stack is stopping: the demo wave gave up."""
+
+
+class _Interruptible:
+    """The enrollment desk, refusing new work once the stack stops: the importer queues every
+    person at once, and would otherwise go on notifying them against a stopped moto."""
+
+    def __init__(self, desk: Enrollments, stopping: threading.Event) -> None:
+        self._desk = desk
+        self._stopping = stopping
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._desk, name)
+
+    def enroll(self, citizen: Citizen, recipient: Contact) -> tuple[Enrollment, bool]:
+        if self._stopping.is_set():
+            raise DemoInterrupted()
+        return self._desk.enroll(citizen, recipient)
+
+
+def run_demo_wave(
+    api_url: str,
+    account_id: str,
+    region: str,
+    ops_bucket: str,
+    size: int = DEMO_WAVE_SIZE,
+    stopping: threading.Event | None = None,
+) -> DemoWave:
+    """Import the demo population through the importer (notifying everyone: SES, SNS, letters,
+    and starting the wave's timer), then have 0.7 % oppose and 1 % activate early through the
+    public API with the codes the notifier sent, as people would. DemoInterrupted once
+    `stopping` is set."""
+    from healthspace.bootstrap import enrollments
+    from healthspace.importer import import_population
+
+    stopping = stopping or threading.Event()
+    started = time.monotonic()
+    today = datetime.now(UTC).date()
+    population = demo_population(today, size)
+    desk = enrollments()
+    # One worker: moto's TransactWriteItems deep-copies the table, which concurrent writes
+    # change under it (a 500); on moto, threads would not be faster anyway (one GIL).
+    summary, errors = import_population(
+        cast("Enrollments", _Interruptible(desk, stopping)),
+        io.StringIO(population.csv_text),
+        "csv",
+        DEMO_FILE_NAME,
+        today,
+        workers=1,
+    )
+    wave_id = f"W{today:%Y%m%d}"
+    wave = desk.store.get_wave(wave_id)
+    assert wave is not None, "the import created today's wave"
+    holders = _code_holders(population.people, read_outbox(account_id, region, ops_bucket))
+    # Adults who represent nobody, reached by email or SMS: one code each, easy to find again.
+    parents = {p.representative for p in population.people if p.representative}
+    candidates = [h for h in holders if h.channel != "post" and h.person.ins not in parents]
+    rng = random.Random(len(population.people))
+    opposing = max(2, round(summary.notified * PILOT_OPPOSITION_RATE))
+    early = max(1, round(summary.notified * EARLY_ACTIVATION_RATE))
+    chosen = rng.sample(candidates, opposing + early + 1)
+    if datetime.now(UTC) + timedelta(seconds=5) > wave.deadline:
+        # A window shorter than the import: the codes expired before anyone could use them.
+        log.warning("demo wave %s: its deadline came before anyone could decide", wave_id)
+        chosen = chosen[-1:]
+        opposing = early = 0
+    for n, holder in enumerate(chosen[: opposing + early]):
+        if stopping.is_set():
+            raise DemoInterrupted()
+        _decide(api_url, "opposition" if n < opposing else "activation", holder)
+    log.info(
+        "demo wave %s: %d notified, %d opposed, %d activated early",
+        wave_id,
+        summary.notified,
+        opposing,
+        early,
+    )
+    return DemoWave(
+        wave_id=wave_id,
+        deadline=wave.deadline,
+        file_lines=summary.lines,
+        notified=summary.notified,
+        rejected_lines=summary.rejected_lines,
+        errors=tuple(f"line {e.line}, {e.field}: {e.reason}" for e in errors),
+        report_key=summary.report_key,
+        opposed=tuple(chosen[:opposing]),
+        activated_early=tuple(chosen[opposing : opposing + early]),
+        sample=chosen[-1],
+        seconds=time.monotonic() - started,
+    )
+
+
+def _code_holders(people: Iterable[WavePerson], outbox: list[dict[str, Any]]) -> list[CodeHolder]:
+    """The adults reached by email or SMS whose one message there carries a code, and that
+    code (the post-only have theirs in the operations bucket's letters)."""
+    by_recipient: dict[str, list[dict[str, Any]]] = {}
+    for item in outbox:
+        by_recipient.setdefault(str(item["to"]).lower(), []).append(item)
+    holders = []
+    for person in people:
+        if person.representative:
+            continue
+        reached = person.email or (_e164(person.mobile) if person.mobile else None)
+        if reached is None:
+            continue  # by post: their letter is in the operations bucket
+        codes = [
+            found.group(0)
+            for item in by_recipient.get(reached.lower(), [])
+            if (found := _CODE.search(str(item["body"])))
+        ]
+        if len(codes) == 1:  # a parent also got their child's: not theirs to use here
+            holders.append(CodeHolder(person, codes[0], "email" if person.email else "sms"))
+    return holders
+
+
+def _e164(mobile: str) -> str:
+    return "+33" + mobile[1:]
+
+
+def _decide(api_url: str, decision: str, holder: CodeHolder) -> None:
+    """POST /enrollment/opposition or /activation, as the person would from the website."""
+    body = json.dumps(
+        {
+            "ins": holder.person.ins,
+            "birth_date": holder.person.birth_date.isoformat(),
+            "code": holder.code,
+        }
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 (http on 127.0.0.1, built here)
+        f"{api_url}/enrollment/{decision}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=30) as answer:
+        if answer.status != 200:
+            raise RuntimeError(f"demo {decision} answered {answer.status}")

@@ -6,15 +6,28 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
 - OPTIONS on a routed path: the CORS preflight from the Api's Cors property; an Origin on
   127.0.0.1 or localhost is echoed back, since the template's origin is the production one;
 - local helpers, which have no cloud equivalent: GET /local/health; GET /local/config.json (what
-  the website needs to know); POST /local/login {"username", "password"} (Cognito
-  USER_PASSWORD_AUTH on moto) -> {"id_token", "access_token", "refresh_token", "expires_in",
-  "token_type"}; GET /docs and GET /openapi.json (Swagger UI and OpenAPI document of the docs
-  function, called without authorizer);
+  the website needs to know); GET /local/env (what the operators' CLI needs, see LocalSettings);
+  POST /local/login {"username", "password"[, "pool", "mfa_code"]} (Cognito USER_PASSWORD_AUTH
+  on moto) -> {"id_token", "access_token", "refresh_token", "expires_in", "token_type"}, in the
+  patients' pool, or in the pool the API's authorizers name "<stack>-<pool>" ("operators");
+  GET /local/outbox[?to=...] (what the stack sent: moto's SES emails and SNS SMS, and the
+  letters of the operations bucket; codes included, so local only); GET /docs and GET
+  /openapi.json (Swagger UI and OpenAPI document of the docs function, called without
+  authorizer);
 - GET of a file of web/ (/ is web/index.html, /app.js is web/app.js), with the website's content
   types whatever the machine's MIME database says, and the headers a static host must add:
   web/index.html's <meta> Content-Security-Policy plus frame-ancestors 'none' (which only a
   header can set), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer;
 - anything else: 404 {"code": "NOT_FOUND", "message"}; a routed path with another method: 405.
+
+A pool whose MfaConfiguration is "ON" (the operators') gets its TOTP second factor at
+/local/login. moto issues tokens without it to a user who never enrolled an authenticator (where
+Cognito would answer MFA_SETUP), and checks no client's ExplicitAuthFlows (the operators' client
+allows SRP only, and moto's SRP checks no password: USER_PASSWORD_AUTH does). So the login plays
+the operator's authenticator app: on a first sign-in it enrolls a software token (the secret
+stays in this process), then answers the SOFTWARE_TOKEN_MFA challenge with the current code, or
+with the request's "mfa_code". With MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true (set by
+`python -m infra.local`) moto checks every code.
 
 As in the cloud: a route guarded by an authorizer answers 401 {"code": "UNAUTHORIZED"} without
 calling the handler; a request over 10 MB, or an event over Lambda's 6 MB, is refused with 413;
@@ -24,6 +37,8 @@ a handler that raises, returns a malformed proxy response, or a response over 6 
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import logging
 import threading
@@ -39,13 +54,15 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import NotFound
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from infra.local.auth import Unauthorized
+from infra.local.auth import CognitoAuthorizer, Unauthorized
 from infra.local.lambdas import FunctionRegistry, HandlerUnavailable
 from infra.local.routes import ApiSpec, Route, compile_path, find_route, path_is_routed
 
@@ -186,6 +203,15 @@ class LocalSettings:
     region: str
 
 
+@dataclass(frozen=True)
+class LoginPool:
+    """A user pool /local/login can log in to: its client, and whether it requires MFA."""
+
+    pool_id: str
+    client_id: str
+    mfa_required: bool
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """The gateway logs its own line per request."""
@@ -210,11 +236,16 @@ class Gateway:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._cognito: Any = None
+        self._lock = threading.Lock()
+        self._login_pools: dict[str, LoginPool] | None = None
+        # TOTP secrets of the authenticators this gateway enrolled, by (pool id, username).
+        self._totp_secrets: dict[tuple[str, str], str] = {}
         self._local: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/local/health"): lambda _: json_response(200, {"status": "ok"}),
             ("GET", "/local/config.json"): lambda _: json_response(200, settings.config),
             ("GET", "/local/env"): lambda _: json_response(200, settings.env),
             ("POST", "/local/login"): self._login,
+            ("GET", "/local/outbox"): self._outbox,
             ("GET", "/docs"): lambda r: self._docs(r, ""),
             ("GET", "/openapi.json"): lambda r: self._docs(r, "format=json"),
         }
@@ -337,27 +368,31 @@ class Gateway:
 
     # ----------------------------------------------------------------------- local helpers
     def _login(self, request: Request) -> Response:
-        if not self.settings.login_client_id:
-            return error(404, "NOT_FOUND", "no user pool client allows USER_PASSWORD_AUTH")
         try:  # lenient about Content-Type: curl users forget it
             body = json.loads(request.get_data() or b"null")
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not all(
-            isinstance(body.get(k), str) and body[k] for k in ("username", "password")
+        if (
+            not isinstance(body, dict)
+            or not all(isinstance(body.get(k), str) and body[k] for k in ("username", "password"))
+            or not all(isinstance(body.get(k, ""), str) for k in ("pool", "mfa_code"))
         ):
-            return error(400, "BAD_REQUEST", 'expected {"username": ..., "password": ...}')
-        if self._cognito is None:
-            self._cognito = boto3.client("cognito-idp", region_name=self.settings.region)
+            return error(
+                400,
+                "BAD_REQUEST",
+                'expected {"username": ..., "password": ...[, "pool": ..., "mfa_code": ...]}',
+            )
+        pool = self._login_pool(body.get("pool") or None)
+        if pool is None:
+            which = body.get("pool") or "patients"
+            return error(404, "NOT_FOUND", f"no {which} pool with a client to log in with")
         try:
-            answer = self._cognito.initiate_auth(
-                ClientId=self.settings.login_client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": body["username"], "PASSWORD": body["password"]},
+            answer = self._authenticate(
+                pool, body["username"], body["password"], body.get("mfa_code") or None
             )
         except ClientError as refused:
             log.info("login refused: %s", refused.response["Error"].get("Code"))
-            return error(401, "UNAUTHORIZED", "incorrect username or password")
+            return error(401, "UNAUTHORIZED", "incorrect username, password or MFA code")
         if "AuthenticationResult" not in answer:
             challenge = answer.get("ChallengeName")
             return error(401, "UNAUTHORIZED", f"challenge {challenge} not supported locally")
@@ -373,6 +408,128 @@ class Gateway:
                 "token_type": tokens["TokenType"],
             },
         )
+
+    def _idp(self) -> Any:
+        with self._lock:  # boto3's default session is not thread-safe; requests are threaded
+            if self._cognito is None:
+                self._cognito = boto3.client("cognito-idp", region_name=self.settings.region)
+            return self._cognito
+
+    def _login_pool(self, name: str | None) -> LoginPool | None:
+        """The pool to log in to: the patients' (the settings' client) unless `name` is given."""
+        if name is None:  # the patients' MFA is optional: the challenge needs their mfa_code
+            client = self.settings.login_client_id
+            return LoginPool("", client, mfa_required=False) if client else None
+        return self._pools().get(name)
+
+    def _pools(self) -> dict[str, LoginPool]:
+        """The user pools of the API's authorizers, by the last word of their name ("<stack>-
+        operators": "operators"); found once, on the first login."""
+        with self._lock:
+            if self._login_pools is not None:
+                return self._login_pools
+        cognito = self._idp()
+        pools: dict[str, LoginPool] = {}
+        for api in self.apis.values():
+            for authorizer in api.authorizers.values():
+                if not isinstance(authorizer, CognitoAuthorizer):
+                    continue
+                described = cognito.describe_user_pool(UserPoolId=authorizer.pool_id)["UserPool"]
+                clients = [
+                    c["ClientId"]
+                    for c in cognito.list_user_pool_clients(
+                        UserPoolId=authorizer.pool_id, MaxResults=60
+                    )["UserPoolClients"]
+                ]
+                if not clients:
+                    continue
+                # The settings' client is the one allowing USER_PASSWORD_AUTH; other pools have
+                # one client (moto does not check its flows, see the module's docstring).
+                preferred = self.settings.login_client_id
+                chosen = preferred if preferred in clients and preferred else str(clients[0])
+                name = str(described.get("Name", authorizer.pool_id)).rsplit("-", 1)[-1]
+                mfa = described.get("MfaConfiguration") == "ON"
+                pools[name] = LoginPool(authorizer.pool_id, chosen, mfa_required=mfa)
+        with self._lock:
+            self._login_pools = pools
+        return pools
+
+    def _authenticate(
+        self, pool: LoginPool, username: str, password: str, mfa_code: str | None
+    ) -> dict[str, Any]:
+        """USER_PASSWORD_AUTH, then the second factor a pool with MFA "ON" requires."""
+        cognito = self._idp()
+
+        def password_auth() -> dict[str, Any]:
+            answer: dict[str, Any] = cognito.initiate_auth(
+                ClientId=pool.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+            return answer
+
+        answer = password_auth()
+        if pool.mfa_required and "AuthenticationResult" in answer:
+            # moto let a user without an authenticator in: enroll one, as Cognito's MFA_SETUP
+            # would have made the user do, and sign in again with it.
+            access = answer["AuthenticationResult"]["AccessToken"]
+            secret = cognito.associate_software_token(AccessToken=access)["SecretCode"]
+            _with_fresh_code(
+                secret,
+                lambda code: cognito.verify_software_token(AccessToken=access, UserCode=code),
+            )
+            cognito.admin_set_user_mfa_preference(
+                UserPoolId=pool.pool_id,
+                Username=username,
+                SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+            )
+            self._remember_secret(pool, username, secret)
+            answer = password_auth()
+        if answer.get("ChallengeName") == "MFA_SETUP":  # a moto that behaves as Cognito does
+            session = answer["Session"]
+            secret = cognito.associate_software_token(Session=session)["SecretCode"]
+            verified = _with_fresh_code(
+                secret, lambda code: cognito.verify_software_token(Session=session, UserCode=code)
+            )
+            self._remember_secret(pool, username, secret)
+            answer = cognito.respond_to_auth_challenge(
+                ClientId=pool.client_id,
+                ChallengeName="MFA_SETUP",
+                Session=verified["Session"],
+                ChallengeResponses={"USERNAME": username},
+            )
+        if answer.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            session = answer["Session"]
+            with self._lock:
+                secret = self._totp_secrets.get((pool.pool_id, username.lower()))
+            if mfa_code is None and secret is None:
+                return answer  # an authenticator this gateway did not enroll: mfa_code needed
+
+            def respond(code: str) -> dict[str, Any]:
+                result: dict[str, Any] = cognito.respond_to_auth_challenge(
+                    ClientId=pool.client_id,
+                    ChallengeName="SOFTWARE_TOKEN_MFA",
+                    Session=session,
+                    ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+                )
+                return result
+
+            answer = respond(mfa_code) if mfa_code else _with_fresh_code(str(secret), respond)
+        return answer
+
+    def _remember_secret(self, pool: LoginPool, username: str, secret: str) -> None:
+        with self._lock:
+            self._totp_secrets[(pool.pool_id, username.lower())] = secret
+
+    def _outbox(self, request: Request) -> Response:
+        items = read_outbox(
+            self.settings.account_id, self.settings.region, self.settings.env.get("OPS_BUCKET")
+        )
+        to = request.args.get("to")
+        if to:
+            wanted = to.strip().lower()
+            items = [item for item in items if str(item["to"]).lower() == wanted]
+        return json_response(200, {"items": items})
 
     def _docs(self, request: Request, query: str) -> Response:
         function = self.settings.docs_function
@@ -408,6 +565,82 @@ class Gateway:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
+
+
+# ------------------------------------------------------------------------------ local only
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The current code of an authenticator app (RFC 6238 as Cognito uses it: base32 secret,
+    SHA-1, 6 digits, 30 s)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    totp = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)  # noqa: S303 (RFC 6238's hash)
+    return totp.generate(time.time() if at is None else at).decode()
+
+
+def _with_fresh_code(secret: str, call: Callable[[str], Any]) -> Any:
+    """Call with the current code; once more if it expired on the way (a 30 s step boundary)."""
+    try:
+        return call(totp_code(secret))
+    except ClientError as refused:
+        if refused.response["Error"].get("Code") != "CodeMismatchException":
+            raise
+        return call(totp_code(secret))
+
+
+def read_outbox(account_id: str, region: str, ops_bucket: str | None) -> list[dict[str, Any]]:
+    """What the stack sent, oldest first: the emails of moto's SES, the SMS of moto's SNS (moto
+    runs in this process) and the letters of the operations bucket's postal batches. Items:
+    {"channel": "email"|"sms"|"post", "to", "subject", "body", "id"}; a letter's "to" is its
+    recipient line, its "address" the rest of the address block."""
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    items: list[dict[str, Any]] = []
+    for message in list(ses_backends[account_id][region].sent_messages):
+        # SendEmail keeps {"ToAddresses": [...]}, SendRawEmail a list of addresses.
+        destinations = getattr(message, "destinations", None) or []
+        if isinstance(destinations, dict):
+            destinations = destinations.get("ToAddresses", [])
+        for address in destinations:
+            items.append(
+                {
+                    "channel": "email",
+                    "to": address,
+                    "subject": getattr(message, "subject", None),
+                    "body": getattr(message, "body", None),
+                    "id": message.id,
+                }
+            )
+    for message_id, (phone, text) in list(sns_backends[account_id][region].sms_messages.items()):
+        items.append(
+            {"channel": "sms", "to": phone, "subject": None, "body": text, "id": message_id}
+        )
+    if ops_bucket:
+        items.extend(_letters(ops_bucket, region))
+    return items
+
+
+def _letters(bucket: str, region: str) -> list[dict[str, Any]]:
+    s3 = boto3.client("s3", region_name=region)
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="postal/"):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    letters = []
+    for key in sorted(keys):  # <wave>/<date>-<ulid>.csv: in the order written
+        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        for row in csv.DictReader(io.StringIO(text)):
+            address = [row.get(f"address_line_{n}", "") for n in range(1, 5)]
+            letters.append(
+                {
+                    "channel": "post",
+                    "to": row["recipient_name"],
+                    "address": [line for line in address if line]
+                    + [f"{row['postal_code']} {row['city']}"],
+                    "subject": row["subject"],
+                    "body": row["letter"],
+                    "id": row["letter_id"],
+                }
+            )
+    return letters
 
 
 def site_policy(web_dir: Path) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import time
@@ -79,14 +80,18 @@ class LocalStack:
         handlers: Mapping[str, Handler] | None = None,
         demo: bool = True,
         docs_function: str | None = DOCS_FUNCTION,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
-        """handlers: stand-ins by function logical id (tests); the others are imported."""
+        """handlers: stand-ins by function logical id (tests); the others are imported.
+        parameters: template parameter values, as `sam deploy --parameter-overrides` (e.g. a
+        benchmark's EnrollmentWindow); they win over the local stack's own (WebOrigin)."""
         self.port = port
         self.template_path = template_path
         self.web_dir = web_dir or REPO_ROOT / "web"
         self.demo = demo
         self.docs_function = docs_function
         self._overrides = dict(handlers or {})
+        self.parameters = dict(parameters or {})
         self._exit = ExitStack()
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
@@ -135,6 +140,7 @@ class LocalStack:
 
     def _start(self) -> None:
         self.template = load_template(self.template_path)
+        _check_parameters(self.template, self.parameters)
         _check_layers_importable(self.template)
         self._start_moto()
         if self.port == 0:
@@ -142,7 +148,7 @@ class LocalStack:
         # The website is served by the gateway: its origin is the one CORS must allow (uploads
         # go straight from the browser to the quarantine bucket).
         origin = {"WebOrigin": f"http://127.0.0.1:{self.port}"}
-        self.resolver = Resolver(self.template, parameters=origin)
+        self.resolver = Resolver(self.template, parameters={**origin, **self.parameters})
         deployer = Deployer(self.template, self.resolver)
         deployer.deploy()
         self._load_functions(deployer)
@@ -248,6 +254,17 @@ def _authorizer_pool(routes: list[Route], apis: Mapping[str, ApiSpec]) -> str | 
         if isinstance(authorizer, CognitoAuthorizer):
             return authorizer.pool_id
     return None
+
+
+def _check_parameters(template: Template, values: Mapping[str, str]) -> None:
+    """Refuse what CloudFormation would: an unknown parameter, or a value outside its pattern."""
+    for name, value in values.items():
+        declared = template.parameters.get(name)
+        if declared is None:
+            raise ValueError(f"template parameter {name!r} does not exist")
+        pattern = declared.get("AllowedPattern")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise ValueError(f"parameter {name}={value!r} does not match {pattern}")
 
 
 def _check_layers_importable(template: Template) -> None:

@@ -10,10 +10,15 @@ import pytest
 
 from tests.e2e.stack_process import StackProcess, start_stack
 
+# The enrollment journey waits for its wave's deadline: a short window keeps it under a minute.
+# No demo wave: waves are per day, and the journey's file must make today's wave its own.
+ENROLLMENT_WINDOW_SECONDS = 25
+STACK_OPTIONS = ("--enrollment-window", f"PT{ENROLLMENT_WINDOW_SECONDS}S", "--no-demo-wave")
+
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    stack = start_stack(tmp_path_factory.mktemp("local-stack") / "stack.log")
+    stack = start_stack(tmp_path_factory.mktemp("local-stack") / "stack.log", *STACK_OPTIONS)
     yield stack
     code = stack.stop()  # SIGINT, as Ctrl-C
     assert code == 0, stack.output()

@@ -34,15 +34,16 @@ class StackProcess:
         return self.process.wait(timeout=timeout)
 
 
-def start_stack(log: Path) -> StackProcess:
-    """Starts the stack on a free port and waits until its gateway answers."""
+def start_stack(log: Path, *options: str) -> StackProcess:
+    """Starts the stack on a free port and waits until its gateway answers; `options` are
+    `python -m infra.local`'s (--enrollment-window, --no-demo-wave...)."""
     port = free_port()
     env = dict(os.environ)
     # As Lambda mounts the layer; the repository root for `functions` and `infra`.
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "shared"), str(ROOT)])
     output = log.open("wb")
     process = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
-        [sys.executable, "-m", "infra.local", "--port", str(port)],
+        [sys.executable, "-m", "infra.local", "--port", str(port), *options],
         cwd=ROOT,
         env=env,
         stdout=output,

@@ -1,10 +1,38 @@
-"""Demo accounts: valid INS (Corsica included), passwords the patient pool accepts."""
+"""Demo data: accounts with valid INS (Corsica included) and passwords the pools accept; the
+demo wave's population file; a small demo wave on the stack in this process; and the moto
+workarounds `python -m infra.local` applies."""
 
+import io
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 
+import boto3
+import httpx
+import pytest
+from moto import mock_aws
+from moto.dynamodb import models
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+
+from healthspace import bootstrap
 from healthspace.identifiers import is_valid_ins
-from infra.local.demo import DEMO_ACCOUNTS
-from infra.local.template import load_template
+from healthspace.population import read_population, validate_population
+from infra.local.__main__ import patch_moto, wave_banner
+from infra.local.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_OPERATOR,
+    DEMO_WAVE_SIZE,
+    PILOT_OPPOSITION_RATE,
+    demo_population,
+    run_demo_wave,
+    seed_operator,
+)
+from infra.local.stack import LocalStack
+from infra.local.template import ACCOUNT_ID, REGION, load_template
 
 
 def people():
@@ -32,3 +60,151 @@ def test_demo_passwords_satisfy_the_patient_pool_policy() -> None:
         assert not policy["RequireLowercase"] or re.search("[a-z]", password)
         assert not policy["RequireUppercase"] or re.search("[A-Z]", password)
         assert not policy["RequireNumbers"] or re.search("[0-9]", password)
+
+
+def test_the_operator_password_satisfies_the_operators_pool_policy() -> None:
+    pool = load_template().resources["OperatorUserPool"].properties
+    policy = pool["Policies"]["PasswordPolicy"]
+    password = DEMO_OPERATOR.password
+    assert len(password) >= policy["MinimumLength"]
+    assert re.search("[a-z]", password) and re.search("[A-Z]", password)
+    assert re.search("[0-9]", password) and re.search(r"[^A-Za-z0-9]", password)
+    assert pool["MfaConfiguration"] == "ON"  # the local login must answer the challenge
+
+
+def test_the_demo_population_is_valid_but_for_one_line() -> None:
+    today = date(2026, 11, 28)
+    population = demo_population(today)
+
+    check = validate_population(
+        read_population(io.StringIO(population.csv_text), "csv"), today, lambda _: False
+    )
+
+    assert [(e.line, e.field) for e in check.errors] == [(population.bad_line, "ins")]
+    assert len(check.citizens) == len(population.people) == DEMO_WAVE_SIZE
+    ins = [p.ins for p in population.people]
+    assert len(set(ins)) == len(ins) and all(is_valid_ins(i) for i in ins)
+    assert not set(ins) & {p.ins for p in people()}  # no demo account is enrolled again
+    assert any(i[5:7] in ("2A", "2B") for i in ins)
+    # Minors, each with a parent of the file; every channel is used.
+    minors = [c for c in check.citizens if c.is_minor(today)]
+    assert len(minors) >= 3
+    assert all(c.representatives and c.representatives[0] in set(ins) for c in minors)
+    adults = [p for p in population.people if not p.representative]
+    assert any(p.email for p in adults)
+    assert any(p.mobile and not p.email for p in adults)
+    assert any(not p.email and not p.mobile for p in adults)
+    # 2 oppositions out of this many people is the pilot's 0.7 %.
+    assert round(2 / DEMO_WAVE_SIZE, 3) == PILOT_OPPOSITION_RATE
+    # Deterministic: the same file for the same day.
+    assert demo_population(today).csv_text == population.csv_text
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
+    # As `python -m infra.local` runs it: moto checks TOTP codes, and is patched.
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+    bootstrap.enrollments.cache_clear()  # wired to another stack's moto, maybe
+    bootstrap.medical_file.cache_clear()
+    with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running, moto_patched():
+        yield running
+    bootstrap.enrollments.cache_clear()
+    bootstrap.medical_file.cache_clear()
+
+
+def test_a_small_demo_wave_runs_to_its_end(stack: LocalStack) -> None:
+    seed_operator(boto3.client("cognito-idp"), stack.ref("OperatorUserPool"))
+
+    wave = run_demo_wave(stack.api_url, ACCOUNT_ID, REGION, stack.shared_env["OPS_BUCKET"], size=60)
+
+    # Everyone valid was notified; 2 opposed and 1 activated early, with their own codes.
+    assert (wave.file_lines, wave.notified, wave.rejected_lines) == (61, 60, 1)
+    assert [e.split(", ", 1)[1] for e in wave.errors] == ["ins: INS key does not match its NIR"]
+    assert (len(wave.opposed), len(wave.activated_early)) == (2, 1)
+    assert wave.sample is not None and wave.sample not in wave.opposed + wave.activated_early
+    with httpx.Client(base_url=stack.api_url, trust_env=False, timeout=30) as http:
+        # The sample's code is the one in their message (GET /local/outbox).
+        sample = wave.sample.person
+        to = sample.email or "+33" + str(sample.mobile)[1:]
+        sent = http.get("/local/outbox", params={"to": to}).json()["items"]
+        assert [wave.sample.code in m["body"] for m in sent] == [True]
+        # The operator logs in (MFA answered by the gateway) and follows the wave.
+        login = http.post(
+            "/local/login",
+            json={
+                "username": DEMO_OPERATOR.username,
+                "password": DEMO_OPERATOR.password,
+                "pool": "operators",
+            },
+        )
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['id_token']}"}
+        give_up = time.monotonic() + 90
+        while (figures := http.get(f"/operator/waves/{wave.wave_id}", headers=auth).json())[
+            "status"
+        ] != "DONE":
+            assert time.monotonic() < give_up, figures
+            time.sleep(0.5)
+    assert (figures["notified"], figures["opposed"], figures["activated_early"]) == (60, 2, 1)
+    assert (figures["activated"], figures["failed"]) == (57, 0)
+    assert figures["opposition_rate"] == round(2 / 60, 4)
+    banner = "\n".join(wave_banner(stack.api_url, wave, "PT15S"))
+    assert f"--local {stack.api_url} waves" in banner
+    assert wave.sample.code in banner and "/enrollment/opposition" in banner
+
+
+def test_patched_moto_still_rolls_back_a_failed_transaction() -> None:
+    with mock_aws(), moto_patched():
+        dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
+        dynamodb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+        put_b = {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}}
+        bump_a = {
+            "Update": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "a"}},
+                "UpdateExpression": "SET n = :two",
+                "ConditionExpression": "n = :expected",
+                "ExpressionAttributeValues": {":two": {"N": "2"}, ":expected": {"N": "7"}},
+            }
+        }
+
+        with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+            dynamodb.transact_write_items(TransactItems=[put_b, bump_a])
+
+        assert "Item" not in dynamodb.get_item(TableName="t", Key={"pk": {"S": "b"}})
+        a = dynamodb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
+        assert a["n"] == {"N": "1"}
+        # and a transaction that holds goes through whole
+        bump_a["Update"]["ExpressionAttributeValues"][":expected"] = {"N": "1"}
+        dynamodb.transact_write_items(TransactItems=[put_b, bump_a])
+        assert "Item" in dynamodb.get_item(TableName="t", Key={"pk": {"S": "b"}})
+        assert Item.instances_tracked == []  # the copies were not kept
+
+
+@contextmanager
+def moto_patched() -> Iterator[None]:
+    """patch_moto() for one test: moto is shared by every test of the process."""
+    saved = (
+        models.copy,
+        DynamoHandler.call_action,
+        models.DynamoDBBackend.transact_write_items,
+        Item.instances_tracked,
+        Table.instances_tracked,
+    )
+    patch_moto()
+    try:
+        yield
+    finally:
+        (
+            models.copy,
+            DynamoHandler.call_action,
+            models.DynamoDBBackend.transact_write_items,
+            Item.instances_tracked,
+            Table.instances_tracked,
+        ) = saved

@@ -309,3 +309,17 @@ class TestAfterTheDeadline:
         assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.ACTIVE
         with pytest.raises(BadRequest):  # but an opposition, once active, is not how to close
             world.enrollments.decide_for("agent", PARENT.ins, PARENT.birth_date, Decision.OPPOSED)
+
+
+def test_a_wave_past_its_deadline_takes_no_newcomers():
+    """With a demo window shorter than a day, a later import the same day opens the next wave."""
+    world = World()
+    world.enrollments.rules = Rules(window=timedelta(minutes=2))
+    world.enroll(PARENT)
+    first = world.store.get_enrollment(PARENT.ins).wave_id
+    world.clock.advance(minutes=3)
+    world.enroll(LETTER_ONLY)
+    second = world.store.get_enrollment(LETTER_ONLY.ins).wave_id
+    assert second == f"{first}-2"
+    assert [w.wave_id for w in world.scheduler.scheduled] == [first, second]
+    assert world.store.get_enrollment(LETTER_ONLY.ins).deadline > world.clock.now()

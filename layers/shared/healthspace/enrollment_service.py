@@ -3,6 +3,7 @@ deadline, assisted decisions, lost codes. See docs/enrollment.md."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -158,23 +159,32 @@ class Enrollments:
     # ------------------------------------------------------------------ notification
 
     def wave_for(self, day: date) -> Wave:
-        """Today's wave, created (and its timer started) by the first person notified today."""
-        wave_id = wave_id_for(day)
+        """Today's open wave, created (and its timer started) by the first person notified.
+
+        A wave whose deadline has come is closed to newcomers: with a window shorter than a day
+        (a demo) a later import the same day starts the day's next wave, W<date>-2 and so on."""
+        base = wave_id_for(day)
         with self._lock:
-            cached = self._waves.get(wave_id)
-        if cached:
+            cached = self._waves.get(base)
+        if cached and self.clock.now() < cached.deadline:
             return cached
-        wave = self.store.get_wave(wave_id)
-        if wave is None:
-            candidate = Wave(
-                wave_id=wave_id, created_at=self.clock.now(), deadline=self._deadline(day)
-            )
-            if self.store.create_wave(candidate):
-                self.scheduler.schedule(candidate)
-            wave = self.store.get_wave(wave_id) or candidate
+        for n in itertools.count(1):
+            wave = self._get_or_open_wave(base if n == 1 else f"{base}-{n}", day)
+            if wave.status is WaveStatus.WAITING and self.clock.now() < wave.deadline:
+                break
         with self._lock:
-            self._waves[wave_id] = wave
+            self._waves[base] = wave
         return wave
+
+    def _get_or_open_wave(self, wave_id: str, day: date) -> Wave:
+        wave = self.store.get_wave(wave_id)
+        if wave is not None:
+            return wave
+        candidate = Wave(wave_id=wave_id, created_at=self.clock.now(), deadline=self._deadline(day))
+        if self.store.create_wave(candidate):
+            self.scheduler.schedule(candidate)
+            return candidate
+        return self.store.get_wave(wave_id) or candidate  # another function opened it first
 
     def _deadline(self, day: date) -> datetime:
         """The whole window for everyone notified that day, so counted from the day's end; a

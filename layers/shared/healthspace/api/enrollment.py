@@ -142,7 +142,7 @@ def list_waves(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any
 
 @operators.get("/operator/waves/<wave_id>", tags=["Helpline"], summary="One wave and its counts")
 def get_wave(
-    wave_id: Annotated[str, Path(pattern=r"^W\d{8}$")],
+    wave_id: Annotated[str, Path(pattern=r"^W\d{8}(-\d{1,4})?$")],
 ) -> dict[str, Any]:
     _operator()
     store = enrollments().store
