@@ -58,6 +58,7 @@ import httpx
 from botocore.config import Config
 from pydantic import TypeAdapter
 
+from healthspace.adapters.enrollment_store import COUNTER_SHARDS
 from infra.bench import RequestCounter
 from infra.local.template import ACCOUNT_ID, REGION, REPO_ROOT
 
@@ -1142,9 +1143,9 @@ def wall_time(r: Run, email: float, sms: float) -> str:
             QUOTAS["dynamodb_table_wru_per_second"] / notify_wru,
         ),
         limit(
-            "wave counter partition `WAVE#<id>`",
-            f"{QUOTAS['dynamodb_partition_wru_per_second']:,.0f} WRU/s, 1 update per citizen",
-            QUOTAS["dynamodb_partition_wru_per_second"],
+            f"wave counters ({COUNTER_SHARDS} partitions)",
+            f"{QUOTAS['dynamodb_partition_wru_per_second']:,.0f} WRU/s each, 1 update per citizen",
+            QUOTAS["dynamodb_partition_wru_per_second"] * COUNTER_SHARDS,
         ),
         limit(
             "PopulationFunction concurrency",

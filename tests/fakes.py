@@ -279,6 +279,10 @@ class FakeEnrollmentStore:
     def get_enrollment(self, ins: str) -> Enrollment | None:
         return self.enrollments.get(ins)
 
+    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
+        if self._unchanged_since(enrollment.ins, enrollment.version):
+            del self.enrollments[enrollment.ins]
+
     def _unchanged_since(self, ins: str, version: int) -> bool:
         current = self.enrollments.get(ins)
         return current is not None and current.version == version

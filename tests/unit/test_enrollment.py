@@ -323,3 +323,21 @@ def test_a_wave_past_its_deadline_takes_no_newcomers():
     assert second == f"{first}-2"
     assert [w.wave_id for w in world.scheduler.scheduled] == [first, second]
     assert world.store.get_enrollment(LETTER_ONLY.ins).deadline > world.clock.now()
+
+
+def test_a_code_that_could_not_be_sent_is_withdrawn_and_sent_again_on_retry():
+    """Throttled SMS or email: the person was never told, so the retried import tells them."""
+    world = World()
+    sent = world.notifier.send_code
+
+    def throttled(enrollment, code):
+        raise RuntimeError("Throttling")
+
+    world.notifier.send_code = throttled
+    with pytest.raises(RuntimeError):
+        world.enrollments.enroll(PARENT, PARENT.contact)
+    assert world.store.get_enrollment(PARENT.ins) is None
+    world.notifier.send_code = sent
+    enrollment, created = world.enrollments.enroll(PARENT, PARENT.contact)  # the retry
+    assert created and PARENT.ins in world.notifier.codes
+    assert world.store.wave_counts(enrollment.wave_id).notified == 1

@@ -54,6 +54,10 @@ class EnrollmentStore(Protocol):
         ...
 
     def get_enrollment(self, ins: str) -> Enrollment | None: ...
+    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
+        """Delete an enrollment whose code could not be sent (if still at its version)."""
+        ...
+
     def update_enrollment(
         self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
     ) -> bool:
@@ -214,12 +218,18 @@ class Enrollments:
             code_issued_at=now,
             created_at=now,
         )
-        log = self._log(citizen.ins, "NOTIFIED", "import", recipient.channel)
+        log = self._log(citizen.ins, "CODE_ISSUED", "import", recipient.channel)
         if not self.store.create_enrollment(enrollment, log):
             existing = self.store.get_enrollment(citizen.ins)
             assert existing is not None
             return existing, False
-        self.notifier.send_code(enrollment, code)
+        try:
+            self.notifier.send_code(enrollment, code)
+        except Exception:
+            # Never told, so never to be activated: withdraw it, and the import's retry
+            # enrolls the person afresh with a new code.
+            self.store.withdraw_enrollment(enrollment)
+            raise
         self.store.add_to_wave(wave.wave_id, notified=1)
         return enrollment, True
 

@@ -10,7 +10,8 @@
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
 | code attempts   | ATTEMPTS#<ps> | ATTEMPTS                  |              |               |
-| wave            | WAVE#<wave>   | WAVE (+ COUNTS#<shard>)   | WAVES        | <created_at>  |
+| wave            | WAVE#<wave>   | WAVE                      | WAVES        | <created_at>  |
+| wave counters   | WAVE#<wave>#COUNTS#<nn> | COUNTS          |              |               |
 
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level.

@@ -28,9 +28,15 @@ from healthspace.enrollment import (
 )
 from healthspace.model import Role, Space
 
-# A wave's counters are spread over shards: millions of people notified the same day would
-# otherwise all write one item, beyond DynamoDB's per-item throughput.
+# A wave's counters are spread over shards, each its own partition: millions of people notified
+# the same day would otherwise all write one partition, beyond its 1,000 writes/s.
 COUNTER_SHARDS = 32
+
+
+def _counter_key(wave_id: str, shard: int) -> str:
+    return f"WAVE#{wave_id}#COUNTS#{shard:02d}"
+
+
 _COUNTERS = ("notified", "opposed", "activated_early", "activated", "failed")
 
 
@@ -76,6 +82,13 @@ class DynamoEnrollmentStore:
     def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
         return transact(
             self._store._conn(), [(_enrollment_item(enrollment), NEW), (_log_item(log), NEW)]
+        )
+
+    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
+        transact(
+            self._store._conn(),
+            [],
+            deletes=[(_enrollment_item(enrollment), Item.version == enrollment.version)],
         )
 
     def get_enrollment(self, ins: str) -> Enrollment | None:
@@ -162,12 +175,13 @@ class DynamoEnrollmentStore:
             _wave_item(wave.model_copy(update={"status": status})).save()
 
     def add_to_wave(self, wave_id: str, **counts: int) -> None:
-        shard = Item(f"WAVE#{wave_id}", f"COUNTS#{random.randrange(COUNTER_SHARDS):02d}")  # noqa: S311
+        shard = Item(_counter_key(wave_id, random.randrange(COUNTER_SHARDS)), "COUNTS")  # noqa: S311
         shard.update(actions=[getattr(Item, name).add(n) for name, n in counts.items() if n])
 
     def wave_counts(self, wave_id: str) -> WaveCounts:
         totals = dict.fromkeys(_COUNTERS, 0)
-        for shard in Item.query(f"WAVE#{wave_id}", Item.sk.startswith("COUNTS#")):
+        keys = [(_counter_key(wave_id, n), "COUNTS") for n in range(COUNTER_SHARDS)]
+        for shard in Item.batch_get(keys):
             for name in _COUNTERS:
                 totals[name] += int(getattr(shard, name) or 0)
         return WaveCounts(**totals)
