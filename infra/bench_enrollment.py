@@ -2,7 +2,7 @@
 the local stack, what each costs in AWS requests and state transitions, and a projection for
 68 million citizens at eu-west-3 (Paris) prices and default quotas.
 
-    python -m infra.bench_enrollment [--citizens 5000] [--window auto|PT2H] [--seed 3]
+    python -m infra.bench_enrollment [--citizens 100000] [--window auto|PT2H] [--seed 3]
                                      [--output docs/enrollment-scale.md]
 
 (5,000 by default: moto notifies ~35 citizens/s on 2 CPUs, so 100,000 take about 2.5 hours.)
@@ -128,9 +128,9 @@ IMPORT_WORKERS = 16  # functions/population/app.py: import_population(..., worke
 
 # A child run's states and the Map's MaxConcurrency are read from the ASL.
 ASL_PATH = REPO_ROOT / "infra/statemachines/wave.asl.json"
-# 100,000 take about 2 hours with moto on 2 CPUs (~35 citizens/s notified, ~40/s activated, and
-# the window in between): the default keeps `make bench` near 10 minutes; --citizens goes higher.
-DEFAULT_CITIZENS = 5_000
+# The N. On moto with 2 CPUs it takes about 2 hours (~35 citizens/s notified, ~40/s
+# activated, and the window in between): `make bench` asks for 5,000 to stay near 10 minutes.
+DEFAULT_CITIZENS = 100_000
 
 
 # ------------------------------------------------------------------ the synthetic population
