@@ -279,9 +279,12 @@ class FakeEnrollmentStore:
     def get_enrollment(self, ins: str) -> Enrollment | None:
         return self.enrollments.get(ins)
 
-    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
-        if self._unchanged_since(enrollment.ins, enrollment.version):
-            del self.enrollments[enrollment.ins]
+    def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
+        if not self._unchanged_since(enrollment.ins, expected_version):
+            return False
+        self.enrollments[enrollment.ins] = enrollment
+        self.add_to_wave(enrollment.wave_id, notified=1)
+        return True
 
     def _unchanged_since(self, ins: str, version: int) -> bool:
         current = self.enrollments.get(ins)
@@ -348,24 +351,34 @@ class FakeEnrollmentStore:
 
 
 class FakeNotifier:
+    """Sends at once, except letters: buffered until flush(), which can be made to fail."""
+
     def __init__(self) -> None:
-        self.codes: dict[str, str] = {}  # INS → last code sent
+        self.codes: dict[str, str] = {}  # INS → last code sent (or buffered, for a letter)
         self.receipts: list[tuple[Enrollment, Receipt]] = []
+        self.letters_buffered = 0
+        self.letters_written = 0
+        self.flush_fails = False
 
     def send_code(self, enrollment: Enrollment, code: str) -> Channel:
         self.codes[enrollment.ins] = code
         channel = enrollment.recipient.channel
         assert channel is not None
+        self.letters_buffered += channel is Channel.POST
         return channel
 
     def send_receipt(self, enrollment: Enrollment, receipt: Receipt) -> Channel:
         self.receipts.append((enrollment, receipt))
         channel = enrollment.recipient.channel
         assert channel is not None
+        self.letters_buffered += channel is Channel.POST
         return channel
 
     def flush(self) -> None:
-        self.flushed = True
+        if self.flush_fails:
+            raise RuntimeError("the mail house's bucket refused the batch")
+        self.letters_written += self.letters_buffered
+        self.letters_buffered = 0
 
 
 class FakeOpsFiles:

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
 from healthspace.api import enrollment
 from healthspace.api.common import install_error_handlers
 from healthspace.observability import logger, metrics

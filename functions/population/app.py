@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
 from healthspace.bootstrap import enrollments
 from healthspace.importer import Format, import_population
 from healthspace.observability import logger, metrics

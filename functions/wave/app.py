@@ -1,8 +1,8 @@
 """The wave timer's steps (infra/statemachines/wave.asl.json), one enrollment use case each:
 
     {"action": "seal", "wave_id"}              -> {"wave_id", "chunks": n}
-    {"action": "activate", "chunk_key"}        -> {"activated", "skipped", "failed"}
-    {"action": "finish", "wave_id", "results"} -> the wave's summary (results: per chunk)
+    {"action": "activate", "chunk_key"}        -> {"activated", "skipped", "unnotified"}
+    {"action": "finish", "wave_id"}            -> the wave's summary
 
 A thin adapter over healthspace.enrollment_service.Enrollments. Step Functions retries every
 step, and may run a chunk twice: each is safe to repeat because the domain's writes are
@@ -17,10 +17,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
 from healthspace.bootstrap import enrollments
 from healthspace.observability import logger, metrics
 
-_COUNTS = ("activated", "skipped", "failed")
 # Summary counter -> the metric operators watch per wave (docs/enrollment.md).
 _WAVE_METRICS = {
     "notified": "Notified",
@@ -28,6 +28,7 @@ _WAVE_METRICS = {
     "activated_early": "ActivatedEarly",
     "activated": "Activated",
     "failed": "Failed",
+    "unnotified": "Unnotified",
 }
 
 
@@ -43,24 +44,23 @@ def _activate(event: dict[str, Any]) -> dict[str, int]:
     chunk_key = str(event["chunk_key"])
     outcome = enrollments().activate_chunk(chunk_key)
     logger.info("chunk activated", extra={"chunk_key": chunk_key, **outcome})
-    return {name: int(outcome.get(name, 0)) for name in _COUNTS}
+    return outcome
 
 
 def _finish(event: dict[str, Any]) -> dict[str, Any]:
     wave_id = str(event["wave_id"])
-    results = event.get("results") or []
-    # A chunk that kept failing arrives as {"failed": 1, "chunk_key": ...} (the state machine's
-    # Catch): its key is logged so operators can rerun it, and its pending people are counted.
-    failed_chunks = [r["chunk_key"] for r in results if r.get("failed") and "chunk_key" in r]
-    if failed_chunks:
-        logger.warning("chunks failed", extra={"wave_id": wave_id, "chunk_keys": failed_chunks})
-    summary = enrollments().finish_wave(wave_id, failed_chunks)
+    summary = enrollments().finish_wave(wave_id)
+    if summary.get("failed_chunks"):
+        logger.warning(
+            "chunks failed: their keys are under waves/<wave_id>/failed/ for a rerun",
+            extra={"wave_id": wave_id, "failed_chunks": summary["failed_chunks"]},
+        )
     metrics.add_dimension(name="wave_id", value=wave_id)
     for counter, metric in _WAVE_METRICS.items():
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=_number(summary, counter))
     rate = _number(summary, "opposition_rate")
     metrics.add_metric(name="OppositionRate", unit=MetricUnit.Percent, value=round(100 * rate, 2))
-    logger.info("wave finished", extra={"wave_id": wave_id, "chunks": len(results)})
+    logger.info("wave finished", extra={"wave_id": wave_id})
     return summary
 
 

@@ -4,9 +4,10 @@
     with LocalStack(port=0) as stack: ...      (infra.local.stack, for tests)
 
 Modules: template (read template.yaml, resolve intrinsics), resources (create it in moto),
-lambdas (run handlers in-process, moto's Lambda invocation replaced), auth (Cognito
-authorizer), routes (API routes from the template), gateway (HTTP -> REST proxy events, website,
-local helpers), demo (demo accounts), stack (all of it together), __main__ (command line).
+lambdas (run handlers in-process, moto's Lambda invocation replaced), moto_dynamodb (moto's
+DynamoDB transactions without table copies), auth (Cognito authorizer), routes (API routes from
+the template), gateway (HTTP -> REST proxy events, website, local helpers), demo (demo
+accounts), stack (all of it together), __main__ (command line).
 
 Kept free of imports: __main__ must read the template before the layer is importable.
 """

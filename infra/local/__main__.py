@@ -17,14 +17,13 @@ on PYTHONPATH, so that `make run` and a bare `python -m infra.local` both work.
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infra.local.template import ACCOUNT_ID, DEFAULT_TEMPLATE, REGION, layer_dirs, load_template
 
@@ -149,76 +148,6 @@ def wave_banner(url: str, wave: DemoWave, window: str) -> list[str]:
     return lines
 
 
-def patch_moto() -> None:
-    """Workarounds for moto's DynamoDB, whose TransactWriteItems deep-copies the table (to roll
-    back) once per item of the transaction. Call once the stack started (its moto reset undoes
-    the registry's). Each keeps moto's behaviour; they cost it memory and time, not results.
-
-    - One DynamoDB request at a time: a write of another thread during the copy fails the
-      transaction with a 500 ("dictionary changed size during iteration"); the operators' CLI
-      imports with 8 threads, the gateway and the wave's Distributed Map run concurrently. moto's
-      DynamoDB calls no other service here (no streams in the template): no deadlock.
-    - One copy per table and transaction: the copies are all made before the first write, so
-      they are equal (an activation has five items: five copies of the whole table, 0.3 s).
-    - Items and tables are not kept in moto's instance registry (for the /moto-api dashboard
-      only): every copy was kept there, a whole table per transaction, so a 300-person wave held
-      1.5 million items (2 GB), slowed every garbage collection, and took minutes to exit."""
-    from moto.dynamodb import models
-    from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
-
-    for model in (Item, Table):
-        model.instances_tracked = _Untracked()  # type: ignore[union-attr]
-    if isinstance(models.copy, _TableCopies):
-        return
-    copies = _TableCopies(Table)
-    models.copy = copies  # type: ignore[assignment]
-    lock = threading.Lock()
-    call_action = DynamoHandler.call_action
-    transact = models.DynamoDBBackend.transact_write_items
-
-    def serialized(self: DynamoHandler) -> Any:
-        with lock:
-            return call_action(self)
-
-    def copying_once(self: models.DynamoDBBackend, items: list[dict[str, Any]]) -> None:
-        copies.tables = {}  # under the lock: one transaction at a time
-        try:
-            transact(self, items)
-        finally:
-            copies.tables = None
-
-    DynamoHandler.call_action = serialized  # type: ignore[method-assign]
-    models.DynamoDBBackend.transact_write_items = copying_once  # type: ignore[method-assign,assignment]
-
-
-class _Untracked(list[Any]):
-    """An instance registry that keeps nothing."""
-
-    def append(self, item: Any) -> None:
-        pass
-
-
-class _TableCopies:
-    """The `copy` module as moto.dynamodb.models sees it: during a transaction, one deep copy
-    per table."""
-
-    def __init__(self, table_type: type) -> None:
-        self.table_type = table_type
-        self.tables: dict[int, Any] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
-        if self.tables is None or not isinstance(value, self.table_type):
-            return copy.deepcopy(value, memo)
-        if id(value) not in self.tables:
-            self.tables[id(value)] = copy.deepcopy(value, memo)
-        return self.tables[id(value)]
-
-
 def _seed_operator(stack: LocalStack) -> DemoOperator | None:
     import boto3
 
@@ -232,8 +161,8 @@ def _seed_operator(stack: LocalStack) -> DemoOperator | None:
 
 
 def _start_demo_wave(stack: LocalStack, stopping: threading.Event) -> threading.Thread | None:
-    """Import the demo wave in the background (about 20 s on moto, whose TransactWriteItems
-    copies the whole table), then print its figures; the stack answers meanwhile."""
+    """Import the demo wave in the background (about 10 s on moto), then print its figures;
+    the stack answers meanwhile."""
     from infra.local.demo import run_demo_wave
 
     ops_bucket = stack.shared_env.get("OPS_BUCKET")
@@ -281,7 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     with LocalStack(
         port=args.port, demo=not args.no_demo, template_path=args.template, parameters=window
     ) as stack:
-        patch_moto()
         operator = None if args.no_demo else _seed_operator(stack)
         print(banner(stack, operator), flush=True)
         demo_wave = None

@@ -552,8 +552,8 @@ def run_demo_wave(
     today = datetime.now(UTC).date()
     population = demo_population(today, size)
     desk = enrollments()
-    # One worker: moto's TransactWriteItems deep-copies the table, which concurrent writes
-    # change under it (a 500); on moto, threads would not be faster anyway (one GIL).
+    # One worker: the local stack's moto serves one DynamoDB request at a time (see
+    # infra/local/moto_dynamodb.py), in this process's GIL: threads would not be faster.
     summary, errors = import_population(
         cast("Enrollments", _Interruptible(desk, stopping)),
         io.StringIO(population.csv_text),

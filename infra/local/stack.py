@@ -6,8 +6,10 @@ the API gateway, the website and the demo accounts, in one process.
 
 While running, this process's environment points every boto3/botocore/PynamoDB client at moto
 (AWS_ENDPOINT_URL, region eu-west-3, dummy credentials, MOTO_PORT), and holds the Globals
-variables of the functions (TABLE_NAME...). stop() restores the environment and moto's Lambda
-invocation, so tests using mock_aws afterwards are unaffected.
+variables of the functions (TABLE_NAME...), and moto's DynamoDB runs with the workarounds of
+infra/local/moto_dynamodb.py (transactions without table copies). stop() restores the
+environment, moto's Lambda invocation and its DynamoDB, so tests using mock_aws afterwards are
+unaffected.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from infra.local.auth import CognitoAuthorizer
 from infra.local.demo import SeededUser, seed
 from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
+from infra.local.moto_dynamodb import moto_dynamodb_workarounds
 from infra.local.resources import Deployer, as_text
 from infra.local.routes import ApiSpec, Route, load_apis, load_routes
 from infra.local.template import (
@@ -167,6 +170,8 @@ class LocalStack:
         local = {"AWS_ENDPOINT_URL": self.aws_endpoint_url, "MOTO_PORT": str(moto_port)}
         self._exit.enter_context(_patched_environment({**_LOCAL_ENV, **local}))
         self._moto_api("reset", None)  # a previous stack in this process left its resources
+        # After the reset, which empties moto's instance registries (the workarounds' too).
+        self._exit.enter_context(moto_dynamodb_workarounds())
         self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
 
     def _load_functions(self, deployer: Deployer) -> None:

@@ -1,27 +1,20 @@
 """Demo data: accounts with valid INS (Corsica included) and passwords the pools accept; the
-demo wave's population file; a small demo wave on the stack in this process; and the moto
-workarounds `python -m infra.local` applies."""
+demo wave's population file; and a small demo wave on the stack in this process."""
 
 import io
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import boto3
 import httpx
 import pytest
-from moto import mock_aws
-from moto.dynamodb import models
-from moto.dynamodb.models.dynamo_type import Item
-from moto.dynamodb.models.table import Table
-from moto.dynamodb.responses import DynamoHandler
 
 from healthspace import bootstrap
 from healthspace.identifiers import is_valid_ins
 from healthspace.population import read_population, validate_population
-from infra.local.__main__ import patch_moto, wave_banner
+from infra.local.__main__ import wave_banner
 from infra.local.demo import (
     DEMO_ACCOUNTS,
     DEMO_OPERATOR,
@@ -102,11 +95,11 @@ def test_the_demo_population_is_valid_but_for_one_line() -> None:
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
-    # As `python -m infra.local` runs it: moto checks TOTP codes, and is patched.
+    # As `python -m infra.local` runs it: moto checks TOTP codes.
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
     bootstrap.enrollments.cache_clear()  # wired to another stack's moto, maybe
     bootstrap.medical_file.cache_clear()
-    with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running, moto_patched():
+    with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running:
         yield running
     bootstrap.enrollments.cache_clear()
     bootstrap.medical_file.cache_clear()
@@ -151,60 +144,3 @@ def test_a_small_demo_wave_runs_to_its_end(stack: LocalStack) -> None:
     banner = "\n".join(wave_banner(stack.api_url, wave, "PT15S"))
     assert f"--local {stack.api_url} waves" in banner
     assert wave.sample.code in banner and "/enrollment/opposition" in banner
-
-
-def test_patched_moto_still_rolls_back_a_failed_transaction() -> None:
-    with mock_aws(), moto_patched():
-        dynamodb = boto3.client("dynamodb", region_name="eu-west-3")
-        dynamodb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.put_item(TableName="t", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
-        put_b = {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}}
-        bump_a = {
-            "Update": {
-                "TableName": "t",
-                "Key": {"pk": {"S": "a"}},
-                "UpdateExpression": "SET n = :two",
-                "ConditionExpression": "n = :expected",
-                "ExpressionAttributeValues": {":two": {"N": "2"}, ":expected": {"N": "7"}},
-            }
-        }
-
-        with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
-            dynamodb.transact_write_items(TransactItems=[put_b, bump_a])
-
-        assert "Item" not in dynamodb.get_item(TableName="t", Key={"pk": {"S": "b"}})
-        a = dynamodb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
-        assert a["n"] == {"N": "1"}
-        # and a transaction that holds goes through whole
-        bump_a["Update"]["ExpressionAttributeValues"][":expected"] = {"N": "1"}
-        dynamodb.transact_write_items(TransactItems=[put_b, bump_a])
-        assert "Item" in dynamodb.get_item(TableName="t", Key={"pk": {"S": "b"}})
-        assert Item.instances_tracked == []  # the copies were not kept
-
-
-@contextmanager
-def moto_patched() -> Iterator[None]:
-    """patch_moto() for one test: moto is shared by every test of the process."""
-    saved = (
-        models.copy,
-        DynamoHandler.call_action,
-        models.DynamoDBBackend.transact_write_items,
-        Item.instances_tracked,
-        Table.instances_tracked,
-    )
-    patch_moto()
-    try:
-        yield
-    finally:
-        (
-            models.copy,
-            DynamoHandler.call_action,
-            models.DynamoDBBackend.transact_write_items,
-            Item.instances_tracked,
-            Table.instances_tracked,
-        ) = saved

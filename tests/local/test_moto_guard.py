@@ -1,7 +1,9 @@
-"""Guards the private moto API the local stack replaces (LambdaFunction._invoke_lambda).
+"""Guards the private moto API the local stack replaces (LambdaFunction._invoke_lambda, and
+DynamoDBBackend.transact_write_items).
 
-If one of these fails after a moto upgrade, infra/local/lambdas.py must follow moto's change
-before anything else: S3 notifications, SQS mappings and Step Functions tasks depend on it.
+If one of these fails after a moto upgrade, infra/local/lambdas.py (S3 notifications, SQS
+mappings and Step Functions tasks depend on it) or infra/local/moto_dynamodb.py must follow
+moto's change before anything else.
 """
 
 import json
@@ -12,6 +14,9 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 
 from infra.local.lambdas import (
     FunctionRegistry,
@@ -19,6 +24,7 @@ from infra.local.lambdas import (
     check_moto_invoke_api,
     moto_invokes_in_process,
 )
+from infra.local.moto_dynamodb import check_moto_transactions, moto_dynamodb_workarounds
 
 REQUIREMENTS = Path(__file__).parents[2] / "requirements-dev.txt"
 
@@ -121,3 +127,40 @@ def test_the_replacement_is_undone_on_exit() -> None:
     with moto_invokes_in_process(FunctionRegistry({}, {})):
         assert LambdaFunction.__dict__["_invoke_lambda"] is not original
     assert LambdaFunction.__dict__["_invoke_lambda"] is original
+
+
+def test_the_transaction_moto_dynamodb_replaces_is_the_reviewed_one() -> None:
+    check_moto_transactions()  # raises RuntimeError otherwise
+    with moto_dynamodb_workarounds():
+        check_moto_transactions()  # it finds moto's behind the replacement
+
+
+def test_the_guard_notices_a_changed_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", lambda self, items: None)
+    with pytest.raises(RuntimeError, match="transact_write_items changed"):
+        check_moto_transactions()
+    with (
+        pytest.raises(RuntimeError, match="transact_write_items changed"),
+        moto_dynamodb_workarounds(),
+    ):
+        pass
+
+
+def test_the_dynamodb_workarounds_apply_once_and_are_undone_on_exit() -> None:
+    def installed() -> tuple[object, object]:
+        return (
+            DynamoDBBackend.__dict__["transact_write_items"],
+            DynamoHandler.__dict__["call_action"],
+        )
+
+    moto = installed()
+    with moto_dynamodb_workarounds():
+        patched = installed()
+        assert patched[0] is not moto[0] and patched[1] is not moto[1]
+        Table.instances_tracked = []  # as moto's reset does
+        with moto_dynamodb_workarounds():  # a second stack started before the first stopped
+            assert installed() == patched
+            Table.instances_tracked.append("a table")
+            assert Table.instances_tracked == []  # the registry keeps nothing again
+        assert installed() == patched
+    assert installed() == moto

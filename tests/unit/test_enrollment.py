@@ -88,6 +88,7 @@ class World:
                 recipient = PARENT.contact
             _, created = self.enrollments.enroll(citizen, recipient)
             assert created
+        self.enrollments.flush_letters()  # as an import does at its end
 
     def code(self, citizen: Citizen) -> str:
         return self.notifier.codes[citizen.ins]
@@ -226,19 +227,38 @@ class TestActivation:
         assert world.enrollments.activate_chunk(chunk) == {
             "activated": 2,
             "skipped": 1,
-            "failed": 0,
+            "unnotified": 0,
         }
         # A retried chunk (Step Functions retries, at-least-once) acts on nobody twice.
         assert world.enrollments.activate_chunk(chunk) == {
             "activated": 0,
             "skipped": 3,
-            "failed": 0,
+            "unnotified": 0,
         }
-        summary = world.enrollments.finish_wave(wave_id, [])
+        summary = world.enrollments.finish_wave(wave_id)
         assert summary["notified"] == 3 and summary["opposed"] == 1 and summary["activated"] == 2
         assert summary["opposition_rate"] == round(1 / 3, 4)
         assert len(world.medical.spaces) == 2
         assert world.store.get_enrollment(LETTER_ONLY.ins).status is EnrollmentStatus.OPPOSED
+
+    def test_the_pending_people_of_a_chunk_that_kept_failing_are_counted_as_failed(self, world):
+        world.enroll(PARENT, CHILD, LETTER_ONLY)
+        wave_id = world.store.get_enrollment(PARENT.ins).wave_id
+        world.enrollments.write_chunks(wave_id, "import1", [PARENT.ins, CHILD.ins])
+        world.enrollments.write_chunks(wave_id, "import2", [LETTER_ONLY.ins])
+        world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        world.clock.advance(days=43)
+        first, second = world.enrollments.seal_wave(wave_id)
+        world.enrollments.activate_chunk(second)
+        # The state machine leaves the failed chunk's key, once per attempt at the item.
+        world.files.put_text(f"waves/{wave_id}/failed/0.txt", first, "text/plain")
+        world.files.put_text(f"waves/{wave_id}/failed/0.txt", first, "text/plain")
+
+        summary = world.enrollments.finish_wave(wave_id)
+
+        # Of the failed chunk, the parent had opposed: only the child is still pending.
+        assert (summary["activated"], summary["failed"], summary["failed_chunks"]) == (1, 1, 1)
+        assert world.files.objects[f"waves/{wave_id}/summary.json"] == summary
 
     def test_chunks_hold_at_most_a_thousand_people(self, world):
         keys = world.enrollments.write_chunks("W1", "big", [f"{n:015d}" for n in range(2500)])
@@ -325,19 +345,101 @@ def test_a_wave_past_its_deadline_takes_no_newcomers():
     assert world.store.get_enrollment(LETTER_ONLY.ins).deadline > world.clock.now()
 
 
-def test_a_code_that_could_not_be_sent_is_withdrawn_and_sent_again_on_retry():
-    """Throttled SMS or email: the person was never told, so the retried import tells them."""
-    world = World()
-    sent = world.notifier.send_code
+class Killed(BaseException):
+    """The function dies between writing an enrollment and sending its code (a timeout, an
+    out-of-memory kill): nothing of the domain runs after it."""
 
-    def throttled(enrollment, code):
-        raise RuntimeError("Throttling")
 
-    world.notifier.send_code = throttled
-    with pytest.raises(RuntimeError):
-        world.enrollments.enroll(PARENT, PARENT.contact)
-    assert world.store.get_enrollment(PARENT.ins) is None
-    world.notifier.send_code = sent
-    enrollment, created = world.enrollments.enroll(PARENT, PARENT.contact)  # the retry
-    assert created and PARENT.ins in world.notifier.codes
-    assert world.store.wave_counts(enrollment.wave_id).notified == 1
+class TestNeverTold:
+    """Nobody gets a space without having been told, whatever failed between the write of their
+    enrollment and the sending of their code."""
+
+    @pytest.mark.parametrize("failure", [RuntimeError("Throttling"), Killed()])
+    def test_the_timer_leaves_them_pending_and_counts_them(self, world, failure):
+        sent = world.notifier.send_code
+
+        def fail_for_parent(enrollment, code):
+            if enrollment.ins == PARENT.ins:
+                raise failure
+            return sent(enrollment, code)
+
+        world.notifier.send_code = fail_for_parent
+        with pytest.raises(type(failure)):
+            world.enrollments.enroll(PARENT, PARENT.contact)
+        world.enroll(LETTER_ONLY)
+        wave_id = world.store.get_enrollment(PARENT.ins).wave_id
+        world.enrollments.write_chunks(wave_id, "import1", [PARENT.ins, LETTER_ONLY.ins])
+        world.clock.advance(days=43)
+        [chunk] = world.enrollments.seal_wave(wave_id)
+
+        outcome = world.enrollments.activate_chunk(chunk)
+
+        assert outcome == {"activated": 1, "skipped": 0, "unnotified": 1}
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
+        summary = world.enrollments.finish_wave(wave_id)
+        assert (summary["notified"], summary["activated"], summary["unnotified"]) == (1, 1, 1)
+
+    def test_the_retried_import_tells_them_with_a_new_code(self, world):
+        sent = world.notifier.send_code
+
+        def killed(enrollment, code):
+            raise Killed()
+
+        world.notifier.send_code = killed
+        with pytest.raises(Killed):
+            world.enrollments.enroll(PARENT, PARENT.contact)
+        lost = world.store.get_enrollment(PARENT.ins)
+        assert lost.notified_at is None and PARENT.ins not in world.notifier.codes
+        world.notifier.send_code = sent
+
+        enrollment, notified = world.enrollments.enroll(PARENT, PARENT.contact)  # the retry
+
+        assert notified and enrollment.notified_at == world.clock.now()
+        assert enrollment == world.store.get_enrollment(PARENT.ins)
+        assert enrollment.code_digest != lost.code_digest
+        assert world.store.wave_counts(enrollment.wave_id).notified == 1
+        # Once told, a third import changes nothing and sends nothing.
+        codes = dict(world.notifier.codes)
+        assert world.enrollments.enroll(PARENT, PARENT.contact) == (enrollment, False)
+        assert world.notifier.codes == codes
+        receipt, _ = world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        assert receipt.decision is Decision.OPPOSED
+
+    def test_told_after_their_wave_they_get_a_whole_window_in_a_new_one(self, world):
+        def killed(enrollment, code):
+            raise Killed()
+
+        sent, world.notifier.send_code = world.notifier.send_code, killed
+        with pytest.raises(Killed):
+            world.enrollments.enroll(PARENT, PARENT.contact)
+        first = world.store.get_enrollment(PARENT.ins)
+        world.enrollments.write_chunks(first.wave_id, "import1", [PARENT.ins])
+        world.notifier.send_code = sent
+        world.clock.advance(days=43)
+        [old_chunk] = world.enrollments.seal_wave(first.wave_id)
+        world.enrollments.activate_chunk(old_chunk)  # their wave's timer: not told, not activated
+
+        enrollment, notified = world.enrollments.enroll(PARENT, PARENT.contact)  # re-import
+
+        assert notified and enrollment.wave_id != first.wave_id
+        assert enrollment.deadline - world.clock.now() >= timedelta(days=42)
+        # A late rerun of the old wave's chunk does not activate them before their new deadline.
+        assert world.enrollments.activate_chunk(old_chunk)["activated"] == 0
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
+        world.enrollments.activate_early(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.ACTIVE
+
+    def test_a_lost_code_request_tells_someone_never_told(self, world):
+        def killed(enrollment, code):
+            raise Killed()
+
+        sent, world.notifier.send_code = world.notifier.send_code, killed
+        with pytest.raises(Killed):
+            world.enrollments.enroll(PARENT, PARENT.contact)
+        world.notifier.send_code = sent
+
+        world.enrollments.reissue_code(PARENT.ins, PARENT.birth_date, "5678")
+
+        enrollment = world.store.get_enrollment(PARENT.ins)
+        assert enrollment.notified_at is not None and PARENT.ins in world.notifier.codes
+        assert world.store.wave_counts(enrollment.wave_id).notified == 1

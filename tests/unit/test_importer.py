@@ -34,7 +34,9 @@ def test_good_lines_are_notified_bad_ones_reported():
     assert [(e.line, e.field) for e in errors] == [(5, "ins")]
     assert world.files.objects[summary.report_key].splitlines()[1].startswith("5,ins,")
     assert world.store.get_enrollment(CHILD).recipient.email == "marc@example.org"
-    assert world.notifier.flushed
+    # Jeanne's letter was handed to the mail house: only then is she counted as told.
+    assert (world.notifier.letters_written, world.notifier.letters_buffered) == (1, 0)
+    assert world.store.get_enrollment(SINGLE).notified_at is not None
 
 
 def test_the_notified_are_in_their_waves_manifest():
@@ -58,3 +60,57 @@ def test_reimporting_notifies_nobody_twice_and_keeps_the_pending_in_the_manifest
     latest = world.files.list_keys(f"waves/{wave_id}/chunks/{summary.import_id}")
     assert sorted(world.files.objects[latest[0]]["ins"]) == sorted([PARENT, CHILD])
     assert world.store.get_enrollment(SINGLE).status is EnrollmentStatus.OPPOSED
+
+
+def test_a_letter_not_handed_to_the_mail_house_is_nobody_told():
+    """The batch file could not be written: Jeanne stays untold (the timer will not activate
+    her) and the import fails, so that its retry sends her a letter with a new code."""
+    world = World()
+    world.notifier.flush_fails = True
+    try:
+        run(world)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the import should fail when its letters cannot be written")
+    assert world.store.get_enrollment(SINGLE).notified_at is None
+    assert world.store.get_enrollment(PARENT).notified_at is not None  # by email
+    # The manifest was still written: the timer knows everyone, and skips the untold.
+    wave_id = world.store.get_enrollment(PARENT).wave_id
+    assert world.files.list_keys(f"waves/{wave_id}/chunks/")
+    first_code = world.notifier.codes[SINGLE]
+
+    world.notifier.flush_fails = False
+    summary, _ = run(world)  # the retry
+
+    assert (summary.notified, summary.already_enrolled) == (1, 2)
+    assert world.store.get_enrollment(SINGLE).notified_at is not None
+    assert world.notifier.codes[SINGLE] != first_code
+    assert world.store.wave_counts(wave_id).notified == 3
+
+
+def test_a_failed_notification_still_writes_the_letters_and_manifest_of_the_others():
+    world = World()
+    sent = world.notifier.send_code
+
+    def throttled_for_marc(enrollment, code):
+        if enrollment.ins in (PARENT, CHILD):  # both go to Marc's address
+            raise RuntimeError("Throttling")
+        return sent(enrollment, code)
+
+    world.notifier.send_code = throttled_for_marc
+    try:
+        run(world)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("a failed notification should fail the import (S3 retries it)")
+    assert world.notifier.letters_written == 1
+    assert world.store.get_enrollment(SINGLE).notified_at is not None
+    wave_id = world.store.get_enrollment(SINGLE).wave_id
+    people = [
+        ins
+        for key in world.files.list_keys(f"waves/{wave_id}/chunks/")
+        for ins in world.files.objects[key]["ins"]
+    ]
+    assert SINGLE in people

@@ -15,16 +15,16 @@ from infra.local.lambdas import LambdaContext
 
 class StandInEnrollments:
     def __init__(self) -> None:
-        self.finished: list[tuple[str, list[str]]] = []
+        self.finished: list[str] = []
 
     def seal_wave(self, wave_id: str) -> list[str]:
         return [f"waves/{wave_id}/chunks/import-{n:05d}.json" for n in range(1500)]
 
     def activate_chunk(self, chunk_key: str) -> dict[str, int]:
-        return {"activated": 990, "skipped": 10, "failed": 0}
+        return {"activated": 990, "skipped": 9, "unnotified": 1}
 
-    def finish_wave(self, wave_id: str, failed_chunks: list[str]) -> dict[str, object]:
-        self.finished.append((wave_id, failed_chunks))
+    def finish_wave(self, wave_id: str) -> dict[str, object]:
+        self.finished.append(wave_id)
         return {
             "wave_id": wave_id,
             "notified": 1000,
@@ -32,6 +32,8 @@ class StandInEnrollments:
             "activated_early": 3,
             "activated": 990,
             "failed": 1,
+            "unnotified": 2,
+            "failed_chunks": 1,
             "opposition_rate": 0.007,
         }
 
@@ -69,25 +71,22 @@ def test_seal_answers_the_number_of_chunks_not_their_keys(domain: StandInEnrollm
 
 def test_activate_answers_the_chunk_counts(domain: StandInEnrollments) -> None:
     result = call({"action": "activate", "chunk_key": "waves/W20310301/chunks/a-00000.json"})
-    assert result == {"activated": 990, "skipped": 10, "failed": 0}
+    assert result == {"activated": 990, "skipped": 9, "unnotified": 1}
 
 
 def test_finish_stores_the_summary_and_emits_the_wave_metrics(
-    domain: StandInEnrollments, capsys: pytest.CaptureFixture[str]
+    domain: StandInEnrollments,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    failed_chunk = {
-        "activated": 0,
-        "skipped": 0,
-        "failed": 1,
-        "chunk_key": "waves/W20310301/chunks/b-00000.json",
-    }
-    results = [{"activated": 990, "skipped": 10, "failed": 0}, failed_chunk]
-
-    summary = call({"action": "finish", "wave_id": "W20310301", "results": results})
+    summary = call({"action": "finish", "wave_id": "W20310301"})
 
     assert summary["activated"] == 990
-    # the domain gets the failed chunks, to count their people still pending
-    assert domain.finished == [("W20310301", ["waves/W20310301/chunks/b-00000.json"])]
+    assert domain.finished == ["W20310301"]
+    # a warning for operators
+    assert [r.message for r in caplog.records if r.levelname == "WARNING"] == [
+        "chunks failed: their keys are under waves/<wave_id>/failed/ for a rerun"
+    ]
     (document,) = emitted_metrics(capsys.readouterr().out)
     assert document["wave_id"] == "W20310301"
     (directive,) = document["_aws"]["CloudWatchMetrics"]
@@ -100,9 +99,11 @@ def test_finish_stores_the_summary_and_emits_the_wave_metrics(
         "ActivatedEarly": "Count",
         "Activated": "Count",
         "Failed": "Count",
+        "Unnotified": "Count",
         "OppositionRate": "Percent",
     }
     assert (document["Notified"], document["Opposed"], document["Failed"]) == ([1000], [7], [1])
+    assert document["Unnotified"] == [2]
     assert document["OppositionRate"] == [0.7]
 
 

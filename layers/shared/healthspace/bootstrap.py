@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from healthspace.adapters.dynamodb import DynamoStore
 from healthspace.adapters.kms import KmsKeys
 from healthspace.adapters.s3 import S3Blobs
 from healthspace.adapters.system import SystemClock, UlidIds
 from healthspace.service import Limits, MedicalFile
-from healthspace.settings import EnrollmentSettings, Settings
+from healthspace.settings import Settings
 
 if TYPE_CHECKING:
     from healthspace.enrollment_service import Enrollments
@@ -36,25 +36,7 @@ def medical_file() -> MedicalFile:
 
 @cache
 def enrollments() -> Enrollments:
-    # Imported here, not above: only the functions that enroll people pay for these modules
-    # (the PDF library among them) at cold start.
-    from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
-    from healthspace.adapters.notify import Notifications, NotifySettings
-    from healthspace.adapters.ops import S3OpsFiles, StepFunctionsWaves, read_pepper
-    from healthspace.enrollment_service import Enrollments, Rules
-    from healthspace.receipts import render_receipt
+    # Imported here, not above: the records functions never load the enrollment modules.
+    from healthspace.enrollment_wiring import wire_enrollments
 
-    settings = EnrollmentSettings.from_env()
-    file = medical_file()
-    return Enrollments(
-        store=DynamoEnrollmentStore(cast(DynamoStore, file.store)),
-        notifier=Notifications(NotifySettings.from_env(), clock=file.clock, ids=file.ids),
-        files=S3OpsFiles(settings.ops_bucket, settings.kms_key_id),
-        scheduler=StepFunctionsWaves(settings.wave_state_machine_arn),
-        pepper=read_pepper(settings.pepper_secret_id),
-        clock=file.clock,
-        ids=file.ids,
-        new_space=file.new_space,
-        render_receipt=render_receipt,
-        rules=Rules(window=settings.window),
-    )
+    return wire_enrollments(medical_file())

@@ -108,6 +108,9 @@ class Enrollment(Entity):
     representatives: tuple[str, ...] = ()
     code_digest: str
     code_issued_at: datetime
+    # When the code was handed to SES, SNS or the mail house. None until then: a crash between
+    # the write and the send leaves it None, and the timer never activates someone never told.
+    notified_at: datetime | None = None
     created_at: datetime
     version: int = 1
     space_id: str | None = None
@@ -142,6 +145,7 @@ class WaveCounts(Entity):
     activated_early: int = 0
     activated: int = 0
     failed: int = 0
+    unnotified: int = 0  # pending at the deadline but never told: left for a new wave
 
     @property
     def opposition_rate(self) -> float:

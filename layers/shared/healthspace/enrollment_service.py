@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Protocol, TextIO
 
 from healthspace.codes import code_digest, code_matches, new_code, normalize_code, pseudonym
@@ -54,8 +55,9 @@ class EnrollmentStore(Protocol):
         ...
 
     def get_enrollment(self, ins: str) -> Enrollment | None: ...
-    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
-        """Delete an enrollment whose code could not be sent (if still at its version)."""
+    def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
+        """Replace it if still at that version, and count it notified in its wave, in one
+        transaction; False if it changed meanwhile."""
         ...
 
     def update_enrollment(
@@ -140,7 +142,7 @@ class Enrollments:
         notifier: Notifier,
         files: OpsFiles,
         scheduler: WaveScheduler,
-        pepper: bytes,
+        pepper: bytes | Callable[[], bytes],
         clock: Clock,
         ids: IdGenerator,
         new_space: NewSpace,
@@ -151,14 +153,20 @@ class Enrollments:
         self.notifier = notifier
         self.files = files
         self.scheduler = scheduler
-        self.pepper = pepper
+        self._pepper = pepper
         self.clock = clock
         self.ids = ids
         self.new_space = new_space
         self.render_receipt = render_receipt
         self.rules = rules or Rules()
         self._waves: dict[str, Wave] = {}
+        self._posted: list[Enrollment] = []  # codes sent by letter, batches not yet written
         self._lock = threading.Lock()
+
+    @cached_property
+    def pepper(self) -> bytes:
+        """The key of the code digests; read on first use when given as a function."""
+        return self._pepper if isinstance(self._pepper, bytes) else self._pepper()
 
     # ------------------------------------------------------------------ notification
 
@@ -198,9 +206,11 @@ class Enrollments:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC) + self.rules.window
 
     def enroll(self, citizen: Citizen, recipient: Contact) -> tuple[Enrollment, bool]:
-        """Notify one person with a new code. Returns their enrollment and whether it was
-        created now; an existing one is returned untouched (re-imports create no duplicate
-        and send no second code)."""
+        """Notify one person with a new code. Returns their enrollment and whether they were
+        notified now. Someone whose code never went out (the send failed, or the function died
+        before it) is notified again, with a new code in today's wave and so a whole window;
+        anyone else is returned untouched (re-imports create no duplicate, send no second code).
+        A failed send raises: the import fails and its retry comes back here."""
         now = self.clock.now()
         wave = self.wave_for(now.date())
         code = new_code()
@@ -222,16 +232,50 @@ class Enrollments:
         if not self.store.create_enrollment(enrollment, log):
             existing = self.store.get_enrollment(citizen.ins)
             assert existing is not None
-            return existing, False
-        try:
-            self.notifier.send_code(enrollment, code)
-        except Exception:
-            # Never told, so never to be activated: withdraw it, and the import's retry
-            # enrolls the person afresh with a new code.
-            self.store.withdraw_enrollment(enrollment)
-            raise
-        self.store.add_to_wave(wave.wave_id, notified=1)
-        return enrollment, True
+            if existing.status is not EnrollmentStatus.PENDING or existing.notified_at:
+                return existing, False
+            enrollment = existing.model_copy(
+                update={
+                    "wave_id": wave.wave_id,
+                    "deadline": wave.deadline,
+                    "recipient": recipient,
+                    "code_digest": enrollment.code_digest,
+                    "code_issued_at": now,
+                    "version": existing.version + 1,
+                }
+            )
+            if not self.store.update_enrollment(enrollment, existing.version, log):
+                return self.store.get_enrollment(citizen.ins) or existing, False
+        return self._send_code(enrollment, code), True
+
+    def _send_code(self, enrollment: Enrollment, code: str) -> Enrollment:
+        """Send the code, then record (once) that the person was told. A letter is only
+        buffered by the notifier: its person is told once flush_letters() wrote its batch."""
+        channel = self.notifier.send_code(enrollment, code)
+        if enrollment.notified_at:
+            return enrollment
+        if channel is Channel.POST:
+            with self._lock:
+                self._posted.append(enrollment)
+            return enrollment
+        return self._mark_notified(enrollment)
+
+    def flush_letters(self) -> None:
+        """Hand the buffered letters to the mail house, then record their people as told. Call
+        it at the end of every unit of work that may send letters (an import, a request)."""
+        self.notifier.flush()  # raises if a batch could not be written: nobody is marked
+        with self._lock:
+            posted, self._posted = self._posted, []
+        for enrollment in posted:
+            self._mark_notified(enrollment)
+
+    def _mark_notified(self, enrollment: Enrollment) -> Enrollment:
+        """Told: set notified_at and count them in their wave, once. If the enrollment changed
+        meanwhile (they used the code already), it stays as it is."""
+        notified = enrollment.model_copy(
+            update={"notified_at": self.clock.now(), "version": enrollment.version + 1}
+        )
+        return notified if self.store.mark_notified(notified, enrollment.version) else enrollment
 
     def write_chunks(self, wave_id: str, name: str, ins_list: Sequence[str]) -> list[str]:
         """The wave's manifest: the people an import notified, in chunks the timer activates."""
@@ -311,6 +355,7 @@ class Enrollments:
             receipt, link = self._receipt(enrollment, Decision.ACTIVE, actor)
         letter = enrollment.model_copy(update={"recipient": _postal_only(enrollment.recipient)})
         self.notifier.send_receipt(letter, receipt)
+        self.flush_letters()
         return receipt, link
 
     def request_space(self, ins: str) -> tuple[Receipt, str]:
@@ -354,7 +399,8 @@ class Enrollments:
         )
         log = self._log(ins, "CODE_REISSUED", "self", enrollment.recipient.channel)
         if self.store.update_enrollment(renewed, enrollment.version, log):
-            self.notifier.send_code(renewed, code)
+            self._send_code(renewed, code)
+            self.flush_letters()
 
     # ------------------------------------------------------------------ the timer
 
@@ -371,12 +417,21 @@ class Enrollments:
         chunk = self.files.get_json(chunk_key)
         if not isinstance(chunk, dict):
             raise ValueError(f"{chunk_key} is not a wave chunk")
+        wave_id = chunk["wave_id"]
         outcome: Counter[str] = Counter()
         try:
             for ins in chunk["ins"]:
                 enrollment = self.store.get_enrollment(ins)
-                if enrollment is None or enrollment.status is not EnrollmentStatus.PENDING:
+                if (
+                    enrollment is None
+                    or enrollment.status is not EnrollmentStatus.PENDING
+                    or enrollment.wave_id != wave_id  # notified again since, in a later wave
+                ):
                     outcome["skipped"] += 1
+                elif not enrollment.notified_at:
+                    # Never told: no space without a chance to oppose. A re-import of their
+                    # file notifies them in a new wave; the summary counts them for operators.
+                    outcome["unnotified"] += 1
                 elif self._activate(enrollment, "timer"):
                     outcome["activated"] += 1
                 else:
@@ -384,12 +439,21 @@ class Enrollments:
         finally:
             # Counted even if the chunk fails partway: its retry will skip these people.
             if outcome["activated"]:
-                self.store.add_to_wave(chunk["wave_id"], activated=outcome["activated"])
-        return {"activated": outcome["activated"], "skipped": outcome["skipped"], "failed": 0}
+                self.store.add_to_wave(wave_id, activated=outcome["activated"])
+        if outcome["unnotified"]:  # not skipped by a retry: counted once the chunk is done
+            self.store.add_to_wave(wave_id, unnotified=outcome["unnotified"])
+        return {name: outcome[name] for name in ("activated", "skipped", "unnotified")}
 
-    def finish_wave(self, wave_id: str, failed_chunks: Sequence[str] = ()) -> dict[str, object]:
-        """Close the wave: the people of chunks that kept failing and are still pending are
-        counted as failed (operators rerun those chunks), then the summary is stored."""
+    def finish_wave(self, wave_id: str) -> dict[str, object]:
+        """Close the wave: the people of chunks that kept failing (the state machine left their
+        keys under waves/<wave_id>/failed/) and are still pending are counted as failed, and
+        logged for operators to rerun; then the summary is stored."""
+        failed_chunks = sorted(
+            {
+                self.files.read_text(key).read().strip()
+                for key in self.files.list_keys(f"waves/{wave_id}/failed/")
+            }
+        )
         failed = sum(self._still_pending(key) for key in failed_chunks)
         if failed:
             self.store.add_to_wave(wave_id, failed=failed)
@@ -407,13 +471,17 @@ class Enrollments:
     def _still_pending(self, chunk_key: str) -> int:
         try:
             chunk = self.files.get_json(chunk_key)
-            people = chunk["ins"] if isinstance(chunk, dict) else []
         except Exception:  # an unreadable chunk is reported by key, its people unknown
             return 0
+        if not isinstance(chunk, dict):
+            return 0
+        wave_id, people = chunk.get("wave_id"), chunk.get("ins") or []
         return sum(
             1
             for ins in people
-            if (e := self.store.get_enrollment(ins)) and e.status is EnrollmentStatus.PENDING
+            if (e := self.store.get_enrollment(ins))
+            and e.status is EnrollmentStatus.PENDING
+            and e.wave_id == wave_id
         )
 
     # ------------------------------------------------------------------ internals

@@ -1,8 +1,9 @@
 """Importing an insured-persons file: validate every line, notify the good ones, report the bad
 ones, and add the notified to their wave's manifest as it goes.
 
-Safe to run again on the same file (after a crash, or by mistake): nobody is notified twice, and
-everyone still pending is put back in their wave's manifest (activation skips duplicates)."""
+Safe to run again on the same file (after a crash, or by mistake): nobody told is notified twice,
+whoever was not told (a failed send, a crash) is told with a new code, and everyone still pending
+is put back in their wave's manifest (activation skips duplicates and the untold)."""
 
 from __future__ import annotations
 
@@ -94,22 +95,33 @@ def import_population(
 
     manifest = _Manifest(enrollments, import_id)
     notified = already = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = [
-            (citizen, pool.submit(enrollments.enroll, citizen, contact))
-            for citizen in check.citizens
-            if (contact := recipient(citizen)) is not None
-        ]
-        for done, (_citizen, job) in enumerate(jobs, start=1):
-            enrollment, created = job.result()
-            notified += created
-            already += not created
-            if enrollment.status is EnrollmentStatus.PENDING:
-                manifest.add(enrollment.wave_id, enrollment.ins)
-            if progress:
-                progress(done, len(jobs))
-    manifest.close()
-    enrollments.notifier.flush()
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = [
+                (citizen, pool.submit(enrollments.enroll, citizen, contact))
+                for citizen in check.citizens
+                if (contact := recipient(citizen)) is not None
+            ]
+            failure: Exception | None = None
+            for done, (_citizen, job) in enumerate(jobs, start=1):
+                try:
+                    enrollment, created = job.result()
+                except Exception as exc:  # the others still go in the manifest; then raise
+                    failure = failure or exc
+                else:
+                    notified += created
+                    already += not created
+                    if enrollment.status is EnrollmentStatus.PENDING:
+                        manifest.add(enrollment.wave_id, enrollment.ins)
+                if progress:
+                    progress(done, len(jobs))
+        if failure is not None:
+            raise failure
+    finally:
+        # Even when a notification failed: the letters of the people already enrolled go to
+        # the mail house, and the manifest keeps everyone notified so far.
+        manifest.close()
+        enrollments.flush_letters()
 
     report_key = f"reports/{import_id}.errors.csv"
     report = io.StringIO()

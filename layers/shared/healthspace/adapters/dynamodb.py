@@ -32,6 +32,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
@@ -85,6 +86,7 @@ class Item(Model):
     activated_early = NumberAttribute(null=True)
     activated = NumberAttribute(null=True)
     failed = NumberAttribute(null=True)
+    unnotified = NumberAttribute(null=True)
 
     by_date = ByDate()
 
@@ -359,7 +361,12 @@ NEW = Item.pk.does_not_exist()  # the item must not exist yet
 STALE = "this item was changed or removed since you read it; reload and try again"
 
 
-def transact(connection: Connection, saves: Sequence[Write], deletes: Sequence[Write] = ()) -> bool:
+def transact(
+    connection: Connection,
+    saves: Sequence[Write],
+    deletes: Sequence[Write] = (),
+    updates: Sequence[tuple[Item, Sequence[Action]]] = (),
+) -> bool:
     """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
     try:
         with TransactWrite(connection=connection) as tx:
@@ -367,6 +374,8 @@ def transact(connection: Connection, saves: Sequence[Write], deletes: Sequence[W
                 tx.delete(item, condition=condition)
             for item, condition in saves:
                 tx.save(item, condition=condition)
+            for item, actions in updates:
+                tx.update(item, actions=list(actions))
     except TransactWriteError as exc:
         if _condition_failed(exc):
             return False

@@ -37,7 +37,12 @@ def _counter_key(wave_id: str, shard: int) -> str:
     return f"WAVE#{wave_id}#COUNTS#{shard:02d}"
 
 
-_COUNTERS = ("notified", "opposed", "activated_early", "activated", "failed")
+def _counter_shard(wave_id: str) -> Item:
+    """Any shard: they are summed when read."""
+    return Item(_counter_key(wave_id, random.randrange(COUNTER_SHARDS)), "COUNTS")  # noqa: S311
+
+
+_COUNTERS = tuple(WaveCounts.model_fields)
 
 
 def _enrollment_item(enrollment: Enrollment) -> Item:
@@ -84,11 +89,11 @@ class DynamoEnrollmentStore:
             self._store._conn(), [(_enrollment_item(enrollment), NEW), (_log_item(log), NEW)]
         )
 
-    def withdraw_enrollment(self, enrollment: Enrollment) -> None:
-        transact(
+    def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
+        return transact(
             self._store._conn(),
-            [],
-            deletes=[(_enrollment_item(enrollment), Item.version == enrollment.version)],
+            [(_enrollment_item(enrollment), self._unchanged_since(expected_version))],
+            updates=[(_counter_shard(enrollment.wave_id), [Item.notified.add(1)])],
         )
 
     def get_enrollment(self, ins: str) -> Enrollment | None:
@@ -175,8 +180,9 @@ class DynamoEnrollmentStore:
             _wave_item(wave.model_copy(update={"status": status})).save()
 
     def add_to_wave(self, wave_id: str, **counts: int) -> None:
-        shard = Item(_counter_key(wave_id, random.randrange(COUNTER_SHARDS)), "COUNTS")  # noqa: S311
-        shard.update(actions=[getattr(Item, name).add(n) for name, n in counts.items() if n])
+        _counter_shard(wave_id).update(
+            actions=[getattr(Item, name).add(n) for name, n in counts.items() if n]
+        )
 
     def wave_counts(self, wave_id: str) -> WaveCounts:
         totals = dict.fromkeys(_COUNTERS, 0)

@@ -1,0 +1,181 @@
+"""Workarounds for moto 5.2.5's DynamoDB, active while a local stack runs (so for `make run`, the
+local and wave test tiers and the benchmarks alike). They keep moto's results and change what
+they cost.
+
+- Transactions copy the items they touch, not their tables: moto's transact_write_items
+  deep-copies every table a transaction names (to roll back on failure), so a transaction costs
+  O(table size) and a wave of N people O(N^2): 150 transactions/s on an empty table, 0.3/s at
+  40,000 items. Here the table's "copy" is the table itself, and the items the transaction
+  names are saved and put back if it fails: the same all-or-nothing outcome. (Stream records of
+  a failed transaction would stay: the template declares no streams.)
+- One DynamoDB request at a time: item-level rollback is only all-or-nothing if no other write
+  lands between a transaction's writes and its rollback, and moto's scans iterate over dicts
+  that other threads' writes resize (a 500, "dictionary changed size during iteration"). The
+  operators' CLI imports with 8 threads; the gateway and the wave's Distributed Map run
+  concurrently. moto's DynamoDB calls no other service here (no streams): no deadlock.
+- Items and tables are not kept in moto's instance registry (for the /moto-api dashboard only),
+  which holds every Item moto builds (copies and query results included) until its reset: with
+  table copies, a 300-person wave held 1.5 million items (2 GB) and took minutes to exit.
+
+check_moto_transactions() fails loudly if moto's transact_write_items is no longer the code
+these rely on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import hashlib
+import inspect
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+# sha256 of the source of moto 5.2.5's DynamoDBBackend.transact_write_items, as reviewed: it
+# backs up with copy.deepcopy(self.tables[name]), rolls back by putting those back in
+# self.tables, and writes only the items its operations name.
+_REVIEWED_SOURCE = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
+
+_lock = threading.Lock()  # guards _depth and _undo
+_depth = 0  # entered, not exited (a stack within another's life): the first patches
+_undo: Callable[[], None] | None = None
+_transaction = threading.local()  # .active: inside our transact_write_items, in this thread
+
+_Saved = tuple[Any, Any, Any, Any]  # (table, hash key, range key or None, item copy or None)
+
+
+def check_moto_transactions() -> None:
+    """Fail loudly if moto's transact_write_items changed since the workaround was reviewed."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    source = inspect.getsource(inspect.unwrap(DynamoDBBackend.transact_write_items))
+    if hashlib.sha256(source.encode()).hexdigest() != _REVIEWED_SOURCE:
+        raise RuntimeError(
+            "moto's DynamoDBBackend.transact_write_items changed: review "
+            "infra/local/moto_dynamodb.py against it (rollback by table copies? other writes?)"
+        )
+
+
+@contextlib.contextmanager
+def moto_dynamodb_workarounds() -> Iterator[None]:
+    """While active, the workarounds above; undone on exit. Enter it after moto's reset, which
+    empties the instance registries (undoing ours): each entry sets them again."""
+    global _depth, _undo
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    with _lock:
+        if _undo is None:
+            check_moto_transactions()
+            _undo = _patch(models, Table, DynamoHandler)
+        _depth += 1
+    tracked: tuple[Any, ...] = (Item, Table)
+    for model in tracked:
+        model.instances_tracked = _Untracked()
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _undo is not None:
+                _undo()
+                _undo = None
+                for model in tracked:
+                    if isinstance(model.instances_tracked, _Untracked):
+                        model.instances_tracked = []
+
+
+def _patch(models: Any, table_type: type, handler: type) -> Callable[[], None]:
+    """Install the transaction and the lock; what undoes them."""
+    backend = models.DynamoDBBackend
+    transact = backend.__dict__["transact_write_items"]
+    call_action = handler.__dict__["call_action"]
+    module_copy = models.copy
+    requests = threading.Lock()
+
+    def serialized(self: Any) -> Any:
+        with requests:
+            return call_action(self)
+
+    @functools.wraps(transact)  # check_moto_transactions() finds moto's behind it
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _named_items(self, transact_items)
+        _transaction.active = True
+        try:
+            transact(self, transact_items)
+        except Exception:
+            _put_back(saved)
+            raise
+        finally:
+            _transaction.active = False
+
+    models.copy = _CopyKeepingTables(table_type)
+    backend.transact_write_items = transact_write_items
+    handler.call_action = serialized  # type: ignore[attr-defined]
+
+    def undo() -> None:
+        models.copy = module_copy
+        backend.transact_write_items = transact
+        handler.call_action = call_action  # type: ignore[attr-defined]
+
+    return undo
+
+
+def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Saved]:
+    """A copy of each item the transaction names, as it is before (None: absent)."""
+    saved = []
+    for entry in transact_items:
+        for op in entry.values():  # one per entry, or moto refuses the transaction
+            with contextlib.suppress(Exception):  # a malformed operation: moto reports it
+                table = backend.get_table(op["TableName"])
+                key = op.get("Key") or {
+                    name: op["Item"][name]
+                    for name in (table.hash_key_attr, table.range_key_attr)
+                    if name
+                }
+                hash_value, range_value = backend.get_keys_value(table, key)
+                before = copy.deepcopy(table.get_item(hash_value, range_value))
+                saved.append((table, hash_value, range_value, before))
+    return saved
+
+
+def _put_back(saved: list[_Saved]) -> None:
+    """Undo a failed transaction's writes (the first copy of an item named twice wins)."""
+    for table, hash_value, range_value, before in reversed(saved):
+        # moto keeps items[hash] (hash-only tables) or items[hash][range].
+        holder, key = (
+            (table.items, hash_value)
+            if range_value is None
+            else (table.items[hash_value], range_value)
+        )
+        if before is None:
+            holder.pop(key, None)
+        else:
+            holder[key] = before
+
+
+class _CopyKeepingTables:
+    """The `copy` module as moto.dynamodb.models sees it: within our transact_write_items, a
+    table's deep copy (moto's backup) is the table itself, so moto's rollback puts the same
+    table back; _put_back restores its items."""
+
+    def __init__(self, table_type: type) -> None:
+        self.table_type = table_type
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if isinstance(value, self.table_type) and getattr(_transaction, "active", False):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+class _Untracked(list[Any]):
+    """An instance registry that keeps nothing."""
+
+    def append(self, item: Any) -> None:
+        pass

@@ -1,0 +1,266 @@
+"""Every AWS call each function makes is allowed by that function's Policies in template.yaml.
+
+moto does not enforce IAM: a permission missing from the template passes every other tier and
+fails in AWS with AccessDenied. Here the local stack (every resource of the template in moto,
+the handlers in this process, Step Functions executing) runs each function through realistic
+flows while every AWS call is recorded and attributed to the function making it
+(tests/infra/iam.py); each call's IAM needs are then checked against that function's statements,
+resolved as the local stack resolves the template.
+
+Flows: an insured-persons file lands under imports/ (PopulationFunction: email, SMS and letter
+channels, a bad line reported, the wave timer started); people oppose, activate early, ask for a
+new code, ask for their space after opposing, and a helpline operator decides for a caller and
+reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
+on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
+reads their access history (RecordsFunction); the day's wave reaches its deadline and the state
+machine seals, activates and finishes it (WaveFunction).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from healthspace import bootstrap
+from healthspace.identifiers import make_ins
+from infra.bench import Patient
+from infra.local.gateway import read_outbox
+from infra.local.sample_events import api_event, api_result
+from infra.local.stack import LocalStack
+from infra.local.template import ACCOUNT_ID, REGION, load_template
+from tests.infra.iam import (
+    ENGINE,
+    UNATTRIBUTED,
+    Account,
+    CallRecorder,
+    Statement,
+    account_of,
+    check,
+    policies,
+)
+from tests.wave.test_wave_timer import finished
+
+FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
+CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+OPERATOR = {"sub": "operator-iam", "cognito:groups": "helpline", "token_use": "id"}
+
+
+@dataclass(frozen=True)
+class Person:
+    ins: str
+    birth_date: str
+    email: str = ""
+    mobile: str = ""
+    postal_code: str = ""
+
+    def row(self, name: str) -> str:
+        address = ("1 rue de la Paix", self.postal_code, "Paris") if self.postal_code else ("",) * 3
+        return ",".join(
+            [self.ins, self.birth_date, name, "Iam", self.email, self.mobile, *address, ""]
+        )
+
+
+# One person per channel and per decision; the last line has a wrong INS key (the error report).
+OPPOSER = Person(make_ins("2850375111101"), "1985-03-02", email="opposer@example.org")
+EARLY = Person(make_ins("1790769123102"), "1979-07-21", email="early@example.org")
+TEXTER = Person(make_ins("2880213055103"), "1988-02-11", mobile="0612345678")
+WRITER = Person(make_ins("1520233063104"), "1952-02-28", postal_code="33000")
+CALLER = Person(make_ins("2660533063105"), "1966-05-30", email="caller@example.org")
+POPULATION = "\n".join(
+    [
+        "ins,birth_date,given_name,family_name,email,mobile,address_line1,postal_code,city,"
+        "representative_ins",
+        OPPOSER.row("Olga"),
+        EARLY.row("Eric"),
+        TEXTER.row("Tess"),
+        WRITER.row("Will"),
+        CALLER.row("Cleo"),
+        Person(OPPOSER.ins[:13] + "00", "1990-01-01", email="typo@example.org").row("Typo"),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    recorder: CallRecorder
+    account: Account
+    functions: dict[str, list[Statement]]  # each function's statements, by logical id
+    machines: dict[str, list[Statement]]  # each state machine's
+
+
+@pytest.fixture(scope="module")
+def recorded() -> Recorded:
+    """Every flow run once on the local stack, its calls recorded; the template's statements
+    resolved against what the stack created."""
+    with LocalStack(port=0, demo=False) as stack:
+        assert stack.template is not None and stack.resolver is not None
+        _cold_start()  # no client of another tier's moto
+        recorder = CallRecorder(cold_start=_cold_start)
+        try:
+            with recorder.recording():
+                _run_flows(stack)
+        finally:
+            _cold_start()
+        template, resolver = stack.template, stack.resolver
+        return Recorded(
+            recorder=recorder,
+            account=account_of(template, resolver),
+            functions=policies(template, resolver, "AWS::Serverless::Function"),
+            machines=policies(template, resolver, "AWS::Serverless::StateMachine"),
+        )
+
+
+def _cold_start() -> None:
+    """bootstrap wires the domain once per process, and here every function shares one."""
+    bootstrap.enrollments.cache_clear()
+    bootstrap.medical_file.cache_clear()
+
+
+def _fetch(presigned_url: str) -> bytes:
+    """What a browser does with a presigned URL (moto checks no signature)."""
+    response = httpx.get(presigned_url, trust_env=False)
+    response.raise_for_status()
+    return response.content
+
+
+def _run_flows(stack: LocalStack) -> None:
+    ops_bucket = stack.shared_env["OPS_BUCKET"]
+    # PopulationFunction, on the ops bucket's notification.
+    boto3.client("s3").put_object(Bucket=ops_bucket, Key="imports/iam.csv", Body=POPULATION)
+    outbox = read_outbox(ACCOUNT_ID, REGION, ops_bucket)
+    codes = {m["to"]: found[0] for m in outbox if (found := CODE.findall(m["body"]))}
+    assert {OPPOSER.email, EARLY.email} <= codes.keys(), outbox
+    assert {m["channel"] for m in outbox} == {"email", "sms", "post"}, outbox
+
+    # EnrollmentFunction: the public routes, a signed-in patient, the helpline.
+    def enrollment(path: str, body: Any = None, claims: Any = None, method: str = "POST") -> Any:
+        resource = "/operator/{proxy+}" if path.startswith("/operator/") else path
+        event = api_event(method, path, claims, body, resource=resource)
+        status, _, payload = api_result(stack.invoke("EnrollmentFunction", event))
+        assert status < 300, (path, status, payload)
+        return payload
+
+    def decide(person: Person, route: str) -> Any:
+        code = codes[person.email]
+        body = {"ins": person.ins, "birth_date": person.birth_date, "code": code}
+        return enrollment(f"/enrollment/{route}", body)
+
+    receipt = decide(OPPOSER, "opposition")
+    assert _fetch(receipt["receipt_url"]).startswith(b"%PDF")  # with the signer's grants
+    decide(EARLY, "activation")
+    enrollment(
+        "/enrollment/code-requests",
+        {"ins": TEXTER.ins, "birth_date": TEXTER.birth_date, "second_factor": "5678"},
+    )
+    enrollment(
+        "/operator/enrollment/decisions",
+        {
+            "ins": WRITER.ins,
+            "birth_date": WRITER.birth_date,
+            "decision": "OPPOSED",
+            "identity_checked": True,
+        },
+        claims=OPERATOR,
+    )
+    enrollment(  # the receipt by email: CALLER has no postal address
+        "/operator/enrollment/decisions",
+        {
+            "ins": CALLER.ins,
+            "birth_date": CALLER.birth_date,
+            "decision": "ACTIVE",
+            "identity_checked": True,
+        },
+        claims=OPERATOR,
+    )
+    patient = {"sub": "opposer-sub", "custom:ins": OPPOSER.ins, "token_use": "id"}
+    enrollment("/enrollment/space-requests", claims=patient)
+    waves = enrollment("/operator/waves", claims=OPERATOR, method="GET")
+    [wave_id] = [w["wave_id"] for w in waves["items"]]  # the import's, today's
+    enrollment(f"/operator/waves/{wave_id}", claims=OPERATOR, method="GET")
+
+    # RecordsFunction and IngestFunction: a patient's documents, profile and history.
+    bench = Patient(stack)
+    document_id = bench.upload()  # presigned POST; the quarantine notifies IngestFunction
+    bench.call("GET", "/me")
+    bench.call("GET", "/me/documents")
+    link = bench.call("GET", f"/me/documents/{document_id}/content")
+    assert _fetch(link["url"]).startswith(b"%PDF")  # with the signer's grants
+    bench.call("PATCH", f"/me/documents/{document_id}", {"title": "Renamed"}, **{"If-Match": "1"})
+    bench.call("POST", "/me/profile/allergies", {"substance": "Pollen", "category": "environment"})
+    bench.call("GET", "/me/profile")
+    bench.call("GET", "/me/access-log")
+    bench.call("DELETE", f"/me/documents/{document_id}")
+
+    # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
+    # for a deadline weeks away; a second execution of the same wave stands for that deadline.
+    sfn = boto3.client("stepfunctions")
+    machine = stack.ref("WaveStateMachine")
+    timer = machine.replace(":stateMachine:", ":execution:") + f":{wave_id}"
+    try:
+        due = sfn.start_execution(
+            stateMachineArn=machine,
+            name=f"{wave_id}-due",
+            input=json.dumps({"wave_id": wave_id, "deadline": f"{datetime.now(UTC):%FT%TZ}"}),
+        )
+        described = finished(due["executionArn"])
+    finally:
+        with suppress(sfn.exceptions.ExecutionDoesNotExist):  # the import did not start it
+            sfn.stop_execution(executionArn=timer)
+    assert described["status"] == "SUCCEEDED", described
+    # the wave ran on the stack's wave: everyone still pending (the texter) was activated
+    assert json.loads(described["output"])["activated"] == 1, described["output"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_function_ran_and_called_aws(recorded: Recorded, function: str) -> None:
+    assert recorded.recorder.invocations[function], f"no flow invoked {function}"
+    assert recorded.recorder.by(function), f"{function} made no AWS call in the flows"
+
+
+def test_every_call_is_attributed(recorded: Recorded) -> None:
+    """A call off the test's thread and outside any handler: a function's own thread that lost
+    its attribution, whose calls would escape the check."""
+    stray = recorded.recorder.by(UNATTRIBUTED)
+    assert not stray, [str(c) for c in stray]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_policy_allows_every_call(recorded: Recorded, function: str) -> None:
+    calls = recorded.recorder.by(function)
+    findings = check(function, calls, recorded.functions[function], recorded.account)
+    assert not findings, "missing permissions in template.yaml:\n" + "\n".join(
+        f.explain() for f in findings
+    )
+
+
+def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> None:
+    """Step Functions' own calls (lambda:InvokeFunction, the ItemReader's s3:GetObject) run
+    with the state machine's role, not a function's."""
+    calls = recorded.recorder.by(ENGINE)
+    assert calls, "the engine made no call: did the wave run?"
+    statements = recorded.machines["WaveStateMachine"]
+    findings = check("WaveStateMachine", calls, statements, recorded.account)
+    assert not findings, "\n".join(f.explain() for f in findings)
+
+
+def test_a_missing_statement_is_reported_by_name(recorded: Recorded) -> None:
+    """The check itself: IngestFunction's calls against its policy without StoreDocuments."""
+    statements = [s for s in recorded.functions["IngestFunction"] if s.sid != "StoreDocuments"]
+    calls = recorded.recorder.by("IngestFunction")
+
+    findings = check("IngestFunction", calls, statements, recorded.account)
+
+    [finding] = findings
+    assert (finding.need.action, finding.calls[0].operation) == ("s3:PutObject", "PutObject")
+    message = finding.explain()
+    assert message.startswith("IngestFunction is not allowed s3:PutObject on arn:aws:s3:::")
+    assert "-documentsbucket/spaces/" in message
+    assert message.endswith("(no statement grants it)")

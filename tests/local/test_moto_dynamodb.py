@@ -1,0 +1,172 @@
+"""The local stack's moto DynamoDB (infra/local/moto_dynamodb.py): transactions stay
+all-or-nothing without copying their tables, and concurrent requests do not break them."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+
+from infra.local.stack import LocalStack
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    with LocalStack(port=0, demo=False) as running:
+        yield running
+
+
+@pytest.fixture
+def dynamodb(stack: LocalStack) -> Any:
+    return boto3.client("dynamodb")  # the stack's environment points it at its moto
+
+
+def _table(dynamodb: Any, name: str, items: int = 0) -> None:
+    """A pk/sk table (as the template's) holding `items` items."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for start in range(0, items, 25):
+        puts = [
+            {"PutRequest": {"Item": {"pk": {"S": f"p{n}"}, "sk": {"S": "x"}, "n": {"N": "1"}}}}
+            for n in range(start, min(start + 25, items))
+        ]
+        dynamodb.batch_write_item(RequestItems={name: puts})
+
+
+def _get(dynamodb: Any, table: str, pk: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": pk}, "sk": {"S": "x"}}
+    return dynamodb.get_item(TableName=table, Key=key).get("Item")
+
+
+def _put(table: str, pk: str) -> dict[str, Any]:
+    return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": "x"}}}}
+
+
+def _bump(table: str, pk: str, expected: int) -> dict[str, Any]:
+    """n + 1 if n is `expected`."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {"pk": {"S": pk}, "sk": {"S": "x"}},
+            "UpdateExpression": "SET n = n + :one",
+            "ConditionExpression": "n = :expected",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":expected": {"N": str(expected)}},
+        }
+    }
+
+
+def test_a_failed_transaction_changes_nothing(dynamodb: Any) -> None:
+    _table(dynamodb, "rollback", items=3)  # p0, p1, p2 with n = 1
+    delete_p2 = {"Delete": {"TableName": "rollback", "Key": {"pk": {"S": "p2"}, "sk": {"S": "x"}}}}
+
+    # When a transaction's last condition fails after a put, an update and a delete applied
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                _put("rollback", "new"),
+                _bump("rollback", "p0", expected=1),
+                delete_p2,
+                _bump("rollback", "p1", expected=7),
+            ]
+        )
+
+    # Then none of them is left
+    assert _get(dynamodb, "rollback", "new") is None
+    assert _get(dynamodb, "rollback", "p0") == {
+        "pk": {"S": "p0"},
+        "sk": {"S": "x"},
+        "n": {"N": "1"},
+    }
+    assert _get(dynamodb, "rollback", "p2") is not None
+    # nor after a refusal midway (the same item twice)
+    with pytest.raises(ClientError, match="ValidationException"):
+        dynamodb.transact_write_items(
+            TransactItems=[_put("rollback", "twice"), _bump("rollback", "twice", expected=1)]
+        )
+    assert _get(dynamodb, "rollback", "twice") is None
+    # and a transaction that holds goes through whole
+    dynamodb.transact_write_items(
+        TransactItems=[_put("rollback", "new"), _bump("rollback", "p1", expected=1), delete_p2]
+    )
+    assert _get(dynamodb, "rollback", "new") is not None
+    assert _get(dynamodb, "rollback", "p1")["n"] == {"N": "2"}
+    assert _get(dynamodb, "rollback", "p2") is None
+    assert Item.instances_tracked == []  # moto's registry kept no copies
+
+
+def test_a_transaction_copies_its_items_not_its_table(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _table(dynamodb, "small", items=2)
+    _table(dynamodb, "large", items=500)
+    table_copies: list[Table] = []
+    item_copies: list[Item] = []
+    copy_item = Item.__deepcopy__
+
+    def counting_copy(self: Item, memo: dict[int, Any]) -> Item:
+        item_copies.append(self)
+        return copy_item(self, memo)
+
+    def table_copy(self: Table, memo: dict[int, Any]) -> Table:
+        table_copies.append(self)
+        return self  # moto's rollback would then be wrong: the assertion below fails first
+
+    monkeypatch.setattr(Item, "__deepcopy__", counting_copy)
+    monkeypatch.setattr(Table, "__deepcopy__", table_copy, raising=False)
+
+    def copies(table: str, expected: int) -> int:
+        """Items copied by a transaction on the table: one that holds, or one that fails."""
+        item_copies.clear()
+        transaction = [_put(table, f"new{expected}"), _bump(table, "p1", expected=expected)]
+        if expected == 1:
+            dynamodb.transact_write_items(TransactItems=transaction)
+        else:
+            with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+                dynamodb.transact_write_items(TransactItems=transaction)
+        return len(item_copies)
+
+    # The same transactions copy no table, and as many items on a table of 2 items as on one
+    # of 500: those they name
+    held, failed = copies("small", expected=1), copies("small", expected=7)
+    assert (copies("large", expected=1), copies("large", expected=7)) == (held, failed)
+    assert table_copies == []
+    assert 0 < failed < 10
+
+
+def test_concurrent_transactions_and_scans_all_succeed(dynamodb: Any) -> None:
+    _table(dynamodb, "busy", items=8)  # p0..p7, n = 1: one counter per thread
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        client = boto3.client("dynamodb")
+        try:
+            for round_ in range(1, 16):
+                client.transact_write_items(
+                    TransactItems=[_put("busy", f"t{n}-{round_}"), _bump("busy", f"p{n}", round_)]
+                )
+                client.scan(TableName="busy", Limit=50)
+        except BaseException as error:  # a 500 of moto, a failed condition
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [_get(dynamodb, "busy", f"p{n}")["n"] for n in range(8)] == [{"N": "16"}] * 8
