@@ -1048,6 +1048,8 @@ _S3_PUT_CLASS = ("s3:PutObject", "s3:ListObjectsV2", "s3:CopyObject", "s3:ListOb
 
 
 def wall_time(r: Run, email: float, sms: float) -> str:
+    from functions.population.app import MAX_LINES_PER_FILE
+
     n = r.n
     notify_wru = r.notify.units["WRU"] / n
     activate_wru = r.activate.units["WRU"] / n
@@ -1130,10 +1132,12 @@ def wall_time(r: Run, email: float, sms: float) -> str:
         "Distributed Map writes its children's results to S3 (ResultWriter) rather than into "
         "the execution, whose 256 KiB payload limit capped a wave at about 6 M people before, "
         "and the counts are in DynamoDB.\n"
-        f"- **Per file**: Lambda stops an invocation at 900 s: at most about "
-        f"{per_invocation * 900:,.0f} citizens per file ({n / r.import_seconds * 900:,.0f} at "
-        "this machine's rate), and the importer holds every valid citizen of the file and one "
-        "future per person in memory. The population must be split into files of that size.\n"
+        f"- **Per file**: Lambda stops an invocation at 900 s, about "
+        f"{per_invocation * 900:,.0f} citizens at this rate ({n / r.import_seconds * 900:,.0f} "
+        f"at this machine's): the import function refuses a file of more than "
+        f"{MAX_LINES_PER_FILE:,} records whole, before notifying anyone (the CLI, which runs "
+        "on the operator's machine, has no limit). 68 M arrive as at least "
+        f"{math.ceil(POPULATION / MAX_LINES_PER_FILE):,} files.\n"
         f"- **Activation** at each wave's deadline: {chunks:,} chunks of 1,000 for 68 M, "
         f"{chunk_calls:,.0f} sequential DynamoDB calls each: {chunk_aws:.0f} s per chunk at the "
         f"assumed latency ({chunk_here:.0f} s here), {_duration(activation)} of Lambda time. "

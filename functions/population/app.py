@@ -18,6 +18,11 @@ from healthspace.bootstrap import enrollments
 from healthspace.importer import Format, import_population
 from healthspace.observability import logger, metrics
 
+# One file is one invocation, which Lambda stops at 900 s. One invocation notifies about 290
+# people/s at AWS latencies (docs/enrollment-scale.md): 100,000 take about 6 minutes. A bigger
+# file is refused whole, before anyone is notified: split it, or use `healthspace import`.
+MAX_LINES_PER_FILE = 100_000
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics
@@ -30,7 +35,13 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> list[dict[str, Any
         fmt: Format = "jsonl" if key.endswith((".jsonl", ".ndjson")) else "csv"
         with service.files.read_text(key) as stream:
             summary, _ = import_population(
-                service, stream, fmt, key, datetime.now(UTC).date(), workers=16
+                service,
+                stream,
+                fmt,
+                key,
+                datetime.now(UTC).date(),
+                workers=16,
+                max_lines=MAX_LINES_PER_FILE,
             )
         metrics.add_metric(name="Notified", unit=MetricUnit.Count, value=summary.notified)
         metrics.add_metric(

@@ -2,6 +2,7 @@
 operations bucket, the import function notifies by email (SES), the person opposes or activates
 with the code from their email, the helpline decides for a caller."""
 
+import json
 import re
 from datetime import date
 
@@ -63,6 +64,28 @@ def test_the_import_notifies_the_good_lines_and_reports_the_bad(imported, s3):
     assert enrollment(ADULT).status is EnrollmentStatus.PENDING
     assert enrollment(CHILD).recipient.email == "marc.petit@example.org"  # the parent
     assert code_sent_to("anne.petit@example.org")
+
+
+def test_a_file_too_big_for_one_invocation_is_refused_whole(deployed, stack_env, s3, monkeypatch):
+    from functions.population import app
+
+    monkeypatch.setattr(app, "MAX_LINES_PER_FILE", 3)
+    bucket = stack_env["OPS_BUCKET"]
+    s3.put_object(Bucket=bucket, Key="imports/too-big.csv", Body=FILE.encode())  # four records
+
+    [summary] = [
+        summary
+        for o in s3.list_objects_v2(Bucket=bucket, Prefix="reports/")["Contents"]
+        if o["Key"].endswith(".json")
+        and (summary := json.load(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"]))["name"]
+        == "imports/too-big.csv"
+    ]
+    assert (summary["notified"], summary["errors"]) == (0, 1)
+    report = s3.get_object(Bucket=bucket, Key=summary["report_key"])["Body"].read().decode()
+    lines = report.splitlines()
+    assert lines[1].startswith('5,file,"more than 3 records')
+    assert "healthspace import" in lines[1]
+    assert all(enrollment(ins) is None for ins in (ADULT, OTHER, CHILD))  # nobody notified
 
 
 def test_opposing_with_the_emailed_code(deployed, imported, s3):

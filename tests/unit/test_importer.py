@@ -114,3 +114,31 @@ def test_a_failed_notification_still_writes_the_letters_and_manifest_of_the_othe
         for ins in world.files.objects[key]["ins"]
     ]
     assert SINGLE in people
+
+
+def test_a_file_over_the_limit_is_refused_whole_before_anyone_is_notified():
+    world = World()
+    summary, errors = import_population(
+        world.enrollments,
+        io.StringIO(CSV),
+        "csv",
+        "pop.csv",
+        world.clock.now().date(),
+        max_lines=2,
+    )
+    [error] = errors
+    assert (error.line, error.field) == (4, "file")  # the third record, on line 4
+    assert "more than 2 records" in error.reason
+    assert (summary.notified, summary.errors) == (0, 1)
+    assert world.store.enrollments == {} and world.notifier.codes == {}
+    assert world.files.objects[summary.report_key].splitlines()[1].startswith("4,file,")
+    # At the limit, the file goes through.
+    summary, _ = import_population(
+        world.enrollments,
+        io.StringIO(CSV),
+        "csv",
+        "pop.csv",
+        world.clock.now().date(),
+        max_lines=4,
+    )
+    assert summary.notified == 3

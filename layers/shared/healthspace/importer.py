@@ -8,7 +8,7 @@ is put back in their wave's manifest (activation skips duplicates and the untold
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -18,6 +18,8 @@ from healthspace.enrollment import Citizen, Contact, EnrollmentStatus
 from healthspace.enrollment_service import CHUNK_SIZE, Enrollments
 from healthspace.population import (
     LineError,
+    PopulationCheck,
+    RawLine,
     read_population,
     validate_population,
     write_error_report,
@@ -74,15 +76,50 @@ def import_population(
     today: date,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 8,
+    max_lines: int | None = None,
 ) -> tuple[ImportSummary, list[LineError]]:
     """Import one file. `progress(done, total)` follows the notifications (for a progress bar);
-    `workers` notify in parallel (each notification is a network call)."""
+    `workers` notify in parallel (each notification is a network call). A file of more than
+    `max_lines` records is refused whole, before anyone is notified (the import function must
+    finish within Lambda's time limit; the CLI sets none)."""
     import_id = enrollments.ids.new_id()
-    check = validate_population(
-        read_population(stream, fmt),
-        today,
-        is_known=lambda ins: enrollments.contact_of(ins) is not None,
-    )
+    try:
+        check = validate_population(
+            _at_most(read_population(stream, fmt), max_lines),
+            today,
+            is_known=lambda ins: enrollments.contact_of(ins) is not None,
+        )
+    except _TooLong as too_long:
+        check = PopulationCheck(errors=[too_long.error], lines=max_lines or 0)
+    return _notify(enrollments, check, import_id, name, progress, workers)
+
+
+class _TooLong(Exception):
+    def __init__(self, max_lines: int, line: int) -> None:
+        self.error = LineError(
+            line,
+            "file",
+            f"more than {max_lines:,} records: a file dropped in the imports folder must be "
+            "notified within the import function's time limit; split it, or import it with "
+            "`healthspace import` (no limit). Nobody in this file was notified.",
+        )
+
+
+def _at_most(lines: Iterator[RawLine], max_lines: int | None) -> Iterator[RawLine]:
+    for n, line in enumerate(lines, start=1):
+        if max_lines is not None and n > max_lines:
+            raise _TooLong(max_lines, line.line)
+        yield line
+
+
+def _notify(
+    enrollments: Enrollments,
+    check: PopulationCheck,
+    import_id: str,
+    name: str,
+    progress: Callable[[int, int], None] | None,
+    workers: int,
+) -> tuple[ImportSummary, list[LineError]]:
     in_file = {c.ins: c.contact for c in check.citizens}
 
     def recipient(citizen: Citizen) -> Contact | None:
