@@ -56,7 +56,7 @@ def _wave_row(wave: Any, counts: Any) -> str:
         f"{wave.wave_id}  {wave.status.value:<10}  deadline {wave.deadline:%Y-%m-%d %H:%M}  "
         f"notified {counts.notified:>9}  opposed {counts.opposed:>7} "
         f"({counts.opposition_rate:.2%})  early {counts.activated_early:>7}  "
-        f"activated {counts.activated:>9}  failed {counts.failed}"
+        f"activated {counts.activated:>9}  failed {counts.failed}  never told {counts.unnotified}"
     )
 
 

@@ -439,6 +439,10 @@ def _function(d: Deployer, lid: str, props: dict[str, Any]) -> None:
             ReservedConcurrentExecutions=int(props["ReservedConcurrentExecutions"]),
         )
     d.resolver.register(lid, name, Arn=arn)
+    if "AutoPublishAlias" in props:
+        # SAM's `!Ref <Function>.Alias`: the alias's ARN. moto publishes no versions here, and
+        # the local stack runs the code in place: the function itself.
+        d.resolver.register(f"{lid}.Alias", arn)
     d.functions[lid] = function_spec(lid, name, arn, props)
 
 

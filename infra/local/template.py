@@ -166,7 +166,7 @@ def _references(value: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
         if "Ref" in value and isinstance(value["Ref"], str):
-            found.add(value["Ref"])
+            found.add(value["Ref"].split(".")[0])  # SAM's `!Ref Function.Alias` too
         if "Fn::GetAtt" in value:
             found.add(str(value["Fn::GetAtt"][0]))
         if "Fn::Sub" in value:

@@ -181,7 +181,7 @@ def test_a_wave_from_the_operators_file_to_every_space(http, local_stack, tmp_pa
     assert shown.returncode == 0, shown.stderr
     assert re.search(
         rf"{wave_id}\s+DONE .* notified\s+5\s+opposed\s+1 \(20\.00%\)\s+early\s+1\s+"
-        r"activated\s+3\s+failed 0",
+        r"activated\s+3\s+failed 0\s+never told 0",
         shown.stdout,
     ), shown.stdout
     listed = cli(local_stack.url, "waves")
