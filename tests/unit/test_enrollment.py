@@ -350,6 +350,19 @@ class Killed(BaseException):
     out-of-memory kill): nothing of the domain runs after it."""
 
 
+def enroll_but_die_before_sending(world, citizen):
+    """The import writes the enrollment, then the function dies before the code goes out."""
+
+    def killed(enrollment, code):
+        raise Killed()
+
+    sent, world.notifier.send_code = world.notifier.send_code, killed
+    with pytest.raises(Killed):
+        world.enrollments.enroll(citizen, citizen.contact)
+    world.notifier.send_code = sent
+    return world.store.get_enrollment(citizen.ins)
+
+
 class TestNeverTold:
     """Nobody gets a space without having been told, whatever failed between the write of their
     enrollment and the sending of their code."""
@@ -380,17 +393,8 @@ class TestNeverTold:
         assert (summary["notified"], summary["activated"], summary["unnotified"]) == (1, 1, 1)
 
     def test_the_retried_import_tells_them_with_a_new_code(self, world):
-        sent = world.notifier.send_code
-
-        def killed(enrollment, code):
-            raise Killed()
-
-        world.notifier.send_code = killed
-        with pytest.raises(Killed):
-            world.enrollments.enroll(PARENT, PARENT.contact)
-        lost = world.store.get_enrollment(PARENT.ins)
+        lost = enroll_but_die_before_sending(world, PARENT)
         assert lost.notified_at is None and PARENT.ins not in world.notifier.codes
-        world.notifier.send_code = sent
 
         enrollment, notified = world.enrollments.enroll(PARENT, PARENT.contact)  # the retry
 
@@ -406,15 +410,8 @@ class TestNeverTold:
         assert receipt.decision is Decision.OPPOSED
 
     def test_told_after_their_wave_they_get_a_whole_window_in_a_new_one(self, world):
-        def killed(enrollment, code):
-            raise Killed()
-
-        sent, world.notifier.send_code = world.notifier.send_code, killed
-        with pytest.raises(Killed):
-            world.enrollments.enroll(PARENT, PARENT.contact)
-        first = world.store.get_enrollment(PARENT.ins)
+        first = enroll_but_die_before_sending(world, PARENT)
         world.enrollments.write_chunks(first.wave_id, "import1", [PARENT.ins])
-        world.notifier.send_code = sent
         world.clock.advance(days=43)
         [old_chunk] = world.enrollments.seal_wave(first.wave_id)
         world.enrollments.activate_chunk(old_chunk)  # their wave's timer: not told, not activated
@@ -430,13 +427,7 @@ class TestNeverTold:
         assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.ACTIVE
 
     def test_a_lost_code_request_tells_someone_never_told(self, world):
-        def killed(enrollment, code):
-            raise Killed()
-
-        sent, world.notifier.send_code = world.notifier.send_code, killed
-        with pytest.raises(Killed):
-            world.enrollments.enroll(PARENT, PARENT.contact)
-        world.notifier.send_code = sent
+        enroll_but_die_before_sending(world, PARENT)
 
         world.enrollments.reissue_code(PARENT.ins, PARENT.birth_date, "5678")
 

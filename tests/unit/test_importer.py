@@ -21,9 +21,14 @@ CSV = f"""{HEADER};representative_ins
 """
 
 
-def run(world, text=CSV):
+def run(world, text=CSV, max_lines=None):
     return import_population(
-        world.enrollments, io.StringIO(text), "csv", "pop.csv", world.clock.now().date()
+        world.enrollments,
+        io.StringIO(text),
+        "csv",
+        "pop.csv",
+        world.clock.now().date(),
+        max_lines=max_lines,
     )
 
 
@@ -118,14 +123,7 @@ def test_a_failed_notification_still_writes_the_letters_and_manifest_of_the_othe
 
 def test_a_file_over_the_limit_is_refused_whole_before_anyone_is_notified():
     world = World()
-    summary, errors = import_population(
-        world.enrollments,
-        io.StringIO(CSV),
-        "csv",
-        "pop.csv",
-        world.clock.now().date(),
-        max_lines=2,
-    )
+    summary, errors = run(world, max_lines=2)
     [error] = errors
     assert (error.line, error.field) == (4, "file")  # the third record, on line 4
     assert "more than 2 records" in error.reason
@@ -133,12 +131,5 @@ def test_a_file_over_the_limit_is_refused_whole_before_anyone_is_notified():
     assert world.store.enrollments == {} and world.notifier.codes == {}
     assert world.files.objects[summary.report_key].splitlines()[1].startswith("4,file,")
     # At the limit, the file goes through.
-    summary, _ = import_population(
-        world.enrollments,
-        io.StringIO(CSV),
-        "csv",
-        "pop.csv",
-        world.clock.now().date(),
-        max_lines=4,
-    )
+    summary, _ = run(world, max_lines=4)
     assert summary.notified == 3
