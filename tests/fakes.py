@@ -69,6 +69,7 @@ class FakeStore:
         self.spaces: dict[str, Space] = {}
         self.uploads: dict[tuple[str, str], Upload] = {}
         self.documents: dict[tuple[str, str], Document] = {}
+        self.sources: dict[tuple[str, str], str] = {}  # (space, sender's id) -> document id
         self.profile: dict[tuple[str, str, str], ProfileEntry] = {}
         self.log: list[AccessLogEntry] = []
         self.reads = 0
@@ -127,6 +128,15 @@ class FakeStore:
 
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self.documents.get((space_id, document_id))
+
+    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+        existing = self.sources.get((document.space_id, source))
+        if existing is not None:
+            return existing
+        self.sources[(document.space_id, source)] = document.document_id
+        self.documents[(document.space_id, document.document_id)] = document
+        self.log.append(audit)
+        return None
 
     def list_documents(
         self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None

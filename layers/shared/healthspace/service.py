@@ -17,7 +17,9 @@ from healthspace import filetypes
 from healthspace.crypto import DataKeyCache, decrypt_document, encrypt_document
 from healthspace.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
+    HealthSpaceError,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -207,14 +209,27 @@ class MedicalFile:
     def _log(
         self, access: Access, action: Action, object_type: str, object_id: str | None = None
     ) -> AccessLogEntry:
+        return self._audit_entry(
+            access.space_id, access.caller.as_author, access.role, action, object_type, object_id
+        )
+
+    def _audit_entry(
+        self,
+        space_id: str,
+        actor: Author,
+        role: Role,
+        action: Action,
+        object_type: str,
+        object_id: str | None = None,
+    ) -> AccessLogEntry:
         return AccessLogEntry(
             entry_id=self.ids.new_id(),
             at=self.clock.now(),
-            actor=access.caller.as_author,
-            role=access.role,
+            actor=actor,
+            role=role,
             action=action,
             object=AccessedObject(type=object_type, id=object_id),
-            space_id=access.space_id,
+            space_id=space_id,
         )
 
     def _trace(
@@ -283,13 +298,8 @@ class MedicalFile:
         if size > self.limits.max_upload_bytes:
             return f"the file is larger than {self.limits.max_upload_bytes} bytes"
         data = self.blobs.read_upload(key)
-        if not data:
-            return "the file is empty"
-        if len(data) > self.limits.max_upload_bytes:
-            return f"the file is larger than {self.limits.max_upload_bytes} bytes"
-        real_type = filetypes.sniff(data)
-        if real_type not in filetypes.ALLOWED_TYPES:
-            return "the file is not a PDF, text, RTF, JPEG, PNG or TIFF document"
+        if problem := self._content_problem(data):
+            return str(problem)
         space = self.store.get_space(upload.space_id)
         if space is None or space.status is not SpaceStatus.ACTIVE:
             return "the health space is not active"
@@ -301,7 +311,7 @@ class MedicalFile:
             document_date=upload.facts.document_date,
             author=upload.uploader,
             size=len(data),
-            content_type=real_type,
+            content_type=str(filetypes.sniff(data)),
             sha256=hashlib.sha256(data).hexdigest(),
             masked=False,
             created_at=self.clock.now(),
@@ -311,17 +321,93 @@ class MedicalFile:
         )
         blob = encrypt_document(self.space_key(space), space.space_id, document.document_id, data)
         self.blobs.put_document(document.blob_key, blob)
-        audit = AccessLogEntry(
-            entry_id=self.ids.new_id(),
-            at=self.clock.now(),
-            actor=upload.uploader,
-            role=upload.uploader_role,
-            action=Action.CREATE,
-            object=AccessedObject(type="document", id=document.document_id),
-            space_id=space.space_id,
+        audit = self._audit_entry(
+            space.space_id,
+            upload.uploader,
+            upload.uploader_role,
+            Action.CREATE,
+            "document",
+            document.document_id,
         )
         self.store.accept_upload(upload, document, audit)
         return None
+
+    def _content_problem(self, data: bytes) -> HealthSpaceError | None:
+        """Why these bytes cannot be a document of the file, if they cannot: judged by what they
+        are (their first bytes), whatever their name or declared type says."""
+        if not data:
+            return BadRequest("the file is empty")
+        if len(data) > self.limits.max_upload_bytes:
+            return PayloadTooLarge(f"the file is larger than {self.limits.max_upload_bytes} bytes")
+        if filetypes.sniff(data) not in filetypes.ALLOWED_TYPES:
+            return UnsupportedMediaType(
+                "the file is not a PDF, text, RTF, JPEG, PNG or TIFF document"
+            )
+        return None
+
+    # ------------------------------------------------------------------ documents sent by partners
+
+    def space_of(self, ins: str) -> Space:
+        """The active space of the person with this INS (partner systems name patients so)."""
+        person = self.store.get_person(parse_ins(ins))
+        space_id = person.own_space_id if person else None
+        space = self.store.get_space(space_id) if space_id else None
+        if space is None or space.status is not SpaceStatus.ACTIVE:
+            raise NotFound("no active health space for this patient")
+        return space
+
+    def push_document(
+        self,
+        space: Space,
+        author: Author,
+        facts: DocumentFacts,
+        content: bytes,
+        filename: str,
+        source: str,
+    ) -> tuple[Document, bool]:
+        """File a document a partner system sends on behalf of a professional (`author`), as an
+        upload is filed: checked by its bytes, encrypted under the space's key, written with its
+        access-log entry. `source` is the sender's own id of it: sent again (a retry), the same
+        document comes back (False: nothing new); with other content, it is refused."""
+        if problem := self._content_problem(content):
+            raise problem
+        _not_future(facts.document_date, self.clock.now().date())
+        document = Document(
+            document_id=self.ids.new_id(),
+            category=facts.category,
+            type_code=facts.type_code,
+            title=facts.title,
+            document_date=facts.document_date,
+            author=author,
+            size=len(content),
+            content_type=str(filetypes.sniff(content)),
+            sha256=hashlib.sha256(content).hexdigest(),
+            masked=False,
+            created_at=self.clock.now(),
+            version=1,
+            filename=_check_filename(filename),
+            space_id=space.space_id,
+        )
+        blob = encrypt_document(
+            self.space_key(space), space.space_id, document.document_id, content
+        )
+        self.blobs.put_document(document.blob_key, blob)
+        audit = self._audit_entry(
+            space.space_id,
+            author,
+            Role.PROFESSIONAL,
+            Action.CREATE,
+            "document",
+            document.document_id,
+        )
+        earlier_id = self.store.add_document(document, audit, source)
+        if earlier_id is None:
+            return document, True
+        self.blobs.delete_document(document.blob_key)  # this attempt's copy: the first one stays
+        earlier = self.store.get_document(space.space_id, earlier_id)
+        if earlier is None or earlier.sha256 != document.sha256:
+            raise Conflict("this identifier already names another document of this patient")
+        return earlier, False
 
     # ------------------------------------------------------------------ documents
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -256,6 +257,24 @@ class DynamoStore:
 
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self._get(Document, _space(space_id), f"DOC#{document_id}")
+
+    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+        # The sender's id, hashed (it is theirs, of any length): one item per space and id.
+        source_sk = f"SOURCE#{hashlib.sha256(source.encode()).hexdigest()}"
+        pointer = Item(
+            _space(document.space_id),
+            source_sk,
+            body=json.dumps({"document_id": document.document_id}),
+        )
+        saves: list[Write] = [
+            (pointer, NEW),
+            (_document_item(document), NEW),
+            (_log_item(audit), NEW),
+        ]
+        if transact(self._conn(), saves):
+            return None
+        existing = Item.get(_space(document.space_id), source_sk, consistent_read=True)
+        return str(json.loads(existing.body)["document_id"])
 
     def list_documents(
         self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
