@@ -65,3 +65,28 @@ class PayloadTooLarge(HealthSpaceError):
 class UnsupportedMediaType(HealthSpaceError):
     status = 415
     code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class SignatureRefused(Unauthorized):
+    """A partner's signed request was refused (healthspace.signatures). The message is the generic
+    diagnostic sent back; `reason` is a short stable token for logs and metrics. Neither ever
+    holds the body, a header value or health data."""
+
+    code = "SIGNATURE_REFUSED"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ProfessionNotAllowed(Forbidden):
+    """The professional's profession has no row in the access matrices (healthspace.care_access)."""
+
+    code = "PROFESSION_NOT_ALLOWED"
+
+
+class BlockConflict(Conflict):
+    """Blocking contradicts the care relationship: the treating doctor cannot be blocked while
+    designated, and a blocked professional cannot be designated or granted access."""
+
+    code = "BLOCK_CONFLICT"
