@@ -149,8 +149,12 @@ class LocalStack:
         if self.port == 0:
             self.port = free_port()
         # The website is served by the gateway: its origin is the one CORS must allow (uploads
-        # go straight from the browser to the quarantine bucket).
-        origin = {"WebOrigin": f"http://127.0.0.1:{self.port}"}
+        # go straight from the browser to the quarantine bucket). Partners call it too, and sign
+        # its URL.
+        origin = {
+            "WebOrigin": f"http://127.0.0.1:{self.port}",
+            "PartnerBaseUrl": f"http://127.0.0.1:{self.port}",
+        }
         self.resolver = Resolver(self.template, parameters={**origin, **self.parameters})
         deployer = Deployer(self.template, self.resolver)
         deployer.deploy()

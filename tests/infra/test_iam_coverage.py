@@ -12,7 +12,8 @@ channels, a bad line reported, the wave timer started); people oppose, activate 
 new code, ask for their space after opposing, and a helpline operator decides for a caller and
 reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
 on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
-reads their access history (RecordsFunction); the day's wave reaches its deadline and the state
+reads their access history (RecordsFunction); a hospital system pushes a signed FHIR document,
+twice (PartnersFunction); the day's wave reaches its deadline and the state
 machine seals, activates and finishes it (WaveFunction).
 """
 
@@ -30,7 +31,9 @@ import httpx
 import pytest
 
 from healthspace import bootstrap
+from healthspace.adapters.partner_keys import DynamoPartnerKeys
 from healthspace.identifiers import make_ins
+from healthspace.signatures import register_key
 from infra.bench import Patient
 from infra.local.gateway import read_outbox
 from infra.local.sample_events import api_event, api_result
@@ -46,6 +49,8 @@ from tests.infra.iam import (
     check,
     policies,
 )
+from tests.partner_fakes import Partner
+from tests.unit.test_fhir import pushed
 from tests.wave.test_wave_timer import finished
 
 FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
@@ -198,6 +203,34 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("GET", "/me/profile")
     bench.call("GET", "/me/access-log")
     bench.call("DELETE", f"/me/documents/{document_id}")
+
+    # PartnersFunction: a hospital system pushes a signed document for a patient, then again
+    # (its retry, a new signature): filed once.
+    files = bootstrap.medical_file()
+    hospital = Partner(key_id="iam-hospital")
+    register_key(
+        DynamoPartnerKeys(files.store),
+        files.clock,
+        operator="op-iam",
+        partner_id="chu-iam",
+        key_id=hospital.key_id,
+        public_key=hospital.public_key_pem,
+    )
+    resource = pushed()
+    resource["subject"]["identifier"]["value"] = EARLY.ins
+    body = json.dumps(resource)
+    for nonce in ("iam-nonce-first-1", "iam-nonce-retry-2"):
+        headers = hospital.sign(
+            "POST",
+            f"{stack.shared_env['PARTNER_BASE_URL']}/fhir/DocumentReference",
+            body.encode(),
+            created=datetime.now(UTC),
+            nonce=nonce,
+        )
+        path = "/fhir/DocumentReference"
+        event = api_event("POST", path, None, body, headers=headers, resource=path)
+        status, _, payload = api_result(stack.invoke("PartnersFunction", event))
+        assert status in (200, 201), payload
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

@@ -258,8 +258,11 @@ class _Reader:
         )
 
 
-def document_reference(document: Document, patient_ins: str, content_url: str) -> dict[str, Any]:
-    """One of our documents as a DocumentReference (for a partner's read or search)."""
+def document_reference(
+    document: Document, patient_ins: str, content_url: str | None = None
+) -> dict[str, Any]:
+    """One of our documents as a DocumentReference; `content_url`, where its content is read
+    (none: the content is not served to this reader)."""
     type_ = (
         {"coding": [{"system": LOINC, "code": document.type_code}]} if document.type_code else None
     )
@@ -279,7 +282,7 @@ def document_reference(document: Document, patient_ins: str, content_url: str) -
                 "attachment": {
                     "contentType": document.content_type,
                     "size": document.size,
-                    "url": content_url,
+                    **({"url": content_url} if content_url else {}),
                     "title": document.filename,
                     "creation": document.document_date.isoformat(),
                 }
