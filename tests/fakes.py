@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from healthspace.care_access import CareRecord
 from healthspace.enrollment import (
     Channel,
     Enrollment,
@@ -73,6 +74,7 @@ class FakeStore:
         self.profile: dict[tuple[str, str, str], ProfileEntry] = {}
         self.log: list[AccessLogEntry] = []
         self.reads = 0
+        self.care: dict[str, CareRecord] = {}
 
     def get_person(self, ins: str) -> PersonAccess | None:
         self.reads += 1
@@ -200,6 +202,17 @@ class FakeStore:
         key = (entry.space_id, entry.section, entry.entry_id)
         self._check_version(self.profile.get(key), expected_version)
         del self.profile[key]
+        self.log.append(audit)
+
+    def get_care_record(self, space_id: str) -> CareRecord:
+        return self.care.get(space_id) or CareRecord(space_id=space_id)
+
+    def put_care_record(
+        self, record: CareRecord, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        if self.get_care_record(record.space_id).version != expected_version:
+            raise PreconditionFailed("changed since read")
+        self.care[record.space_id] = record
         self.log.append(audit)
 
     def append_access_log(self, entry: AccessLogEntry) -> None:

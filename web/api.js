@@ -27,6 +27,8 @@ const BY_CODE = {
   VALIDATION_ERROR: "Une information saisie n'est pas acceptée : vérifiez le formulaire.",
   UNSUPPORTED_MEDIA_TYPE: "Ce type de fichier n'est pas accepté : choisissez un PDF, un texte, un RTF ou une image JPEG, PNG ou TIFF.",
   PRECONDITION_REQUIRED: "Cette modification n'a pas pu être enregistrée. Rechargez la page puis réessayez.",
+  BLOCK_CONFLICT: "Ce professionnel est bloqué, ou c'est votre médecin traitant : débloquez-le, ou mettez fin à sa désignation, puis recommencez.",
+  INVALID_IDENTIFIER: "Ce numéro n'est pas valide : vérifiez-le.",
 };
 const BY_STATUS = {
   400: "La demande n'a pas pu être traitée : vérifiez les informations saisies.",

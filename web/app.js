@@ -1,5 +1,6 @@
 // Shell of the site: hash router, login, space switcher, home and access history screens.
 import { api, onUnauthorized, query, session, SESSION_EXPIRED } from "./api.js";
+import { careView } from "./care.js";
 import { documentsView } from "./documents.js";
 import { profileView } from "./profile.js";
 import { SECTIONS } from "./sections.js";
@@ -10,6 +11,7 @@ const ROUTES = {
   documents: { title: "Mes documents", render: documentsView },
   profil: { title: "Profil médical", render: profileView },
   historique: { title: "Historique des accès", render: historyView },
+  acces: { title: "Qui voit mon dossier", render: careView },
 };
 const STATUS = { ACTIVE: "Ouvert", OPEN: "Ouvert", PENDING: "En cours d'ouverture", OPPOSED: "Non ouvert (opposition)", CLOSED: "Fermé", ARCHIVED: "Fermé" };
 const ROLES = {
@@ -26,6 +28,8 @@ const ACTIONS = {
 const OBJECTS = {
   document: "Document", "document-list": "Liste des documents", space: "Espace santé", profile: "Profil médical",
   "profile-entry": "Profil médical", upload: "Envoi de document", "access-log": "Historique des accès",
+  "care/settings": "Réglages d'accès", "care/treating-doctor": "Médecin traitant", "care/team": "Équipe de soins",
+  "care/blocked": "Professionnels bloqués",
   ...Object.fromEntries(SECTIONS.flatMap((s) => [s.id, `profile/${s.id}`].map((k) => [k, `Profil médical : ${s.label.toLowerCase()}`]))),
 };
 
@@ -167,6 +171,7 @@ function homeView(view) {
     ["documents", "Mes documents", "Consulter, ajouter et masquer vos documents de santé."],
     ["profil", "Profil médical", "Allergies, traitements, vaccinations, mesures, directives anticipées…"],
     ["historique", "Historique des accès", "Savoir qui a consulté ou modifié votre espace, et quand."],
+    ["acces", "Qui voit mon dossier", "Médecin traitant, équipe de soins, professionnels bloqués, accès en urgence."],
   ];
   view.append(...[
     h("h1", { tabindex: -1 }, `Bonjour ${me.space.holder?.given_name ?? ""}`.trim()),

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.api import documents, profile, spaces
+from healthspace.api import care, documents, profile, spaces
 from healthspace.api.common import install_error_handlers
 from healthspace.observability import logger, metrics
 
@@ -27,6 +27,7 @@ app = APIGatewayRestResolver(
 app.include_router(spaces.router)
 app.include_router(documents.router)
 app.include_router(profile.router)
+app.include_router(care.router)
 install_error_handlers(app)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 

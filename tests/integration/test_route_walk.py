@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.integration.test_records_api import upload_pdf
+from tests.unit.test_care_access import rpps
 
 # Routes that touch no health data, and why.
 NOT_HEALTH_DATA = {
@@ -16,7 +17,12 @@ NOT_HEALTH_DATA = {
     ("GET", "/me/access-log"): "the access history itself",
     ("POST", "/me/uploads"): "only a ticket; the document is traced when ingested",
     ("GET", "/me/uploads/{upload_id}"): "an upload's status, no content",
+    ("GET", "/me/care"): "who may see the file, like the access history; every change is traced",
 }
+# Path parameters that name no object of a space (a professional's public RPPS number): the same
+# value is legitimate in every space, so only naming another's space must fail.
+NOT_AN_OBJECT = {"rpps"}
+TREATING_DOCTOR, PROFESSIONAL, OTHER_DOCTOR = rpps(21), rpps(22), rpps(23)
 # Routes about the caller, whatever space they name.
 SPACE_INDEPENDENT = {("GET", "/me")}
 # A valid entry of each profile section.
@@ -49,6 +55,9 @@ BODIES = {
         "document_date": "2026-01-01",
     },
     ("PATCH", "/me/documents/{document_id}"): {"title": "Renamed"},
+    ("PUT", "/me/care/settings"): {"emergency_access": False},
+    ("PUT", "/me/care/treating-doctor"): {"rpps": OTHER_DOCTOR},
+    ("PUT", "/me/care/team/{rpps}"): {"scope": ["biology"], "expires_at": "2099-01-01T00:00:00Z"},
 }
 
 
@@ -74,12 +83,16 @@ def owned(api, person, s3):
     def make():
         owner = person("Alice")
         document_id = upload_pdf(api, owner, s3)
-        params = {"document_id": document_id, "upload_id": document_id}
+        params = {"document_id": document_id, "upload_id": document_id, "rpps": PROFESSIONAL}
         entries = {}
         for section, sample in SPACE_SAMPLES.items():
             entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2][
                 "entry_id"
             ]
+        # The care record, at version 1.
+        doctor = {"rpps": TREATING_DOCTOR}
+        care = api("PUT", "/me/care/treating-doctor", owner, body=doctor, headers={"If-Match": "0"})
+        assert care[0] == 200, care
         return owner, params, entries
 
     return make
@@ -94,10 +107,11 @@ def concrete(path, params, entries):
 
 def test_the_walk_covers_every_route(openapi):
     found = set(routes(openapi))
-    assert len(found) >= 30  # documents, uploads, 7 profile sections x 5, space, log
-    for method, path in found:
-        if method in {"POST", "PUT", "PATCH"}:
-            assert body_for(method, path) is not None, f"add a sample body for {method} {path}"
+    assert len(found) >= 30  # documents, uploads, 7 profile sections x 5, space, log, care
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert body_for(method.upper(), path) is not None, f"add a sample body for {path}"
 
 
 def test_no_route_reaches_another_patients_objects(api, person, owned, openapi):
@@ -108,7 +122,7 @@ def test_no_route_reaches_another_patients_objects(api, person, owned, openapi):
         body = body_for(method, path)
         headers = {"If-Match": "1"}
         # Through their own space: the owner's ids name nothing there.
-        if "{" in path:
+        if set(re.findall(r"\{(\w+)\}", path)) - NOT_AN_OBJECT:
             status, _, _ = api(method, url, intruder, body=body, headers=headers)
             assert status in (403, 404), f"{method} {path} answered {status}"
         # Naming the owner's space outright.
@@ -121,6 +135,7 @@ def test_no_route_reaches_another_patients_objects(api, person, owned, openapi):
             assert status in (403, 404), f"{method} {path} with X-Space-Id answered {status}"
     # And nothing of the owner's changed.
     assert api("GET", f"/me/documents/{params['document_id']}", owner)[2]["version"] == 1
+    assert api("GET", "/me/care", owner)[2]["version"] == 1
 
 
 def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi, empty_table):

@@ -89,6 +89,9 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("POST", "/enrollment/code-requests", "EnrollmentFunction", None),
         ("POST", "/enrollment/space-requests", "EnrollmentFunction", "PatientAuthorizer"),
         ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
+        # Signed requests, checked by the function (no authorizer can see the body).
+        ("POST", "/fhir/DocumentReference", "PartnersFunction", None),
+        ("POST", "/fhir", "PartnersFunction", None),
     }
     authorizer = apis["Api"].authorizers["PatientAuthorizer"]
     assert getattr(authorizer, "pool_id", None) == "eu-west-3_pool"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Final, Literal, Self, TypeVar
+from typing import Annotated, Any, Final, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, model_validator
 
@@ -238,6 +238,39 @@ class PatientSettings(Entity):
     blocked: frozenset[Rpps] = Field(default=frozenset(), max_length=MAX_BLOCKED)
     emergency_access: bool = True
     mask_by_default: bool = False
+
+
+class CareRecord(Entity):
+    """One space's settings and care team: one stored item, read whole (one GetItem) on every
+    request that needs them. Never written yet = the defaults, at version 0; each change adds one
+    to `version`, which the patient's API exposes as the ETag."""
+
+    private = frozenset({"space_id"})
+    space_id: str
+    settings: PatientSettings = Field(default_factory=PatientSettings)
+    team: CareTeam = Field(default_factory=CareTeam)
+    version: int = 0
+
+    def to_api(self) -> dict[str, Any]:
+        """Flat and sorted (sets have no order), for the patient's "who sees my file" page."""
+        doctor = self.team.treating_doctor
+        return {
+            "version": self.version,
+            "emergency_access": self.settings.emergency_access,
+            "mask_by_default": self.settings.mask_by_default,
+            "blocked": sorted(self.settings.blocked),
+            "treating_doctor": doctor.model_dump(mode="json") if doctor else None,
+            "team": [
+                {
+                    "rpps": rpps,
+                    **grant.model_dump(mode="json", exclude={"scope"}),
+                    "scope": sorted(kind.value for kind in grant.scope)
+                    if isinstance(grant.scope, frozenset)
+                    else grant.scope,
+                }
+                for rpps, grant in sorted(self.team.grants.items())
+            ],
+        }
 
 
 def add_month(moment: datetime) -> datetime:

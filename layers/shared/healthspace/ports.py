@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from healthspace.care_access import CareRecord
 from healthspace.model import (
     AccessLogEntry,
     Document,
@@ -86,6 +87,18 @@ class Store(Protocol):
     def delete_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None: ...
+
+    def get_care_record(self, space_id: str) -> CareRecord:
+        """The space's settings and care team in one read; never written yet: the defaults
+        (version 0)."""
+        ...
+
+    def put_care_record(
+        self, record: CareRecord, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        """Write the record, with its access-log entry, if the stored one is still at
+        `expected_version` (0: none stored yet); PreconditionFailed otherwise."""
+        ...
 
     def append_access_log(self, entry: AccessLogEntry) -> None: ...
     def list_access_log(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +13,16 @@ from typing import Any
 from cachetools import TTLCache
 from pydantic import ValidationError
 
-from healthspace import filetypes
+from healthspace import care_access, filetypes
+from healthspace.care_access import (
+    CareRecord,
+    CareTeam,
+    GrantKind,
+    PatientSettings,
+    Profession,
+    Professional,
+    Scope,
+)
 from healthspace.crypto import DataKeyCache, decrypt_document, encrypt_document
 from healthspace.errors import (
     BadRequest,
@@ -22,9 +31,10 @@ from healthspace.errors import (
     HealthSpaceError,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     UnsupportedMediaType,
 )
-from healthspace.identifiers import parse_ins
+from healthspace.identifiers import parse_ins, parse_rpps
 from healthspace.model import (
     AccessedObject,
     AccessLogEntry,
@@ -561,6 +571,165 @@ class MedicalFile:
             expected_version,
             self._log(access, Action.DELETE, f"profile/{section}", entry_id),
         )
+
+    # ------------------------------------------------------------------ the patient's controls
+    # Who may open the file: settings (emergency access, masking by default, blocked
+    # professionals) and the care team (treating doctor, grants), one versioned care record. The
+    # rules are care_access's; here each change is checked against the version the patient read
+    # and written with its access-log entry. Actions follow the HTTP verb: UPDATE for a PUT,
+    # DELETE for a DELETE; the object is the route ("care/team", RPPS).
+
+    def care_record(self, access: Access) -> CareRecord:
+        """The settings and care team. Not traced, like the access log: the patient consulting
+        who may see their file reads no health data; every change to it is traced."""
+        _manages_controls(access)
+        return self.store.get_care_record(access.space_id)
+
+    def change_settings(
+        self,
+        access: Access,
+        expected_version: int,
+        emergency_access: bool | None = None,
+        mask_by_default: bool | None = None,
+    ) -> CareRecord:
+        """Emergency access and masking by default are plain switches (no rule binds them)."""
+        switches = {"emergency_access": emergency_access, "mask_by_default": mask_by_default}
+        changes = {name: value for name, value in switches.items() if value is not None}
+        return self._change_care(
+            access,
+            expected_version,
+            Action.UPDATE,
+            "care/settings",
+            None,
+            lambda r: (r.settings.model_copy(update=changes), r.team),
+        )
+
+    def block_professional(self, access: Access, rpps: str, expected_version: int) -> CareRecord:
+        rpps = parse_rpps(rpps)
+        return self._change_care(
+            access,
+            expected_version,
+            Action.UPDATE,
+            "care/blocked",
+            rpps,
+            lambda r: (care_access.block(r.settings, r.team, rpps), r.team),
+        )
+
+    def unblock_professional(self, access: Access, rpps: str, expected_version: int) -> CareRecord:
+        rpps = parse_rpps(rpps)
+        return self._change_care(
+            access,
+            expected_version,
+            Action.DELETE,
+            "care/blocked",
+            rpps,
+            lambda r: (care_access.unblock(r.settings, rpps), r.team),
+        )
+
+    def designate_treating_doctor(
+        self,
+        access: Access,
+        rpps: str,
+        expected_version: int,
+        profession: Profession = Profession.MEDECIN,
+    ) -> CareRecord:
+        """`profession` is what the patient's client knows of the doctor (no directory of
+        professionals is wired yet to confirm it): a non-médecin is refused."""
+        doctor = Professional(rpps=rpps, profession=profession)
+        now = self.clock.now()
+        return self._change_care(
+            access,
+            expected_version,
+            Action.UPDATE,
+            "care/treating-doctor",
+            doctor.rpps,
+            lambda r: (
+                r.settings,
+                care_access.designate_treating_doctor(r.team, r.settings, doctor, now),
+            ),
+        )
+
+    def end_treating_doctor(self, access: Access, expected_version: int) -> CareRecord:
+        return self._change_care(
+            access,
+            expected_version,
+            Action.DELETE,
+            "care/treating-doctor",
+            None,
+            lambda r: (r.settings, care_access.end_treating_doctor(r.team)),
+        )
+
+    def grant_access(
+        self,
+        access: Access,
+        rpps: str,
+        scope: Scope,
+        expected_version: int,
+        expires_at: datetime | None = None,
+    ) -> CareRecord:
+        """The patient declares a member of their care team (GrantKind.TEAM; a CONSENT is
+        recorded by a professional). Granting again replaces the grant."""
+        rpps = parse_rpps(rpps)
+        now = self.clock.now()
+        return self._change_care(
+            access,
+            expected_version,
+            Action.UPDATE,
+            "care/team",
+            rpps,
+            lambda r: (
+                r.settings,
+                care_access.grant_access(
+                    r.team, r.settings, rpps, GrantKind.TEAM, scope, now, expires_at
+                ),
+            ),
+        )
+
+    def revoke_access(self, access: Access, rpps: str, expected_version: int) -> CareRecord:
+        """Ends a team member's or a consent's grant, whichever the professional holds."""
+        rpps = parse_rpps(rpps)
+        return self._change_care(
+            access,
+            expected_version,
+            Action.DELETE,
+            "care/team",
+            rpps,
+            lambda r: (r.settings, care_access.revoke_access(r.team, rpps)),
+        )
+
+    def _change_care(
+        self,
+        access: Access,
+        expected_version: int,
+        action: Action,
+        object_type: str,
+        object_id: str | None,
+        change: Callable[[CareRecord], tuple[PatientSettings, CareTeam]],
+    ) -> CareRecord:
+        """Apply `change` to the record the patient read (at `expected_version`) and write it
+        with its access-log entry. The version is checked here as well as by the store's
+        conditional write: a change computed on a stale read must not overwrite a newer record.
+        A change that alters nothing is still written and traced (the patient asked for it)."""
+        _manages_controls(access)
+        current = self.store.get_care_record(access.space_id)
+        if current.version != expected_version:
+            raise PreconditionFailed(
+                "the care settings were changed since you read them; reload and try again"
+            )
+        settings, team = change(current)
+        updated = current.model_copy(
+            update={"settings": settings, "team": team, "version": expected_version + 1}
+        )
+        self.store.put_care_record(
+            updated, expected_version, self._log(access, action, object_type, object_id)
+        )
+        return updated
+
+
+def _manages_controls(access: Access) -> None:
+    """The holder and their legal representatives decide who sees the file; nobody else."""
+    if access.role not in (Role.HOLDER, Role.LEGAL_REPRESENTATIVE):
+        raise Forbidden("only the holder or a legal representative manages access to this file")
 
 
 def upload_key(space_id: str, upload_id: str) -> str:

@@ -7,6 +7,7 @@
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
+| care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
 | code attempts   | ATTEMPTS#<ps> | ATTEMPTS                  |              |               |
@@ -39,6 +40,7 @@ from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
+from healthspace.care_access import CareRecord
 from healthspace.errors import BadRequest, PreconditionFailed
 from healthspace.model import (
     AccessLogEntry,
@@ -142,6 +144,10 @@ def _profile_item(entry: ProfileEntry) -> Item:
         entry,
         version=entry.version,
     )
+
+
+def _care_item(record: CareRecord) -> Item:
+    return _item(_space(record.space_id), "CARE", record, version=record.version)
 
 
 def _log_item(entry: AccessLogEntry) -> Item:
@@ -327,6 +333,17 @@ class DynamoStore:
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None:
         self._delete(_profile_item(entry), expected_version, audit)
+
+    # --- the patient's settings and care team
+
+    def get_care_record(self, space_id: str) -> CareRecord:
+        return self._get(CareRecord, _space(space_id), "CARE") or CareRecord(space_id=space_id)
+
+    def put_care_record(
+        self, record: CareRecord, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        condition = NEW if expected_version == 0 else Item.version == expected_version
+        self._write(_care_item(record), condition, audit)
 
     # --- access log
 
