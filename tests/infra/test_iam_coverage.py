@@ -12,7 +12,9 @@ channels, a bad line reported, the wave timer started); people oppose, activate 
 new code, ask for their space after opposing, and a helpline operator decides for a caller and
 reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
 on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
-reads their access history (RecordsFunction); a hospital system pushes a signed FHIR document,
+reads their access history (RecordsFunction); the patient designates a treating doctor, who
+lists, reads, downloads and adds to the profile, and another doctor breaks the glass
+(ProfessionalsFunction); a hospital system pushes a signed FHIR document,
 twice (PartnersFunction); the day's wave reaches its deadline and the state
 machine seals, activates and finishes it (WaveFunction).
 """
@@ -50,12 +52,16 @@ from tests.infra.iam import (
     policies,
 )
 from tests.partner_fakes import Partner
+from tests.unit.test_care_access import rpps
 from tests.unit.test_fhir import pushed
 from tests.wave.test_wave_timer import finished
 
 FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 OPERATOR = {"sub": "operator-iam", "cognito:groups": "helpline", "token_use": "id"}
+DOCTOR = rpps(51)
+TREATING_DOCTOR = {"sub": "doctor-iam", "custom:rpps": DOCTOR, "custom:profession": "10"}
+EMERGENCY_DOCTOR = {"sub": "er-iam", "custom:rpps": rpps(52), "custom:profession": "10"}
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,28 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("POST", "/me/profile/allergies", {"substance": "Pollen", "category": "environment"})
     bench.call("GET", "/me/profile")
     bench.call("GET", "/me/access-log")
+
+    # ProfessionalsFunction: the patient designates a treating doctor, who lists, reads,
+    # downloads and adds; another doctor breaks the glass.
+    bench.call("PUT", "/me/care/treating-doctor", {"rpps": DOCTOR}, **{"If-Match": "0"})
+
+    def professional(method: str, path: str, claims: Any, body: Any = None, **headers: str) -> Any:
+        event = api_event(method, path, claims, body, headers or None, resource="/pro/{proxy+}")
+        status, _, payload = api_result(stack.invoke("ProfessionalsFunction", event))
+        assert status < 300, (path, status, payload)
+        return payload
+
+    patient = f"/pro/patients/{bench.ins}"
+    professional("GET", f"{patient}/documents", TREATING_DOCTOR)
+    professional("GET", f"{patient}/documents/{document_id}", TREATING_DOCTOR)
+    link = professional("GET", f"{patient}/documents/{document_id}/content", TREATING_DOCTOR)
+    assert _fetch(link["url"]).startswith(b"%PDF")
+    allergy = {"substance": "Latex", "category": "environment"}
+    professional("POST", f"{patient}/profile/allergies", TREATING_DOCTOR, allergy)
+    professional("GET", f"{patient}/profile", TREATING_DOCTOR)
+    professional(
+        "GET", f"{patient}/documents", EMERGENCY_DOCTOR, **{"X-Emergency-Reason": "unconscious"}
+    )
     bench.call("DELETE", f"/me/documents/{document_id}")
 
     # PartnersFunction: a hospital system pushes a signed document for a patient, then again

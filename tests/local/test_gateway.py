@@ -89,6 +89,7 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("POST", "/enrollment/code-requests", "EnrollmentFunction", None),
         ("POST", "/enrollment/space-requests", "EnrollmentFunction", "PatientAuthorizer"),
         ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
+        ("ANY", "/pro/{proxy+}", "ProfessionalsFunction", "ProfessionalAuthorizer"),
         # Signed requests, checked by the function (no authorizer can see the body).
         ("POST", "/fhir/DocumentReference", "PartnersFunction", None),
         ("POST", "/fhir", "PartnersFunction", None),

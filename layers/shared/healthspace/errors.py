@@ -90,3 +90,13 @@ class BlockConflict(Conflict):
     designated, and a blocked professional cannot be designated or granted access."""
 
     code = "BLOCK_CONFLICT"
+
+
+class CareAccessRefused(Forbidden):
+    """The care rules refuse a professional this patient's file. The code is the rules' refusal
+    (NO_RELATIONSHIP, BLOCKED, CONSENT_EXPIRED, EMERGENCY_DISABLED): the professional learns why,
+    and what to do about it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

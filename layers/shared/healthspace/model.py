@@ -43,12 +43,37 @@ class ActorKind(StrEnum):
     SYSTEM = "SYSTEM"
 
 
+RPPS_AUTHOR_PREFIX = "rpps:"
+
+
 class Author(Entity):
-    """Who did something. `id` is pseudonymous (the identity provider's subject), never an INS."""
+    """Who did something. `id` is pseudonymous (the identity provider's subject), never an INS;
+    a health professional is `rpps:<RPPS>` (RPPS numbers are public, in the Annuaire Santé), so
+    that the access rules know an author's work whoever filed it (their own API or a partner)."""
 
     kind: ActorKind
     id: str
     display_name: str
+
+    @classmethod
+    def professional(cls, rpps: str, display_name: str | None = None) -> Author:
+        """The one way to name a professional as author: `rpps` is an already checked RPPS."""
+        return cls(
+            kind=ActorKind.PROFESSIONAL,
+            id=f"{RPPS_AUTHOR_PREFIX}{rpps}",
+            display_name=display_name or f"RPPS {rpps}",
+        )
+
+    @property
+    def rpps(self) -> str | None:
+        """The professional author's RPPS; None for a patient or a system."""
+        if self.kind is not ActorKind.PROFESSIONAL:
+            return None
+        return (
+            self.id.removeprefix(RPPS_AUTHOR_PREFIX)
+            if self.id.startswith(RPPS_AUTHOR_PREFIX)
+            else None
+        )
 
 
 class Holder(Entity):
@@ -195,6 +220,10 @@ class AccessedObject(Entity):
 
 
 class AccessLogEntry(Entity):
+    """One act on a space, shown to the patient. `emergency_reason` is set on every act of a
+    professional's break-glass access: the reason they stated. It may describe the patient's
+    condition, so it lives here (the patient's own history) and never in application logs."""
+
     private = frozenset({"space_id"})
     entry_id: str
     at: datetime
@@ -203,6 +232,7 @@ class AccessLogEntry(Entity):
     action: Action
     object: AccessedObject
     space_id: str
+    emergency_reason: str | None = None
 
 
 class Page(BaseModel, Generic[T]):

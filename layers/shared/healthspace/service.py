@@ -18,14 +18,19 @@ from healthspace.care_access import (
     CareRecord,
     CareTeam,
     GrantKind,
+    ItemFacts,
     PatientSettings,
     Profession,
     Professional,
+    Refusal,
     Scope,
+    Section,
+    SpaceDecision,
 )
 from healthspace.crypto import DataKeyCache, decrypt_document, encrypt_document
 from healthspace.errors import (
     BadRequest,
+    CareAccessRefused,
     Conflict,
     Forbidden,
     HealthSpaceError,
@@ -76,12 +81,34 @@ class Caller:
 
 
 @dataclass(frozen=True)
+class ProfessionalCaller:
+    """A health professional as their token presents them. No INS: they reach patients' files
+    through the care rules (MedicalFile.open_for_professional), not through grants of their own."""
+
+    professional: Professional
+    display_name: str
+
+    @property
+    def as_author(self) -> Author:
+        return Author.professional(self.professional.rpps, self.display_name)
+
+
+@dataclass(frozen=True)
 class Access:
     """A caller acting on one space, in a role the access policy granted."""
 
-    caller: Caller
+    caller: Caller | ProfessionalCaller
     space_id: str
     role: Role
+
+
+@dataclass(frozen=True)
+class CareAccess(Access):
+    """A professional on a patient's file, as the care rules allowed it for this request: the
+    use cases filter what they return by `decision`, and trace its emergency reason."""
+
+    decision: SpaceDecision
+    settings: PatientSettings
 
 
 @dataclass(frozen=True)
@@ -219,8 +246,16 @@ class MedicalFile:
     def _log(
         self, access: Access, action: Action, object_type: str, object_id: str | None = None
     ) -> AccessLogEntry:
+        """The entry of one act; a break-glass access's entries carry its stated reason."""
+        reason = access.decision.emergency_reason if isinstance(access, CareAccess) else None
         return self._audit_entry(
-            access.space_id, access.caller.as_author, access.role, action, object_type, object_id
+            access.space_id,
+            access.caller.as_author,
+            access.role,
+            action,
+            object_type,
+            object_id,
+            reason,
         )
 
     def _audit_entry(
@@ -231,6 +266,7 @@ class MedicalFile:
         action: Action,
         object_type: str,
         object_id: str | None = None,
+        emergency_reason: str | None = None,
     ) -> AccessLogEntry:
         return AccessLogEntry(
             entry_id=self.ids.new_id(),
@@ -240,6 +276,7 @@ class MedicalFile:
             action=action,
             object=AccessedObject(type=object_type, id=object_id),
             space_id=space_id,
+            emergency_reason=emergency_reason,
         )
 
     def _trace(
@@ -428,11 +465,16 @@ class MedicalFile:
             raise BadRequest("date_from must not be after date_to")
         page = self.store.list_documents(access.space_id, query, _page_size(limit), cursor)
         self._trace(access, Action.READ, "document-list")
+        if isinstance(access, CareAccess):  # hidden items are left out, not counted
+            visible = [d for d in page.items if _visible(access, document_facts(d))]
+            page = page.model_copy(update={"items": visible})
         return page
 
     def _document(self, access: Access, document_id: str) -> Document:
+        """The document, if the caller may see it: one a professional may not see is "not
+        found", exactly as one that does not exist."""
         document = self.store.get_document(access.space_id, document_id)
-        if document is None:
+        if document is None or not _visible(access, document_facts(document)):
             raise NotFound("document not found")
         return document
 
@@ -472,6 +514,7 @@ class MedicalFile:
         title: str | None = None,
         masked: bool | None = None,
     ) -> Document:
+        _on_patient_side(access)
         document = self._document(access, document_id)
         changes: dict[str, Any] = {"version": expected_version + 1}
         if title is not None:
@@ -487,6 +530,7 @@ class MedicalFile:
     def delete_document(
         self, access: Access, document_id: str, expected_version: int | None
     ) -> None:
+        _on_patient_side(access)
         document = self._document(access, document_id)
         if document.author.kind is not ActorKind.PATIENT:
             raise Forbidden("a document added by a professional cannot be deleted by the patient")
@@ -500,9 +544,15 @@ class MedicalFile:
     # ------------------------------------------------------------------ medical profile
 
     def profile(self, access: Access) -> dict[str, list[ProfileEntry]]:
-        sections: dict[str, list[ProfileEntry]] = {name: [] for name in SECTIONS}
+        """Every section; for a professional, the sections they may read and the entries they
+        see (their own included)."""
+        names = SECTIONS
+        if isinstance(access, CareAccess):
+            names = {name: model for name, model in SECTIONS.items() if name in _readable(access)}
+        sections: dict[str, list[ProfileEntry]] = {name: [] for name in names}
         for entry in self.store.list_profile(access.space_id, None):
-            sections[entry.section].append(entry)
+            if _visible(access, entry_facts(entry)):
+                sections.setdefault(entry.section, []).append(entry)
         self._trace(access, Action.READ, "profile")
         return sections
 
@@ -513,7 +563,7 @@ class MedicalFile:
 
     def _entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
         entry = self.store.get_profile_entry(access.space_id, _section(section), entry_id)
-        if entry is None:
+        if entry is None or not _visible(access, entry_facts(entry)):
             raise NotFound("profile entry not found")
         return entry
 
@@ -523,7 +573,13 @@ class MedicalFile:
         return entry
 
     def add_entry(self, access: Access, section: str, data: Mapping[str, Any]) -> ProfileEntry:
+        """Add an entry, its caller as author; a professional only where the rules let them
+        write (Forbidden otherwise). Profile entries have no masking: nothing else to decide."""
         now = self.clock.now()
+        if isinstance(access, CareAccess):
+            care_access.professional_deposit(
+                access.decision, access.settings, Section(_section(section)), now
+            )
         entry = ProfileEntry(
             section=_section(section),
             entry_id=self.ids.new_id(),
@@ -547,6 +603,7 @@ class MedicalFile:
         data: Mapping[str, Any],
         expected_version: int,
     ) -> ProfileEntry:
+        _on_patient_side(access)
         fields = validate_section(section, data)
         entry = self._entry(access, section, entry_id).model_copy(
             update={
@@ -565,6 +622,7 @@ class MedicalFile:
     def delete_entry(
         self, access: Access, section: str, entry_id: str, expected_version: int | None
     ) -> None:
+        _on_patient_side(access)
         entry = self._entry(access, section, entry_id)
         self.store.delete_profile_entry(
             entry,
@@ -724,6 +782,79 @@ class MedicalFile:
             updated, expected_version, self._log(access, action, object_type, object_id)
         )
         return updated
+
+    # ------------------------------------------------------------------ professionals
+    # A professional names the patient by INS; the care rules decide, on the patient's care
+    # record (one read), whether they open the file and with what rights. The CareAccess they get
+    # then goes through the same use cases as the patient's Access: the documents and profile
+    # above filter and trace by it, so there is one way to read, download and add.
+
+    def open_for_professional(
+        self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
+    ) -> CareAccess:
+        """The professional's access to the file of the patient with this INS, or
+        CareAccessRefused. A patient without an active space is refused as one with whom the
+        professional has no relationship: the answer tells nobody who has a space."""
+        try:
+            space = self.space_of(ins)
+        except NotFound:
+            raise _refusal(Refusal.NO_RELATIONSHIP) from None
+        record = self.store.get_care_record(space.space_id)
+        decision = care_access.decide_space_access(
+            caller.professional, record.settings, record.team, self.clock.now(), emergency_reason
+        )
+        if decision.refusal is not None:
+            raise _refusal(decision.refusal)
+        return CareAccess(
+            caller=caller,
+            space_id=space.space_id,
+            role=Role.PROFESSIONAL,
+            decision=decision,
+            settings=record.settings,
+        )
+
+
+_REFUSALS = {
+    Refusal.NO_RELATIONSHIP: "no care relationship gives you access to this patient's file",
+    Refusal.BLOCKED: "the patient has refused you access to their file",
+    Refusal.CONSENT_EXPIRED: "your access to this patient's file has expired: ask the patient",
+    Refusal.EMERGENCY_DISABLED: "the patient does not allow emergency access to their file",
+}
+
+
+def _refusal(refusal: Refusal) -> CareAccessRefused:
+    return CareAccessRefused(refusal.value, _REFUSALS[refusal])
+
+
+def document_facts(document: Document) -> ItemFacts:
+    """What the care rules need of a document. Hold and confidentiality flags do not exist on
+    Document yet; they only concern the patient's side (visible_to_patient)."""
+    return ItemFacts(
+        kind=document.category, author_rpps=document.author.rpps, masked=document.masked
+    )
+
+
+def entry_facts(entry: ProfileEntry) -> ItemFacts:
+    """Profile entries are never masked (masking is about documents)."""
+    return ItemFacts(kind=Section(entry.section), author_rpps=entry.author.rpps)
+
+
+def _visible(access: Access, item: ItemFacts) -> bool:
+    """The patient's side sees everything the file holds (holds are not modelled yet); a
+    professional what the care rules show them."""
+    if isinstance(access, CareAccess):
+        return care_access.visible_to_professional(access.decision, item)
+    return True
+
+
+def _readable(access: CareAccess) -> set[str]:
+    return {kind.value for kind in access.decision.readable if isinstance(kind, Section)}
+
+
+def _on_patient_side(access: Access) -> None:
+    """Renaming, masking, replacing and deleting are the patient's acts; professionals add."""
+    if isinstance(access, CareAccess):
+        raise Forbidden("professionals add to the file; changing or deleting is the patient's")
 
 
 def _manages_controls(access: Access) -> None:

@@ -34,7 +34,7 @@ from healthspace.fhir import (
     operation_outcome,
     read_document_reference,
 )
-from healthspace.model import ActorKind, Author, Document, DocumentFacts
+from healthspace.model import Author, Document, DocumentFacts
 from healthspace.observability import logger, metrics
 from healthspace.signatures import VerifiedPartner, verify_request
 
@@ -122,11 +122,7 @@ def _json(body: bytes) -> dict[str, Any]:
 
 def _file(partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, bool]:
     files = service()
-    author = Author(
-        kind=ActorKind.PROFESSIONAL,
-        id=f"rpps:{pushed.author_rpps}",
-        display_name=pushed.author_name or f"RPPS {pushed.author_rpps}",
-    )
+    author = Author.professional(pushed.author_rpps, pushed.author_name)
     facts = DocumentFacts(
         category=pushed.category,
         title=pushed.title,

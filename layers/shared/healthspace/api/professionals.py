@@ -1,0 +1,145 @@
+"""The professionals' API: a health professional reaches a patient's file, named by INS, under
+the care rules (healthspace.care_access), and adds to it as its author.
+
+Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
+opens the file afresh (MedicalFile.open_for_professional: the patient's care record, one read)
+and is traced in the patient's access history. Break-glass: any read with an
+`X-Emergency-Reason` header (UTF-8, percent-encoded if need be), read-only; the reason goes to
+the patient's access history only, never to application logs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, cast
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from healthspace.api.common import json_response, service
+from healthspace.care_access import PATIENT_OWNED, Professional, Relationship
+from healthspace.errors import BadRequest, Unauthorized
+from healthspace.model import Category, DocumentFilter
+from healthspace.observability import logger, metrics
+from healthspace.profile import SECTIONS, SectionModel
+from healthspace.service import CareAccess, ProfessionalCaller
+
+router = APIGatewayRouter()
+TAGS = ["Professionals"]
+EMERGENCY_HEADER = "X-Emergency-Reason"
+Ins = Annotated[
+    str,
+    Path(pattern=r"^[0-9AB]{15}$", description="the patient's INS (NIR and its 2-digit key)"),
+]
+DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+
+
+def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
+    """The professional identified by the Cognito authorizer's claims (the professionals' pool's
+    ID token): an unknown profession is a 403 (PROFESSION_NOT_ALLOWED)."""
+    context = cast(APIGatewayProxyEvent, router.current_event).request_context
+    claims: dict[str, Any] = (context.authorizer.claims or {}) if context.authorizer else {}
+    rpps, profession = claims.get("custom:rpps"), claims.get("custom:profession")
+    if not claims.get("sub") or not rpps or not profession:
+        raise Unauthorized("a health professional's identity token is required")
+    name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
+    professional = Professional.from_claims(str(rpps), str(profession))
+    return ProfessionalCaller(professional=professional, display_name=name)
+
+
+def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
+    headers = router.current_event.headers
+    raw = headers.get(EMERGENCY_HEADER) or headers.get(EMERGENCY_HEADER.lower())
+    if raw is None:
+        return None
+    if not reads:
+        # Refused rather than ignored: the professional must not believe they wrote under it.
+        raise BadRequest("an emergency access only reads: send no X-Emergency-Reason to add")
+    return unquote(raw)
+
+
+def patient_file(router: APIGatewayRouter, ins: str, reads: bool = True) -> CareAccess:
+    """The professional on this patient's file, as the care rules allow it for this request.
+    Logs carry the space and the relationship, never the RPPS, the INS or the reason."""
+    opened = service().open_for_professional(
+        professional_caller(router), ins, _emergency_reason(router, reads)
+    )
+    relationship = opened.decision.relationship
+    logger.append_keys(
+        space_id=opened.space_id, role=opened.role.value, relationship=relationship.value
+    )
+    if relationship is Relationship.EMERGENCY:
+        metrics.add_metric(name="EmergencyAccess", unit=MetricUnit.Count, value=1)
+    return opened
+
+
+@router.get(
+    "/pro/patients/<ins>/documents",
+    tags=TAGS,
+    summary="The patient's documents you may see, newest first",
+)
+def list_documents(
+    ins: Ins,
+    category: Annotated[Category | None, Query()] = None,
+    date_from: Annotated[date | None, Query()] = None,
+    date_to: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> dict[str, Any]:
+    query = DocumentFilter(category=category, date_from=date_from, date_to=date_to)
+    page = service().list_documents(patient_file(router, ins), query, limit, cursor)
+    return {"items": [d.to_api() for d in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/pro/patients/<ins>/documents/<document_id>", tags=TAGS, summary="A document")
+def get_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    return service().get_document(patient_file(router, ins), document_id).to_api()
+
+
+@router.get(
+    "/pro/patients/<ins>/documents/<document_id>/content",
+    tags=TAGS,
+    summary="A short-lived link to download a document",
+)
+def download_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    url, expires_in = service().download(patient_file(router, ins), document_id)
+    metrics.add_metric(name="ProfessionalDocumentDownloaded", unit=MetricUnit.Count, value=1)
+    return {"url": url, "expires_in": expires_in}
+
+
+@router.get(
+    "/pro/patients/<ins>/profile",
+    tags=TAGS,
+    summary="The profile sections you may read, with the entries you see",
+)
+def get_profile(ins: Ins) -> dict[str, Any]:
+    sections = service().profile(patient_file(router, ins))
+    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+
+
+def _add_section_route(section: str, model: type[SectionModel]) -> None:
+    """POST one section, its body validated by the section's model (as on the patient's side)."""
+
+    def add_entry(ins: Ins, body: SectionModel) -> Response[Any]:
+        opened = patient_file(router, ins, reads=False)
+        entry = service().add_entry(opened, section, body.model_dump(mode="json"))
+        metrics.add_metric(name="ProfessionalProfileEntryAdded", unit=MetricUnit.Count, value=1)
+        return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
+
+    add_entry.__annotations__["body"] = model
+    add_entry.__name__ = f"pro_add_entry_{section.replace('-', '_')}"
+    router.post(
+        f"/pro/patients/<ins>/profile/{section}",
+        tags=TAGS,
+        summary=f"Add to {section.replace('-', ' ')}, as its author",
+    )(add_entry)
+
+
+# Sections no professional writes (the patient's own declarations) get no route.
+for _section, _model in SECTIONS.items():
+    if _section not in {kind.value for kind in PATIENT_OWNED}:
+        _add_section_route(_section, _model)

@@ -1,0 +1,205 @@
+"""The professionals' API (issue 4) through its function, on API Gateway events carrying the
+professionals' pool claims, against moto: the patient designates, the professional reads and
+adds; refusals; break-glass and what the patient's access history shows."""
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+
+from healthspace.identifiers import make_ins
+from infra.local.sample_events import api_event, api_result
+from tests.integration.test_records_api import PDF, presigned_key, upload_pdf
+from tests.integration.test_route_walk import SPACE_SAMPLES
+from tests.unit.test_care_access import rpps
+
+DOCTOR, NURSE, STRANGER = rpps(41), rpps(42), rpps(43)
+ALLERGY = {"substance": "Arachide", "category": "food", "criticality": "high"}
+
+
+def claims(number, profession="10"):
+    return {
+        "sub": f"pro-{number}",
+        "custom:rpps": number,
+        "custom:profession": profession,
+        "given_name": "Claire",
+        "family_name": "Dubois",
+        "token_use": "id",
+    }
+
+
+@pytest.fixture
+def pro(deployed):
+    """Calls the professionals' function as API Gateway's proxy integration would."""
+    registry = deployed[1]
+
+    def call(method, path, who, body=None, headers=None, query=None):
+        event = api_event(method, path, who, body, headers, query, resource="/pro/{proxy+}")
+        return api_result(registry.invoke("ProfessionalsFunction", event))
+
+    return call
+
+
+def designate(api, patient, number):
+    status, _, care = api(
+        "PUT", "/me/care/treating-doctor", patient, body={"rpps": number}, headers={"If-Match": "0"}
+    )
+    assert status == 200, care
+
+
+def test_the_treating_doctor_reads_and_adds_and_the_patient_sees_it(
+    api, person, s3, pro, stack_env
+):
+    alice = person("Alice")
+    document_id = upload_pdf(api, alice, s3)
+    designate(api, alice, DOCTOR)
+    doctor = claims(DOCTOR)
+    base = f"/pro/patients/{alice.ins}"
+
+    status, _, page = pro("GET", f"{base}/documents", doctor)
+    assert status == 200, page
+    assert [d["document_id"] for d in page["items"]] == [document_id]
+    status, _, document = pro("GET", f"{base}/documents/{document_id}", doctor)
+    assert (status, document["title"]) == (200, "Bilan sanguin")
+    status, _, link = pro("GET", f"{base}/documents/{document_id}/content", doctor)
+    assert status == 200
+    staged = s3.get_object(Bucket=stack_env["DOWNLOADS_BUCKET"], Key=presigned_key(link["url"]))
+    assert staged["Body"].read() == PDF
+    status, headers, entry = pro("POST", f"{base}/profile/allergies", doctor, body=ALLERGY)
+    assert (status, headers["ETag"]) == (201, '"1"')
+    assert entry["author"] == {
+        "kind": "PROFESSIONAL",
+        "id": f"rpps:{DOCTOR}",
+        "display_name": "Claire Dubois",
+    }
+    status, _, profile = pro("GET", f"{base}/profile", doctor)
+    assert (status, profile["sections"]["allergies"][0]["entry_id"]) == (200, entry["entry_id"])
+
+    log = api("GET", "/me/access-log", alice)[2]["items"]
+    by_doctor = [
+        (e["action"], e["object"]["type"], e["role"])
+        for e in log
+        if e["actor"]["id"] == f"rpps:{DOCTOR}"
+    ]
+    assert by_doctor == [
+        ("READ", "profile", "PROFESSIONAL"),
+        ("CREATE", "profile/allergies", "PROFESSIONAL"),
+        ("DOWNLOAD", "document", "PROFESSIONAL"),
+        ("READ", "document", "PROFESSIONAL"),
+        ("READ", "document-list", "PROFESSIONAL"),
+    ]
+    assert all(e["emergency_reason"] is None for e in log)
+
+
+def test_refusals_and_an_unknown_patient_answer_alike(api, person, pro):
+    alice = person("Alice")
+    status, _, body = pro("GET", f"/pro/patients/{alice.ins}/documents", claims(STRANGER))
+    assert (status, body["code"]) == (403, "NO_RELATIONSHIP")
+    unknown = make_ins("1991299999999")  # a valid INS nobody opened a space for
+    status, _, other = pro("GET", f"/pro/patients/{unknown}/documents", claims(STRANGER))
+    assert (status, other) == (403, body)
+
+    api("PUT", f"/me/care/blocked/{STRANGER}", alice, headers={"If-Match": "0"})
+    reason = {"X-Emergency-Reason": "unconscious"}
+    status, _, body = pro(
+        "GET", f"/pro/patients/{alice.ins}/profile", claims(STRANGER), headers=reason
+    )
+    assert (status, body["code"]) == (403, "BLOCKED")
+
+
+def test_a_bad_token_or_profession_is_refused(person, pro):
+    alice = person("Alice")
+    path = f"/pro/patients/{alice.ins}/profile"
+    assert pro("GET", path, {"sub": "x", "token_use": "id"})[0] == 401
+    status, _, body = pro("GET", path, claims(STRANGER, profession="93"))
+    assert (status, body["code"]) == (403, "PROFESSION_NOT_ALLOWED")
+    status, _, body = pro("GET", "/pro/patients/123/profile", claims(STRANGER))
+    assert (status, body["code"]) == (400, "VALIDATION_ERROR")
+
+
+def test_break_glass_reads_and_the_reason_is_in_the_patients_history_only(api, person, s3, pro):
+    alice = person("Alice")
+    document_id = upload_pdf(api, alice, s3)
+    stated = "patient inconscient aux urgences, antécédents ?"
+    headers = {"X-Emergency-Reason": quote(stated)}
+    base = f"/pro/patients/{alice.ins}"
+
+    status, _, page = pro("GET", f"{base}/documents", claims(NURSE, "60"), headers=headers)
+    assert (status, [d["document_id"] for d in page["items"]]) == (200, [document_id])
+    status, _, body = pro(
+        "POST", f"{base}/profile/allergies", claims(NURSE, "60"), body=ALLERGY, headers=headers
+    )
+    assert (status, body["code"]) == (400, "BAD_REQUEST")  # break-glass only reads
+    status, _, body = pro("POST", f"{base}/profile/allergies", claims(NURSE, "60"), body=ALLERGY)
+    assert (status, body["code"]) == (403, "NO_RELATIONSHIP")
+
+    [entry] = [e for e in api("GET", "/me/access-log", alice)[2]["items"] if e["role"] != "HOLDER"]
+    assert (entry["action"], entry["object"]["type"], entry["emergency_reason"]) == (
+        "READ",
+        "document-list",
+        stated,
+    )
+
+    api(
+        "PUT",
+        "/me/care/settings",
+        alice,
+        body={"emergency_access": False},
+        headers={"If-Match": "0"},
+    )
+    status, _, body = pro("GET", f"{base}/documents", claims(NURSE, "60"), headers=headers)
+    assert (status, body["code"]) == (403, "EMERGENCY_DISABLED")
+
+
+def test_a_nurse_with_a_partial_grant_adds_only_what_her_row_writes(api, person, pro):
+    alice = person("Alice")
+    grant = {"scope": ["vaccinations", "allergies"]}
+    assert (
+        api("PUT", f"/me/care/team/{NURSE}", alice, body=grant, headers={"If-Match": "0"})[0] == 200
+    )
+    nurse = claims(NURSE, "60")
+    base = f"/pro/patients/{alice.ins}"
+    vaccine = {"vaccine": "Grippe", "date": "2025-10-20"}
+    assert pro("POST", f"{base}/profile/vaccinations", nurse, body=vaccine)[0] == 201
+    measure = {
+        "kind": "weight",
+        "value": 70,
+        "unit": "kg",
+        "measured_at": "2026-01-01T08:00:00+01:00",
+    }
+    status, _, body = pro("POST", f"{base}/profile/measurements", nurse, body=measure)
+    assert (status, body["code"]) == (403, "FORBIDDEN")  # in her row, not in the grant
+    sections = pro("GET", f"{base}/profile", nurse)[2]["sections"]
+    assert set(sections) == {"allergies", "vaccinations"}
+
+
+@pytest.fixture(scope="module")
+def pro_openapi(deployed):
+    from functions.professionals.app import app
+
+    return json.loads(app.get_openapi_json_schema())
+
+
+def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
+    api, person, s3, pro, pro_openapi, empty_table
+):
+    """The walk of every professionals' route (a new one is covered without a new test)."""
+    for path, operations in pro_openapi["paths"].items():
+        for method in (m.upper() for m in operations):
+            empty_table()
+            alice = person("Alice")
+            document_id = upload_pdf(api, alice, s3)
+            designate(api, alice, DOCTOR)
+            section = re.fullmatch(r".*/profile/([a-z-]+)", path)
+            body = SPACE_SAMPLES[section.group(1)] if section else None
+            url = path.replace("{ins}", alice.ins).replace("{document_id}", document_id)
+
+            status, _, refused = pro(method, url, claims(STRANGER), body=body)
+            assert (status, refused["code"]) == (403, "NO_RELATIONSHIP"), (method, path)
+            before = len(api("GET", "/me/access-log", alice)[2]["items"])
+            status, _, answer = pro(method, url, claims(DOCTOR), body=body)
+            assert status < 300, (method, path, status, answer)
+            after = api("GET", "/me/access-log", alice)[2]["items"]
+            assert len(after) == before + 1, f"{method} {path} wrote no access-log entry"
+            assert (after[0]["actor"]["id"], after[0]["role"]) == (f"rpps:{DOCTOR}", "PROFESSIONAL")
