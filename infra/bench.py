@@ -1,20 +1,35 @@
 """`make bench`: what each route costs in AWS requests, how long each function takes to import,
 and how fast the local stack serves, each measured side by side with a baseline in the same run.
 
-    python -m infra.bench [--runs 5] [--requests 200]
+    python -m infra.bench [--runs 5] [--requests 200] [--pushes 30] [--documents 200]
+                          [--partners-only] [--readme README.md]
 
 Tables (medians over --runs):
 1. AWS requests per route, by service and operation, with warm caches (a second request on the
    same function instance). Targets: reads <= 2 requests, 0 KMS; no Scan anywhere.
 2. Cold start: importing each handler module in a fresh interpreter, next to `import boto3`.
 3. Local stack: GET /me/documents over HTTP, next to a bare GetItem loop on the same moto.
+4. Partner pushes (signed FHIR requests to PartnersFunction, docs/partners.md), under 2 minutes:
+   AWS requests per request by operation and item (medians over --pushes), a retry's, a refused
+   one's; the same for a file of 1 and of --documents documents side by side (the access check
+   must not grow with the file); pushes per second through the handler next to a bare GetItem
+   loop; `verify_request`'s CPU per request next to an Ed25519 verification alone, for bodies of
+   1 KB to 1 MB. Any unexpected count (the signature's 1 GetItem + 1 PutItem, a refused request
+   writing anything, a count that differs with the file's size) fails the bench (exit 1).
+   --readme writes these tables into the file's bench section, between their own markers.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
+import hashlib
+import itertools
+import json
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -23,8 +38,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.handlers
 import httpx
@@ -32,6 +49,10 @@ import httpx
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import REPO_ROOT
+from infra.partner_signer import Partner
+
+if TYPE_CHECKING:
+    from healthspace.signatures import PartnerKey
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
 
@@ -39,27 +60,97 @@ PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
 # ------------------------------------------------------------------ counting AWS requests
 class RequestCounter:
     """Counts every AWS API call made by any botocore client (boto3 and PynamoDB alike), through
-    botocore's before-call event. Registered before any session exists, so every client has it."""
+    botocore's before-call event. Registered before any session exists, so every client has it.
+
+    `counting(by_item=True)` also names the kind of DynamoDB item each call touches (from its
+    key: `GetItem PARTNERKEY`, `Query PERSON/GRANT`, ...); `items_read` counts the items
+    DynamoDB read for the calls counted (GetItem, BatchGetItem, and a Query's ScannedCount)."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.items_read = 0
         self.active = False
+        self.by_item = False
         self._lock = threading.Lock()
-        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", self._on_call))
+        botocore.handlers.BUILTIN_HANDLERS.extend(
+            [
+                ("before-parameter-build.*.*", self._on_params),
+                ("before-call.*.*", self._on_call),
+                ("after-call.*.*", self._on_result),
+            ]
+        )
 
-    def _on_call(self, model: Any, **_: Any) -> None:
+    def _on_params(self, params: Any, model: Any, context: Any = None, **_: Any) -> None:
+        if self.active and self.by_item and context is not None:
+            service = model.service_model.service_name
+            if service == "dynamodb" and isinstance(params, dict):
+                context["bench_item_kind"] = item_kind(model.name, params)
+
+    def _on_call(self, model: Any, **kwargs: Any) -> None:
         if self.active:
+            name = f"{model.service_model.service_name}:{model.name}"
+            kind = (kwargs.get("context") or {}).get("bench_item_kind")
             with self._lock:
-                self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+                self.calls[f"{name} {kind}" if kind else name] += 1
+
+    def _on_result(self, parsed: Any, model: Any, **_: Any) -> None:
+        if self.active and model.service_model.service_name == "dynamodb":
+            with self._lock:
+                self.items_read += items_read(model.name, parsed)
 
     @contextmanager
-    def counting(self) -> Iterator[Counter[str]]:
+    def counting(self, *, by_item: bool = False) -> Iterator[Counter[str]]:
         self.calls = Counter()
+        self.items_read = 0
+        self.by_item = by_item
         self.active = True
         try:
             yield self.calls
         finally:
             self.active = False
+
+
+def _key_kind(pk: Any, sk: Any) -> str:
+    """`PARTNERKEY`, `SPACE/DOC`, ...: the prefixes of an item's keys (values are ids)."""
+    pk_prefix = str(pk.get("S", "?") if isinstance(pk, dict) else "?").split("#")[0]
+    sk_prefix = str(sk.get("S", "") if isinstance(sk, dict) else "").split("#")[0]
+    return pk_prefix if sk_prefix in ("", pk_prefix) else f"{pk_prefix}/{sk_prefix}"
+
+
+def item_kind(operation: str, params: dict[str, Any]) -> str | None:
+    """The kind of item a DynamoDB call reads or writes, from its parameters."""
+    if "Key" in params or "Item" in params:
+        keys = params.get("Key") or params.get("Item") or {}
+        return _key_kind(keys.get("pk"), keys.get("sk"))
+    if operation == "Query":
+        values = params.get("ExpressionAttributeValues") or {}
+        placeholders = re.findall(r":\w+", params.get("KeyConditionExpression", ""))
+        pk = values.get(placeholders[0]) if placeholders else None
+        sk = values.get(placeholders[1]) if len(placeholders) > 1 else None
+        index = f"{params['IndexName']} " if params.get("IndexName") else ""
+        return index + _key_kind(pk, sk)
+    if operation == "TransactWriteItems":
+        kinds = []
+        for entry in params.get("TransactItems", []):
+            write: dict[str, Any] = next(iter(entry.values()), {})
+            keys = write.get("Key") or write.get("Item") or {}
+            kinds.append(_key_kind(keys.get("pk"), keys.get("sk")))
+        return "[" + " ".join(kinds) + "]"
+    return None
+
+
+def items_read(operation: str, parsed: Any) -> int:
+    if not isinstance(parsed, dict) or "Error" in parsed:
+        return 0
+    if operation == "GetItem":
+        return 1 if "Item" in parsed else 0
+    if operation in ("Query", "Scan"):
+        return int(parsed.get("ScannedCount") or parsed.get("Count") or 0)
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in (parsed.get("Responses") or {}).values())
+    if operation == "TransactGetItems":
+        return len(parsed.get("Responses") or [])
+    return 0
 
 
 def median_counts(samples: list[Counter[str]]) -> dict[str, float]:
@@ -71,13 +162,13 @@ def median_counts(samples: list[Counter[str]]) -> dict[str, float]:
 class Patient:
     """A patient of the running stack, with a document and a profile entry."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: LocalStack, nir: str = "2900175000101") -> None:
         from healthspace.bootstrap import medical_file
         from healthspace.identifiers import make_ins
         from healthspace.model import Holder
 
         self.stack = stack
-        self.ins = make_ins("2900175000101")
+        self.ins = make_ins(nir)
         holder = Holder(given_name="Bench", family_name="Mark", birth_date=date(1990, 1, 1))
         self.space_id = medical_file().open_space(self.ins, holder).space_id
         self.claims = {"sub": "bench-subject", "custom:ins": self.ins, "given_name": "Bench"}
@@ -225,6 +316,7 @@ def cold_start_table(function_env: dict[str, str], runs: int) -> list[list[str]]
         "functions.enrollment.app": "import functions.enrollment.app",
         "functions.population.app": "import functions.population.app",
         "functions.wave.app": "import functions.wave.app",
+        "functions.partners.app": "import functions.partners.app",
     }
     import_seconds("import boto3", env)  # compile and cache the bytecode first
     times: dict[str, list[float]] = {name: [] for name in subjects}
@@ -288,42 +380,697 @@ def throughput_table(stack: LocalStack, requests: int, runs: int) -> list[list[s
     ]
 
 
+# ------------------------------------------------------------------ partner pushes
+RPPS = "10000000009"  # a Luhn-valid RPPS number: the professional the documents name
+# Operations that change something (DynamoDB and S3): a refused push must make none.
+WRITE_OPERATIONS = frozenset(
+    {
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "PutObject",
+        "DeleteObject",
+        "DeleteObjects",
+        "CopyObject",
+    }
+)
+SIGNATURE_ITEMS = ("PARTNERKEY", "NONCE")  # what healthspace.signatures reads and writes
+
+
+def document_reference(ins: str, identifier: str, content: bytes = PDF) -> dict[str, Any]:
+    """A laboratory report as a partner pushes it (docs/partners.md): the patient by INS, the
+    author by RPPS, the content inline."""
+    from healthspace.fhir import INS_SYSTEM, LOINC, RPPS_SYSTEM
+
+    return {
+        "resourceType": "DocumentReference",
+        "masterIdentifier": {"system": "urn:oid:1.2.250.1.999.7.1", "value": identifier},
+        "status": "current",
+        "type": {"coding": [{"system": LOINC, "code": "11502-2", "display": "Laboratory report"}]},
+        "subject": {"identifier": {"system": INS_SYSTEM, "value": ins}},
+        "date": "2026-01-15T09:00:00+01:00",
+        "author": [{"identifier": {"system": RPPS_SYSTEM, "value": RPPS}, "display": "Dr Bench"}],
+        "description": "Bench report",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "data": base64.b64encode(content).decode(),
+                    "size": len(content),
+                }
+            }
+        ],
+    }
+
+
+class Hospital:
+    """A hospital system of the running stack, its key registered by an operator: it signs its
+    requests (infra.partner_signer) and PartnersFunction gets them as API Gateway hands them."""
+
+    def __init__(self, stack: LocalStack, key_id: str = "bench-hospital") -> None:
+        from healthspace.adapters.dynamodb import DynamoStore
+        from healthspace.adapters.partner_keys import DynamoPartnerKeys
+        from healthspace.bootstrap import medical_file
+        from healthspace.signatures import register_key
+
+        files = medical_file()
+        self.stack = stack
+        self.partner = Partner(key_id=key_id)
+        register_key(
+            DynamoPartnerKeys(cast(DynamoStore, files.store)),
+            files.clock,
+            operator="op-bench",
+            partner_id="chu-bench",
+            key_id=key_id,
+            public_key=self.partner.public_key_pem,
+        )
+        self.base_url = stack.shared_env["PARTNER_BASE_URL"]
+        self._nonces = itertools.count()
+
+    def event(self, path: str, resource: dict[str, Any], *, tamper: bool = False) -> dict[str, Any]:
+        """The request's event, signed now with a fresh nonce; `tamper`: its body changed after
+        it was signed."""
+        body = json.dumps(resource)
+        headers = self.partner.sign(
+            "POST",
+            f"{self.base_url}{path}",
+            body.encode(),
+            created=datetime.now(UTC),
+            nonce=f"bench-nonce-{next(self._nonces):010d}",
+        )
+        headers["Content-Type"] = "application/fhir+json"
+        if tamper:
+            body = body.replace("Bench report", "Bench rep0rt")
+        return api_event("POST", path, None, body, headers=headers, resource=path)
+
+    def send(self, event: dict[str, Any], expect: int) -> Any:
+        status, _, payload = api_result(self.stack.invoke("PartnersFunction", event))
+        if status != expect:
+            raise RuntimeError(f"partner request: {status}, expected {expect}: {payload}")
+        return payload
+
+    def push_event(self, ins: str, identifier: str, *, tamper: bool = False) -> dict[str, Any]:
+        resource = document_reference(ins, identifier)
+        return self.event("/fhir/DocumentReference", resource, tamper=tamper)
+
+    def push(self, ins: str, identifier: str, expect: int = 201) -> str:
+        """A signed POST /fhir/DocumentReference; the document's id."""
+        document_id: str = self.send(self.push_event(ins, identifier), expect)["id"]
+        return document_id
+
+    def bundle(self, ins: str, identifiers: list[str]) -> list[str]:
+        """A signed POST /fhir transaction; each entry's status."""
+        entries = [
+            {
+                "resource": document_reference(ins, identifier),
+                "request": {"method": "POST", "url": "DocumentReference"},
+            }
+            for identifier in identifiers
+        ]
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        answer = self.send(self.event("/fhir", bundle), 200)
+        return [entry["response"]["status"] for entry in answer["entry"]]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The AWS requests of one call, medians over samples, by operation and item kind."""
+
+    calls: dict[str, float]
+    items_read: float
+
+    def total(self, keep: Callable[[str], bool] = lambda _: True) -> float:
+        return sum(n for op, n in self.calls.items() if keep(op))
+
+    @property
+    def kms(self) -> float:
+        return self.total(lambda op: op.startswith("kms:"))
+
+    @property
+    def writes(self) -> float:
+        return self.total(lambda op: op.split(" ")[0].split(":")[1] in WRITE_OPERATIONS)
+
+    @property
+    def signature(self) -> float:
+        return self.total(lambda op: op.partition(" ")[2].split("/")[0] in SIGNATURE_ITEMS)
+
+    def by_operation(self) -> str:
+        """DynamoDB's operations by their name only, other services' with theirs."""
+        return ", ".join(f"{op.removeprefix('dynamodb:')} {n:g}" for op, n in self.calls.items())
+
+
+def measure(counter: RequestCounter, call: Callable[[], Any], runs: int) -> Cost:
+    samples, reads = [], []
+    for _ in range(runs):
+        with counter.counting(by_item=True) as calls:
+            call()
+        samples.append(Counter(calls))
+        reads.append(counter.items_read)
+    return Cost(median_counts(samples), statistics.median(reads))
+
+
+class PartnerBench:
+    """Partner pushes on the running stack: AWS requests per push, throughput, and the access
+    check's cost next to the size of the patient's file. Every unexpected count is a problem:
+    the bench fails on any."""
+
+    def __init__(self, stack: LocalStack, counter: RequestCounter) -> None:
+        self.stack = stack
+        self.counter = counter
+        self.hospital = Hospital(stack)
+        self.problems: list[str] = []
+        self._ids = itertools.count()
+
+    def new_id(self) -> str:
+        return f"BENCH-{next(self._ids):06d}"
+
+    def expect(self, what: str, ok: bool, detail: str) -> str:
+        if not ok:
+            self.problems.append(f"{what}: {detail}")
+        return "ok" if ok else "UNEXPECTED"
+
+    # --- 1. AWS requests per push
+    def requests_table(self, pushes: int, bundles: int) -> list[list[str]]:
+        hospital = self.hospital
+        patient = Patient(self.stack, nir="2900175000102")
+        ins = patient.ins
+        retried = self.new_id()
+        hospital.push(ins, retried)  # warm: the function imported, the space's data key cached
+
+        bundle_size = 5
+        cases: list[tuple[str, str, int, Callable[[], Any]]] = [
+            (
+                "POST /fhir/DocumentReference, new document",
+                "201",
+                pushes,
+                lambda: hospital.push(ins, self.new_id()),
+            ),
+            (
+                "the same, retried (same masterIdentifier, new signature)",
+                "200",
+                pushes,
+                lambda: hospital.push(ins, retried, expect=200),
+            ),
+            (
+                f"POST /fhir, transaction of {bundle_size} new documents",
+                "200",
+                bundles,
+                lambda: hospital.bundle(ins, [self.new_id() for _ in range(bundle_size)]),
+            ),
+            (
+                "refused: body changed after signing",
+                "401",
+                pushes,
+                lambda: hospital.send(hospital.push_event(ins, self.new_id(), tamper=True), 401),
+            ),
+        ]
+        rows = []
+        for name, status, runs, call in cases:
+            cost = measure(self.counter, call, runs)
+            rows.append(self._requests_row(name, status, cost))
+        # A replay: the same request sent twice, the second counted.
+        samples, reads = [], []
+        for _ in range(pushes):
+            event = hospital.push_event(ins, self.new_id())
+            hospital.send(event, 201)
+            with self.counter.counting(by_item=True) as calls:
+                hospital.send(event, 401)
+            samples.append(Counter(calls))
+            reads.append(self.counter.items_read)
+        cost = Cost(median_counts(samples), statistics.median(reads))
+        rows.append(self._requests_row("refused: replayed (the same request again)", "401", cost))
+        return rows
+
+    def _requests_row(self, name: str, status: str, cost: Cost) -> list[str]:
+        key_read = cost.calls.get("dynamodb:GetItem PARTNERKEY/KEY", 0)
+        nonce_written = cost.calls.get("dynamodb:PutItem NONCE", 0)
+        if status == "401" and name.startswith("refused: body"):
+            ok = cost.total() == 1 and key_read == 1
+            verdict = self.expect(name, ok and cost.writes == 0, cost.by_operation())
+        elif status == "401":  # a replay: the key read, the nonce's write refused
+            ok = cost.total() == 2 and key_read == 1 and nonce_written == 1
+            verdict = self.expect(name, ok, cost.by_operation())
+        else:
+            ok = key_read == 1 and nonce_written == 1 and cost.signature == 2 and cost.kms == 0
+            verdict = self.expect(name, ok, cost.by_operation())
+        if any(op.split(" ")[0].endswith(":Scan") for op in cost.calls):
+            verdict = self.expect(name, False, "a Scan")
+        return [
+            name,
+            status,
+            f"{cost.total():g}",
+            f"{cost.signature:g}",
+            f"{cost.writes:g}",
+            f"{cost.kms:g}",
+            f"{cost.items_read:g}",
+            cost.by_operation(),
+            verdict,
+        ]
+
+    # --- 2. throughput
+    def throughput_table(self, runs: int, batch: int) -> tuple[list[list[str]], float]:
+        """Signed pushes per second through the handler (the partner's signing not timed), next
+        to a bare GetItem loop on the same moto; and a new push's median seconds."""
+        import boto3
+
+        hospital = self.hospital
+        ins = Patient(self.stack, nir="2900175000103").ins
+        retried = self.new_id()
+        hospital.push(ins, retried)
+        dynamodb = boto3.client("dynamodb")
+        table = self.stack.ref("HealthSpaceTable")
+        key = {"pk": {"S": "bench"}, "sk": {"S": "bench"}}
+        dynamodb.put_item(TableName=table, Item=key)
+
+        def pushes(identifier: Callable[[], str], expect: int, tamper: bool = False) -> float:
+            elapsed = 0.0
+            for _ in range(batch):
+                event = hospital.push_event(ins, identifier(), tamper=tamper)
+                started = time.perf_counter()
+                hospital.send(event, expect)
+                elapsed += time.perf_counter() - started
+            return batch / elapsed
+
+        def get_items() -> float:
+            started = time.perf_counter()
+            for _ in range(batch):
+                dynamodb.get_item(TableName=table, Key=key)
+            return batch / (time.perf_counter() - started)
+
+        baseline = "bare moto GetItem loop (boto3, same moto)"
+        subjects: dict[str, Callable[[], float]] = {
+            "signed push, new document (handler + moto)": lambda: pushes(self.new_id, 201),
+            "signed push, retried (same masterIdentifier)": lambda: pushes(lambda: retried, 200),
+            "signed push, refused (body changed)": lambda: pushes(self.new_id, 401, tamper=True),
+            baseline: get_items,
+        }
+        rates: dict[str, list[float]] = {name: [] for name in subjects}
+        for _ in range(runs):  # interleaved, so machine noise hits every subject alike
+            for name, subject in subjects.items():
+                rates[name].append(subject())
+        base = statistics.median(rates[baseline])
+        rows = []
+        for name, samples in rates.items():
+            rate = statistics.median(samples)
+            rows.append([name, f"{rate:.1f}", f"{1000 / rate:.1f} ms", f"{rate / base:.3f}x"])
+        new_push = next(iter(rates))
+        return rows, 1 / statistics.median(rates[new_push])
+
+    # --- 3. the access check against the size of the file
+    def access_table(self, runs: int, documents: int) -> list[list[str]]:
+        from healthspace.api.partners import MAX_BUNDLE_ENTRIES
+
+        hospital = self.hospital
+        small = Patient(self.stack, nir="2900175000104")
+        large = Patient(self.stack, nir="2900175000105")
+        small_doc = hospital.push(small.ins, "FILE-SMALL-0")
+        identifiers = [self.new_id() for _ in range(documents)]
+        statuses: list[str] = []
+        for start in range(0, documents, MAX_BUNDLE_ENTRIES):
+            statuses += hospital.bundle(large.ins, identifiers[start : start + MAX_BUNDLE_ENTRIES])
+        if statuses.count("201 Created") != documents:
+            raise RuntimeError(f"the large file: {Counter(statuses)}")
+        large_doc = hospital.push(large.ins, identifiers[0], expect=200)
+        files = {
+            "small": (small, small_doc, "FILE-SMALL-0"),
+            "large": (large, large_doc, identifiers[0]),
+        }
+
+        def cases(size: str) -> list[tuple[str, Callable[[], Any]]]:
+            patient, document_id, identifier = files[size]
+            return [
+                (
+                    "GET /me/documents/{id} (the patient)",
+                    lambda: patient.call("GET", f"/me/documents/{document_id}"),
+                ),
+                (
+                    "push retried (same masterIdentifier)",
+                    lambda: hospital.push(patient.ins, identifier, expect=200),
+                ),
+                (
+                    "push refused (body changed)",
+                    lambda: hospital.send(
+                        hospital.push_event(patient.ins, self.new_id(), tamper=True), 401
+                    ),
+                ),
+                # last: each adds a document (1 to 1+runs, and documents to documents+runs)
+                ("push, new document", lambda: hospital.push(patient.ins, self.new_id())),
+            ]
+
+        rows = []
+        for (name, small_call), (_, large_call) in zip(cases("small"), cases("large"), strict=True):
+            if not name.startswith("push, new"):
+                small_call()  # warm: the patient's grants and the space's key cached
+                large_call()
+            samples: dict[str, list[Counter[str]]] = {"small": [], "large": []}
+            reads: dict[str, list[int]] = {"small": [], "large": []}
+            for _ in range(runs):  # interleaved
+                for size, call in (("small", small_call), ("large", large_call)):
+                    with self.counter.counting(by_item=True) as calls:
+                        call()
+                    samples[size].append(Counter(calls))
+                    reads[size].append(self.counter.items_read)
+            one, many = (
+                Cost(median_counts(samples[size]), statistics.median(reads[size]))
+                for size in ("small", "large")
+            )
+            same = one == many
+            self.expect(
+                f"{name} grows with the file",
+                same,
+                f"1 document: {one.by_operation()} ({one.items_read:g} items read); "
+                f"{documents} documents: {many.by_operation()} ({many.items_read:g} items read)",
+            )
+            rows.append(
+                [
+                    name,
+                    f"{one.total():g} ({one.items_read:g})",
+                    f"{many.total():g} ({many.items_read:g})",
+                    many.by_operation(),
+                    "same" if same else "DIFFERS",
+                ]
+            )
+        return rows
+
+
+# ------------------------------------------------------------------ verification CPU
+class _KeyInMemory:
+    """The partner's key, already read: verify_request without DynamoDB."""
+
+    def __init__(self, key: PartnerKey) -> None:
+        self.key = key
+
+    def get_key(self, key_id: str) -> PartnerKey | None:
+        return self.key if key_id == self.key.key_id else None
+
+    def add_key(self, key: PartnerKey) -> bool:
+        return False
+
+    def save_revoked(self, key: PartnerKey) -> bool:
+        return False
+
+    def list_keys(self, partner_id: str) -> list[PartnerKey]:
+        return [self.key]
+
+
+class _EveryNonce:
+    def record_once(self, key_id: str, nonce: str, expires_at: datetime) -> bool:
+        return True
+
+
+class _FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+def body_of_size(ins: str, size: int) -> bytes:
+    """A pushed DocumentReference's JSON of about `size` bytes (its inline content sized so)."""
+    frame = len(json.dumps(document_reference(ins, "SIZE", b"")))
+    content = b"%PDF-1.7\n" + b"x" * max(0, (size - frame - 8) * 3 // 4 - 9)
+    return json.dumps(document_reference(ins, "SIZE", content)).encode()
+
+
+def cpu_microseconds(call: Callable[[], Any], batch: int) -> float:
+    """This thread's CPU time per call (not wall time: other processes share the machine)."""
+    started = time.thread_time_ns()
+    for _ in range(batch):
+        call()
+    return (time.thread_time_ns() - started) / batch / 1000
+
+
+def verification_table(
+    rounds: int, batch: int, sizes: tuple[int, ...] = (1024, 100 * 1024, 1024 * 1024)
+) -> tuple[list[list[str]], list[str], float]:
+    """verify_request's CPU per request (the key and the nonce in memory: no I/O) for bodies of
+    each size, next to an Ed25519 verification alone, the body's SHA-256 and its json.loads;
+    the rows, notes, and the smallest body's verification in µs."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from healthspace.identifiers import make_ins
+    from healthspace.signatures import PartnerKey, verify_request
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    partner = Partner(key_id="bench-cpu")
+    key = PartnerKey(
+        key_id=partner.key_id,
+        partner_id="chu-bench",
+        public_key=partner.public_key_raw,
+        registered_at=now,
+        registered_by="op-bench",
+    )
+    keys, nonces, clock = _KeyInMemory(key), _EveryNonce(), _FixedClock(now)
+    url = "https://partenaires.espace.example.org/fhir/DocumentReference"
+    ins = make_ins("2900175000106")
+    bodies = {size: body_of_size(ins, size) for size in sizes}
+    signed = {
+        size: partner.sign("POST", url, body, created=now, nonce="bench-cpu-nonce-0001")
+        for size, body in bodies.items()
+    }
+    for size, body in bodies.items():  # accepted, or the figures mean nothing
+        verify_request("POST", url, signed[size], body, keys=keys, nonces=nonces, clock=clock)
+    # The Ed25519 check alone, on a message as long as a signature base (~300 bytes).
+    base = b"x" * 300
+    signature = partner.private_key.sign(base)
+    public_key = Ed25519PublicKey.from_public_bytes(partner.public_key_raw)
+
+    def verify(size: int) -> Callable[[], Any]:
+        body, headers = bodies[size], signed[size]
+        return lambda: verify_request(
+            "POST", url, headers, body, keys=keys, nonces=nonces, clock=clock
+        )
+
+    subjects: dict[tuple[str, int], Callable[[], Any]] = {
+        ("ed25519", 0): lambda: public_key.verify(signature, base)
+    }
+    for size, body in bodies.items():
+        subjects[("verify", size)] = verify(size)
+        subjects[("sha256", size)] = functools.partial(hashlib.sha256, body)
+        subjects[("json", size)] = functools.partial(json.loads, body)
+    times: dict[tuple[str, int], list[float]] = {name: [] for name in subjects}
+    for _ in range(rounds):  # interleaved
+        for name, subject in subjects.items():
+            times[name].append(cpu_microseconds(subject, batch))
+    us = {name: statistics.median(samples) for name, samples in times.items()}
+    ed25519 = us[("ed25519", 0)]
+    rows = [["Ed25519 verify alone (baseline)", f"{ed25519:.0f}", "1.00x", "-", "-", "-"]]
+    rest = {}
+    for size, body in bodies.items():
+        verify_us, sha_us = us[("verify", size)], us[("sha256", size)]
+        rest[size] = verify_us - sha_us
+        rows.append(
+            [
+                f"verify_request, body {len(body) / 1024:,.0f} KB",
+                f"{verify_us:,.0f}",
+                f"{verify_us / ed25519:.1f}x",
+                f"{sha_us:,.0f}",
+                f"{rest[size]:,.0f}",
+                f"{us[('json', size)]:,.0f}",
+            ]
+        )
+    small, big = min(sizes), max(sizes)
+    megabytes = (len(bodies[big]) - len(bodies[small])) / 2**20
+    slope = (us[("verify", big)] - us[("verify", small)]) / megabytes
+    sha_slope = (us[("sha256", big)] - us[("sha256", small)]) / megabytes
+    spread = (max(rest.values()) - min(rest.values())) / min(rest.values())
+    notes = [
+        f"verify_request grows by {slope:,.0f} µs per MB of body, of which the body's SHA-256 "
+        f"(the Content-Digest check) {sha_slope:,.0f} µs: linear in the body through its digest.",
+        f"verify_request minus the SHA-256 stays within {spread:.0%} from "
+        f"{len(bodies[small]) / 1024:.0f} KB to {len(bodies[big]) / 2**20:.0f} MB "
+        f"({min(rest.values()):,.0f}-{max(rest.values()):,.0f} µs): constant otherwise.",
+    ]
+    return rows, notes, us[("verify", small)]
+
+
 # ------------------------------------------------------------------ output
-def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+def markdown_table(header: list[str], rows: list[list[str]], *, padded: bool = True) -> str:
+    """A markdown table, its columns padded to align in a terminal (or not, for documents)."""
+    if not padded:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\n## {title}\n")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     for row in rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        cells = zip(row, widths, strict=True)
+        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in cells) + " |")
+    return "\n".join(lines)
+
+
+def print_table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """Print the table under its title; return it unpadded, for a document."""
+    print(f"\n## {title}\n\n{markdown_table(header, rows)}")
+    return markdown_table(header, rows, padded=False)
+
+
+PARTNERS_START, PARTNERS_END = "<!-- bench:partners:start -->", "<!-- bench:partners:end -->"
+
+
+def write_partner_section(path: Path, text: str) -> None:
+    """Replace the partner part of the document's bench section (between its own markers, added
+    before `<!-- bench:end -->` the first time); the rest of the section is kept."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    current = path.read_text(encoding="utf-8")
+    if start not in current or end not in current:
+        raise SystemExit(f"{path}: no {start} ... {end} section")
+    block = f"{PARTNERS_START}\n{text}\n{PARTNERS_END}"
+    if PARTNERS_START in current and PARTNERS_END in current:
+        before, rest = current.split(PARTNERS_START, 1)
+        after = rest.split(PARTNERS_END, 1)[1]
+    else:
+        before, after = current.split(end, 1)
+        before, after = before.rstrip("\n") + "\n\n", "\n" + end + after
+    path.write_text(before + block + after, encoding="utf-8")
+
+
+def partner_part(stack: LocalStack, counter: RequestCounter, args: argparse.Namespace) -> int:
+    """Partner pushes: print the tables, write them into --readme; 1 on any unexpected count."""
+    started = time.perf_counter()
+    bench = PartnerBench(stack, counter)
+    sections = []
+    title = f"Partner push: AWS requests per request (warm function; median of {args.pushes})"
+    table = print_table(
+        title,
+        [
+            "request",
+            "status",
+            "requests",
+            "signature",
+            "writes",
+            "KMS",
+            "items read",
+            "by operation (DynamoDB unless named) and item",
+            "expected",
+        ],
+        bench.requests_table(args.pushes, args.runs),
+    )
+    sections.append(
+        f"**AWS requests per partner request** (warm function; medians of {args.pushes}, "
+        f"the transaction's of {args.runs}). *signature*: the key's read (`PARTNERKEY`) and the "
+        "nonce's write (`NONCE`); *writes*: write requests (a replay's conditional PutItem "
+        "fails: nothing stored); *items read*: items DynamoDB read (a Query's ScannedCount).\n\n"
+        + table
+    )
+    title = f"Partner push: the access check against the size of the file (median of {args.runs})"
+    table = print_table(
+        title,
+        [
+            "request",
+            "1 document: requests (items read)",
+            f"{args.documents} documents: requests (items read)",
+            f"by operation and item ({args.documents} documents)",
+            "same?",
+        ],
+        bench.access_table(args.runs, args.documents),
+    )
+    sections.append(
+        f"**The access check does not grow with the file**: one patient's file holds 1 document, "
+        f"another's {args.documents}, measured side by side (medians of {args.runs}; the new "
+        f"pushes run last, each adding a document). The bench fails if any count differs.\n\n"
+        + table
+    )
+    rows, push_seconds = bench.throughput_table(args.runs, args.push_batch)
+    table = print_table(
+        f"Partner push throughput, in-process handler on moto (median of {args.runs} runs "
+        f"of {args.push_batch})",
+        ["what", "requests/s", "per request", "vs bare GetItem"],
+        rows,
+    )
+    sections.append(
+        "**Throughput on this machine** (the handler called in-process, moto over HTTP; the "
+        f"partner's signing not timed; medians of {args.runs} runs of {args.push_batch}, "
+        "interleaved with the baseline):\n\n" + table
+    )
+    rows, notes, verify_us = verification_table(args.verify_rounds, args.verify_batch)
+    notes.append(
+        f"A new push takes {push_seconds * 1000:.0f} ms of wall time here; verifying its "
+        f"signature (CPU, ~1 KB body) is {verify_us / 1e6 / push_seconds:.0%} of it."
+    )
+    table = print_table(
+        "Signature verification: CPU per request, keys and nonces in memory "
+        f"(median of {args.verify_rounds} rounds of {args.verify_batch})",
+        [
+            "what",
+            "CPU µs",
+            "vs Ed25519 alone",
+            "SHA-256 of body µs",
+            "verify - SHA-256 µs",
+            "json.loads of body µs",
+        ],
+        rows,
+    )
+    print("\n" + "\n".join(f"- {note}" for note in notes))
+    sections.append(
+        "**Signature verification alone**: `verify_request` with the key and nonce store in "
+        "memory (no I/O), this thread's CPU time per request, next to an Ed25519 verification "
+        f"alone (medians of {args.verify_rounds} rounds of {args.verify_batch}, interleaved):\n\n"
+        + table
+        + "\n\n"
+        + "\n".join(f"- {note}" for note in notes)
+    )
+    elapsed = time.perf_counter() - started
+    print(f"\n(partner pushes: {elapsed:.0f} s)")
+    if args.readme:
+        command = " ".join(["python -m infra.bench", *sys.argv[1:]])
+        header = (
+            f"### Partner pushes\n\n`{command}` on {datetime.now(UTC):%Y-%m-%d} "
+            f"({os.cpu_count()} CPUs, shared; Python {sys.version.split()[0]}; moto in-process). "
+            "Counts are exact; times are this machine's, for the ratios."
+        )
+        write_partner_section(args.readme, "\n\n".join([header, *sections]))
+    if bench.problems:
+        print("\nPARTNER BENCH FAILED:", file=sys.stderr)
+        for problem in bench.problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--pushes", type=int, default=30, help="samples per partner request")
+    parser.add_argument("--documents", type=int, default=200, help="documents in the large file")
+    parser.add_argument("--push-batch", type=int, default=10, help="pushes per throughput run")
+    parser.add_argument("--verify-rounds", type=int, default=21)
+    parser.add_argument("--verify-batch", type=int, default=10)
+    parser.add_argument("--partners-only", action="store_true", help="only the partner tables")
+    parser.add_argument(
+        "--readme", type=Path, help="write the partner tables into this file's bench section"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request lines
     counter = RequestCounter()
     with LocalStack(port=0) as stack:
         assert stack.registry is not None
         function_env = dict(stack.registry.specs["RecordsFunction"].environment)
+        if not args.partners_only:
+            print_table(
+                "AWS requests per route (warm function; median of runs)",
+                ["route", "requests", "KMS", "by operation", "read target"],
+                route_table(stack, counter, args.runs),
+            )
+            print_table(
+                "Local stack throughput (median of runs)",
+                ["what", "requests/s", "ratio"],
+                throughput_table(stack, args.requests, args.runs),
+            )
+        status = partner_part(stack, counter, args)
+    if not args.partners_only:
         print_table(
-            "AWS requests per route (warm function; median of runs)",
-            ["route", "requests", "KMS", "by operation", "read target"],
-            route_table(stack, counter, args.runs),
+            "Cold start: import of the handler module in a fresh interpreter (median of runs)",
+            ["module", "import time", "vs boto3", "target <= 1.5x"],
+            cold_start_table(function_env, args.runs),
         )
-        print_table(
-            "Local stack throughput (median of runs)",
-            ["what", "requests/s", "ratio"],
-            throughput_table(stack, args.requests, args.runs),
-        )
-    print_table(
-        "Cold start: import of the handler module in a fresh interpreter (median of runs)",
-        ["module", "import time", "vs boto3", "target <= 1.5x"],
-        cold_start_table(function_env, args.runs),
-    )
-    return 0
+    return status
 
 
 if __name__ == "__main__":
