@@ -14,9 +14,9 @@ reads the waves (EnrollmentFunction); a patient uploads through a presigned POST
 on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
 reads their access history (RecordsFunction); the patient designates a treating doctor, who
 lists, reads, downloads and adds to the profile, and another doctor breaks the glass
-(ProfessionalsFunction); a hospital system pushes a signed FHIR document,
-twice (PartnersFunction); the day's wave reaches its deadline and the state
-machine seals, activates and finishes it (WaveFunction).
+(ProfessionalsFunction); a hospital system pushes a signed FHIR document, twice, then searches
+and reads it on behalf of the treating doctor (PartnersFunction); the day's wave reaches its
+deadline and the state machine seals, activates and finishes it (WaveFunction).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from infra.local.gateway import read_outbox
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION, load_template
+from infra.partner_signer import REQUIRED
 from tests.infra.iam import (
     ENGINE,
     UNATTRIBUTED,
@@ -232,8 +233,9 @@ def _run_flows(stack: LocalStack) -> None:
     )
     bench.call("DELETE", f"/me/documents/{document_id}")
 
-    # PartnersFunction: a hospital system pushes a signed document for a patient, then again
-    # (its retry, a new signature): filed once.
+    # PartnersFunction: a hospital system pushes a signed document for the patient, then again
+    # (its retry, a new signature): filed once; then searches and reads it for the treating
+    # doctor the patient designated above.
     files = bootstrap.medical_file()
     hospital = Partner(key_id="iam-hospital")
     register_key(
@@ -245,12 +247,13 @@ def _run_flows(stack: LocalStack) -> None:
         public_key=hospital.public_key_pem,
     )
     resource = pushed()
-    resource["subject"]["identifier"]["value"] = EARLY.ins
+    resource["subject"]["identifier"]["value"] = bench.ins
     body = json.dumps(resource)
+    base_url = stack.shared_env["PARTNER_BASE_URL"]
     for nonce in ("iam-nonce-first-1", "iam-nonce-retry-2"):
         headers = hospital.sign(
             "POST",
-            f"{stack.shared_env['PARTNER_BASE_URL']}/fhir/DocumentReference",
+            f"{base_url}/fhir/DocumentReference",
             body.encode(),
             created=datetime.now(UTC),
             nonce=nonce,
@@ -259,6 +262,27 @@ def _run_flows(stack: LocalStack) -> None:
         event = api_event("POST", path, None, body, headers=headers, resource=path)
         status, _, payload = api_result(stack.invoke("PartnersFunction", event))
         assert status in (200, 201), payload
+    query = {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{bench.ins}"}
+    canonical = f"patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{bench.ins}"
+    for path, nonce in (
+        ("/fhir/DocumentReference", "iam-nonce-search-3"),
+        (f"/fhir/DocumentReference/{payload['id']}", "iam-nonce-read-4"),
+    ):
+        headers = hospital.sign(
+            "GET",
+            f"{base_url}{path}?{canonical}",
+            b"",
+            created=datetime.now(UTC),
+            nonce=nonce,
+            components=(*REQUIRED, "healthspace-professional"),
+            headers={"Healthspace-Professional": f'"{DOCTOR}";profession="10"'},
+        )
+        resource_path = (
+            path if path.endswith("DocumentReference") else "/fhir/DocumentReference/{id}"
+        )
+        event = api_event("GET", path, None, None, headers, query, resource=resource_path)
+        status, _, read = api_result(stack.invoke("PartnersFunction", event))
+        assert status == 200, read
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

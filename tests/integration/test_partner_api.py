@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 
+from healthspace.fhir import INS_SYSTEM
 from infra.local.sample_events import api_event, api_result
+from infra.partner_signer import REQUIRED
+from tests.integration.test_professionals_api import DOCTOR, STRANGER, designate
 from tests.partner_fakes import Partner
 from tests.unit.test_fhir import pushed
 
@@ -159,3 +163,187 @@ def test_an_unknown_patient_is_a_404_outcome(deployed, hospital):
         deployed, hospital, "/fhir/DocumentReference", document_for(stranger), nonce="u" * 16
     )
     assert status == 404 and outcome["issue"][0]["code"] == "not-found"
+
+
+# --- reads on behalf of a professional (the care rules of docs/professionals.md)
+
+SEARCH = "/fhir/DocumentReference"
+
+
+def professional_field(number, profession="10", name="Claire Dubois"):
+    return f'"{number}";profession="{profession}";name="{name}"'
+
+
+def read(deployed, partner, path, query, *, nonce, professional, cover=True, url=None):
+    """A signed GET for `professional`, its query sent canonical (names sorted, values
+    percent-encoded), or the given `url` (a next link) signed as is."""
+    url = url or f"{BASE}{path}?" + urlencode(sorted(query.items()), quote_via=quote, safe="")
+    components = (*REQUIRED, "healthspace-professional") if cover else REQUIRED
+    headers = partner.sign(
+        "GET",
+        url,
+        b"",
+        created=datetime.now(UTC),
+        nonce=nonce,
+        components=components,
+        headers={"Healthspace-Professional": professional},
+    )
+    event = api_event("GET", path, None, None, headers=headers, query=query, resource=path)
+    return api_result(deployed[1].invoke("PartnersFunction", event))
+
+
+def for_patient(patient):
+    return {"patient": f"{INS_SYSTEM}|{patient.ins}"}
+
+
+def test_the_treating_doctor_reads_what_the_hospital_pushed(deployed, api, person, hospital):
+    patient = person("Inès")
+    pushed_ids = [
+        send(deployed, hospital, SEARCH, document_for(patient, f"LAB-{n}"), nonce=f"p{n}" * 8)[2][
+            "id"
+        ]
+        for n in range(2)
+    ]
+    designate(api, patient, DOCTOR)
+    doctor = professional_field(DOCTOR)
+
+    # The search, one per page: the next link is canonical, signed as is
+    status, _, bundle = read(
+        deployed,
+        hospital,
+        SEARCH,
+        {**for_patient(patient), "_count": "1"},
+        nonce="s" * 16,
+        professional=doctor,
+    )
+    assert status == 200, bundle
+    assert (bundle["resourceType"], bundle["type"]) == ("Bundle", "searchset")
+    assert "total" not in bundle
+    [first] = bundle["entry"]
+    [next_url] = [link["url"] for link in bundle["link"] if link["relation"] == "next"]
+    assert next_url.startswith(f"{BASE}{SEARCH}?_count=1&_cursor=")
+    assert next_url.endswith(f"&patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{patient.ins}")
+    status, _, page_two = read(
+        deployed,
+        hospital,
+        SEARCH,
+        dict(parse_qsl(urlsplit(next_url).query)),
+        nonce="t" * 16,
+        professional=doctor,
+        url=next_url,
+    )
+    assert status == 200, page_two
+    [second] = page_two["entry"]
+    found = [e["resource"]["id"] for e in (first, second)]
+    assert sorted(found) == sorted(pushed_ids)
+    assert first["resource"]["subject"]["identifier"] == {
+        "system": INS_SYSTEM,
+        "value": patient.ins,
+    }
+
+    # The read, by id and patient
+    status, headers, document = read(
+        deployed,
+        hospital,
+        f"{SEARCH}/{found[0]}",
+        for_patient(patient),
+        nonce="u" * 16,
+        professional=doctor,
+    )
+    assert (status, document["resourceType"], document["id"]) == (
+        200,
+        "DocumentReference",
+        found[0],
+    )
+    assert headers["ETag"] == 'W/"1"'
+
+    # The patient's history: the professional read, through their hospital's system
+    log = api("GET", "/me/access-log", patient)[2]["items"]
+    reads = [
+        (e["action"], e["object"]["type"], e["role"], e["actor"]["display_name"])
+        for e in log
+        if e["actor"]["id"] == f"rpps:{DOCTOR}" and e["action"] == "READ"
+    ]
+    assert reads == [
+        ("READ", "document", "PROFESSIONAL", "Claire Dubois"),
+        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois"),
+        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois"),
+    ]
+
+
+def test_a_professional_with_no_relationship_is_refused(deployed, person, hospital):
+    patient = person("Jules")
+    send(deployed, hospital, SEARCH, document_for(patient), nonce="q" * 16)
+
+    status, _, outcome = read(
+        deployed,
+        hospital,
+        SEARCH,
+        for_patient(patient),
+        nonce="v" * 16,
+        professional=professional_field(STRANGER),
+    )
+
+    assert status == 403 and outcome["resourceType"] == "OperationOutcome"
+    [issue] = outcome["issue"]
+    assert issue["code"] == "forbidden"
+    assert issue["details"]["coding"][0]["code"] == "NO_RELATIONSHIP"
+
+
+def test_a_document_of_another_patient_is_not_found(deployed, api, person, hospital):
+    patient, other = person("Léon"), person("Rose")
+    elsewhere = send(deployed, hospital, SEARCH, document_for(other), nonce="w" * 16)[2]["id"]
+    designate(api, patient, DOCTOR)
+
+    status, _, outcome = read(
+        deployed,
+        hospital,
+        f"{SEARCH}/{elsewhere}",
+        for_patient(patient),
+        nonce="x" * 16,
+        professional=professional_field(DOCTOR),
+    )
+
+    assert (status, outcome["issue"][0]["code"]) == (404, "not-found")
+
+
+def test_a_professional_the_signature_does_not_cover_is_refused(deployed, api, person, hospital):
+    patient = person("Paul")
+    designate(api, patient, DOCTOR)
+
+    status, _, outcome = read(
+        deployed,
+        hospital,
+        SEARCH,
+        for_patient(patient),
+        nonce="y" * 16,
+        professional=professional_field(DOCTOR),
+        cover=False,
+    )
+
+    assert (status, outcome["issue"][0]["code"]) == (401, "security")
+    assert api("GET", "/me/access-log", patient)[2]["items"][0]["actor"]["kind"] == "PATIENT"
+
+
+def test_break_glass_is_not_offered_to_partners(deployed, person, hospital):
+    patient = person("Anna")
+    path = SEARCH
+    url = f"{BASE}{path}?" + urlencode(sorted(for_patient(patient).items()), quote_via=quote)
+    headers = hospital.sign(
+        "GET",
+        url,
+        b"",
+        created=datetime.now(UTC),
+        nonce="z" * 16,
+        components=(*REQUIRED, "healthspace-professional"),
+        headers={
+            "Healthspace-Professional": professional_field(STRANGER),
+            "X-Emergency-Reason": "unconscious",
+        },
+    )
+    event = api_event(
+        "GET", path, None, None, headers=headers, query=for_patient(patient), resource=path
+    )
+    status, _, outcome = api_result(deployed[1].invoke("PartnersFunction", event))
+
+    assert (status, outcome["issue"][0]["code"]) == (400, "invalid")

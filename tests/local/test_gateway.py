@@ -93,6 +93,8 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         # Signed requests, checked by the function (no authorizer can see the body).
         ("POST", "/fhir/DocumentReference", "PartnersFunction", None),
         ("POST", "/fhir", "PartnersFunction", None),
+        ("GET", "/fhir/DocumentReference", "PartnersFunction", None),
+        ("GET", "/fhir/DocumentReference/{id}", "PartnersFunction", None),
     }
     authorizer = apis["Api"].authorizers["PatientAuthorizer"]
     assert getattr(authorizer, "pool_id", None) == "eu-west-3_pool"

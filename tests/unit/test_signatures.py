@@ -19,19 +19,28 @@ from cryptography.hazmat.primitives.serialization import (
 from http_message_signatures import HTTPMessageVerifier, MappingKeyResolver, algorithms
 
 from healthspace import signatures
-from healthspace.errors import BadRequest, Conflict, NotFound, SignatureRefused
+from healthspace.errors import (
+    BadRequest,
+    Conflict,
+    InvalidIdentifier,
+    NotFound,
+    ProfessionNotAllowed,
+    SignatureRefused,
+)
 from healthspace.signatures import (
     NONCE_RETENTION,
     KeyStatus,
     PartnerKey,
     Refusal,
     operation_outcome,
+    read_professional_field,
     register_key,
     revoke_key,
     verify_request,
 )
 from tests.fakes import FakeClock
 from tests.partner_fakes import FakeNonces, FakePartnerKeys, Message, Partner
+from tests.unit.test_care_access import rpps
 
 
 def _sha256(body: bytes) -> str:
@@ -126,11 +135,110 @@ def test_the_nonce_is_recorded_with_a_ttl_past_the_signature_expiry(partner, ver
 
 def test_a_get_with_an_empty_body_carries_the_empty_digest(partner, verify, clock):
     # Given a GET: Content-Digest is required even without a body (the digest of no bytes)
-    headers = partner.sign("GET", URL, b"", created=clock.now())
+    headers = partner.sign(
+        "GET", URL, b"", created=clock.now(), components=READ, headers=dict(FOR_DOCTOR)
+    )
     assert "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:" in headers["Content-Digest"]
 
     # Then it is accepted with no body, None or empty
     assert verify(headers, method="GET", body=None).partner_id == "chu-lyon"
+
+
+# --- reads: the professional they are for is signed
+
+READ = (*signatures.REQUIRED_COMPONENTS, "healthspace-professional")
+DOCTOR = rpps(61)
+FOR_DOCTOR = {"Healthspace-Professional": f'"{DOCTOR}";profession="10"'}
+
+
+def test_a_read_carries_the_signed_professional(partner, verify, clock):
+    headers = partner.sign(
+        "GET", URL, b"", created=clock.now(), components=READ, headers=dict(FOR_DOCTOR)
+    )
+
+    verified = verify(headers, method="GET", body=b"")
+
+    assert verified.professional == FOR_DOCTOR["Healthspace-Professional"]
+
+
+def test_a_write_needs_no_professional_and_carries_none(partner, verify, clock):
+    verified = verify(partner.sign("POST", URL, BODY, created=clock.now()))
+
+    assert verified.professional is None
+
+
+def test_a_read_whose_signature_leaves_the_professional_out_is_refused(partner, refused, clock):
+    # Given a read signed over the base components only, the professional's field sent beside
+    headers = partner.sign("GET", URL, b"", created=clock.now(), headers=dict(FOR_DOCTOR))
+
+    # Then anyone could have swapped the professional: refused before the key is read
+    error = refused(Refusal.PROFESSIONAL_NOT_COVERED, headers, method="GET", body=b"")
+    assert "Healthspace-Professional" in error.message
+
+
+def test_a_read_without_the_professional_is_refused(partner, refused, clock):
+    headers = partner.sign("GET", URL, b"", created=clock.now())
+
+    refused(Refusal.PROFESSIONAL_NOT_COVERED, headers, method="GET", body=b"")
+
+
+def test_a_professional_covered_with_a_parameter_does_not_count(partner, refused, clock):
+    headers = partner.sign("GET", URL, b"", created=clock.now(), headers=dict(FOR_DOCTOR))
+    # Signature-Input naming it `;sf` only: refused on its face, before the key is read
+    headers["Signature-Input"] = headers["Signature-Input"].replace(
+        '"content-digest")', '"content-digest" "healthspace-professional";sf)'
+    )
+
+    refused(Refusal.PROFESSIONAL_NOT_COVERED, headers, method="GET", body=b"")
+
+
+def test_a_swapped_professional_breaks_the_signature(partner, refused, clock):
+    headers = partner.sign(
+        "GET", URL, b"", created=clock.now(), components=READ, headers=dict(FOR_DOCTOR)
+    )
+    headers["Healthspace-Professional"] = f'"{rpps(62)}";profession="10"'
+
+    refused(Refusal.BAD_SIGNATURE, headers, method="GET", body=b"")
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        (f'"{DOCTOR}";profession="10"', None),
+        (f'"{DOCTOR}";profession="10";name="Claire Dubois"', "Claire Dubois"),
+        (f'"{DOCTOR}";profession="60";name=%"Cl%c3%a9ment Ga%c3%abl"', "Clément Gaël"),
+    ],
+)
+def test_the_professional_field_is_read(field, name):
+    who = read_professional_field(field)
+
+    assert (who.professional.rpps, who.display_name) == (DOCTOR, name)
+    assert who.professional.profession.value in ("10", "60")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "",
+        f"{DOCTOR};profession=10",  # an Integer, not a String
+        f'"{DOCTOR}"',  # no profession
+        f'"{DOCTOR}";profession="10";role="x"',  # unknown parameter
+        f'"{DOCTOR}";profession="10";profession="21"',  # repeated parameter
+        f'"{DOCTOR}";profession="10", "{rpps(62)}";profession="10"',  # two (two field lines)
+        f'"{DOCTOR}";profession="10";name=""',
+    ],
+)
+def test_a_malformed_professional_field_is_a_400(field):
+    with pytest.raises(BadRequest) as caught:
+        read_professional_field(field)
+    assert caught.value.code == "BAD_REQUEST"
+
+
+def test_the_rpps_and_profession_follow_the_care_rules():
+    with pytest.raises(InvalidIdentifier):
+        read_professional_field('"12345678901";profession="10"')  # Luhn fails
+    with pytest.raises(ProfessionNotAllowed):
+        read_professional_field(f'"{DOCTOR}";profession="93"')
 
 
 def test_header_names_are_case_insensitive(partner, verify, clock):

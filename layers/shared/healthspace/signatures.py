@@ -40,6 +40,7 @@ from http_message_signatures import (
 from http_message_signatures.structures import get_header_fields
 from pydantic import Field
 
+from healthspace.care_access import Professional
 from healthspace.errors import BadRequest, Conflict, NotFound, SignatureRefused
 from healthspace.model import Entity
 from healthspace.ports import Clock
@@ -48,6 +49,11 @@ ALGORITHM = "ed25519"
 # Every signature covers at least these, bare (no parameters): the method, the full URL with its
 # query, and the body through its digest, so that none can be changed or replayed elsewhere.
 REQUIRED_COMPONENTS = ("@method", "@target-uri", "content-digest")
+# The professional on whose behalf a partner reads (a GET): the partner vouches for them, so the
+# signature must cover the field, or anyone on the path could swap the professional.
+PROFESSIONAL_FIELD = "healthspace-professional"
+READ_METHODS = frozenset({"GET", "HEAD"})
+MAX_DISPLAY_NAME = 200
 REQUIRED_PARAMETERS = ("created", "expires", "keyid", "nonce")
 # RFC 9421's registered signature parameters; `tag` is accepted and ignored.
 KNOWN_PARAMETERS = frozenset({"alg", "created", "expires", "keyid", "nonce", "tag"})
@@ -76,6 +82,7 @@ class Refusal(StrEnum):
     MISSING_PARAMETER = "missing_parameter"
     ALGORITHM = "algorithm"
     COVERAGE = "coverage"
+    PROFESSIONAL_NOT_COVERED = "professional_not_covered"
     BAD_NONCE = "bad_nonce"
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
@@ -98,6 +105,9 @@ _DIAGNOSTICS = {
     Refusal.MISSING_PARAMETER: "signature parameters created, expires, keyid, nonce are required",
     Refusal.ALGORITHM: "only ed25519 signatures are accepted",
     Refusal.COVERAGE: "signature must cover @method, @target-uri and content-digest",
+    Refusal.PROFESSIONAL_NOT_COVERED: (
+        "a read must send Healthspace-Professional and its signature must cover it"
+    ),
     Refusal.BAD_NONCE: "nonce must be 16 to 128 characters of A-Z a-z 0-9 . _ ~ + / = -",
     Refusal.NOT_YET_VALID: "signature created in the future",
     Refusal.EXPIRED: "signature expired",
@@ -260,6 +270,16 @@ class VerifiedPartner:
     nonce: str
     created: datetime
     expires: datetime
+    # The Healthspace-Professional field as signed, on a read (its coverage is required there);
+    # None on a write, whose professional is the resource's author.
+    professional: str | None = None
+
+
+def required_components(method: str) -> tuple[str, ...]:
+    """What a request's signature must cover: on a read, also the professional it is for."""
+    if method.upper() in READ_METHODS:
+        return (*REQUIRED_COMPONENTS, PROFESSIONAL_FIELD)
+    return REQUIRED_COMPONENTS
 
 
 # Header fields as a Lambda event carries them: `headers` (one value per name) or, better,
@@ -287,11 +307,12 @@ def verify_request(
     now = clock.now()
     request = _Request(method, url, _FieldLines(_field_lines(headers)))
     fields = get_header_fields(request.headers)
-    signature = _read_signature(fields)
+    required = required_components(method)
+    signature = _read_signature(fields, required)
     _check_window(signature.created, signature.expires, now)
     _check_digest_field(fields)
     key = _usable_key(keys, signature.key_id)
-    result = _verify_signature(request, key, now)
+    result = _verify_signature(request, key, now, required)
     if result.parameters.get("keyid") != key.key_id or result.nonce != signature.nonce:
         raise refused(Refusal.MALFORMED)  # never: both read the same field with the same parser
     _check_digest(result, _body_bytes(body))
@@ -304,7 +325,53 @@ def verify_request(
         nonce=signature.nonce,
         created=datetime.fromtimestamp(signature.created, UTC),
         expires=expires,
+        professional=fields[PROFESSIONAL_FIELD] if PROFESSIONAL_FIELD in required else None,
     )
+
+
+# --- the professional a partner reads for
+
+
+@dataclass(frozen=True)
+class OnBehalfOf:
+    """The professional a partner vouches for on a read (docs/partners.md), as the DMP trusts a
+    hospital's system for its staff: we check the identifiers, the partner the person."""
+
+    professional: Professional
+    display_name: str | None
+
+
+_PROFESSIONAL_SYNTAX = (
+    'Healthspace-Professional must be "<RPPS>";profession="<code>", optionally ;name=%"<name>"'
+)
+
+
+def read_professional_field(value: str) -> OnBehalfOf:
+    """The signed Healthspace-Professional field, an RFC 9651 Item: the RPPS as a String,
+    `profession` (RPPS profession code) as a String, optional `name` as a String or Display
+    String. Bad syntax is a 400; the RPPS (Luhn) and the profession are those of
+    Professional.from_claims (400 INVALID_IDENTIFIER, 403 PROFESSION_NOT_ALLOWED)."""
+    try:
+        parsed: Any = http_sf.parse(value.encode(), tltype="item", on_duplicate_key=_repeated)
+        rpps, params = parsed
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise BadRequest(_PROFESSIONAL_SYNTAX) from None
+    profession, name = params.get("profession"), params.get("name")
+    if (
+        type(rpps) is not str
+        or type(profession) is not str
+        or not set(params) <= {"profession", "name"}
+        or not (name is None or type(name) is str or isinstance(name, http_sf.DisplayString))
+    ):
+        raise BadRequest(_PROFESSIONAL_SYNTAX)
+    display_name = str(name).strip() if name is not None else None
+    if display_name is not None and not 1 <= len(display_name) <= MAX_DISPLAY_NAME:
+        raise BadRequest(f"the professional's name must be 1 to {MAX_DISPLAY_NAME} characters")
+    return OnBehalfOf(Professional.from_claims(rpps, profession), display_name)
+
+
+def _repeated(name: str, context: str) -> None:
+    raise ValueError(name)  # a repeated parameter would otherwise keep its last value
 
 
 @dataclass(frozen=True)
@@ -315,7 +382,7 @@ class _Signature:
     expires: int
 
 
-def _read_signature(fields: Mapping[str, str]) -> _Signature:
+def _read_signature(fields: Mapping[str, str], required: Sequence[str]) -> _Signature:
     """The one signature's parameters and coverage, checked against the policy before any I/O.
 
     Exactly one signature: the label is not signed, so choosing among several by label would
@@ -350,6 +417,10 @@ def _read_signature(fields: Mapping[str, str]) -> _Signature:
     bare = {value for value, extra in components if type(value) is str and not extra}
     if not set(REQUIRED_COMPONENTS) <= bare:
         raise refused(Refusal.COVERAGE)
+    if PROFESSIONAL_FIELD in required and (
+        PROFESSIONAL_FIELD not in bare or not fields.get(PROFESSIONAL_FIELD)
+    ):
+        raise refused(Refusal.PROFESSIONAL_NOT_COVERED)
     if not _NONCE.fullmatch(nonce):
         raise refused(Refusal.BAD_NONCE)
     if not _KEY_ID.fullmatch(key_id):
@@ -406,7 +477,9 @@ def _usable_key(keys: PartnerKeys, key_id: str) -> PartnerKey:
     return key
 
 
-def _verify_signature(request: _Request, key: PartnerKey, now: datetime) -> VerifyResult:
+def _verify_signature(
+    request: _Request, key: PartnerKey, now: datetime, required: Sequence[str]
+) -> VerifyResult:
     """The library's verification with this key only: it builds the signature base from the
     message and checks the Ed25519 signature, the coverage and the window (on our clock)."""
     try:
@@ -415,7 +488,7 @@ def _verify_signature(request: _Request, key: PartnerKey, now: datetime) -> Veri
         raise refused(Refusal.ALGORITHM) from None
     verifier = _Verifier(_OneKey(key.key_id, public_key), now)
     try:
-        results = verifier.verify(request, max_age=None, require_components=REQUIRED_COMPONENTS)
+        results = verifier.verify(request, max_age=None, require_components=required)
     except (HTTPMessageSignaturesException, ValueError, TypeError) as exc:
         # Our window check raises before the library's try block (3.0.0); were it moved inside,
         # its refusal would come back wrapped, as the cause.

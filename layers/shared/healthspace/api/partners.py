@@ -1,10 +1,13 @@
-"""The partner API: hospital, clinic and laboratory systems push documents in FHIR R4, each
-request signed (RFC 9421, docs/partners.md) and answered in FHIR, errors as OperationOutcome.
+"""The partner API: hospital, clinic and laboratory systems push documents in FHIR R4, and
+search and read them on behalf of a professional, each request signed (RFC 9421,
+docs/partners.md) and answered in FHIR, errors as OperationOutcome.
 
 Every request is verified before anything else (a middleware): a refused one reads the partner's
 key at most and stores nothing. A document is filed on behalf of the professional the
 DocumentReference names as author (RPPS); the partner's own identifier of it
-(masterIdentifier) makes a retried push one document.
+(masterIdentifier) makes a retried push one document. A read is made for the professional named
+by the signed Healthspace-Professional field, through the professionals' own use cases (the care
+rules, the access log): the partner layer adds no access logic of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
@@ -26,20 +30,34 @@ from aws_lambda_powertools.metrics import MetricUnit
 from healthspace.adapters.dynamodb import DynamoStore
 from healthspace.adapters.partner_keys import DynamoNonces, DynamoPartnerKeys
 from healthspace.api.common import service
-from healthspace.errors import HealthSpaceError
+from healthspace.api.professionals import EMERGENCY_HEADER, open_file
+from healthspace.errors import BadRequest, HealthSpaceError, NotFound
 from healthspace.fhir import (
+    INS_SYSTEM,
     InvalidResource,
     PartnerDocument,
     document_reference,
     operation_outcome,
     read_document_reference,
 )
-from healthspace.model import Author, Document, DocumentFacts
+from healthspace.model import Author, Document, DocumentFacts, DocumentFilter
 from healthspace.observability import logger, metrics
-from healthspace.signatures import VerifiedPartner, verify_request
+from healthspace.service import MAX_PAGE, CareAccess, ProfessionalCaller
+from healthspace.signatures import (
+    Refusal,
+    VerifiedPartner,
+    read_professional_field,
+    refused,
+    verify_request,
+)
 
 FHIR_JSON = "application/fhir+json"
 MAX_BUNDLE_ENTRIES = 20  # and 6 MB of request in all: Lambda's synchronous payload limit
+DEFAULT_COUNT = 20
+MAX_CURSOR = 2048
+# Where an error's own code (NO_RELATIONSHIP, INVALID_IDENTIFIER...) is given, beside FHIR's type.
+ERROR_CODE_SYSTEM = "https://healthspace.example.org/fhir/CodeSystem/error"
+_DOCUMENT_ID = re.compile(r"[0-9A-Za-z]{1,64}")
 
 router = Router()
 
@@ -72,13 +90,21 @@ def target_uri(event: dict[str, Any]) -> str:
     """The URL the partner signed. API Gateway (REST) hands over the query decoded: partners
     send it canonical (names sorted, values percent-encoded but for unreserved characters),
     which this rebuilds byte for byte."""
-    pairs = sorted(
+    pairs = [
         (name, value)
         for name, values in (event.get("multiValueQueryStringParameters") or {}).items()
         for value in values or []
+    ]
+    return canonical_url(event["path"], pairs)
+
+
+def canonical_url(path: str, pairs: list[tuple[str, str]]) -> str:
+    """Our URL for `path` with the query in the canonical form partners sign: names sorted,
+    values percent-encoded but for unreserved characters (so `|` is `%7C`)."""
+    query = "&".join(
+        f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(pairs)
     )
-    query = "&".join(f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in pairs)
-    return f"{base_url()}{event['path']}" + (f"?{query}" if query else "")
+    return f"{base_url()}{path}" + (f"?{query}" if query else "")
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
@@ -211,6 +237,95 @@ def transaction() -> Response[Any]:
     )
 
 
+# --- reads on behalf of a professional
+
+
+def _parameters(allowed: set[str]) -> dict[str, str]:
+    """The query's parameters, each once. Unknown ones are refused rather than ignored (FHIR's
+    strict handling): a partner must not believe a filter applied that we do not know."""
+    query = router.current_event.raw_event.get("multiValueQueryStringParameters") or {}
+    if unknown := set(query) - allowed:
+        raise BadRequest(f"unsupported search parameter(s): {', '.join(sorted(unknown))}")
+    if any(len(values or []) != 1 for values in query.values()):
+        raise BadRequest("each search parameter may be given once")
+    return {name: values[0] for name, values in query.items()}
+
+
+def _patient(parameters: dict[str, str]) -> str:
+    """The INS of the `patient` token (`urn:oid:1.2.250.1.213.1.4.8|<INS>`, or the INS alone);
+    the INS itself is checked where the file is opened."""
+    if not parameters.get("patient"):
+        raise BadRequest(f"the patient parameter is required: patient={INS_SYSTEM}|<INS>")
+    system, bar, ins = parameters["patient"].rpartition("|")
+    if bar and system != INS_SYSTEM:
+        raise BadRequest(f"patients are named by INS: patient={INS_SYSTEM}|<INS>")
+    return ins
+
+
+def _count(parameters: dict[str, str]) -> int:
+    raw = parameters.get("_count", str(DEFAULT_COUNT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"_count must be between 1 and {MAX_PAGE}")
+    return int(raw)
+
+
+def _for_professional(ins: str) -> CareAccess:
+    """The file as the professional the partner signed for may open it: the professionals' own
+    use case, so the care rules and the access log are theirs. Break-glass is not offered to
+    partners (refused, not ignored, so that nobody believes they read under it)."""
+    partner = _current_partner()
+    headers = router.current_event.headers
+    if headers.get(EMERGENCY_HEADER) is not None or headers.get(EMERGENCY_HEADER.lower()):
+        raise BadRequest("emergency access is not available through the partner API")
+    if partner.professional is None:  # never: every read's signature covers it
+        raise refused(Refusal.PROFESSIONAL_NOT_COVERED)
+    who = read_professional_field(partner.professional)
+    caller = ProfessionalCaller(professional=who.professional, display_name=who.display_name or "")
+    return open_file(caller, ins)
+
+
+@router.get("/fhir/DocumentReference", include_in_schema=False)
+def search_document_references() -> Response[Any]:
+    """`?patient=` search: the documents the professional sees, newest first, as a searchset
+    Bundle. No `total` (counting what the care rules hide would mean reading every document);
+    the `next` link carries our cursor as `_cursor`, in the canonical form to sign as is."""
+    parameters = _parameters({"patient", "_count", "_cursor"})
+    ins, count, cursor = _patient(parameters), _count(parameters), parameters.get("_cursor")
+    if cursor is not None and not 1 <= len(cursor) <= MAX_CURSOR:
+        raise BadRequest(f"_cursor must be 1 to {MAX_CURSOR} characters")
+    page = service().list_documents(_for_professional(ins), DocumentFilter(), count, cursor)
+    metrics.add_metric(name="PartnerSearches", unit=MetricUnit.Count, value=1)
+    path = "/fhir/DocumentReference"
+    query = [("patient", f"{INS_SYSTEM}|{ins}"), ("_count", str(count))]
+    links = [{"relation": "self", "url": target_uri(router.current_event.raw_event)}]
+    if page.next_cursor:
+        next_url = canonical_url(path, [*query, ("_cursor", page.next_cursor)])
+        links.append({"relation": "next", "url": next_url})
+    entries = [
+        {
+            "fullUrl": _location(document),
+            "resource": document_reference(document, ins),
+            "search": {"mode": "match"},
+        }
+        for document in page.items
+    ]
+    bundle = {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
+    return fhir_response(200, bundle)
+
+
+@router.get("/fhir/DocumentReference/<document_id>", include_in_schema=False)
+def read_document(document_id: str) -> Response[Any]:
+    """One document, `patient` required: our documents live in the patient's space, found by
+    INS. One the professional may not see is "not found", as one that does not exist."""
+    parameters = _parameters({"patient"})
+    ins = _patient(parameters)
+    if not _DOCUMENT_ID.fullmatch(document_id):
+        raise NotFound("document not found")
+    document = service().get_document(_for_professional(ins), document_id)
+    metrics.add_metric(name="PartnerDocumentsRead", unit=MetricUnit.Count, value=1)
+    return fhir_response(200, document_reference(document, ins), ETag=f'W/"{document.version}"')
+
+
 def install_fhir_error_handlers(app: APIGatewayRestResolver) -> None:
     """Every failure as an OperationOutcome; never a stack trace, never input echoed back."""
 
@@ -220,6 +335,8 @@ def install_fhir_error_handlers(app: APIGatewayRestResolver) -> None:
         logger.info("partner request refused", extra={"code": exc.code, "reason": reason})
         issues = exc.issues if isinstance(exc, InvalidResource) else [("", exc.message)]
         outcome = operation_outcome(issues, code=_ISSUE_TYPE.get(exc.status, "processing"))
+        for issue in outcome["issue"]:  # our code too: the care rules' refusal, for instance
+            issue["details"] = {"coding": [{"system": ERROR_CODE_SYSTEM, "code": exc.code}]}
         return fhir_response(exc.status, outcome)
 
     @app.exception_handler(RequestValidationError)

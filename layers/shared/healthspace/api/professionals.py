@@ -63,11 +63,17 @@ def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
 
 
 def patient_file(router: APIGatewayRouter, ins: str, reads: bool = True) -> CareAccess:
-    """The professional on this patient's file, as the care rules allow it for this request.
-    Logs carry the space and the relationship, never the RPPS, the INS or the reason."""
-    opened = service().open_for_professional(
-        professional_caller(router), ins, _emergency_reason(router, reads)
-    )
+    """The professional on this patient's file, as the care rules allow it for this request."""
+    return open_file(professional_caller(router), ins, _emergency_reason(router, reads))
+
+
+def open_file(
+    caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
+) -> CareAccess:
+    """open_for_professional, logged: shared with the partner API's reads on behalf of a
+    professional. Logs carry the space and the relationship, never the RPPS, the INS or the
+    reason."""
+    opened = service().open_for_professional(caller, ins, emergency_reason)
     relationship = opened.decision.relationship
     logger.append_keys(
         space_id=opened.space_id, role=opened.role.value, relationship=relationship.value
