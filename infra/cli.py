@@ -1,4 +1,4 @@
-"""The operators' command line: `healthspace import FILE`, `healthspace waves`, `wave ID`.
+"""The operators' command line: `healthspace import FILE`, `migrate FILE`, `waves`, `wave ID`.
 
 It runs the domain with the operator's own AWS credentials and the functions' settings from the
 environment (TABLE_NAME, OPS_BUCKET, ...), or, with `--local URL`, against a running local stack.
@@ -51,6 +51,33 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """A former system's file, from this machine: no record limit (the function has one)."""
+    from healthspace.bootstrap import medical_file, ops_files
+    from healthspace.migration import Format, migrate_file
+
+    path = Path(args.file)
+    fmt: Format = args.format or ("ndjson" if path.suffix in (".ndjson", ".jsonl") else "bundle")
+    bar = tqdm(unit="record", desc=f"migrating {path.name}", file=sys.stderr)
+    summary, errors = migrate_file(
+        medical_file(),
+        ops_files(),
+        lambda: path.open(encoding="utf-8-sig"),
+        fmt,
+        path.name,
+        progress=lambda done: bar.update(done - bar.n),
+    )
+    bar.close()
+    print(
+        f"{summary.records} records: {summary.filed} filed, {summary.already_there} already "
+        f"there, {summary.rejected_records} rejected ({summary.errors} errors)"
+    )
+    for error in errors:
+        print(f"  record {error.line}, {error.field}: {error.reason}")
+    print(f"error report: s3://{os.environ['OPS_BUCKET']}/{summary.report_key}")
+    return 1 if errors else 0
+
+
 def _wave_row(wave: Any, counts: Any) -> str:
     return (
         f"{wave.wave_id}  {wave.status.value:<10}  deadline {wave.deadline:%Y-%m-%d %H:%M}  "
@@ -88,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     importing.add_argument("file")
     importing.add_argument("--format", choices=("csv", "jsonl"))
     importing.set_defaults(run=_import)
+    migrating = commands.add_parser(
+        "migrate", help="migrate a former system's file (NDJSON or a Bundle of DocumentReference)"
+    )
+    migrating.add_argument("file")
+    migrating.add_argument("--format", choices=("ndjson", "bundle"))
+    migrating.set_defaults(run=_migrate)
     waves = commands.add_parser("waves", help="the waves, newest first, with their figures")
     waves.add_argument("--limit", type=int, default=20)
     waves.set_defaults(run=_waves)

@@ -15,8 +15,10 @@ on the quarantine notification), lists, downloads, renames, deletes, writes thei
 reads their access history (RecordsFunction); the patient designates a treating doctor, who
 lists, reads, downloads and adds to the profile, and another doctor breaks the glass
 (ProfessionalsFunction); a hospital system pushes a signed FHIR document, twice, then searches
-and reads it on behalf of the treating doctor (PartnersFunction); the day's wave reaches its
-deadline and the state machine seals, activates and finishes it (WaveFunction).
+and reads it on behalf of the treating doctor (PartnersFunction); an operator drops a former
+system's file under migrations/, one record for the patient and one for nobody
+(MigrationFunction); the day's wave reaches its deadline and the state machine seals, activates
+and finishes it (WaveFunction).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from tests.infra.iam import (
 from tests.partner_fakes import Partner
 from tests.unit.test_care_access import rpps
 from tests.unit.test_fhir import pushed
+from tests.unit.test_migration import NOBODY_INS, former, ndjson
 from tests.wave.test_wave_timer import finished
 
 FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
@@ -283,6 +286,16 @@ def _run_flows(stack: LocalStack) -> None:
         event = api_event("GET", path, None, None, headers, query, resource=resource_path)
         status, _, read = api_result(stack.invoke("PartnersFunction", event))
         assert status == 200, read
+
+    # MigrationFunction, on the ops bucket's notification: a record filed in the patient's space
+    # (the space's key already exists), one for a patient without a space reported.
+    migration = ndjson(former(bench.ins, "IAM-MIG-1"), former(NOBODY_INS, "IAM-MIG-2"))
+    boto3.client("s3").put_object(
+        Bucket=ops_bucket, Key="migrations/iam.ndjson", Body=migration.encode()
+    )
+    assert any(
+        e["actor"]["id"] == "migration" for e in bench.call("GET", "/me/access-log")["items"]
+    )
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from healthspace.service import Limits, MedicalFile
 from healthspace.settings import Settings
 
 if TYPE_CHECKING:
+    from healthspace.adapters.ops import S3OpsFiles
     from healthspace.enrollment_service import Enrollments
 
 
@@ -40,3 +42,12 @@ def enrollments() -> Enrollments:
     from healthspace.enrollment_wiring import wire_enrollments
 
     return wire_enrollments(medical_file())
+
+
+@cache
+def ops_files() -> S3OpsFiles:
+    """The operations bucket alone (the migration function reads files and writes reports
+    there, and needs none of enrollment's settings)."""
+    from healthspace.adapters.ops import S3OpsFiles
+
+    return S3OpsFiles(os.environ["OPS_BUCKET"], Settings.from_env().kms_key_id)

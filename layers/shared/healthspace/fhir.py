@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from healthspace.errors import HealthSpaceError, InvalidIdentifier
 from healthspace.identifiers import parse_ins, parse_rpps
-from healthspace.model import Category, Document
+from healthspace.model import Category, Document, DocumentFacts
 
 # Identifier systems (OIDs of the French health identifiers, as the ANS publishes them).
 INS_SYSTEM = "urn:oid:1.2.250.1.213.1.4.8"  # INS-NIR, the patient's national health identifier
@@ -71,7 +71,7 @@ class PartnerDocument:
 
     identifier: str  # the partner's own id of it (masterIdentifier "system|value")
     patient_ins: str
-    author_rpps: str
+    author_rpps: str | None  # None only where the author may be unidentified (a migration)
     author_name: str
     category: Category
     type_code: str | None
@@ -80,6 +80,23 @@ class PartnerDocument:
     content: bytes
     content_type: str
     confidential: bool  # securityLabel R or V: not shown to a minor's representatives
+
+    @property
+    def facts(self) -> DocumentFacts:
+        return DocumentFacts(
+            category=self.category,
+            title=self.title,
+            document_date=self.document_date,
+            type_code=self.type_code,
+        )
+
+    @property
+    def filename(self) -> str:
+        """A name for the file, from what it is (the sender's own name may be health data)."""
+        extension = {"application/pdf": "pdf", "text/plain": "txt", "image/jpeg": "jpg"}.get(
+            self.content_type, "bin"
+        )
+        return f"{self.type_code or 'document'}-{self.document_date.isoformat()}.{extension}"
 
 
 def operation_outcome(
@@ -101,9 +118,13 @@ def operation_outcome(
     }
 
 
-def read_document_reference(data: Mapping[str, Any]) -> PartnerDocument:
+def read_document_reference(
+    data: Mapping[str, Any], *, author_required: bool = True
+) -> PartnerDocument:
     """The partner's DocumentReference, checked against FHIR R4 and our rules; every problem
-    found is reported at once."""
+    found is reported at once. `author_required=False` takes a document whose author has no RPPS
+    (author_rpps None): the former system's files hold some (docs/partners.md, migration); an
+    RPPS that is given must still be valid."""
     if data.get("resourceType") != "DocumentReference":
         raise InvalidResource([("resourceType", "a DocumentReference is expected here")])
     # The models decode base64Binary leniently (dropping what is not base64): check it first.
@@ -121,7 +142,7 @@ def read_document_reference(data: Mapping[str, Any]) -> PartnerDocument:
         resource = DocumentReference.model_validate(dict(data))
     except ValidationError as exc:
         raise InvalidResource(_fhir_errors(exc)) from None
-    return _Reader(resource).read()
+    return _Reader(resource, author_required).read()
 
 
 def _is_base64(value: object) -> bool:
@@ -135,8 +156,9 @@ def _is_base64(value: object) -> bool:
 class _Reader:
     """Reads one validated DocumentReference, collecting every problem before refusing."""
 
-    def __init__(self, resource: DocumentReference) -> None:
+    def __init__(self, resource: DocumentReference, author_required: bool = True) -> None:
         self.r = resource
+        self.author_required = author_required
         self.issues: list[tuple[str, str]] = []
 
     def problem(self, where: str, what: str) -> None:
@@ -158,7 +180,8 @@ class _Reader:
             self.problem("description", "a title of 1 to 200 characters is required")
         if self.issues:
             raise InvalidResource(self.issues)
-        assert identifier and ins and rpps and day and content_type is not None
+        assert identifier and ins and day and content_type is not None
+        assert rpps or not self.author_required
         type_code = self.loinc()
         return PartnerDocument(
             identifier=identifier,
@@ -202,6 +225,8 @@ class _Reader:
                 except InvalidIdentifier:
                     self.problem(f"author[{n}].identifier.value", "not a valid RPPS number")
                     return None, ""
+        if not self.author_required:
+            return None, ""
         self.problem("author", f"the professional is identified by RPPS ({RPPS_SYSTEM})")
         return None, ""
 

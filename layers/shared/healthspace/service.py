@@ -411,11 +411,15 @@ class MedicalFile:
         content: bytes,
         filename: str,
         source: str,
+        actor: Author | None = None,
+        role: Role = Role.PROFESSIONAL,
     ) -> tuple[Document, bool]:
         """File a document a partner system sends on behalf of a professional (`author`), as an
         upload is filed: checked by its bytes, encrypted under the space's key, written with its
         access-log entry. `source` is the sender's own id of it: sent again (a retry), the same
-        document comes back (False: nothing new); with other content, it is refused."""
+        document comes back (False: nothing new); with other content, it is refused. The
+        access-log entry names `actor` in `role` when given (a migration files documents it did
+        not write, and the patient's history says so), else the author as a professional."""
         if problem := self._content_problem(content):
             raise problem
         _not_future(facts.document_date, self.clock.now().date())
@@ -441,8 +445,8 @@ class MedicalFile:
         self.blobs.put_document(document.blob_key, blob)
         audit = self._audit_entry(
             space.space_id,
-            author,
-            Role.PROFESSIONAL,
+            actor or author,
+            role,
             Action.CREATE,
             "document",
             document.document_id,

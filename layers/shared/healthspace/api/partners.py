@@ -40,7 +40,7 @@ from healthspace.fhir import (
     operation_outcome,
     read_document_reference,
 )
-from healthspace.model import Author, Document, DocumentFacts, DocumentFilter
+from healthspace.model import Author, Document, DocumentFilter
 from healthspace.observability import logger, metrics
 from healthspace.service import MAX_PAGE, CareAccess, ProfessionalCaller
 from healthspace.signatures import (
@@ -148,31 +148,18 @@ def _json(body: bytes) -> dict[str, Any]:
 
 def _file(partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, bool]:
     files = service()
-    author = Author.professional(pushed.author_rpps, pushed.author_name)
-    facts = DocumentFacts(
-        category=pushed.category,
-        title=pushed.title,
-        document_date=pushed.document_date,
-        type_code=pushed.type_code,
-    )
+    assert pushed.author_rpps is not None  # read with the author required
     document, created = files.push_document(
         files.space_of(pushed.patient_ins),
-        author,
-        facts,
+        Author.professional(pushed.author_rpps, pushed.author_name),
+        pushed.facts,
         pushed.content,
-        _filename(pushed),
+        pushed.filename,
         source=f"{partner.partner_id}|{pushed.identifier}",
     )
     metric = "PartnerDocumentsFiled" if created else "PartnerRetriesAnswered"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     return document, created
-
-
-def _filename(pushed: PartnerDocument) -> str:
-    extension = {"application/pdf": "pdf", "text/plain": "txt", "image/jpeg": "jpg"}.get(
-        pushed.content_type, "bin"
-    )
-    return f"{pushed.type_code or 'document'}-{pushed.document_date.isoformat()}.{extension}"
 
 
 def _location(document: Document) -> str:
