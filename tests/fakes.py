@@ -6,7 +6,7 @@ import hashlib
 import io
 import itertools
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
 from healthspace.care_access import CareRecord
@@ -71,6 +71,7 @@ class FakeStore:
         self.uploads: dict[tuple[str, str], Upload] = {}
         self.documents: dict[tuple[str, str], Document] = {}
         self.sources: dict[tuple[str, str], str] = {}  # (space, sender's id) -> document id
+        self.holds: dict[str, set[tuple[str, str]]] = {}  # deadline day -> (space, document)
         self.profile: dict[tuple[str, str, str], ProfileEntry] = {}
         self.log: list[AccessLogEntry] = []
         self.reads = 0
@@ -137,8 +138,21 @@ class FakeStore:
             return existing
         self.sources[(document.space_id, source)] = document.document_id
         self.documents[(document.space_id, document.document_id)] = document
+        if document.hold is not None and document.hold.released_at is None:
+            day = document.hold.deadline.astimezone(UTC).date().isoformat()
+            self.holds.setdefault(day, set()).add((document.space_id, document.document_id))
         self.log.append(audit)
         return None
+
+    def release_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        self.update_document(document, expected_version, audit)
+        for held in self.holds.values():
+            held.discard((document.space_id, document.document_id))
+
+    def holds_due_on(self, day: date) -> list[tuple[str, str]]:
+        return sorted(self.holds.get(day.isoformat(), set()))
 
     def list_documents(
         self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None

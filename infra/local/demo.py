@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 from fpdf import FPDF
 
+from healthspace import bootstrap
 from healthspace.bootstrap import medical_file
 from healthspace.identifiers import make_ins
 from healthspace.model import Category, DocumentFacts, Holder, Role
@@ -244,7 +245,7 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
     """Each person's health space with a few documents and profile entries; a represented child
     grants their parent access. Runs in the stack's process, whose environment points the domain
     at moto; documents go the browser's way (quarantine bucket, then the ingest function)."""
-    medical_file.cache_clear()  # built from this process's environment as it is now
+    bootstrap.forget()  # built from this process's environment as it is now
     file = medical_file()
     for account in accounts:
         adult = account.person
@@ -257,7 +258,7 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
                 child.ins, _holder(child), {adult.ins: Role.LEGAL_REPRESENTATIVE}
             )
             _fill(file, file.policy.resolve(caller, child_space.space_id), CHILD_CONTENT)
-    medical_file.cache_clear()  # grants just changed: no handler may keep a stale view
+    bootstrap.forget()  # grants just changed: no handler may keep a stale view
 
 
 def _fill(file: MedicalFile, access: Access, content: DemoContent) -> None:

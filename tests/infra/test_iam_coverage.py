@@ -18,7 +18,9 @@ lists, reads, downloads and adds to the profile, and another doctor breaks the g
 and reads it on behalf of the treating doctor (PartnersFunction); an operator drops a former
 system's file under migrations/, one record for the patient and one for nobody
 (MigrationFunction); the day's wave reaches its deadline and the state machine seals, activates
-and finishes it (WaveFunction).
+and finishes it (WaveFunction); the treating doctor releases a document they held for the
+announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
+(ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import json
 import re
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -37,6 +39,8 @@ import pytest
 from healthspace import bootstrap
 from healthspace.adapters.partner_keys import DynamoPartnerKeys
 from healthspace.identifiers import make_ins
+from healthspace.model import Author, Category, DocumentFacts
+from healthspace.service import MedicalFile
 from healthspace.signatures import register_key
 from infra.bench import Patient
 from infra.local.gateway import read_outbox
@@ -44,6 +48,7 @@ from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION, load_template
 from infra.partner_signer import REQUIRED
+from tests.fakes import FakeClock
 from tests.infra.iam import (
     ENGINE,
     UNATTRIBUTED,
@@ -56,7 +61,7 @@ from tests.infra.iam import (
 )
 from tests.partner_fakes import Partner
 from tests.unit.test_care_access import rpps
-from tests.unit.test_fhir import pushed
+from tests.unit.test_fhir import PDF, pushed
 from tests.unit.test_migration import NOBODY_INS, former, ndjson
 from tests.wave.test_wave_timer import finished
 
@@ -135,8 +140,7 @@ def recorded() -> Recorded:
 
 def _cold_start() -> None:
     """bootstrap wires the domain once per process, and here every function shares one."""
-    bootstrap.enrollments.cache_clear()
-    bootstrap.medical_file.cache_clear()
+    bootstrap.forget()
 
 
 def _fetch(presigned_url: str) -> bytes:
@@ -286,6 +290,22 @@ def _run_flows(stack: LocalStack) -> None:
         event = api_event("GET", path, None, None, headers, query, resource=resource_path)
         status, _, read = api_result(stack.invoke("PartnersFunction", event))
         assert status == 200, read
+
+    # ProfessionalsFunction and ReleasesFunction: documents held for the announcement (filed
+    # by the test, as a partner's push would), one released by its author, one by the job.
+    facts = DocumentFacts(category=Category.REPORTS, title="Held", document_date=date(2025, 1, 2))
+    space = files.space_of(bench.ins)
+    doctor = Author.professional(DOCTOR)
+    held, _ = files.push_document(
+        space, doctor, facts, PDF, "held.pdf", "iam|HELD-1", hold_for_announcement=True
+    )
+    professional("POST", f"{patient}/documents/{held.document_id}/release", TREATING_DOCTOR)
+    past = FakeClock(datetime.now(UTC) - timedelta(days=40))
+    month_ago = MedicalFile(files.store, files.blobs, files.keys, past, files.ids)
+    month_ago.push_document(
+        space, doctor, facts, PDF, "held.pdf", "iam|HELD-2", hold_for_announcement=True
+    )
+    assert stack.invoke("ReleasesFunction", {}) == {"released": 1}
 
     # MigrationFunction, on the ops bucket's notification: a record filed in the patient's space
     # (the space's key already exists), one for a patient without a space reported.

@@ -68,11 +68,10 @@ def empty_table(deployed):
 def _fresh_start(deployed, empty_table):
     """Each test starts cold, like a new Lambda instance (grant and data-key caches empty), on an
     empty table."""
-    from healthspace.bootstrap import enrollments, medical_file
+    from healthspace import bootstrap
 
     empty_table()
-    medical_file.cache_clear()
-    enrollments.cache_clear()
+    bootstrap.forget()
 
 
 @pytest.fixture(scope="package")

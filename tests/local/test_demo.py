@@ -97,12 +97,10 @@ def test_the_demo_population_is_valid_but_for_one_line() -> None:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     # As `python -m infra.local` runs it: moto checks TOTP codes.
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-    bootstrap.enrollments.cache_clear()  # wired to another stack's moto, maybe
-    bootstrap.medical_file.cache_clear()
+    bootstrap.forget()  # wired to another stack's moto, maybe
     with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running:
         yield running
-    bootstrap.enrollments.cache_clear()
-    bootstrap.medical_file.cache_clear()
+    bootstrap.forget()
 
 
 def test_a_small_demo_wave_runs_to_its_end(stack: LocalStack) -> None:

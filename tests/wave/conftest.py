@@ -46,11 +46,9 @@ def wave_handler() -> WaveHandler:
 def stack(wave_handler: WaveHandler) -> Iterator[LocalStack]:
     with LocalStack(port=0, demo=False, handlers={"WaveFunction": wave_handler}) as running:
         # bootstrap caches its wiring per process: start (and leave) with none from other tiers.
-        bootstrap.enrollments.cache_clear()
-        bootstrap.medical_file.cache_clear()
+        bootstrap.forget()
         yield running
-        bootstrap.enrollments.cache_clear()
-        bootstrap.medical_file.cache_clear()
+        bootstrap.forget()
 
 
 @dataclass

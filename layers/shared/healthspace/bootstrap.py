@@ -51,3 +51,11 @@ def ops_files() -> S3OpsFiles:
     from healthspace.adapters.ops import S3OpsFiles
 
     return S3OpsFiles(os.environ["OPS_BUCKET"], Settings.from_env().kms_key_id)
+
+
+def forget() -> None:
+    """Drop every wiring: the next call builds it again from the environment as it is then.
+    For the local stack and the tests, where one process outlives a moto server or a
+    function's settings; a Lambda instance wires once."""
+    for wiring in (medical_file, enrollments, ops_files):
+        wiring.cache_clear()

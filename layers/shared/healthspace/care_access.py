@@ -8,7 +8,6 @@ docs/professionals.md states the rules; each rule below lives in exactly one fun
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,9 @@ from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, mode
 
 from healthspace.errors import BadRequest, BlockConflict, Forbidden, ProfessionNotAllowed
 from healthspace.identifiers import parse_rpps
+from healthspace.model import AnnouncementHold as AnnouncementHold  # re-exported: a rule's type
 from healthspace.model import Category, Entity, Role
+from healthspace.model import add_month as add_month
 
 # An RPPS number, parsed (11 digits, Luhn) wherever an entity receives one.
 Rpps = Annotated[str, AfterValidator(parse_rpps)]
@@ -271,41 +272,6 @@ class CareRecord(Entity):
                 for rpps, grant in sorted(self.team.grants.items())
             ],
         }
-
-
-def add_month(moment: datetime) -> datetime:
-    """The same time one calendar month later; the day is clamped (31 January -> 28/29 February)."""
-    year, month = moment.year + moment.month // 12, moment.month % 12 + 1
-    return moment.replace(
-        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
-    )
-
-
-class AnnouncementHold(Entity):
-    """A document kept from the patient until the announcement consultation.
-
-    Visibility follows from the clock alone: the document shows when its author releases it or
-    one calendar month after it was held, whichever comes first, even if the scheduled job that
-    tells the patient is late. `released_at` set means the patient has been (or is being) told.
-    """
-
-    held_at: AwareDatetime
-    released_at: AwareDatetime | None = None
-
-    @property
-    def deadline(self) -> datetime:
-        return add_month(self.held_at)
-
-    @property
-    def visible_from(self) -> datetime:
-        return min(self.released_at or self.deadline, self.deadline)
-
-    def hides(self, now: datetime) -> bool:
-        return now < self.visible_from
-
-    def due_for_release(self, now: datetime) -> bool:
-        """The scheduled job releases it now (and tells the patient)."""
-        return self.released_at is None and now >= self.deadline
 
 
 class ItemFacts(Entity):

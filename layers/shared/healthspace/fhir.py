@@ -31,6 +31,10 @@ RPPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"  # national identifier of health prof
 LOINC = "http://loinc.org"
 CATEGORY_SYSTEM = "https://healthspace.example.org/fhir/CodeSystem/document-category"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+# securityLabel {HOLD_SYSTEM, HOLD_CODE}: kept from the patient until the announcement
+# consultation (docs/professionals.md). Ours: FHIR has no code for it.
+HOLD_SYSTEM = "https://healthspace.example.org/fhir/CodeSystem/access-hold"
+HOLD_CODE = "announcement"
 
 # The category of a document from its LOINC type, when the partner does not name one of ours
 # (DocumentReference.category with CATEGORY_SYSTEM). Anything else files under "other".
@@ -80,6 +84,7 @@ class PartnerDocument:
     content: bytes
     content_type: str
     confidential: bool  # securityLabel R or V: not shown to a minor's representatives
+    hold_for_announcement: bool = False  # securityLabel HOLD_SYSTEM|HOLD_CODE
 
     @property
     def facts(self) -> DocumentFacts:
@@ -195,6 +200,7 @@ class _Reader:
             content=content,
             content_type=content_type,
             confidential=self.confidential(),
+            hold_for_announcement=self.labelled(HOLD_SYSTEM, (HOLD_CODE,)),
         )
 
     def identifier(self) -> str | None:
@@ -276,8 +282,11 @@ class _Reader:
         return CATEGORY_OF_LOINC.get(type_code or "", Category.OTHER)
 
     def confidential(self) -> bool:
+        return self.labelled(CONFIDENTIALITY, ("R", "V"))
+
+    def labelled(self, system: str, codes: tuple[str, ...]) -> bool:
         return any(
-            coding.system == CONFIDENTIALITY and coding.code in ("R", "V")
+            coding.system == system and coding.code in codes
             for label in self.r.securityLabel or []
             for coding in label.coding or []
         )

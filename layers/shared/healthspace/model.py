@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -155,6 +156,45 @@ class Upload(Entity):
     created_at: datetime
 
 
+# AnnouncementHold lives here rather than in care_access (which re-exports it): a Document
+# carries one, and care_access imports this module.
+
+
+def add_month(moment: datetime) -> datetime:
+    """The same time one calendar month later; the day is clamped (31 January -> 28/29 February)."""
+    year, month = moment.year + moment.month // 12, moment.month % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+class AnnouncementHold(Entity):
+    """A document kept from the patient until the announcement consultation.
+
+    Visibility follows from the clock alone: the document shows when its author releases it or
+    one calendar month after it was held, whichever comes first, even if the scheduled job that
+    tells the patient is late. `released_at` set means the patient has been (or is being) told.
+    """
+
+    held_at: AwareDatetime
+    released_at: AwareDatetime | None = None
+
+    @property
+    def deadline(self) -> datetime:
+        return add_month(self.held_at)
+
+    @property
+    def visible_from(self) -> datetime:
+        return min(self.released_at or self.deadline, self.deadline)
+
+    def hides(self, now: datetime) -> bool:
+        return now < self.visible_from
+
+    def due_for_release(self, now: datetime) -> bool:
+        """The scheduled job releases it now (and tells the patient)."""
+        return self.released_at is None and now >= self.deadline
+
+
 class Document(Entity):
     private = frozenset({"space_id"})
     document_id: str
@@ -171,6 +211,9 @@ class Document(Entity):
     version: int
     filename: str
     space_id: str
+    # Issue 4; the defaults keep older items readable. Both only concern the patient's side.
+    hold: AnnouncementHold | None = None
+    confidential_from_representatives: bool = False
 
     @property
     def blob_key(self) -> str:

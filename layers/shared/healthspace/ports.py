@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from healthspace.care_access import CareRecord
@@ -66,6 +66,17 @@ class Store(Protocol):
     def list_documents(
         self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
     ) -> Page[Document]: ...
+    def release_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        """Write the released document at `expected_version` (PreconditionFailed otherwise) and
+        drop its entry from the holds index, with its access-log entry, in one transaction."""
+        ...
+
+    def holds_due_on(self, day: date) -> list[tuple[str, str]]:
+        """(space, document) of the unreleased holds whose deadline falls on `day` (UTC)."""
+        ...
+
     def update_document(
         self, document: Document, expected_version: int, audit: AccessLogEntry
     ) -> None: ...

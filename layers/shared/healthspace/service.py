@@ -7,7 +7,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cachetools import TTLCache
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from healthspace import care_access, filetypes
 from healthspace.care_access import (
+    AnnouncementHold,
     CareRecord,
     CareTeam,
     GrantKind,
@@ -63,6 +64,11 @@ from healthspace.ports import BlobStore, Clock, IdGenerator, KeyService, Store
 from healthspace.profile import SECTIONS
 
 MAX_PAGE = 100
+# The announcement-holds job looks this many days back for deadlines it has not released yet
+# (runs missed by an outage). Visibility never waits for it: it follows from the clock.
+HOLDS_LOOKBACK_DAYS = 31
+# Who the access log names for what the system does on its own (the holds job).
+SYSTEM_AUTHOR = Author(kind=ActorKind.SYSTEM, id="system", display_name="Mon espace santé")
 
 
 @dataclass(frozen=True)
@@ -413,16 +419,23 @@ class MedicalFile:
         source: str,
         actor: Author | None = None,
         role: Role = Role.PROFESSIONAL,
+        *,
+        hold_for_announcement: bool = False,
+        confidential_from_representatives: bool = False,
     ) -> tuple[Document, bool]:
         """File a document a partner system sends on behalf of a professional (`author`), as an
         upload is filed: checked by its bytes, encrypted under the space's key, written with its
         access-log entry. `source` is the sender's own id of it: sent again (a retry), the same
         document comes back (False: nothing new); with other content, it is refused. The
         access-log entry names `actor` in `role` when given (a migration files documents it did
-        not write, and the patient's history says so), else the author as a professional."""
+        not write, and the patient's history says so), else the author as a professional.
+        A held document (hold_for_announcement) must have a professional author (BadRequest)."""
         if problem := self._content_problem(content):
             raise problem
         _not_future(facts.document_date, self.clock.now().date())
+        now = self.clock.now()
+        if hold_for_announcement and author.rpps is None:
+            raise BadRequest("only a professional's document can be held for announcement")
         document = Document(
             document_id=self.ids.new_id(),
             category=facts.category,
@@ -438,6 +451,8 @@ class MedicalFile:
             version=1,
             filename=_check_filename(filename),
             space_id=space.space_id,
+            hold=AnnouncementHold(held_at=now) if hold_for_announcement else None,
+            confidential_from_representatives=confidential_from_representatives,
         )
         blob = encrypt_document(
             self.space_key(space), space.space_id, document.document_id, content
@@ -469,16 +484,16 @@ class MedicalFile:
             raise BadRequest("date_from must not be after date_to")
         page = self.store.list_documents(access.space_id, query, _page_size(limit), cursor)
         self._trace(access, Action.READ, "document-list")
-        if isinstance(access, CareAccess):  # hidden items are left out, not counted
-            visible = [d for d in page.items if _visible(access, document_facts(d))]
-            page = page.model_copy(update={"items": visible})
-        return page
+        # Hidden items are left out, not counted: a page may be short, its cursor still works.
+        now = self.clock.now()
+        visible = [d for d in page.items if _visible(access, document_facts(d), now)]
+        return page.model_copy(update={"items": visible})
 
     def _document(self, access: Access, document_id: str) -> Document:
-        """The document, if the caller may see it: one a professional may not see is "not
-        found", exactly as one that does not exist."""
+        """The document, if the caller may see it: one hidden from them (a professional's rules,
+        a hold, a minor's secret) is "not found", exactly as one that does not exist."""
         document = self.store.get_document(access.space_id, document_id)
-        if document is None or not _visible(access, document_facts(document)):
+        if document is None or not _visible(access, document_facts(document), self.clock.now()):
             raise NotFound("document not found")
         return document
 
@@ -545,6 +560,55 @@ class MedicalFile:
         # listed document without content.
         self.blobs.delete_document(document.blob_key)
 
+    # ------------------------------------------------------------------ announcement holds
+    # A held document shows to the patient's side once released or a month after it was held
+    # (care_access, by the clock). Releasing sets `released_at` and tells the patient: an
+    # access-log entry "document/release" (emails are a later increment).
+
+    def release_document(self, access: CareAccess, document_id: str) -> Document:
+        """The author releases their held document after the announcement consultation;
+        another professional is refused (403). Releasing twice changes nothing: the answer is
+        then a read of the document, traced as one."""
+        document = self._document(access, document_id)
+        facts = care_access.release(
+            document_facts(document), access.decision.professional, self.clock.now()
+        )
+        if facts.hold == document.hold:
+            self._trace(access, Action.READ, "document", document_id)
+            return document
+        return self._release(document, facts.hold, self._log(access, *_RELEASED, document_id))
+
+    def release_due_holds(self) -> list[str]:
+        """The scheduled job: release every hold past its month (found by the day of its
+        deadline, not by a scan) and tell the patient. Safe to run twice or concurrently: a
+        released hold leaves the index, and a release lost to a concurrent one is skipped.
+        Returns the ids of the documents it released."""
+        now = self.clock.now()
+        released = []
+        for back in range(HOLDS_LOOKBACK_DAYS, -1, -1):
+            day = now.astimezone(UTC).date() - timedelta(days=back)
+            for space_id, document_id in self.store.holds_due_on(day):
+                document = self.store.get_document(space_id, document_id)
+                hold = document.hold if document else None
+                if document is None or hold is None or not hold.due_for_release(now):
+                    continue
+                audit = self._audit_entry(
+                    space_id, SYSTEM_AUTHOR, Role.SYSTEM, *_RELEASED, document_id
+                )
+                try:
+                    self._release(document, hold.model_copy(update={"released_at": now}), audit)
+                except PreconditionFailed:
+                    continue  # released or changed meanwhile: the next run looks again
+                released.append(document_id)
+        return released
+
+    def _release(
+        self, document: Document, hold: AnnouncementHold | None, audit: AccessLogEntry
+    ) -> Document:
+        released = document.model_copy(update={"hold": hold, "version": document.version + 1})
+        self.store.release_document(released, document.version, audit)
+        return released
+
     # ------------------------------------------------------------------ medical profile
 
     def profile(self, access: Access) -> dict[str, list[ProfileEntry]]:
@@ -554,8 +618,9 @@ class MedicalFile:
         if isinstance(access, CareAccess):
             names = {name: model for name, model in SECTIONS.items() if name in _readable(access)}
         sections: dict[str, list[ProfileEntry]] = {name: [] for name in names}
+        now = self.clock.now()
         for entry in self.store.list_profile(access.space_id, None):
-            if _visible(access, entry_facts(entry)):
+            if _visible(access, entry_facts(entry), now):
                 sections.setdefault(entry.section, []).append(entry)
         self._trace(access, Action.READ, "profile")
         return sections
@@ -567,7 +632,7 @@ class MedicalFile:
 
     def _entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
         entry = self.store.get_profile_entry(access.space_id, _section(section), entry_id)
-        if entry is None or not _visible(access, entry_facts(entry)):
+        if entry is None or not _visible(access, entry_facts(entry), self.clock.now()):
             raise NotFound("profile entry not found")
         return entry
 
@@ -831,10 +896,13 @@ def _refusal(refusal: Refusal) -> CareAccessRefused:
 
 
 def document_facts(document: Document) -> ItemFacts:
-    """What the care rules need of a document. Hold and confidentiality flags do not exist on
-    Document yet; they only concern the patient's side (visible_to_patient)."""
+    """What the care rules need of a document."""
     return ItemFacts(
-        kind=document.category, author_rpps=document.author.rpps, masked=document.masked
+        kind=document.category,
+        author_rpps=document.author.rpps,
+        masked=document.masked,
+        hold=document.hold,
+        confidential_from_representatives=document.confidential_from_representatives,
     )
 
 
@@ -843,12 +911,16 @@ def entry_facts(entry: ProfileEntry) -> ItemFacts:
     return ItemFacts(kind=Section(entry.section), author_rpps=entry.author.rpps)
 
 
-def _visible(access: Access, item: ItemFacts) -> bool:
-    """The patient's side sees everything the file holds (holds are not modelled yet); a
-    professional what the care rules show them."""
+# A release, in the patient's access log: the document became visible to them.
+_RELEASED = (Action.UPDATE, "document/release")
+
+
+def _visible(access: Access, item: ItemFacts, now: datetime) -> bool:
+    """A professional sees what the care rules show them; the patient's side (holder or
+    representative) all but held documents and, for a representative, a minor's secrets."""
     if isinstance(access, CareAccess):
         return care_access.visible_to_professional(access.decision, item)
-    return True
+    return care_access.visible_to_patient(item, access.role, now)
 
 
 def _readable(access: CareAccess) -> set[str]:

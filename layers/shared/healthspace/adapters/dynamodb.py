@@ -6,6 +6,7 @@
 | space           | SPACE#<space> | SPACE                     |              |               |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
+| hold (index)    | SPACE#<space> | HOLD#<document>           | HOLDS#<day>  | <space>#<doc> |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
@@ -15,7 +16,9 @@
 | wave counters   | WAVE#<wave>#COUNTS#<nn> | COUNTS          |              |               |
 
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
-(version, status, category) are also top-level.
+(version, status, category) are also top-level. A held document has a hold item while its hold
+is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries the days up to
+today instead of scanning.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -126,6 +129,17 @@ def _document_item(document: Document) -> Item:
         gsi1sk=f"{document.document_date.isoformat()}#{document.document_id}",
         version=document.version,
         category=document.category.value,
+    )
+
+
+def _hold_item(document: Document) -> Item:
+    assert document.hold is not None
+    return Item(
+        _space(document.space_id),
+        f"HOLD#{document.document_id}",
+        body="{}",
+        gsi1pk=f"HOLDS#{document.hold.deadline.astimezone(UTC).date().isoformat()}",
+        gsi1sk=f"{document.space_id}#{document.document_id}",
     )
 
 
@@ -277,6 +291,8 @@ class DynamoStore:
             (_document_item(document), NEW),
             (_log_item(audit), NEW),
         ]
+        if document.hold is not None and document.hold.released_at is None:
+            saves.append((_hold_item(document), NEW))
         if transact(self._conn(), saves):
             return None
         existing = Item.get(_space(document.space_id), source_sk, consistent_read=True)
@@ -298,6 +314,24 @@ class DynamoStore:
             last_evaluated_key=decode_cursor(cursor, "gsi1pk", partition),
         )
         return _page(Document, results)
+
+    def release_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        saves: list[Write] = [
+            (_document_item(document), Item.version == expected_version),
+            (_log_item(audit), NEW),
+        ]
+        hold = [(_hold_item(document), None)] if document.hold is not None else []
+        if not transact(self._conn(), saves, deletes=hold):
+            raise PreconditionFailed(STALE)
+
+    def holds_due_on(self, day: date) -> list[tuple[str, str]]:
+        results = Item.by_date.query(f"HOLDS#{day.isoformat()}")
+        return [
+            (space_id, document_id)
+            for space_id, _, document_id in (item.gsi1sk.partition("#") for item in results)
+        ]
 
     def update_document(
         self, document: Document, expected_version: int, audit: AccessLogEntry

@@ -17,7 +17,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from functools import cache
 from typing import Any, cast
 from urllib.parse import quote
 
@@ -74,8 +73,8 @@ _ISSUE_TYPE = {
 }
 
 
-@cache
 def _signature_ports() -> tuple[DynamoPartnerKeys, DynamoNonces]:
+    """Thin adapters over the wired store (the wiring itself is cached by bootstrap)."""
     store = cast(DynamoStore, service().store)
     return DynamoPartnerKeys(store), DynamoNonces(store)
 
@@ -156,6 +155,8 @@ def _file(partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, 
         pushed.content,
         pushed.filename,
         source=f"{partner.partner_id}|{pushed.identifier}",
+        hold_for_announcement=pushed.hold_for_announcement,
+        confidential_from_representatives=pushed.confidential,
     )
     metric = "PartnerDocumentsFiled" if created else "PartnerRetriesAnswered"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)

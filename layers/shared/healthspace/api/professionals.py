@@ -117,6 +117,19 @@ def download_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     return {"url": url, "expires_in": expires_in}
 
 
+@router.post(
+    "/pro/patients/<ins>/documents/<document_id>/release",
+    tags=TAGS,
+    summary="Release a document you held for the announcement consultation",
+)
+def release_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    """The patient is told (their access history); releasing twice changes nothing."""
+    opened = patient_file(router, ins, reads=False)
+    document = service().release_document(opened, document_id)
+    metrics.add_metric(name="HeldDocumentReleased", unit=MetricUnit.Count, value=1)
+    return document.to_api()
+
+
 @router.get(
     "/pro/patients/<ins>/profile",
     tags=TAGS,
