@@ -431,6 +431,17 @@ NEW = Item.pk.does_not_exist()  # the item must not exist yet
 STALE = "this item was changed or removed since you read it; reload and try again"
 
 
+def put_if(item: Item, condition: Condition) -> bool:
+    """One conditional write; False if the condition failed (another writer was first)."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def transact(
     connection: Connection,
     saves: Sequence[Write],

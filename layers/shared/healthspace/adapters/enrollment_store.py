@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from healthspace.adapters.dynamodb import (
@@ -17,6 +17,7 @@ from healthspace.adapters.dynamodb import (
     _grant_item,
     _item,
     _space_item,
+    put_if,
     transact,
 )
 from healthspace.enrollment import (
@@ -166,13 +167,7 @@ class DynamoEnrollmentStore:
             return None
 
     def create_wave(self, wave: Wave) -> bool:
-        try:
-            _wave_item(wave).save(condition=Item.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_if(_wave_item(wave), NEW)
 
     def set_wave_status(self, wave_id: str, status: WaveStatus) -> None:
         wave = self.get_wave(wave_id)

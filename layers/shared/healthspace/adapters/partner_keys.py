@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import DoesNotExist
 
-from healthspace.adapters.dynamodb import NEW, DynamoStore, Item, _item
+from healthspace.adapters.dynamodb import NEW, DynamoStore, Item, _item, put_if
 from healthspace.signatures import KeyStatus, PartnerKey
 
 
@@ -31,17 +30,6 @@ def _key_item(key: PartnerKey) -> Item:
         gsi1pk=f"PARTNERKEYS#{key.partner_id}",
         gsi1sk=f"{key.registered_at.isoformat()}#{key.key_id}",
     )
-
-
-def _save(item: Item, condition: Condition) -> bool:
-    """False if the condition failed."""
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 class DynamoPartnerKeys:
@@ -59,10 +47,10 @@ class DynamoPartnerKeys:
         return PartnerKey.model_validate_json(item.body)
 
     def add_key(self, key: PartnerKey) -> bool:
-        return _save(_key_item(key), NEW)
+        return put_if(_key_item(key), NEW)
 
     def save_revoked(self, key: PartnerKey) -> bool:
-        return _save(_key_item(key), Item.status == KeyStatus.ACTIVE.value)
+        return put_if(_key_item(key), Item.status == KeyStatus.ACTIVE.value)
 
     def list_keys(self, partner_id: str) -> list[PartnerKey]:
         items = Item.by_date.query(f"PARTNERKEYS#{partner_id}")
@@ -77,4 +65,4 @@ class DynamoNonces:
 
     def record_once(self, key_id: str, nonce: str, expires_at: datetime) -> bool:
         item = Item(f"NONCE#{key_id}#{nonce}", "NONCE", body="{}", expires_at=expires_at)
-        return _save(item, NEW)
+        return put_if(item, NEW)
