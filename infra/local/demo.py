@@ -1,10 +1,16 @@
-"""Demo data for the local stack: patients who can log in, and the people they represent; a
-helpline operator; a notification wave.
+"""Demo data for the local stack: patients who can log in, and the people they represent; health
+professionals around the first patient; a helpline operator; a notification wave.
 
 Accounts are created in the user pool of the API's authorizer (the patient pool), confirmed, with
 a permanent password, their names and a valid INS (custom:ins) computed by the domain's rule.
 Each person gets an open health space through the domain (healthspace.bootstrap). Only the
 adults log in; the child is represented by a parent, who holds a grant on the child's space.
+
+The professionals are in the professionals' pool (custom:rpps, custom:profession, as the /pro
+API's authorizer reads them): Camille Martin's treating doctor and a pharmacist of her care team
+with a limited grant, both recorded in her care record through the domain's use cases, and a
+doctor she never named (refused, until he breaks the glass). /local/login answers their MFA
+challenge, as the operator's.
 
 The operator is in the operators' pool, group `helpline` (the operator routes, the wave figures).
 The demo wave is a synthetic insured-persons file of a few hundred people imported through the
@@ -36,6 +42,7 @@ from fpdf import FPDF
 
 from healthspace import bootstrap
 from healthspace.bootstrap import medical_file
+from healthspace.care_access import Profession, Scope, Section
 from healthspace.identifiers import make_ins
 from healthspace.model import Category, DocumentFacts, Holder, Role
 from healthspace.population import CSV_COLUMNS
@@ -64,12 +71,75 @@ class DemoPerson:
         return make_ins(self.nir)
 
 
+# Local only (printed in the README); satisfies the professionals' pool policy (14+, symbols).
+PROFESSIONAL_PASSWORD = "Demo-Soignant-2025!"  # noqa: S105
+# The template names the professionals' pool "<stack>-professionals" (ProfessionalUserPool); so
+# does /local/login's "pool" field, by its last word.
+PROFESSIONALS_POOL = "professionals"
+
+
+@dataclass(frozen=True)
+class DemoProfessional:
+    username: str
+    password: str
+    given_name: str
+    family_name: str
+    rpps: str  # 11 digits, Luhn-valid (identifiers.parse_rpps)
+    profession: Profession
+    role_in_demo: str  # what the demo shows with them
+
+    @property
+    def description(self) -> str:
+        return (
+            f"{self.given_name} {self.family_name}, {self.profession.label} "
+            f"(RPPS {self.rpps}): {self.role_in_demo}"
+        )
+
+
+TREATING_DOCTOR = DemoProfessional(
+    "sophie.leclerc@example.org",
+    PROFESSIONAL_PASSWORD,
+    "Sophie",
+    "Leclerc",
+    "10100123453",
+    Profession.MEDECIN,
+    "Camille Martin's treating doctor, reads her whole file",
+)
+PHARMACIST = DemoProfessional(
+    "karim.benali@example.org",
+    PROFESSIONAL_PASSWORD,
+    "Karim",
+    "Benali",
+    "10100678902",
+    Profession.PHARMACIEN,
+    "in Camille Martin's care team: prescriptions, allergies and treatments only",
+)
+STRANGER_DOCTOR = DemoProfessional(
+    "marc.fabre@example.org",
+    PROFESSIONAL_PASSWORD,
+    "Marc",
+    "Fabre",
+    "10100543213",
+    Profession.MEDECIN,
+    "no relationship with Camille Martin: refused, unless he breaks the glass",
+)
+DEMO_PROFESSIONALS = (TREATING_DOCTOR, PHARMACIST, STRANGER_DOCTOR)
+# Narrower than the pharmacist's row (which also reads biology and vaccinations): the demo shows
+# that the patient's grant, not the profession, draws the line.
+PHARMACIST_SCOPE: Scope = frozenset(
+    {Category.PRESCRIPTIONS_CARE, Section.ALLERGIES, Section.TREATMENTS}
+)
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
     password: str
     person: DemoPerson
     represents: tuple[DemoPerson, ...] = ()
+    # The adult's care record: their treating doctor, and the grants of their care team.
+    treating_doctor: DemoProfessional | None = None
+    care_team: tuple[tuple[DemoProfessional, Scope], ...] = ()
 
     @property
     def description(self) -> str:
@@ -199,6 +269,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         username="camille.martin@example.org",
         password=DEMO_PASSWORD,
         person=DemoPerson("Camille", "Martin", "1985-05-14", "2850575056123"),
+        treating_doctor=TREATING_DOCTOR,
+        care_team=((PHARMACIST, PHARMACIST_SCOPE),),
     ),
     DemoAccount(
         username="julien.bernard@example.org",
@@ -210,9 +282,13 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 
 
 def seed(
-    cognito: Any, user_pool_id: str, accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+    cognito: Any,
+    user_pool_id: str,
+    accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS,
+    professionals: tuple[DemoProfessional, ...] = DEMO_PROFESSIONALS,
 ) -> list[SeededUser]:
-    """Create the demo users in the pool, and their health spaces."""
+    """Create the demo users in the pool, and their health spaces; then the demo professionals,
+    when the stack has a professionals' pool."""
     seeded = []
     for account in accounts:
         person = account.person
@@ -238,6 +314,9 @@ def seed(
         seeded.append(SeededUser(account, sub))
     _open_spaces(accounts, {u.account.person.ins: u.sub for u in seeded})
     log.info("seeded %d demo accounts", len(seeded))
+    professionals_pool = find_user_pool(cognito, PROFESSIONALS_POOL)
+    if professionals_pool and professionals:  # another template may have no professionals
+        seed_professionals(cognito, professionals_pool, professionals)
     return seeded
 
 
@@ -252,7 +331,9 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
         space = file.open_space(adult.ins, _holder(adult))
         name = f"{adult.given_name} {adult.family_name}"  # as the API names a token's holder
         caller = Caller(subject=subjects[adult.ins], ins=adult.ins, display_name=name)
-        _fill(file, file.policy.resolve(caller, space.space_id), ADULT_CONTENT)
+        access = file.policy.resolve(caller, space.space_id)
+        _fill(file, access, ADULT_CONTENT)
+        _form_care_team(file, access, account)
         for child in account.represents:
             child_space = file.open_space(
                 child.ins, _holder(child), {adult.ins: Role.LEGAL_REPRESENTATIVE}
@@ -275,6 +356,19 @@ def _fill(file: MedicalFile, access: Access, content: DemoContent) -> None:
         file.add_entry(access, section, fields)
 
 
+def _form_care_team(file: MedicalFile, access: Access, account: DemoAccount) -> None:
+    """The account's care record, written as the patient would from /me/care: each change
+    against the version just read, and traced in their access history."""
+    version = file.care_record(access).version
+    if account.treating_doctor:
+        doctor = account.treating_doctor
+        version = file.designate_treating_doctor(
+            access, doctor.rpps, version, doctor.profession
+        ).version
+    for member, scope in account.care_team:
+        version = file.grant_access(access, member.rpps, scope, version).version
+
+
 def _pdf(title: str, lines: tuple[str, ...]) -> bytes:
     pdf = FPDF()
     pdf.add_page()
@@ -292,6 +386,50 @@ def _holder(person: DemoPerson) -> Holder:
         family_name=person.family_name,
         birth_date=date.fromisoformat(person.birth_date),
     )
+
+
+# ----------------------------------------------------------------------- health professionals
+def find_user_pool(cognito: Any, name: str) -> str | None:
+    """The id of the pool the template names "<stack>-<name>", if the stack has one."""
+    for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for pool in page["UserPools"]:
+            if str(pool["Name"]).rsplit("-", 1)[-1] == name:
+                return str(pool["Id"])
+    return None
+
+
+def seed_professionals(
+    cognito: Any, pool_id: str, professionals: tuple[DemoProfessional, ...] = DEMO_PROFESSIONALS
+) -> dict[str, str]:
+    """The demo professionals in the professionals' pool, with the claims the /pro API reads;
+    returns their subs by username. As the operator's, their authenticator (the pool requires
+    MFA) is enrolled on their first /local/login."""
+    subs = {}
+    for professional in professionals:
+        user = cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=professional.username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": professional.username},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "given_name", "Value": professional.given_name},
+                {"Name": "family_name", "Value": professional.family_name},
+                {"Name": "custom:rpps", "Value": professional.rpps},
+                {"Name": "custom:profession", "Value": professional.profession.value},
+            ],
+        )["User"]
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id,
+            Username=professional.username,
+            Password=professional.password,
+            Permanent=True,
+        )
+        subs[professional.username] = next(
+            str(a["Value"]) for a in user["Attributes"] if a["Name"] == "sub"
+        )
+    log.info("seeded %d demo professionals", len(subs))
+    return subs
 
 
 # ------------------------------------------------------------------------- helpline operator

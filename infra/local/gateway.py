@@ -9,7 +9,8 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
   the website needs to know); GET /local/env (what the operators' CLI needs, see LocalSettings);
   POST /local/login {"username", "password"[, "pool", "mfa_code"]} (Cognito USER_PASSWORD_AUTH
   on moto) -> {"id_token", "access_token", "refresh_token", "expires_in", "token_type"}, in the
-  patients' pool, or in the pool the API's authorizers name "<stack>-<pool>" ("operators");
+  patients' pool, or in the pool the API's authorizers name "<stack>-<pool>" ("operators",
+  "professionals");
   GET /local/outbox[?to=...] (what the stack sent: moto's SES emails and SNS SMS, and the
   letters of the operations bucket; codes included, so local only); GET /docs and GET
   /openapi.json (Swagger UI and OpenAPI document of the docs function, called without
@@ -20,14 +21,14 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
   header can set), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer;
 - anything else: 404 {"code": "NOT_FOUND", "message"}; a routed path with another method: 405.
 
-A pool whose MfaConfiguration is "ON" (the operators') gets its TOTP second factor at
-/local/login. moto issues tokens without it to a user who never enrolled an authenticator (where
-Cognito would answer MFA_SETUP), and checks no client's ExplicitAuthFlows (the operators' client
-allows SRP only, and moto's SRP checks no password: USER_PASSWORD_AUTH does). So the login plays
-the operator's authenticator app: on a first sign-in it enrolls a software token (the secret
-stays in this process), then answers the SOFTWARE_TOKEN_MFA challenge with the current code, or
-with the request's "mfa_code". With MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true (set by
-`python -m infra.local`) moto checks every code.
+A pool whose MfaConfiguration is "ON" (the operators', the professionals') gets its TOTP second
+factor at /local/login. moto issues tokens without it to a user who never enrolled an
+authenticator (where Cognito would answer MFA_SETUP), and checks no client's ExplicitAuthFlows
+(those clients allow SRP only, and moto's SRP checks no password: USER_PASSWORD_AUTH does). So
+the login plays the user's authenticator app: on a first sign-in it enrolls a software token
+(the secret stays in this process), then answers the SOFTWARE_TOKEN_MFA challenge with the
+current code, or with the request's "mfa_code". With MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true
+(set by `python -m infra.local`) moto checks every code.
 
 As in the cloud: a route guarded by an authorizer answers 401 {"code": "UNAUTHORIZED"} without
 calling the handler; a request over 10 MB, or an event over Lambda's 6 MB, is refused with 413;

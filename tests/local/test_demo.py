@@ -1,5 +1,7 @@
 """Demo data: accounts with valid INS (Corsica included) and passwords the pools accept; the
-demo wave's population file; and a small demo wave on the stack in this process."""
+demo professionals and their places in the demo patient's care record; the demo wave's
+population file; and, on the stack in this process, the professionals at work through the /pro
+API and a small demo wave."""
 
 import io
 import re
@@ -12,14 +14,21 @@ import httpx
 import pytest
 
 from healthspace import bootstrap
-from healthspace.identifiers import is_valid_ins
+from healthspace.care_access import Profession
+from healthspace.identifiers import is_valid_ins, parse_rpps
 from healthspace.population import read_population, validate_population
 from infra.local.__main__ import wave_banner
 from infra.local.demo import (
     DEMO_ACCOUNTS,
     DEMO_OPERATOR,
+    DEMO_PROFESSIONALS,
     DEMO_WAVE_SIZE,
+    PHARMACIST,
     PILOT_OPPOSITION_RATE,
+    PROFESSIONALS_POOL,
+    STRANGER_DOCTOR,
+    TREATING_DOCTOR,
+    DemoProfessional,
     demo_population,
     run_demo_wave,
     seed_operator,
@@ -65,6 +74,30 @@ def test_the_operator_password_satisfies_the_operators_pool_policy() -> None:
     assert pool["MfaConfiguration"] == "ON"  # the local login must answer the challenge
 
 
+def test_the_demo_professionals_carry_the_claims_the_pro_api_accepts() -> None:
+    pool = load_template().resources["ProfessionalUserPool"].properties
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert {a["Name"] for a in pool["Schema"]} >= {"rpps", "profession"}  # custom:rpps...
+    assert pool["MfaConfiguration"] == "ON"  # the local login must answer the challenge
+    for professional in DEMO_PROFESSIONALS:
+        assert parse_rpps(professional.rpps) == professional.rpps
+        assert Profession.from_claim(professional.profession.value) is professional.profession
+        password = professional.password
+        assert len(password) >= policy["MinimumLength"]
+        assert re.search("[a-z]", password) and re.search("[A-Z]", password)
+        assert re.search("[0-9]", password) and re.search(r"[^A-Za-z0-9]", password)
+    assert len({p.rpps for p in DEMO_PROFESSIONALS}) == len(DEMO_PROFESSIONALS)
+
+
+def test_the_demo_patient_names_a_doctor_and_a_pharmacist_but_not_the_stranger() -> None:
+    patient = DEMO_ACCOUNTS[0]
+    assert patient.treating_doctor == TREATING_DOCTOR
+    assert TREATING_DOCTOR.profession is Profession.MEDECIN
+    assert [member for member, _ in patient.care_team] == [PHARMACIST]
+    named = {p.rpps for a in DEMO_ACCOUNTS for p in (a.treating_doctor, *dict(a.care_team)) if p}
+    assert STRANGER_DOCTOR.rpps not in named and STRANGER_DOCTOR.profession is Profession.MEDECIN
+
+
 def test_the_demo_population_is_valid_but_for_one_line() -> None:
     today = date(2026, 11, 28)
     population = demo_population(today)
@@ -101,6 +134,67 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running:
         yield running
     bootstrap.forget()
+
+
+def pro_login(http: httpx.Client, professional: DemoProfessional) -> dict[str, str]:
+    """One request, as the README's curl: the gateway answers the pool's MFA challenge."""
+    login = http.post(
+        "/local/login",
+        json={
+            "username": professional.username,
+            "password": professional.password,
+            "pool": PROFESSIONALS_POOL,
+        },
+    )
+    assert login.status_code == 200, login.text
+    assert login.json()["access_token"]
+    return {"Authorization": f"Bearer {login.json()['id_token']}"}
+
+
+def test_demo_professionals_read_refuse_and_break_the_glass(stack: LocalStack) -> None:
+    patient = DEMO_ACCOUNTS[0]
+    documents = f"/pro/patients/{patient.person.ins}/documents"
+    with httpx.Client(base_url=stack.api_url, trust_env=False, timeout=30) as http:
+        # The treating doctor reads the whole file: every document, every profile section.
+        doctor = pro_login(http, TREATING_DOCTOR)
+        listed = http.get(documents, headers=doctor)
+        assert listed.status_code == 200, listed.text
+        titles = {d["title"] for d in listed.json()["items"]}
+        assert titles == {"Compte rendu de consultation", "Bilan sanguin", "Ordonnance"}
+        profile = http.get(f"/pro/patients/{patient.person.ins}/profile", headers=doctor)
+        assert profile.status_code == 200, profile.text
+
+        # The pharmacist's grant is narrower than his row: the prescription, not the lab results.
+        pharmacist = pro_login(http, PHARMACIST)
+        listed = http.get(documents, headers=pharmacist)
+        assert listed.status_code == 200, listed.text
+        assert [d["title"] for d in listed.json()["items"]] == ["Ordonnance"]
+
+        # A doctor the patient never named is refused, until he states an emergency.
+        stranger = pro_login(http, STRANGER_DOCTOR)
+        refused = http.get(documents, headers=stranger)
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "NO_RELATIONSHIP"
+        reason = "Unconscious patient admitted to the emergency room"
+        glass = http.get(documents, headers={**stranger, "X-Emergency-Reason": reason})
+        assert glass.status_code == 200, glass.text
+        assert {d["title"] for d in glass.json()["items"]} == titles
+
+        # The patient sees who broke the glass, and why, in her access history.
+        login = http.post(
+            "/local/login", json={"username": patient.username, "password": patient.password}
+        )
+        me = {"Authorization": f"Bearer {login.json()['id_token']}"}
+        history = http.get("/me/access-log", headers=me)
+        assert history.status_code == 200, history.text
+        emergencies = [e for e in history.json()["items"] if e["emergency_reason"]]
+        assert [(e["actor"]["id"], e["emergency_reason"]) for e in emergencies] == [
+            (f"rpps:{STRANGER_DOCTOR.rpps}", reason)
+        ]
+        # The demo wrote her care record as she would (GET /me/care shows it).
+        care = http.get("/me/care", headers=me).json()
+        assert care["treating_doctor"]["rpps"] == TREATING_DOCTOR.rpps
+        assert [g["rpps"] for g in care["team"]] == [PHARMACIST.rpps]
 
 
 def test_a_small_demo_wave_runs_to_its_end(stack: LocalStack) -> None:
