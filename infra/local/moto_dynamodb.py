@@ -6,13 +6,17 @@ they cost.
   deep-copies every table a transaction names (to roll back on failure), so a transaction costs
   O(table size) and a wave of N people O(N^2): 150 transactions/s on an empty table, 0.3/s at
   40,000 items. Here the table's "copy" is the table itself, and the items the transaction
-  names are saved and put back if it fails: the same all-or-nothing outcome. (Stream records of
-  a failed transaction would stay: the template declares no streams.)
+  names are saved and put back if it fails: the same all-or-nothing outcome. The stream
+  records its writes added before it failed are removed too (moto leaves them: a failed write
+  would reach the stream's consumers).
 - One DynamoDB request at a time: item-level rollback is only all-or-nothing if no other write
   lands between a transaction's writes and its rollback, and moto's scans iterate over dicts
   that other threads' writes resize (a 500, "dictionary changed size during iteration"). The
   operators' CLI imports with 8 threads; the gateway and the wave's Distributed Map run
-  concurrently. moto's DynamoDB calls no other service here (no streams): no deadlock.
+  concurrently. moto's DynamoDB calls no other service here (streams are polled by the local
+  stack, infra/local/streams.py, never delivered by moto inside a write): no deadlock.
+- Stream records already delivered are forgotten (`forget_stream_records`): moto keeps every
+  record of a stream for the life of the stack.
 - Items and tables are not kept in moto's instance registry (for the /moto-api dashboard only),
   which holds every Item moto builds (copies and query results included) until its reset: with
   table copies, a 300-person wave held 1.5 million items (2 GB) and took minutes to exit.
@@ -38,6 +42,7 @@ from typing import Any
 _REVIEWED_SOURCE = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
 
 _lock = threading.Lock()  # guards _depth and _undo
+_requests = threading.Lock()  # one DynamoDB request at a time (and stream trimming)
 _depth = 0  # entered, not exited (a stack within another's life): the first patches
 _undo: Callable[[], None] | None = None
 _transaction = threading.local()  # .active: inside our transact_write_items, in this thread
@@ -94,20 +99,22 @@ def _patch(models: Any, table_type: type, handler: type) -> Callable[[], None]:
     transact = backend.__dict__["transact_write_items"]
     call_action = handler.__dict__["call_action"]
     module_copy = models.copy
-    requests = threading.Lock()
 
     def serialized(self: Any) -> Any:
-        with requests:
+        with _requests:
             return call_action(self)
 
     @functools.wraps(transact)  # check_moto_transactions() finds moto's behind it
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved = _named_items(self, transact_items)
+        shards = {id(s): (s, len(s.items)) for t, *_ in saved if (s := t.stream_shard)}
         _transaction.active = True
         try:
             transact(self, transact_items)
         except Exception:
             _put_back(saved)
+            for shard, length in shards.values():
+                del shard.items[length:]
             raise
         finally:
             _transaction.active = False
@@ -179,3 +186,20 @@ class _Untracked(list[Any]):
 
     def append(self, item: Any) -> None:
         pass
+
+
+def forget_stream_records(account_id: str, region: str, stream_arn: str, last: int) -> None:
+    """Drop a stream's records up to sequence number `last` (delivered) from moto's shard; the
+    numbering of the next records is unchanged."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    with _requests:
+        for table in dynamodb_backends[account_id][region].tables.values():
+            shard = table.stream_shard
+            if shard is None or table.latest_stream_label is None:
+                continue
+            if not stream_arn.endswith(f"/stream/{table.latest_stream_label}"):
+                continue
+            count = max(0, min(len(shard.items), last + 1 - shard.starting_sequence_number))
+            del shard.items[:count]
+            shard.starting_sequence_number += count

@@ -6,8 +6,9 @@ the attributes (!GetAtt) with the resolver. Settings moto refuses are skipped wi
 types with no creator (none today) are skipped the same way, with placeholder ids (Ref and Arn).
 A creator that fails stops the stack: a missing table or bucket would only fail later, worse.
 Event sources of SAM functions are wired once everything exists (`EVENT_WIRERS`): S3
-notifications and SQS mappings, which moto fires into the in-process handlers. Schedules are not
-wired: EventBridge never fires in moto.
+notifications and SQS mappings, which moto fires into the in-process handlers, and DynamoDB
+stream mappings, which the stack's own poller delivers (infra/local/streams.py). Schedules are
+not wired: EventBridge never fires in moto.
 
 Local choices, where the cloud would generate or enforce something:
 - physical names are `<stack>-<LogicalId>` (no random suffix), bucket names lower-cased;
@@ -33,6 +34,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from infra.local.lambdas import FunctionSpec, function_spec
+from infra.local.streams import StreamMapping
 from infra.local.template import PARTITION, Resolver, Template, walk_events
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class Deployer:
     template: Template
     resolver: Resolver
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    stream_mappings: list[StreamMapping] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
     _role_arn: str | None = None
 
@@ -524,7 +527,15 @@ def _sqs_events(d: Deployer, events: Events) -> None:
         )
 
 
+def _dynamodb_events(d: Deployer, events: Events) -> None:
+    """Kept for the stack's stream poller: moto's own delivery runs inside the write."""
+    d.stream_mappings.extend(
+        StreamMapping.of(function_id, props) for function_id, _, props in events
+    )
+
+
 EVENT_WIRERS: dict[str, Callable[[Deployer, Events], None]] = {
     "S3": _s3_events,
     "SQS": _sqs_events,
+    "DynamoDB": _dynamodb_events,
 }

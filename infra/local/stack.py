@@ -24,6 +24,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,9 +36,10 @@ from infra.local.auth import CognitoAuthorizer
 from infra.local.demo import SeededUser, seed
 from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
-from infra.local.moto_dynamodb import moto_dynamodb_workarounds
+from infra.local.moto_dynamodb import forget_stream_records, moto_dynamodb_workarounds
 from infra.local.resources import Deployer, as_text
 from infra.local.routes import ApiSpec, Route, load_apis, load_routes
+from infra.local.streams import StreamPoller
 from infra.local.template import (
     ACCOUNT_ID,
     DEFAULT_TEMPLATE,
@@ -98,6 +100,7 @@ class LocalStack:
         self._exit = ExitStack()
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
+        self._streams: StreamPoller | None = None
         self.template: Template | None = None
         self.resolver: Resolver | None = None
         self.registry: FunctionRegistry | None = None
@@ -129,6 +132,9 @@ class LocalStack:
 
     def stop(self) -> None:
         """Idempotent; restores what start() changed in this process."""
+        if self._streams is not None:
+            self._streams.stop()
+            self._streams = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -159,6 +165,14 @@ class LocalStack:
         deployer = Deployer(self.template, self.resolver)
         deployer.deploy()
         self._load_functions(deployer)
+        assert self.registry is not None
+        self._streams = StreamPoller(
+            self.registry,
+            deployer.stream_mappings,
+            REGION,
+            forget=partial(forget_stream_records, ACCOUNT_ID, REGION),
+        )
+        self._streams.start()
         apis = load_apis(self.resolver, self.aws_endpoint_url)
         self.routes = load_routes(self.resolver, apis)
         self.user_pool_id = _authorizer_pool(self.routes, apis)
@@ -232,6 +246,12 @@ class LocalStack:
         """Call a function's handler in-process, by logical id or name."""
         assert self.registry is not None, "start() first"
         return self.registry.invoke(function, event)
+
+    def deliver_streams(self) -> int:
+        """Deliver every DynamoDB stream record written so far to its functions (the poller
+        does it every half second; tests call this rather than wait). The records delivered."""
+        assert self._streams is not None, "start() first"
+        return self._streams.drain()
 
     # ------------------------------------------------------------------------- internals
     def _moto_api(self, action: str, body: Any) -> None:
