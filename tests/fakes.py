@@ -123,6 +123,7 @@ class FakeStore:
         if not self._close(closed):
             return False
         self.documents[(document.space_id, document.document_id)] = document
+        self._index_hold(document)
         self.log.append(audit)
         return True
 
@@ -132,17 +133,24 @@ class FakeStore:
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self.documents.get((space_id, document_id))
 
+    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
+        return [d for i in document_ids if (d := self.documents.get((space_id, i))) is not None]
+
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
         existing = self.sources.get((document.space_id, source))
         if existing is not None:
             return existing
         self.sources[(document.space_id, source)] = document.document_id
         self.documents[(document.space_id, document.document_id)] = document
+        self._index_hold(document)
+        self.log.append(audit)
+        return None
+
+    def _index_hold(self, document: Document) -> None:
+        """The holds job's index: an unreleased hold, by the UTC day of its deadline."""
         if document.hold is not None and document.hold.released_at is None:
             day = document.hold.deadline.astimezone(UTC).date().isoformat()
             self.holds.setdefault(day, set()).add((document.space_id, document.document_id))
-        self.log.append(audit)
-        return None
 
     def release_document(
         self, document: Document, expected_version: int, audit: AccessLogEntry

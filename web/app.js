@@ -217,7 +217,9 @@ async function historyView(view) {
       for (const e of page.items ?? []) {
         tbody.append(h("tr", {},
           h("td", {}, fmtDateTime(e.at)),
-          h("td", {}, e.actor?.display_name ?? "—", h("span", { class: "meta block" }, label(KINDS, e.actor?.kind))),
+          h("td", {}, e.actor?.display_name ?? "—", h("span", { class: "meta block" }, label(KINDS, e.actor?.kind)),
+            e.via && h("span", { class: "meta block" }, `via le logiciel ${e.via}`),
+            e.emergency_reason && h("span", { class: "meta block" }, `Urgence : ${e.emergency_reason}`)),
           h("td", {}, label(ROLES, e.role)),
           h("td", {}, label(ACTIONS, e.action)),
           h("td", {}, label(OBJECTS, e.object?.type))));

@@ -1,6 +1,8 @@
 """Ingests an upload: S3 ObjectCreated in the quarantine bucket → checked, encrypted, filed.
 
-A thin adapter over MedicalFile.ingest, which is idempotent (S3 delivers at least once).
+A thin adapter over MedicalFile.ingest, which is idempotent (S3 delivers at least once). Patients'
+and professionals' uploads alike: the upload record says who the author is and what the deposit
+rules decided (masked, held for announcement, confidential from representatives).
 """
 
 from __future__ import annotations

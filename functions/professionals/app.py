@@ -1,5 +1,6 @@
 """Professionals' API: a health professional reaches a patient's file (by INS) under the care
-rules, reads what they may and adds profile entries as author. A thin adapter: routes in
+rules, reads what they may and adds profile entries and documents (presigned uploads, filed by
+the ingest function) as author. A thin adapter: routes in
 healthspace.api.professionals, rules in healthspace.care_access and the service.
 """
 
@@ -12,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.api import professionals
+from healthspace.api import pro_notices, professionals
 from healthspace.api.common import install_error_handlers
 from healthspace.observability import logger, metrics
 
@@ -25,11 +26,15 @@ app = APIGatewayRestResolver(
     ),
 )
 app.include_router(professionals.router)
+app.include_router(pro_notices.router)
 install_error_handlers(app)
 app.enable_swagger(path="/pro/docs", title="Health space — professionals' API", version="1.0.0")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+# clear_state: keys a request appends (its space, role...) must not label the next one.
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -102,6 +102,14 @@ def banner(stack: LocalStack, operator: DemoOperator | None = None) -> str:
             f"    | {_ID_TOKEN})",
             f'  curl -s {url}/me -H "Authorization: Bearer $TOKEN"',
         ]
+    if stack.demo_users:
+        from infra.local.demo import DEMO_PROFESSIONALS
+
+        lines += [
+            "Health professionals (professionals' pool; /local/login answers their MFA; "
+            "README: Act as a professional):",
+            *(f"  {p.username} / {p.password}   {p.description}" for p in DEMO_PROFESSIONALS),
+        ]
     if operator:
         lines += [
             "Helpline operator (operators' pool; /local/login answers its MFA challenge):",

@@ -50,6 +50,7 @@ from healthspace.service import Access, Caller, MedicalFile
 from infra.local.gateway import read_outbox
 
 if TYPE_CHECKING:
+    from healthspace.adapters.dynamodb import DynamoStore
     from healthspace.enrollment import Citizen, Contact, Enrollment
     from healthspace.enrollment_service import Enrollments
 
@@ -332,14 +333,60 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
         name = f"{adult.given_name} {adult.family_name}"  # as the API names a token's holder
         caller = Caller(subject=subjects[adult.ins], ins=adult.ins, display_name=name)
         access = file.policy.resolve(caller, space.space_id)
+        record_enrollment(file, adult, space.space_id, account.username)
         _fill(file, access, ADULT_CONTENT)
         _form_care_team(file, access, account)
         for child in account.represents:
             child_space = file.open_space(
                 child.ins, _holder(child), {adult.ins: Role.LEGAL_REPRESENTATIVE}
             )
+            record_enrollment(file, child, child_space.space_id, account.username, adult.ins)
             _fill(file, file.policy.resolve(caller, child_space.space_id), CHILD_CONTENT)
     bootstrap.forget()  # grants just changed: no handler may keep a stale view
+
+
+def record_enrollment(
+    file: MedicalFile,
+    person: DemoPerson,
+    space_id: str,
+    email: str,
+    representative_ins: str | None = None,
+) -> None:
+    """The enrollment that would have created this space, with the account's email as contact
+    (the parent's for a child): where the notices of acts on the file go (docs/notices.md), so
+    that a professional's read shows in /local/outbox."""
+    from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
+    from healthspace.enrollment import (
+        Contact,
+        Enrollment,
+        EnrollmentLogEntry,
+        EnrollmentStatus,
+    )
+
+    now = file.clock.now()
+    enrollment = Enrollment(
+        ins=person.ins,
+        birth_date=date.fromisoformat(person.birth_date),
+        given_name=person.given_name,
+        family_name=person.family_name,
+        wave_id=f"W{now:%Y%m%d}",
+        deadline=now,
+        status=EnrollmentStatus.ACTIVE,
+        recipient=Contact(email=email),
+        representatives=(representative_ins,) if representative_ins else (),
+        code_digest="demo",  # no code: nobody decides on a demo enrollment
+        code_issued_at=now,
+        notified_at=now,
+        created_at=now,
+        space_id=space_id,
+        decided_at=now,
+        decided_by="self",
+    )
+    log_entry = EnrollmentLogEntry(
+        entry_id=file.ids.new_id(), ins=person.ins, at=now, action="ACTIVATED", actor="self"
+    )
+    store = DynamoEnrollmentStore(cast("DynamoStore", file.store))
+    store.create_enrollment(enrollment, log_entry)
 
 
 def _fill(file: MedicalFile, access: Access, content: DemoContent) -> None:

@@ -74,3 +74,22 @@ def s3_created_event(bucket: str, key: str, size: int) -> dict[str, Any]:
     record["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
     record["object"].update(key=quote_plus(key, safe="/"), size=size)
     return event
+
+
+def dynamodb_stream_event(
+    items: list[Mapping[str, Any]], first_sequence: int = 1
+) -> dict[str, Any]:
+    """A DynamoDB stream event of INSERTs, as the NEW_IMAGE mapping passes them to Lambda: each
+    item in DynamoDB's JSON (what a boto3 client's query returns), numbered in order."""
+    sample = _sample("dynamodb_access_log_inserted.json")["Records"][0]
+    records = []
+    for n, item in enumerate(items, start=first_sequence):
+        record = copy.deepcopy(sample)
+        record["eventID"] = f"{n:032x}"
+        record["dynamodb"].update(
+            Keys={"pk": item["pk"], "sk": item["sk"]},
+            NewImage=dict(item),
+            SequenceNumber=f"{n:024d}",
+        )
+        records.append(record)
+    return {"Records": records}

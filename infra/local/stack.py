@@ -86,10 +86,13 @@ class LocalStack:
         demo: bool = True,
         docs_function: str | None = DOCS_FUNCTION,
         parameters: Mapping[str, str] | None = None,
+        stream_poll_seconds: float | None = 0.5,
     ) -> None:
         """handlers: stand-ins by function logical id (tests); the others are imported.
         parameters: template parameter values, as `sam deploy --parameter-overrides` (e.g. a
-        benchmark's EnrollmentWindow); they win over the local stack's own (WebOrigin)."""
+        benchmark's EnrollmentWindow); they win over the local stack's own (WebOrigin).
+        stream_poll_seconds: how often DynamoDB streams are delivered to their functions; None:
+        only when deliver_streams() is called (a benchmark counting each delivery's requests)."""
         self.port = port
         self.template_path = template_path
         self.web_dir = web_dir or REPO_ROOT / "web"
@@ -97,6 +100,7 @@ class LocalStack:
         self.docs_function = docs_function
         self._overrides = dict(handlers or {})
         self.parameters = dict(parameters or {})
+        self.stream_poll_seconds = stream_poll_seconds
         self._exit = ExitStack()
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
@@ -172,7 +176,8 @@ class LocalStack:
             REGION,
             forget=partial(forget_stream_records, ACCOUNT_ID, REGION),
         )
-        self._streams.start()
+        if self.stream_poll_seconds is not None:
+            self._streams.start(self.stream_poll_seconds)
         apis = load_apis(self.resolver, self.aws_endpoint_url)
         self.routes = load_routes(self.resolver, apis)
         self.user_pool_id = _authorizer_pool(self.routes, apis)
@@ -248,8 +253,9 @@ class LocalStack:
         return self.registry.invoke(function, event)
 
     def deliver_streams(self) -> int:
-        """Deliver every DynamoDB stream record written so far to its functions (the poller
-        does it every half second; tests call this rather than wait). The records delivered."""
+        """Deliver every DynamoDB stream record written so far to its functions, in this
+        thread (the poller does it every `stream_poll_seconds`; tests call this rather than
+        wait). The records delivered."""
         assert self._streams is not None, "start() first"
         return self._streams.drain()
 

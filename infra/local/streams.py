@@ -30,8 +30,6 @@ from moto.events.models import EventPattern
 
 log = logging.getLogger(__name__)
 
-# The poller's thread: the functions it invokes run in it too (the bench leaves its calls out of
-# a request's count: they are the asynchronous work that follows the request).
 POLLER_THREAD = "stream-poller"
 
 
@@ -74,23 +72,24 @@ class StreamPoller:
         functions: Functions,
         mappings: Sequence[StreamMapping],
         region: str,
-        interval_seconds: float = 0.5,
         forget: Callable[[str, int], None] | None = None,
     ) -> None:
         """forget(stream_arn, last_sequence_number): drop the records up to it from the shard."""
         self._functions = functions
         self._mappings = list(mappings)
         self._region = region
-        self._interval = interval_seconds
         self._forget = forget
         self._iterators: dict[tuple[str, str], str] = {}  # (stream, shard) -> next iterator
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def start(self, interval_seconds: float) -> None:
+        """Deliver every `interval_seconds` in a thread of its own, until stop()."""
         if self._mappings:
-            self._thread = threading.Thread(target=self._run, name=POLLER_THREAD, daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(interval_seconds,), name=POLLER_THREAD, daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
@@ -99,8 +98,8 @@ class StreamPoller:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def _run(self) -> None:
-        while not self._stopped.wait(self._interval):
+    def _run(self, interval_seconds: float) -> None:
+        while not self._stopped.wait(interval_seconds):
             try:
                 self.drain()
             except Exception:  # the stack goes on; the next round tries again

@@ -5,7 +5,8 @@ moto does not enforce IAM, so every other tier passes whatever the template gran
 - `CallRecorder` records every botocore call made in this process (boto3 and PynamoDB clients
   alike, presigned URLs and POSTs included) and attributes it to the template function whose
   handler is running (set by the local stack's `FunctionRegistry.invoke`), to Step Functions'
-  own engine (moto runs it in this process), or to the test itself.
+  own engine (moto runs it in this process), to the stream poller (Lambda's event source
+  mapping, played by infra/local/streams.py), or to the test itself.
 - `needs` turns a call into the IAM actions and resources it needs: the IAM prefix is the
   service's signing name (sesv2 signs as ses, stepfunctions as states), some operations are
   authorised under another action (ListObjectsV2 is s3:ListBucket, a TransactWriteItems is one
@@ -38,6 +39,8 @@ from infra.local.template import PARTITION, Resolver, Template
 
 TEST = "(the test itself)"
 ENGINE = "(Step Functions' engine)"
+# Lambda's stream poller: it reads a DynamoDB stream with the mapped function's role.
+STREAM_POLLER = "(event source mapping)"
 UNATTRIBUTED = "(unattributed)"
 
 _current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -109,6 +112,8 @@ class CallRecorder:
             return function
         if _called_from("moto.stepfunctions"):
             return ENGINE
+        if _called_from("infra.local.streams"):
+            return STREAM_POLLER
         if threading.get_ident() == self._test_thread:
             return TEST
         # A function's worker thread that lost the attribution: its calls would go unchecked.
@@ -317,6 +322,8 @@ def _dynamodb(call: Call, account: Account) -> list[Need]:
         return [Need(f"dynamodb:{call.operation}", table(name)) for name in p["RequestItems"]]
     if "TableName" in p:
         return [Need(f"dynamodb:{call.operation}", table(p["TableName"], p.get("IndexName")))]
+    if "StreamArn" in p:
+        return [Need(f"dynamodb:{call.operation}", p["StreamArn"])]
     return [Need(f"dynamodb:{call.operation}", None)]
 
 

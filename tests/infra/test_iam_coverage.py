@@ -13,14 +13,17 @@ new code, ask for their space after opposing, and a helpline operator decides fo
 reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
 on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
 reads their access history (RecordsFunction); the patient designates a treating doctor, who
-lists, reads, downloads and adds to the profile, and another doctor breaks the glass
+lists, reads, downloads, adds to the profile and starts the upload of a held report (the
+presigned POST signed, its status read), and another doctor breaks the glass
 (ProfessionalsFunction); a hospital system pushes a signed FHIR document, twice, then searches
 and reads it on behalf of the treating doctor (PartnersFunction); an operator drops a former
 system's file under migrations/, one record for the patient and one for nobody
 (MigrationFunction); the day's wave reaches its deadline and the state machine seals, activates
 and finishes it (WaveFunction); the treating doctor releases a document they held for the
 announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
-(ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto).
+(ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
+access-log entries of all this reach NoticesFunction through the table's stream (the local
+stack's poller), which emails a patient and fills the treating doctor's inbox, read by him.
 """
 
 from __future__ import annotations
@@ -46,11 +49,12 @@ from infra.bench import Patient
 from infra.local.gateway import read_outbox
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
-from infra.local.template import ACCOUNT_ID, REGION, load_template
+from infra.local.template import ACCOUNT_ID, REGION, load_template, walk_events
 from infra.partner_signer import REQUIRED
 from tests.fakes import FakeClock
 from tests.infra.iam import (
     ENGINE,
+    STREAM_POLLER,
     UNATTRIBUTED,
     Account,
     CallRecorder,
@@ -218,7 +222,8 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("GET", "/me/access-log")
 
     # ProfessionalsFunction: the patient designates a treating doctor, who lists, reads,
-    # downloads and adds; another doctor breaks the glass.
+    # downloads, adds to the profile and starts an upload (a presigned POST ticket, its
+    # status); another doctor breaks the glass.
     bench.call("PUT", "/me/care/treating-doctor", {"rpps": DOCTOR}, **{"If-Match": "0"})
 
     def professional(method: str, path: str, claims: Any, body: Any = None, **headers: str) -> Any:
@@ -235,6 +240,21 @@ def _run_flows(stack: LocalStack) -> None:
     allergy = {"substance": "Latex", "category": "environment"}
     professional("POST", f"{patient}/profile/allergies", TREATING_DOCTOR, allergy)
     professional("GET", f"{patient}/profile", TREATING_DOCTOR)
+    report = {
+        "filename": "cr.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF),
+        "category": "reports",
+        "title": "Compte rendu",
+        "document_date": "2026-11-02",
+        "hold_for_announcement": True,
+    }
+    # The presigned POST is signed here (its needs are the signer's, recorded when signed); the
+    # file is not posted: IngestFunction's filing is the patient's flow's, and a second filed
+    # document would make test_a_missing_statement_is_reported_by_name find two.
+    ticket = professional("POST", f"{patient}/uploads", TREATING_DOCTOR, report)
+    upload = professional("GET", f"{patient}/uploads/{ticket['upload_id']}", TREATING_DOCTOR)
+    assert upload["status"] == "PENDING", upload
     professional(
         "GET", f"{patient}/documents", EMERGENCY_DOCTOR, **{"X-Emergency-Reason": "unconscious"}
     )
@@ -317,6 +337,26 @@ def _run_flows(stack: LocalStack) -> None:
         e["actor"]["id"] == "migration" for e in bench.call("GET", "/me/access-log")["items"]
     )
 
+    # NoticesFunction, on the table's stream: EARLY (enrolled with an email) designates the
+    # doctor, who reads her file: she is emailed; the break-glass above on the bench patient
+    # (no enrollment: no email) went to the treating doctor's inbox, which he reads.
+    early = {"sub": "early-sub", "custom:ins": EARLY.ins, "token_use": "id"}
+    event = api_event(
+        "PUT",
+        "/me/care/treating-doctor",
+        early,
+        {"rpps": DOCTOR},
+        {"If-Match": "0"},
+        resource="/me/{proxy+}",
+    )
+    assert api_result(stack.invoke("RecordsFunction", event))[0] == 200
+    professional("GET", f"/pro/patients/{EARLY.ins}/profile", TREATING_DOCTOR)
+    assert stack.deliver_streams() > 0
+    told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
+    assert any("consulté" in m["subject"] for m in told), told
+    inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
+    assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
+
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.
     sfn = boto3.client("stepfunctions")
@@ -367,6 +407,18 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
     statements = recorded.machines["WaveStateMachine"]
     findings = check("WaveStateMachine", calls, statements, recorded.account)
     assert not findings, "\n".join(f.explain() for f in findings)
+
+
+def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Recorded) -> None:
+    """Lambda reads a DynamoDB stream with the mapped function's role: the poller's calls are
+    checked against the statements of each function mapped to a stream."""
+    calls = recorded.recorder.by(STREAM_POLLER)
+    assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
+    mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
+    assert mapped == {"NoticesFunction"}
+    for function in mapped:
+        findings = check(function, calls, recorded.functions[function], recorded.account)
+        assert not findings, "\n".join(f.explain() for f in findings)
 
 
 def test_a_missing_statement_is_reported_by_name(recorded: Recorded) -> None:

@@ -260,15 +260,18 @@ def test_the_treating_doctor_reads_what_the_hospital_pushed(deployed, api, perso
     # The patient's history: the professional read, through their hospital's system
     log = api("GET", "/me/access-log", patient)[2]["items"]
     reads = [
-        (e["action"], e["object"]["type"], e["role"], e["actor"]["display_name"])
+        (e["action"], e["object"]["type"], e["role"], e["actor"]["display_name"], e["via"])
         for e in log
         if e["actor"]["id"] == f"rpps:{DOCTOR}" and e["action"] == "READ"
     ]
     assert reads == [
-        ("READ", "document", "PROFESSIONAL", "Claire Dubois"),
-        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois"),
-        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois"),
+        ("READ", "document", "PROFESSIONAL", "Claire Dubois", "chu-lyon"),
+        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois", "chu-lyon"),
+        ("READ", "document-list", "PROFESSIONAL", "Claire Dubois", "chu-lyon"),
     ]
+    # and the documents it filed, each named with the system that sent it
+    filed = [e["via"] for e in log if e["action"] == "CREATE" and e["object"]["type"] == "document"]
+    assert filed == ["chu-lyon"] * len(pushed_ids)
 
 
 def test_a_professional_with_no_relationship_is_refused(deployed, person, hospital):

@@ -196,6 +196,20 @@ def test_demo_professionals_read_refuse_and_break_the_glass(stack: LocalStack) -
         assert care["treating_doctor"]["rpps"] == TREATING_DOCTOR.rpps
         assert [g["rpps"] for g in care["team"]] == [PHARMACIST.rpps]
 
+        # She was told by email (the stream, then the notices function): the consultations
+        # and the emergency, each once, and her treating doctor's inbox names the emergency.
+        stack.deliver_streams()
+        told = http.get("/local/outbox", params={"to": patient.username}).json()["items"]
+        subjects = sorted(m["subject"] for m in told)
+        assert subjects == [
+            "Accès en urgence à votre espace santé",
+            "Un professionnel de santé a consulté votre espace santé",
+            "Un professionnel de santé a consulté votre espace santé",
+        ], subjects  # the doctor, the pharmacist; the stranger's read was the emergency
+        assert not any(reason in m["body"] for m in told)
+        inbox = http.get("/pro/notices", headers=doctor).json()["items"]
+        assert [n["by"]["id"] for n in inbox] == [f"rpps:{STRANGER_DOCTOR.rpps}"]
+
 
 def test_a_small_demo_wave_runs_to_its_end(stack: LocalStack) -> None:
     seed_operator(boto3.client("cognito-idp"), stack.ref("OperatorUserPool"))

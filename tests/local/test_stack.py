@@ -3,6 +3,7 @@ notifications into the handlers, the gateway's authorizer, and a clean stop."""
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
@@ -182,6 +183,57 @@ def test_preflight_is_answered_without_the_authorizer(http: httpx.Client) -> Non
     assert answer.status_code == 200
     assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert "Authorization" in answer.headers["Access-Control-Allow-Headers"]
+
+
+# Each authorizer of the template, and the pool whose ID tokens it accepts.
+AUTHORIZER_POOLS = {
+    "PatientAuthorizer": "patients",
+    "ProfessionalAuthorizer": "professionals",
+    "OperatorAuthorizer": "operators",
+}
+
+
+def test_a_token_opens_only_its_own_pools_routes(
+    stack: LocalStack, stand_ins: StandIns, http: httpx.Client
+) -> None:
+    """Every route of the template (authorisation inside each API is the walk's, in
+    tests/integration/test_authorization_walk.py), called with an ID token of each pool: only
+    its own pool's authorizer lets it through; a route without one (partners sign, the public
+    enrollment routes take a code) reaches its function without claims, whatever token came."""
+    from infra.local.demo import DEMO_OPERATOR, TREATING_DOCTOR, seed_operator
+
+    seed_operator(boto3.client("cognito-idp"), stack.ref("OperatorUserPool"))
+    logins = {
+        "patients": (DEMO_ACCOUNTS[0].username, DEMO_ACCOUNTS[0].password),
+        "professionals": (TREATING_DOCTOR.username, TREATING_DOCTOR.password),
+        "operators": (DEMO_OPERATOR.username, DEMO_OPERATOR.password),
+    }
+    tokens = {}
+    for pool, (username, password) in logins.items():
+        body = {"username": username, "password": password, "pool": pool}
+        answer = http.post("/local/login", json=body)
+        assert answer.status_code == 200, answer.text
+        tokens[pool] = answer.json()["id_token"]
+    assert set(AUTHORIZER_POOLS) == {r.authorizer for r in stack.routes if r.authorizer}
+
+    wrong = []
+    for route in stack.routes:
+        path = re.sub(r"\{[^}]+\}", "x", route.resource)
+        method = "GET" if route.method == "ANY" else route.method
+        for pool, token in tokens.items():
+            calls = stand_ins.events.setdefault(route.function, [])
+            before = len(calls)
+            answer = http.request(method, path, headers={"Authorization": f"Bearer {token}"})
+            reached = len(calls) > before
+            owner = AUTHORIZER_POOLS.get(route.authorizer or "")
+            if owner is None:  # no authorizer: the function decides, and sees no claims
+                claims = calls[-1][0]["requestContext"].get("authorizer") if reached else None
+                ok = reached and not (claims or {}).get("claims")
+            else:
+                ok = reached if pool == owner else (answer.status_code, reached) == (401, False)
+            if not ok:
+                wrong.append(f"{pool} token on {method} {route.resource}: {answer.status_code}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_stop_restores_the_process() -> None:

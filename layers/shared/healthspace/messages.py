@@ -339,3 +339,47 @@ def receipt_message(
         SENDER_NAME,
     ]
     return Message(subject, "\n\n".join(paragraphs))
+
+
+# --- notices of acts on the file (healthspace.notices)
+
+# What happened, by notice kind: no health content, no professional's name (a specialist's name
+# says something of an illness), and nothing a glance at a locked phone should not show.
+_NOTICE_FACTS = {
+    "access": (
+        "Un professionnel de santé a consulté {space}",
+        "Un professionnel de santé a consulté ou complété le dossier médical de {space} le {on}.",
+    ),
+    "document": (
+        "Un nouveau document dans {space}",
+        "Un nouveau document a été ajouté au dossier médical de {space} le {on}.",
+    ),
+    "emergency": (
+        "Accès en urgence à {space}",
+        "Un professionnel de santé a ouvert le dossier médical de {space} en urgence le {on}, "
+        "comme vos paramètres le permettent. Le médecin traitant en est informé.",
+    ),
+}
+
+
+def notice_message(
+    enrollment: Enrollment, kind: str, at: datetime, settings: MessageSettings
+) -> Message:
+    """The email telling the patient (or a minor's representative) of an act on the file: what
+    kind of act and when, and where to see who and what. `kind` is a notices.NoticeKind value."""
+    words = _Words.of(enrollment)
+    subject, fact = _NOTICE_FACTS[kind]
+    site = _site(settings, Channel.EMAIL)
+    paragraphs = [
+        words.greeting,
+        *words.why_you("message"),
+        fact.format(space=words.space, on=french_date(at)),
+        f"Pour savoir qui et ce qui a été consulté, connectez-vous sur {site} : l'historique "
+        "des accès de l'espace santé montre chaque consultation et chaque ajout.",
+        "Vous ne reconnaissez pas cet accès ? Vous pouvez bloquer un professionnel, ou refuser "
+        f"l'accès en urgence, dans les paramètres de l'espace santé, ou appeler le "
+        f"{settings.helpline_phone}.",
+        "Ce message ne contient aucune information de santé. Ne répondez pas à ce message.",
+        SENDER_NAME,
+    ]
+    return Message(_cap(subject.format(space=words.space)), "\n\n".join(paragraphs))

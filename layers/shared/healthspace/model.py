@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
@@ -141,8 +141,11 @@ class DocumentFacts(Entity):
 
 
 class Upload(Entity):
+    """A document on its way into the file: what the uploader declared, and what the deposit
+    rules decided when the ticket was issued, so that the ingest files it as decided."""
+
     private = frozenset(
-        {"space_id", "facts", "filename", "uploader", "uploader_role", "created_at"}
+        {"space_id", "facts", "filename", "uploader", "uploader_role", "created_at", "masked"}
     )
     upload_id: str
     status: UploadStatus
@@ -154,6 +157,17 @@ class Upload(Entity):
     uploader: Author
     uploader_role: Role
     created_at: datetime
+    # The deposit's facts (care_access.professional_deposit); the defaults keep older items,
+    # all patients' uploads, readable. A hold starts when the document is filed.
+    masked: bool = False
+    hold_for_announcement: bool = False
+    confidential_from_representatives: bool = False
+
+    @model_validator(mode="after")
+    def _hold_has_professional_author(self) -> Upload:
+        if self.hold_for_announcement and self.uploader.rpps is None:
+            raise ValueError("only a professional's document can be held for announcement")
+        return self
 
 
 # AnnouncementHold lives here rather than in care_access (which re-exports it): a Document
@@ -276,6 +290,8 @@ class AccessLogEntry(Entity):
     object: AccessedObject
     space_id: str
     emergency_reason: str | None = None
+    # The partner system (its id) whose software carried a professional's act, if any.
+    via: str | None = None
 
 
 class Page(BaseModel, Generic[T]):

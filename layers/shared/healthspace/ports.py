@@ -57,6 +57,10 @@ class Store(Protocol):
     def reject_upload(self, upload: Upload) -> bool: ...
 
     def get_document(self, space_id: str, document_id: str) -> Document | None: ...
+    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
+        """Those of these documents that exist, in any order (one batch read)."""
+        ...
+
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
         """Write a document sent from elsewhere, with its access-log entry, in one transaction,
         unless `source` (the sender's own id of it) already names one in that space: then

@@ -47,6 +47,7 @@ from healthspace.model import (
     Action,
     ActorKind,
     Author,
+    Category,
     Document,
     DocumentFacts,
     DocumentFilter,
@@ -93,6 +94,9 @@ class ProfessionalCaller:
 
     professional: Professional
     display_name: str
+    # The partner system whose software carries the professional's request (its partner id),
+    # named in the patient's access history; None on the professionals' own API.
+    via: str | None = None
 
     @property
     def as_author(self) -> Author:
@@ -252,8 +256,10 @@ class MedicalFile:
     def _log(
         self, access: Access, action: Action, object_type: str, object_id: str | None = None
     ) -> AccessLogEntry:
-        """The entry of one act; a break-glass access's entries carry its stated reason."""
+        """The entry of one act; a break-glass access's entries carry its stated reason, and a
+        professional's acts through a partner's software name that partner."""
         reason = access.decision.emergency_reason if isinstance(access, CareAccess) else None
+        via = access.caller.via if isinstance(access.caller, ProfessionalCaller) else None
         return self._audit_entry(
             access.space_id,
             access.caller.as_author,
@@ -262,6 +268,7 @@ class MedicalFile:
             object_type,
             object_id,
             reason,
+            via,
         )
 
     def _audit_entry(
@@ -273,6 +280,7 @@ class MedicalFile:
         object_type: str,
         object_id: str | None = None,
         emergency_reason: str | None = None,
+        via: str | None = None,
     ) -> AccessLogEntry:
         return AccessLogEntry(
             entry_id=self.ids.new_id(),
@@ -283,6 +291,7 @@ class MedicalFile:
             object=AccessedObject(type=object_type, id=object_id),
             space_id=space_id,
             emergency_reason=emergency_reason,
+            via=via,
         )
 
     def _trace(
@@ -291,13 +300,41 @@ class MedicalFile:
         self.store.append_access_log(self._log(access, action, object_type, object_id))
 
     def access_log(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
-        return self.store.list_access_log(access.space_id, _page_size(limit), cursor)
+        """The space's history, newest first, for its holder or representative: all but the
+        acts on documents their side may not see (held for announcement until released; a
+        minor's secrets for a representative): an entry would tell that such a document exists,
+        who filed it and when. Those documents are read in one batch per page."""
+        page = self.store.list_access_log(access.space_id, _page_size(limit), cursor)
+        named = {
+            e.object.id for e in page.items if e.object.type.startswith("document") and e.object.id
+        }
+        now = self.clock.now()
+        hidden = {
+            document.document_id
+            for document in self.store.get_documents(access.space_id, sorted(named))
+            if not _visible(access, document_facts(document), now)
+        }
+        shown = [e for e in page.items if e.object.id not in hidden]
+        return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)
 
     # ------------------------------------------------------------------ uploads
 
     def start_upload(
-        self, access: Access, facts: DocumentFacts, filename: str, content_type: str, size: int
+        self,
+        access: Access,
+        facts: DocumentFacts,
+        filename: str,
+        content_type: str,
+        size: int,
+        *,
+        hold_for_announcement: bool = False,
+        confidential_from_representatives: bool = False,
     ) -> UploadTicket:
+        """A presigned POST ticket for one document; the ingest files it as decided here. A
+        professional's write is checked against the care rules before any ticket exists."""
+        deposit = self._upload_deposit(
+            access, facts.category, hold_for_announcement, confidential_from_representatives
+        )
         if content_type not in filetypes.ALLOWED_TYPES:
             raise UnsupportedMediaType(
                 f"content_type must be one of {', '.join(sorted(filetypes.ALLOWED_TYPES))}"
@@ -317,6 +354,9 @@ class MedicalFile:
             uploader=access.caller.as_author,
             uploader_role=access.role,
             created_at=now,
+            masked=deposit.masked,
+            hold_for_announcement=deposit.hold is not None,
+            confidential_from_representatives=deposit.confidential_from_representatives,
         )
         self.store.put_upload(upload)
         url, fields = self.blobs.presign_upload(
@@ -325,9 +365,37 @@ class MedicalFile:
         expires = now + timedelta(seconds=self.limits.upload_url_seconds)
         return UploadTicket(upload=upload, url=url, fields=fields, expires_at=expires)
 
+    def _upload_deposit(
+        self, access: Access, category: Category, hold: bool, confidential: bool
+    ) -> ItemFacts:
+        """What an upload will file. A professional deposits under the care rules (Forbidden if
+        their row or scope does not write the category, or under break-glass), as its author; a
+        patient's upload is never held nor confidential (nor masked on deposit yet)."""
+        if not isinstance(access, CareAccess):
+            if hold or confidential:
+                raise BadRequest("only a professional's upload can be held or confidential")
+            return ItemFacts(kind=category)
+        now = self.clock.now()
+        deposit = care_access.professional_deposit(
+            access.decision,
+            access.settings,
+            category,
+            now,
+            hold_for_announcement=hold,
+            confidential_from_representatives=confidential,
+        )
+        if confidential:  # the only case that needs the holder's age: one more read
+            space = self.store.get_space(access.space_id)
+            if space is None:
+                raise NotFound("health space not found")
+            care_access.check_confidential_from_representatives(space.holder.birth_date, now.date())
+        return deposit
+
     def upload_status(self, access: Access, upload_id: str) -> Upload:
+        """An upload's status, to its uploader's side only: a professional sees their own
+        uploads on this file, the patient's side its own; anything else is "not found"."""
         upload = self.store.get_upload(access.space_id, upload_id)
-        if upload is None:
+        if upload is None or not _uploaded_by(access, upload):
             raise NotFound("upload not found")
         return upload
 
@@ -366,11 +434,16 @@ class MedicalFile:
             size=len(data),
             content_type=str(filetypes.sniff(data)),
             sha256=hashlib.sha256(data).hexdigest(),
-            masked=False,
+            masked=upload.masked,
             created_at=self.clock.now(),
             version=1,
             filename=upload.filename,
             space_id=upload.space_id,
+            # A hold's month counts from the filing, as for a partner's push.
+            hold=AnnouncementHold(held_at=self.clock.now())
+            if upload.hold_for_announcement
+            else None,
+            confidential_from_representatives=upload.confidential_from_representatives,
         )
         blob = encrypt_document(self.space_key(space), space.space_id, document.document_id, data)
         self.blobs.put_document(document.blob_key, blob)
@@ -422,13 +495,15 @@ class MedicalFile:
         *,
         hold_for_announcement: bool = False,
         confidential_from_representatives: bool = False,
+        via: str | None = None,
     ) -> tuple[Document, bool]:
         """File a document a partner system sends on behalf of a professional (`author`), as an
         upload is filed: checked by its bytes, encrypted under the space's key, written with its
         access-log entry. `source` is the sender's own id of it: sent again (a retry), the same
         document comes back (False: nothing new); with other content, it is refused. The
         access-log entry names `actor` in `role` when given (a migration files documents it did
-        not write, and the patient's history says so), else the author as a professional.
+        not write, and the patient's history says so), else the author as a professional;
+        `via` names the partner system that sent it.
         A held document (hold_for_announcement) must have a professional author (BadRequest)."""
         if problem := self._content_problem(content):
             raise problem
@@ -465,6 +540,7 @@ class MedicalFile:
             Action.CREATE,
             "document",
             document.document_id,
+            via=via,
         )
         earlier_id = self.store.add_document(document, audit, source)
         if earlier_id is None:
@@ -911,8 +987,10 @@ def entry_facts(entry: ProfileEntry) -> ItemFacts:
     return ItemFacts(kind=Section(entry.section), author_rpps=entry.author.rpps)
 
 
-# A release, in the patient's access log: the document became visible to them.
-_RELEASED = (Action.UPDATE, "document/release")
+# The access-log object of a held document's release: it became visible to the patient, who
+# is told of it (healthspace.notices).
+RELEASED_OBJECT = "document/release"
+_RELEASED = (Action.UPDATE, RELEASED_OBJECT)
 
 
 def _visible(access: Access, item: ItemFacts, now: datetime) -> bool:
@@ -937,6 +1015,14 @@ def _manages_controls(access: Access) -> None:
     """The holder and their legal representatives decide who sees the file; nobody else."""
     if access.role not in (Role.HOLDER, Role.LEGAL_REPRESENTATIVE):
         raise Forbidden("only the holder or a legal representative manages access to this file")
+
+
+def _uploaded_by(access: Access, upload: Upload) -> bool:
+    """Whether the caller's side made this upload: a professional, by their RPPS; the patient's
+    side (holder, representatives), any upload but a professional's."""
+    if isinstance(access, CareAccess):
+        return upload.uploader.rpps == access.decision.professional.rpps
+    return upload.uploader_role is not Role.PROFESSIONAL
 
 
 def upload_key(space_id: str, upload_id: str) -> str:

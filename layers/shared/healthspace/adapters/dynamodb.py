@@ -268,6 +268,8 @@ class DynamoStore:
         ]
         if document is not None:
             saves.append((_document_item(document), NEW))
+            if document.hold is not None and document.hold.released_at is None:
+                saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
         if audit is not None:
             saves.append((_log_item(audit), NEW))
         # False: another delivery of the same event closed the upload first.
@@ -277,6 +279,10 @@ class DynamoStore:
 
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self._get(Document, _space(space_id), f"DOC#{document_id}")
+
+    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
+        keys = [(_space(space_id), f"DOC#{document_id}") for document_id in document_ids]
+        return [_entity(Document, item) for item in Item.batch_get(keys)] if keys else []
 
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
         # The sender's id, hashed (it is theirs, of any length): one item per space and id.

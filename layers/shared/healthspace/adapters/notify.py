@@ -35,6 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from healthspace.adapters.system import SystemClock, UlidIds
 from healthspace.enrollment import Channel, Contact, Enrollment, Receipt
 from healthspace.messages import Message, code_message, letter_recipient, receipt_message
+from healthspace.notices import Undeliverable
 from healthspace.observability import logger
 from healthspace.ports import Clock, IdGenerator
 
@@ -231,6 +232,16 @@ class Notifications:
         if channel is Channel.SMS:
             return self._sms(str(contact.mobile), message)
         return self._letter(enrollment, kind, message)
+
+    def send_email(self, address: str, message: Message) -> str:
+        """The Mailer port of healthspace.notices: one email to `address`."""
+        try:
+            return self._email(address, message)
+        except ClientError as exc:
+            error = _error_code(exc)
+            if error in _UNDELIVERABLE[Channel.EMAIL]:
+                raise Undeliverable(error) from None
+            raise NotDelivered(f"email: {error}", Channel.EMAIL, error) from None
 
     def _email(self, address: str, message: Message) -> str:
         response = self._ses.send_email(

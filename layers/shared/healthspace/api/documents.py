@@ -21,6 +21,7 @@ from healthspace.api.common import (
 )
 from healthspace.model import Category, DocumentFacts, DocumentFilter
 from healthspace.observability import metrics
+from healthspace.service import UploadTicket
 
 router = APIGatewayRouter()
 DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
@@ -51,6 +52,11 @@ def start_upload(request: UploadRequest) -> Response[Any]:
         access(router), facts, request.filename, request.content_type, request.size
     )
     metrics.add_metric(name="UploadStarted", unit=MetricUnit.Count, value=1)
+    return ticket_response(ticket, request.size)
+
+
+def ticket_response(ticket: UploadTicket, max_bytes: int) -> Response[Any]:
+    """201 with what the browser (or the professional's software) posts to S3, and until when."""
     return json_response(
         201,
         {
@@ -58,7 +64,7 @@ def start_upload(request: UploadRequest) -> Response[Any]:
             "url": ticket.url,
             "fields": ticket.fields,
             "expires_at": ticket.expires_at.isoformat(),
-            "max_bytes": request.size,
+            "max_bytes": max_bytes,
         },
     )
 

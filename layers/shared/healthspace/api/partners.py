@@ -157,6 +157,7 @@ def _file(partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, 
         source=f"{partner.partner_id}|{pushed.identifier}",
         hold_for_announcement=pushed.hold_for_announcement,
         confidential_from_representatives=pushed.confidential,
+        via=partner.partner_id,
     )
     metric = "PartnerDocumentsFiled" if created else "PartnerRetriesAnswered"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
@@ -268,7 +269,9 @@ def _for_professional(ins: str) -> CareAccess:
     if partner.professional is None:  # never: every read's signature covers it
         raise refused(Refusal.PROFESSIONAL_NOT_COVERED)
     who = read_professional_field(partner.professional)
-    caller = ProfessionalCaller(professional=who.professional, display_name=who.display_name or "")
+    caller = ProfessionalCaller(
+        professional=who.professional, display_name=who.display_name or "", via=partner.partner_id
+    )
     return open_file(caller, ins)
 
 

@@ -1,5 +1,6 @@
 """The professionals' API: a health professional reaches a patient's file, named by INS, under
-the care rules (healthspace.care_access), and adds to it as its author.
+the care rules (healthspace.care_access), and adds to it (profile entries, documents uploaded
+through a presigned POST) as its author.
 
 Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
 opens the file afresh (MedicalFile.open_for_professional: the patient's care record, one read)
@@ -21,9 +22,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from healthspace.api.common import json_response, service
+from healthspace.api.documents import UploadRequest, ticket_response
 from healthspace.care_access import PATIENT_OWNED, Professional, Relationship
 from healthspace.errors import BadRequest, Unauthorized
-from healthspace.model import Category, DocumentFilter
+from healthspace.model import Category, DocumentFacts, DocumentFilter
 from healthspace.observability import logger, metrics
 from healthspace.profile import SECTIONS, SectionModel
 from healthspace.service import CareAccess, ProfessionalCaller
@@ -128,6 +130,45 @@ def release_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     document = service().release_document(opened, document_id)
     metrics.add_metric(name="HeldDocumentReleased", unit=MetricUnit.Count, value=1)
     return document.to_api()
+
+
+class ProfessionalUploadRequest(UploadRequest):
+    """The patient's upload request, plus what only a professional's deposit may ask for."""
+
+    hold_for_announcement: bool = False
+    confidential_from_representatives: bool = False
+
+
+@router.post(
+    "/pro/patients/<ins>/uploads",
+    tags=TAGS,
+    summary="Start an upload of a document you author (presigned POST)",
+)
+def start_upload(ins: Ins, request: ProfessionalUploadRequest) -> Response[Any]:
+    """The patient's upload flow, checked against the care rules before the ticket is issued;
+    the ingest files the document with you as author and traces it in the patient's history."""
+    opened = patient_file(router, ins, reads=False)
+    facts = DocumentFacts(**request.model_dump(include=set(DocumentFacts.model_fields)))
+    ticket = service().start_upload(
+        opened,
+        facts,
+        request.filename,
+        request.content_type,
+        request.size,
+        hold_for_announcement=request.hold_for_announcement,
+        confidential_from_representatives=request.confidential_from_representatives,
+    )
+    metrics.add_metric(name="ProfessionalUploadStarted", unit=MetricUnit.Count, value=1)
+    return ticket_response(ticket, request.size)
+
+
+@router.get(
+    "/pro/patients/<ins>/uploads/<upload_id>",
+    tags=TAGS,
+    summary="Status of one of your uploads to this patient's file",
+)
+def upload_status(ins: Ins, upload_id: DocumentId) -> dict[str, Any]:
+    return service().upload_status(patient_file(router, ins), upload_id).to_api()
 
 
 @router.get(

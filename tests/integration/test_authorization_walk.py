@@ -1,0 +1,814 @@
+"""One authorisation walk over every API of the template: every route x every role x the caller's
+own objects and foreign ones.
+
+The routes come from the functions' OpenAPI documents (generated from the code) and from the
+template's `Type: Api` events (the partners' routes are left out of their OpenAPI document, and a
+route the template declares must be walked all the same). A route falls under the expectation
+of its family, the (function, authorizer) pair that serves it in the template, so a new route is
+covered without a new test; a new family, a path parameter or a request body the walk cannot
+fill fails with a message saying what to add.
+
+The handlers are called on API Gateway events carrying each role's identity (claims, or a
+partner's signature): allowed roles get a 2xx on their own objects; every foreign combination is
+a 403/404 (a 401 for an identity of the wrong kind), changes nothing, and no answer ever carries
+data the caller may not see. The layer before them, the gateway's authorizers letting each
+pool's tokens through only to its own routes, is walked on the local stack with real tokens
+(tests/local/test_stack.py, test_a_token_opens_only_its_own_pools_routes).
+
+The world (patients, a minor and their parent, documents, entries, uploads, care records, a
+partner's key) is built once for the module: the folder's per-test emptying of the table is
+turned off here, and cases that change their own objects work on fresh ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.local.routes import find_route, load_apis, load_routes
+from infra.local.sample_events import api_event, api_result
+from tests.integration.test_announcement_holds import deposit
+from tests.integration.test_partner_api import BASE, document_for, professional_field, read, send
+from tests.integration.test_partner_api import hospital as hospital  # the fixture
+from tests.integration.test_professionals_api import claims as professional_claims
+from tests.integration.test_professionals_api import pro as pro  # the fixture
+from tests.integration.test_records_api import upload_pdf
+from tests.integration.test_route_walk import SPACE_SAMPLES, body_for
+from tests.unit.test_care_access import rpps
+
+DOCTOR, TEAM_MEMBER, OUTSIDER, BLOCKED, NAMED, RESCUER = (rpps(n) for n in range(81, 87))
+# The team member's grant: a médecin (whose row is everything) limited to these kinds.
+TEAM_SCOPE = ("biology", "allergies")
+
+PATIENT_ROLES = ("patient", "representative", "other_patient")
+PROFESSIONAL_ROLES = ("treating_doctor", "team_member", "outside_professional", "blocked")
+ROLES = (*PATIENT_ROLES, *PROFESSIONAL_ROLES, "partner")
+PROFESSIONAL_OF = {
+    "treating_doctor": DOCTOR,
+    "team_member": TEAM_MEMBER,
+    "outside_professional": OUTSIDER,
+    "blocked": BLOCKED,
+}
+# Route families: the (function, authorizer) pair serving a route in template.yaml, and whose
+# identity the family is for (None: anybody's, the route is public).
+FAMILIES = {
+    ("RecordsFunction", "PatientAuthorizer"): "records",
+    ("ProfessionalsFunction", "ProfessionalAuthorizer"): "professionals",
+    ("PartnersFunction", None): "partners",
+    ("EnrollmentFunction", None): "public_enrollment",
+    ("EnrollmentFunction", "PatientAuthorizer"): "patient_enrollment",
+    ("EnrollmentFunction", "OperatorAuthorizer"): "operators",
+}
+AUDIENCE = {
+    "records": "patients",
+    "professionals": "professionals",
+    "partners": "signature",
+    "public_enrollment": None,
+    "patient_enrollment": "patients",
+    "operators": "operators",
+}
+# Outcomes: what the handler answers.
+ALLOWED = "allowed (2xx)"
+REFUSED = "refused (403/404), nothing changed, nothing leaked"
+UNAUTHENTICATED = "unauthenticated (401): the wrong kind of identity"
+DENIED = "refused (401/403): not an operator"
+NOT_A_KEY = "refused (4xx, 202 for a code request), nothing changed: no code, no access"
+OUTCOMES = {
+    ALLOWED: set(range(200, 300)),
+    REFUSED: {403, 404},
+    UNAUTHENTICATED: {401},
+    DENIED: {401, 403},
+    NOT_A_KEY: {400, 403, 404, 409, 422, 429},
+}
+
+# Object variants: which objects the request names.
+OWN = "own"  # the caller's legitimate objects (for outsiders: the patient's, A)
+FOREIGN_OBJECT = "foreign object"  # another space's id within the caller's own context
+FOREIGN_SPACE = "foreign space"  # another space named outright (X-Space-Id, INS, patient=)
+HIDDEN = "hidden object"  # an object of the right space the caller may not see
+EMERGENCY = "emergency"  # break-glass, for the blocked professional
+
+# The expectation of every (family, role): variant -> outcome. A (family, role) missing here
+# fails the walk. The team member's own writes follow the scope rule (`expected`).
+EXPECTED: dict[tuple[str, str], dict[str, str]] = {
+    **{
+        ("records", role): {
+            OWN: ALLOWED,
+            FOREIGN_OBJECT: REFUSED,
+            FOREIGN_SPACE: REFUSED,
+            HIDDEN: REFUSED,
+        }
+        for role in PATIENT_ROLES
+    },
+    **{("records", role): {OWN: UNAUTHENTICATED} for role in (*PROFESSIONAL_ROLES, "partner")},
+    ("professionals", "treating_doctor"): {
+        OWN: ALLOWED,
+        FOREIGN_OBJECT: REFUSED,
+        FOREIGN_SPACE: REFUSED,
+        HIDDEN: REFUSED,
+    },
+    ("professionals", "team_member"): {
+        OWN: ALLOWED,
+        FOREIGN_OBJECT: REFUSED,
+        FOREIGN_SPACE: REFUSED,
+        HIDDEN: REFUSED,
+    },
+    ("professionals", "outside_professional"): {OWN: REFUSED},
+    ("professionals", "blocked"): {OWN: REFUSED, EMERGENCY: REFUSED},
+    **{("professionals", role): {OWN: UNAUTHENTICATED} for role in (*PATIENT_ROLES, "partner")},
+    ("partners", "partner"): {
+        OWN: ALLOWED,
+        FOREIGN_OBJECT: REFUSED,
+        FOREIGN_SPACE: REFUSED,
+        HIDDEN: REFUSED,
+    },
+    **{
+        ("partners", role): {OWN: UNAUTHENTICATED} for role in (*PATIENT_ROLES, *PROFESSIONAL_ROLES)
+    },
+    **{("public_enrollment", role): {FOREIGN_SPACE: NOT_A_KEY} for role in ROLES},
+    **{("patient_enrollment", role): {OWN: NOT_A_KEY} for role in PATIENT_ROLES},
+    **{
+        ("patient_enrollment", role): {OWN: UNAUTHENTICATED}
+        for role in (*PROFESSIONAL_ROLES, "partner")
+    },
+    **{("operators", role): {FOREIGN_SPACE: DENIED} for role in ROLES},
+}
+# Routes and variants that answer otherwise, and why.
+EXCEPTIONS = {
+    ("GET", "/me", FOREIGN_SPACE): (
+        ALLOWED,
+        "about the caller, whatever space is named: it must only not show the named one",
+    ),
+    ("POST", "/enrollment/code-requests", FOREIGN_SPACE): (
+        "same answer whatever the details (202)",
+        "it must not tell whether the details matched; it only sends a code to the person",
+    ),
+    ("POST", "/enrollment/space-requests", OWN): (
+        NOT_A_KEY,
+        "the caller already has a space: only someone who opposed may ask (tested with an "
+        "opposition in test_enrollment_api.py); it acts on the token's INS only",
+    ),
+}
+OUTCOMES["same answer whatever the details (202)"] = {202}
+# The rules' refusal codes the professionals' API must give (docs/professionals.md: a patient
+# without a space, or without a relationship, answers alike).
+REFUSAL_CODES = {
+    ("outside_professional", OWN): "NO_RELATIONSHIP",
+    ("blocked", OWN): "BLOCKED",
+    ("blocked", EMERGENCY): "BLOCKED",
+    ("treating_doctor", FOREIGN_SPACE): "NO_RELATIONSHIP",
+    ("team_member", FOREIGN_SPACE): "NO_RELATIONSHIP",
+}
+# Variants a family has no use for, and why.
+NOT_APPLICABLE = {
+    ("partners", "POST", FOREIGN_OBJECT): "a push names its patient in the body; any partner "
+    "may push for any patient with a space (docs/partners.md): there is no foreign object",
+    ("partners", "POST", FOREIGN_SPACE): "as above",
+    ("partners", "POST", HIDDEN): "as above",
+}
+
+# Path parameters: which object each names. Others fail the walk ("add a rule").
+OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
+# Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
+# another's space must fail.
+NOT_AN_OBJECT = {"rpps": NAMED}
+PATIENT_PARAM = "ins"
+WAVE_PARAM = {"wave_id": "W20261101-1"}
+# Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
+CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/enrollment/opposition"): CODE_CHECK,
+    ("POST", "/enrollment/activation"): CODE_CHECK,
+    ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
+    ("POST", "/operator/enrollment/decisions"): {
+        "birth_date": "1985-06-01",
+        "decision": "OPPOSED",
+        "identity_checked": True,
+    },
+}
+
+
+# ------------------------------------------------------------------------------------ routes
+@dataclass(frozen=True)
+class WalkRoute:
+    method: str
+    path: str  # with {param}s, as the OpenAPI document (or the template) writes it
+    family: str
+    function: str
+    resource: str  # the template's resource serving it
+    authorizer: str | None
+    takes_body: bool  # the OpenAPI operation has a requestBody (the template's: any POST)
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+def walk_routes(deployed) -> tuple[list[WalkRoute], list[str]]:
+    """Every route of every API, and the problems found (an unreachable route, a new family)."""
+    deployer = deployed[0]
+    routes = load_routes(deployer.resolver, load_apis(deployer.resolver, "file:///unused"))
+    problems: list[str] = []
+    walked: dict[tuple[str, str], WalkRoute] = {}
+    documented: set[int] = set()
+    for function in sorted({r.function for r in routes}):
+        module = importlib.import_module(deployer.functions[function].module)
+        document = json.loads(module.app.get_openapi_json_schema())
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                method = method.upper()
+                found = find_route(routes, method, re.sub(r"\{\w+\}", "x", path))
+                if found is None or found[0].function != function:
+                    served = found[0].function if found else "no route of the template"
+                    problems.append(f"{method} {path} of {function} is served by {served}")
+                    continue
+                documented.add(id(found[0]))
+                takes_body = "requestBody" in operation
+                walked[(method, path)] = walk_route(method, path, found[0], takes_body, problems)
+    for route in routes:
+        if id(route) in documented:
+            continue
+        if route.method == "ANY" or route.resource.endswith("+}"):
+            problems.append(f"{route.method} {route.resource}: no documented route under it")
+            continue
+        takes_body = route.method in ("POST", "PUT", "PATCH")
+        walked[(route.method, route.resource)] = walk_route(
+            route.method, route.resource, route, takes_body, problems
+        )
+    return sorted(walked.values(), key=lambda r: (r.path, r.method)), problems
+
+
+def walk_route(method, path, route, takes_body, problems) -> WalkRoute:
+    family = FAMILIES.get((route.function, route.authorizer))
+    if family is None:
+        problems.append(
+            f"{method} {path}: ({route.function}, {route.authorizer}) is a new family: "
+            "add it to FAMILIES, AUDIENCE and EXPECTED"
+        )
+    return WalkRoute(
+        method, path, family or "?", route.function, route.resource, route.authorizer, takes_body
+    )
+
+
+def sample_body(route: WalkRoute) -> Any:
+    """A valid body for the route, or None when it takes none."""
+    if (route.method, route.path) in BODIES:
+        return BODIES[(route.method, route.path)]
+    if route.family == "professionals":  # the patient's bodies: uploads, profile entries
+        return body_for(route.method, "/me" + route.path.removeprefix("/pro/patients/{ins}"))
+    return body_for(route.method, route.path)
+
+
+# ------------------------------------------------------------------------------------- world
+@dataclass
+class SpaceObjects:
+    """One space and an object of each kind in it, with the strings that would betray them."""
+
+    holder: Any  # the Person whose space it is
+    document_id: str = ""
+    title: str = ""
+    entries: dict[str, str] = field(default_factory=dict)
+    care_version: int = 0
+
+    @property
+    def space_id(self) -> str:
+        return str(self.holder.space_id)
+
+    @property
+    def ins(self) -> str:
+        return str(self.holder.ins)
+
+    def markers(self) -> set[str]:
+        return {self.space_id, self.ins, self.document_id, self.title, *self.entries.values()}
+
+
+@dataclass
+class World:
+    alice: SpaceObjects  # A: the patient's, with a treating doctor, a team, a block
+    bob: SpaceObjects  # B: another patient's
+    minor: SpaceObjects  # M: a minor's, whose legal representative is `parent`
+    parent: Any
+    partner: Any
+    held: str  # A's document held for the announcement consultation (hidden from A's side)
+    secret: str  # M's document confidential from the representatives
+    out_of_scope: str  # A's document of a category outside the team member's grant
+    uploads: dict[str, str]  # A's uploads started by each professional, when the route exists
+    groups: dict[str, set[str]] = field(default_factory=dict)
+
+
+# What each role may see, by group of markers (World.groups); any other group must never appear
+# in an answer to them.
+VISIBLE = {
+    "patient": {"A", "A.out_of_scope"},
+    "representative": {"M"},
+    "other_patient": {"B"},
+    "treating_doctor": {"A", "A.out_of_scope", "A.held", "A.uploads"},
+    "team_member": {"A", "A.held"},
+    "outside_professional": set(),
+    "blocked": set(),
+    "partner": {"A", "A.out_of_scope", "A.held"},  # reads for the treating doctor
+}
+
+
+def objects_of(api, s3, owner, space=None, title="") -> SpaceObjects:
+    """A document (also an upload) and an entry of every profile section, by the space's side."""
+    headers = {"X-Space-Id": space.space_id} if space else None
+    objects = SpaceObjects(space or owner, title=title)
+    objects.document_id = upload_pdf(
+        api, owner, s3, title=title, space=space.space_id if space else None
+    )
+    for section, sample in SPACE_SAMPLES.items():
+        status, _, entry = api(
+            "POST", f"/me/profile/{section}", owner, body=sample, headers=headers
+        )
+        assert status == 201, entry
+        objects.entries[section] = entry["entry_id"]
+    return objects
+
+
+def care_write(api, who, path, body=None, space=None, method="PUT"):
+    headers = {"X-Space-Id": space} if space else {}
+    version = api("GET", "/me/care", who, headers=headers)[2]["version"]
+    status, _, care = api(
+        method, path, who, body=body, headers={**headers, "If-Match": str(version)}
+    )
+    assert status == 200, care
+    return care["version"]
+
+
+def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
+    alice, bob, parent = person("Alice"), person("Bob"), person("Paul")
+    minor = person("Léa", represented_by=parent)
+    a = objects_of(api, s3, alice, title="Bilan d'Alice 7f3a")
+    b = objects_of(api, s3, bob, title="Bilan de Bob 91c2")
+    m = objects_of(api, s3, parent, space=minor, title="Bilan de Léa 5d0e")
+    # A's care record: a treating doctor, a team member on part of the file, a blocked one who
+    # held full rights before.
+    care_write(api, alice, "/me/care/treating-doctor", {"rpps": DOCTOR})
+    care_write(api, alice, f"/me/care/team/{TEAM_MEMBER}", {"scope": list(TEAM_SCOPE)})
+    care_write(api, alice, f"/me/care/team/{BLOCKED}", {"scope": "full"})
+    a.care_version = care_write(api, alice, f"/me/care/blocked/{BLOCKED}")
+    # B has a treating doctor of their own; M's parent manages the minor's care.
+    b.care_version = care_write(api, bob, "/me/care/treating-doctor", {"rpps": NAMED})
+    m.care_version = care_write(
+        api, parent, "/me/care/treating-doctor", {"rpps": NAMED}, minor.space_id
+    )
+    held = deposit(alice, "urn:walk|HELD-1", hold_for_announcement=True)
+    secret = deposit(minor, "urn:walk|SECRET-1", confidential_from_representatives=True)
+    status, _, pushed = send(
+        deployed,
+        hospital,
+        "/fhir/DocumentReference",
+        document_for(alice, "WALK-REPORT-1"),
+        nonce=uuid.uuid4().hex,
+    )
+    assert status == 201, pushed  # a report: outside the team member's scope
+    # In the treating doctor's inbox, a break-glass access to A's file (the notices function
+    # files it from the table's stream, which this folder's stack does not run).
+    from healthspace.bootstrap import professional_inbox
+    from healthspace.model import Author
+    from healthspace.notices import NoticeKind, ProfessionalNotice
+
+    notice = ProfessionalNotice(
+        notice_id=uuid.uuid4().hex,
+        at=datetime.now(UTC),
+        kind=NoticeKind.EMERGENCY,
+        patient_ins=alice.ins,
+        patient_given_name="Alice",
+        patient_family_name="Martin",
+        patient_birth_date=date(1985, 6, 1),
+        by=Author.professional(RESCUER),
+    )
+    professional_inbox().deliver(DOCTOR, notice)
+    uploads = {}
+    if any(r.method == "POST" and r.path == "/pro/patients/{ins}/uploads" for r in routes):
+        body = body_for("POST", "/me/uploads")
+        for role in ("treating_doctor", "team_member"):
+            number = PROFESSIONAL_OF[role]
+            url = f"/pro/patients/{alice.ins}/uploads"
+            status, _, ticket = pro("POST", url, professional_claims(number), body=body)
+            assert status == 201, ticket
+            uploads[role] = ticket["upload_id"]
+    notices = pro("GET", "/pro/notices", professional_claims(DOCTOR))[2]
+    assert notices["items"], notices  # something that others' inboxes must not show
+    world = World(a, b, m, parent, hospital, held, secret, pushed["id"], uploads)
+    world.groups = {
+        "A": a.markers(),
+        "A.out_of_scope": {pushed["id"]},
+        "A.held": {held},
+        "A.uploads": set(uploads.values()),
+        "B": b.markers(),
+        "M": m.markers(),
+        "M.secret": {secret},
+    }
+    return world
+
+
+@pytest.fixture(scope="module")
+def _built():
+    return {}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_start(deployed):
+    """Overrides the folder's: the table is emptied once, when the world is built. Each test
+    still starts with cold caches, like a new Lambda instance."""
+    from healthspace import bootstrap
+
+    bootstrap.forget()
+
+
+@pytest.fixture(scope="module")
+def routes(deployed):
+    return walk_routes(deployed)
+
+
+@pytest.fixture
+def world(_built, request, api, person, s3, pro, deployed, empty_table, routes) -> World:
+    if "world" not in _built:
+        empty_table()  # once: the world lives as long as the module
+        hospital = request.getfixturevalue("hospital")
+        _built["world"] = build_world(api, person, s3, pro, deployed, hospital, routes[0])
+    return _built["world"]
+
+
+# ------------------------------------------------------------------------------------- cases
+@dataclass
+class Case:
+    route: WalkRoute
+    role: str
+    variant: str
+    space: SpaceObjects  # the space acted on
+    named: SpaceObjects  # the space whose objects the path names
+    overrides: dict[str, str]  # path parameters naming hidden objects
+    expected: str
+    reason: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.role, self.route.method, self.route.path, self.variant)
+
+
+def acting_space(world: World, role: str) -> SpaceObjects:
+    """The space a role legitimately acts on (outsiders: A, the file they are kept out of)."""
+    return {"representative": world.minor, "other_patient": world.bob}.get(role, world.alice)
+
+
+def foreign_space(world: World, role: str) -> SpaceObjects:
+    return {"representative": world.alice, "other_patient": world.minor}.get(role, world.bob)
+
+
+def hidden_objects(world: World, role: str) -> dict[str, str]:
+    """Objects of the acting space that the role may not see, by path parameter."""
+    return {
+        "patient": {
+            "document_id": world.held,
+            "upload_id": world.uploads.get("treating_doctor", ""),
+        },
+        "representative": {"document_id": world.secret},
+        "treating_doctor": {"upload_id": world.alice.document_id},  # the patient's own upload
+        "team_member": {
+            "document_id": world.out_of_scope,
+            "upload_id": world.uploads.get("treating_doctor", ""),
+        },
+        "partner": {"id": world.out_of_scope},  # read for the team member
+    }.get(role, {})
+
+
+def path_values(case: Case, world: World) -> dict[str, str] | None:
+    """The values of the route's path parameters; None when the case has no object to name."""
+    route, named = case.route, case.named
+    values = {**NOT_AN_OBJECT, **WAVE_PARAM, PATIENT_PARAM: case.space.ins}
+    values["document_id"] = values["id"] = values["upload_id"] = named.document_id
+    if route.family == "professionals":  # a professional's uploads are theirs
+        someone_elses = world.uploads.get("treating_doctor", "")
+        values["upload_id"] = (
+            world.uploads.get(case.role, someone_elses)
+            if named is world.alice
+            else named.document_id
+        )
+    section = re.search(r"/profile/([a-z-]+)/\{entry_id\}", route.path)
+    if section:
+        values["entry_id"] = named.entries[section.group(1)]
+    values.update(case.overrides)
+    unknown = [p for p in route.params if p not in values]
+    assert not unknown, f"{route.method} {route.path}: add a rule for the parameter(s) {unknown}"
+    if not all(values[p] for p in route.params):
+        return None
+    return values
+
+
+def names_a_space(route: WalkRoute) -> bool:
+    """Whether a request of the route can name a space other than the caller's."""
+    if route.family == "professionals":
+        return PATIENT_PARAM in route.params  # else a route about the professional themselves
+    if route.family == "partners":
+        return route.method == "GET"  # the patient= of a read; pushes: NOT_APPLICABLE
+    return route.family != "patient_enrollment"  # acts on the token's INS only
+
+
+def expected(route: WalkRoute, role: str, variant: str) -> tuple[str, str]:
+    outcome = EXPECTED[(route.family, role)][variant]
+    if outcome == UNAUTHENTICATED:
+        return outcome, ""
+    exception = EXCEPTIONS.get((route.method, route.path, variant))
+    if exception:
+        return exception
+    if route.family == "professionals" and not names_a_space(route):
+        return ALLOWED, "about the professional themselves (their inbox), not a patient's file"
+    # The team member's grant: adding to a profile section outside its scope is refused.
+    section = re.search(r"/profile/([a-z-]+)$", route.path)
+    team_write = (route.family, role, variant, route.method)
+    if team_write == ("professionals", "team_member", OWN, "POST") and section:  # noqa: SIM102
+        if section.group(1) not in TEAM_SCOPE:
+            return REFUSED, f"{section.group(1)} is outside the grant's scope {TEAM_SCOPE}"
+    return outcome, ""
+
+
+def cases(world: World, routes: list[WalkRoute], family: str, role: str) -> list[Case]:
+    return list(_cases(world, routes, family, role))
+
+
+def _cases(world: World, routes: list[WalkRoute], family: str, role: str) -> Iterator[Case]:
+    for route in (r for r in routes if r.family == family):
+        objects = [p for p in route.params if p in OBJECT_PARAMS]
+        for variant in EXPECTED[(family, role)]:
+            if (family, route.method, variant) in NOT_APPLICABLE:
+                continue
+            if variant == EMERGENCY and (route.method != "GET" or not names_a_space(route)):
+                continue  # break-glass only reads, a patient's file
+            if variant in (FOREIGN_SPACE, HIDDEN) and not names_a_space(route):
+                continue
+            mine, other = acting_space(world, role), foreign_space(world, role)
+            overrides: dict[str, str] = {}
+            if variant == FOREIGN_OBJECT:
+                if not objects:
+                    continue  # the route names no object
+                space, named = mine, other
+            elif variant == FOREIGN_SPACE:
+                space = named = other
+            elif variant == HIDDEN:
+                overrides = {
+                    p: v for p, v in hidden_objects(world, role).items() if p in objects and v
+                }
+                if not overrides:
+                    continue
+                space = named = mine
+            else:
+                space = named = mine
+            if family in ("public_enrollment", "operators"):
+                space = named = world.alice  # a person's INS, with no code nor helpline role
+            outcome, reason = expected(route, role, variant)
+            case = Case(route, role, variant, space, named, overrides, outcome, reason)
+            if path_values(case, world) is not None:
+                yield case
+
+
+# ------------------------------------------------------------------------------------ calls
+def nonce() -> str:
+    return uuid.uuid4().hex
+
+
+def snapshot(table, objects: SpaceObjects, family: str) -> list[dict[str, Any]]:
+    """The space's items but its access log (reads append to it, refusals may), and for the
+    enrollment routes the person's enrollment items."""
+    from boto3.dynamodb.conditions import Key
+
+    pk = Key("pk").eq(f"SPACE#{objects.space_id}")
+    items = []
+    for sk in (Key("sk").lt("LOG#"), Key("sk").gt("LOG$")):  # '$' follows '#'
+        items.extend(table.query(KeyConditionExpression=pk & sk)["Items"])
+    if family in ("public_enrollment", "operators"):
+        for person in (f"PERSON#{objects.ins}", f"ENROLL#{objects.ins}"):
+            items.extend(table.query(KeyConditionExpression=Key("pk").eq(person))["Items"])
+    return items
+
+
+@dataclass
+class Walker:
+    """Runs the cases: builds each request, calls the function, checks the answer."""
+
+    world: World
+    api: Any
+    person: Any
+    s3: Any
+    deployed: Any
+    table: Any = None
+    own_spaces: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        import os
+
+        self.table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+    # -- own objects that a write would change: fresh ones, so that the world stays as built
+    def fresh(self, case: Case) -> tuple[Any, SpaceObjects]:
+        """A space of the role's own with a new object for the case: one per test, and one per
+        route of the care record (blocking someone would refuse their grant, and so on)."""
+        key = (case.role, case.route.path if case.route.path.startswith("/me/care") else "")
+        if key not in self.own_spaces:
+            if case.role == "representative":
+                parent = self.person("Paul")
+                self.own_spaces[key] = (parent, self.person("Léa", represented_by=parent))
+            else:
+                holder = self.person("Fresh")
+                self.own_spaces[key] = (holder, holder)
+        who, space = self.own_spaces[key]
+        named = space.space_id if who is not space else None
+        headers = {"X-Space-Id": named} if named else {}
+        objects = SpaceObjects(space)
+        if {"document_id", "upload_id"} & set(case.route.params):
+            objects.document_id = upload_pdf(self.api, who, self.s3, space=named)
+        section = re.search(r"/profile/([a-z-]+)/\{entry_id\}", case.route.path)
+        if section:
+            sample = SPACE_SAMPLES[section.group(1)]
+            path = f"/me/profile/{section.group(1)}"
+            entry = self.api("POST", path, who, body=sample, headers=headers)[2]
+            objects.entries[section.group(1)] = entry["entry_id"]
+        objects.care_version = self.api("GET", "/me/care", who, headers=headers)[2]["version"]
+        return who, objects
+
+    def body(self, case: Case) -> Any:
+        route = case.route
+        if route.family == "partners" and route.method == "POST":
+            document = document_for(case.space.holder, f"WALK-{nonce()}")
+            if route.path == "/fhir/DocumentReference":
+                return document
+            request = {"method": "POST", "url": "DocumentReference"}
+            return {
+                "resourceType": "Bundle",
+                "type": "transaction",
+                "entry": [{"resource": document, "request": request}],
+            }
+        body = sample_body(route)
+        if route.family in ("public_enrollment", "operators") and body is not None:
+            body = {**body, "ins": case.space.ins}
+        return body
+
+    def call(self, case: Case) -> tuple[int, Any, dict[str, Any]]:
+        """(status, decoded body, what the request carried) of one case."""
+        route, world = case.route, self.world
+        who = {
+            "patient": world.alice.holder,
+            "representative": world.parent,
+            "other_patient": world.bob.holder,
+        }.get(case.role)
+        fresh = (
+            route.family == "records"
+            and case.variant == OWN
+            and route.method != "GET"
+            and case.expected == ALLOWED
+        )
+        if fresh:
+            who, objects = self.fresh(case)
+            case = Case(route, case.role, case.variant, objects, objects, {}, case.expected)
+        values = path_values(case, world)
+        assert values is not None
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
+        headers: dict[str, str] = {}
+        if route.family == "records" and case.space.holder is not who:
+            headers["X-Space-Id"] = case.space.space_id
+        if route.family == "records" and route.method in ("PUT", "PATCH", "DELETE"):
+            care = route.path.startswith("/me/care")
+            headers["If-Match"] = str(case.space.care_version) if care else "1"
+        if case.variant == EMERGENCY:
+            headers["X-Emergency-Reason"] = "patient inconscient aux urgences"
+        body = self.body(case) if route.takes_body else None
+        carried = {"url": url, "headers": headers, "body": body}
+        registry = self.deployed[1]
+        if case.role == "partner":
+            partner = world.partner
+            professional = TEAM_MEMBER if case.variant == HIDDEN else DOCTOR
+            if route.family == "partners" and route.method == "GET":
+                query = {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{case.space.ins}"}
+                carried["query"] = query
+                field_value = professional_field(professional)
+                status, _, answer = read(
+                    self.deployed, partner, url, query, nonce=nonce(), professional=field_value
+                )
+            elif route.family == "partners":
+                status, _, answer = send(self.deployed, partner, url, body, nonce=nonce())
+            else:  # a signed request on a route that is not the partners'
+                raw = json.dumps(body).encode() if body is not None else b""
+                signed = partner.sign(
+                    route.method, f"{BASE}{url}", raw, created=datetime.now(UTC), nonce=nonce()
+                )
+                event = api_event(
+                    route.method,
+                    url,
+                    None,
+                    body,
+                    {**signed, **headers},
+                    resource=route.resource,
+                )
+                status, _, answer = api_result(registry.invoke(route.function, event))
+            return status, answer, carried
+        claims = (
+            who.claims
+            if case.role in PATIENT_ROLES
+            else professional_claims(PROFESSIONAL_OF[case.role])
+        )
+        if route.family == "partners":  # a token, no signature
+            headers["Authorization"] = "Bearer token-of-another-pool"
+        event = api_event(route.method, url, claims, body, headers, resource=route.resource)
+        status, _, answer = api_result(registry.invoke(route.function, event))
+        return status, answer, carried
+
+    def check(self, case: Case) -> str | None:
+        """None if the case answered as expected, else what went wrong."""
+        # A refusal by the rules is checked case by case; one by identity (before any rule runs)
+        # once per test, by `unchanged` (each snapshot costs queries, of 20-60 items).
+        write = case.route.method != "GET" and case.expected == REFUSED
+        spaces = [case.named] if case.named is case.space else [case.space, case.named]
+        family = case.route.family
+        before = [snapshot(self.table, s, family) for s in spaces] if write else None
+        status, answer, carried = self.call(case)
+        text = json.dumps(answer)
+        if status not in OUTCOMES[case.expected]:
+            why = f" ({case.reason})" if case.reason else ""
+            return f"{case.key}: expected {case.expected}{why}, got {status} {text[:200]}"
+        code = REFUSAL_CODES.get((case.role, case.variant))
+        if case.expected == REFUSED and case.route.family == "professionals" and code:  # noqa: SIM102
+            if (status, (answer or {}).get("code")) != (403, code):
+                return f"{case.key}: expected 403 {code}, got {status} {text[:200]}"
+        asked = json.dumps(carried)
+        visible = VISIBLE[case.role]
+        for group, markers in self.world.groups.items():
+            if group in visible:
+                continue
+            leaked = {m for m in markers if m in text and m not in asked}
+            if leaked:
+                return f"{case.key}: the answer shows {group}'s {sorted(leaked)}: {text[:300]}"
+        if write and status >= 300:
+            after = [snapshot(self.table, s, family) for s in spaces]
+            if after != before:
+                changed = [changes(b, a) for b, a in zip(before, after, strict=True)]
+                return f"{case.key}: refused ({status}) but changed {changed}"
+        return None
+
+    def unchanged(self, spaces: list[SpaceObjects], family: str) -> Iterator[str]:
+        """Snapshots the spaces, yields (after the caller's cases ran) what changed in them."""
+        before = [snapshot(self.table, space, family) for space in spaces]
+        yield ""
+        for space, was in zip(spaces, before, strict=True):
+            now = snapshot(self.table, space, family)
+            if now != was:
+                yield f"space of {space.holder.given_name}: changed {changes(was, now)}"
+
+
+def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    return [f"+{i['sk']}" for i in after if i not in before] + [
+        f"-{i['sk']}" for i in before if i not in after
+    ]
+
+
+@pytest.fixture
+def walker(world, api, person, s3, deployed) -> Walker:
+    return Walker(world, api, person, s3, deployed)
+
+
+# ------------------------------------------------------------------------------------ tests
+def test_the_walk_covers_every_route_of_every_api(routes):
+    walked, problems = routes
+    assert not problems, "\n".join(problems)
+    families = {r.family for r in walked}
+    assert families == set(AUDIENCE), f"families without a route: {set(AUDIENCE) - families}"
+    for family in families:
+        for role in ROLES:
+            assert (family, role) in EXPECTED, f"no expectation for {role} on {family}"
+    counts = {f: sum(r.family == f for r in walked) for f in families}
+    assert counts["records"] >= 50 and counts["professionals"] >= 10, counts
+    assert counts["partners"] == 4, counts  # from the template: not in any OpenAPI document
+    for route in walked:
+        if route.takes_body and route.family != "partners":  # the walker writes FHIR bodies
+            assert sample_body(route) is not None, f"add a sample body for {route.path}"
+
+
+@pytest.mark.parametrize(
+    ("family", "role"), [pytest.param(f, r, id=f"{r} on {f}") for f, r in sorted(EXPECTED)]
+)
+def test_each_role_reaches_only_what_it_may(family, role, world, routes, walker):
+    """Given the world, when `role` calls every route of `family` with its own objects and with
+    foreign ones, then each answers as EXPECTED says, shows nothing of another space and,
+    refused, changes nothing."""
+    walked = cases(world, routes[0], family, role)
+    refused_by_identity = {
+        id(case.named): case.named
+        for case in walked
+        if case.route.method != "GET" and case.expected not in (ALLOWED, REFUSED)
+    }
+    unchanged = walker.unchanged(list(refused_by_identity.values()), family)
+    next(unchanged)
+    failures = [walker.check(case) for case in walked]
+    failures = [failure for failure in failures if failure] + list(unchanged)
+    assert walked, f"no case for {role} on {family}"
+    assert not failures, f"{len(failures)} of {len(walked)} cases failed:\n" + "\n".join(failures)
