@@ -48,7 +48,7 @@ import httpx
 
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
-from infra.local.template import REPO_ROOT
+from infra.local.template import REPO_ROOT, load_template
 from infra.partner_signer import Partner
 
 if TYPE_CHECKING:
@@ -309,15 +309,12 @@ def cold_start_table(function_env: dict[str, str], runs: int) -> list[list[str]]
         "AWS_DEFAULT_REGION": "eu-west-3",
     }
     env.pop("AWS_ENDPOINT_URL", None)
-    subjects = {
-        "import boto3 (baseline)": "import boto3",
-        "functions.records.app": "import functions.records.app",
-        "functions.ingest.app": "import functions.ingest.app",
-        "functions.enrollment.app": "import functions.enrollment.app",
-        "functions.population.app": "import functions.population.app",
-        "functions.wave.app": "import functions.wave.app",
-        "functions.partners.app": "import functions.partners.app",
-    }
+    # Every function of the template: a new one is measured without a new line here.
+    modules = sorted(
+        f"functions.{Path(str(f.properties['CodeUri'])).name}.app"
+        for f in load_template().of_type("AWS::Serverless::Function")
+    )
+    subjects = {"import boto3 (baseline)": "import boto3", **{m: f"import {m}" for m in modules}}
     import_seconds("import boto3", env)  # compile and cache the bytecode first
     times: dict[str, list[float]] = {name: [] for name in subjects}
     for _ in range(runs):  # interleaved, so machine noise hits every subject alike
@@ -519,6 +516,74 @@ class Cost:
     def by_operation(self) -> str:
         """DynamoDB's operations by their name only, other services' with theirs."""
         return ", ".join(f"{op.removeprefix('dynamodb:')} {n:g}" for op, n in self.calls.items())
+
+
+# ------------------------------------------------------------------ notices (the table's stream)
+def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list[list[str]]:
+    """What telling the patient costs, per access-log entry, as the stream delivers them: a
+    professional's first act of the day on a file (an email) and each further act that day
+    (already told). Lambda's own reads of the stream are free and left out."""
+    from healthspace.bootstrap import medical_file
+    from infra.local.demo import DemoPerson, record_enrollment
+
+    patient = Patient(stack, nir="2900175000202")
+    person = DemoPerson("Bench", "Mark", "1990-01-01", "2900175000202")
+    record_enrollment(medical_file(), person, patient.space_id, "bench.notices@example.org")
+    version = patient.call("GET", "/me/care")["version"]
+    doctors = [f"10100000{n:03d}" for n in range(1000) if _valid_rpps(f"10100000{n:03d}")][:runs]
+    assert len(doctors) == runs, "more runs than RPPS numbers here"
+    for rpps in doctors:
+        patient.call(
+            "PUT", f"/me/care/team/{rpps}", {"scope": "full"}, **{"If-Match": str(version)}
+        )
+        version += 1
+    stack.deliver_streams()
+    path = f"/pro/patients/{patient.ins}/profile"
+
+    def read(rpps: str) -> None:
+        claims = {"sub": f"bench-{rpps}", "custom:rpps": rpps, "custom:profession": "10"}
+        event = api_event("GET", path, claims, resource="/pro/{proxy+}")
+        status, _, payload = api_result(stack.invoke("ProfessionalsFunction", event))
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status} {payload}")
+
+    further = 5
+    first, repeats = [], []
+    for rpps in doctors:
+        read(rpps)
+        with counter.counting(by_item=True) as calls:
+            stack.deliver_streams()
+        first.append(Counter(calls))
+        for _ in range(further):
+            read(rpps)
+        with counter.counting(by_item=True) as calls:
+            stack.deliver_streams()
+        repeats.append(Counter({op: n / further for op, n in calls.items()}))
+    rows = []
+    for what, samples in (
+        ("a professional's first act of the day (email sent)", first),
+        ("each further act of theirs that day (already told)", repeats),
+    ):
+        costs = {
+            op: n
+            for op, n in median_counts(samples).items()
+            if not op.startswith("dynamodbstreams")
+        }
+        total = sum(costs.values())
+        detail = ", ".join(f"{op} {n:g}" for op, n in sorted(costs.items()) if n)
+        rows.append([what, f"{total:g}", detail])
+    return rows
+
+
+def _valid_rpps(number: str) -> bool:
+    from healthspace.errors import InvalidIdentifier
+    from healthspace.identifiers import parse_rpps
+
+    try:
+        parse_rpps(number)
+    except InvalidIdentifier:
+        return False
+    return True
 
 
 def measure(counter: RequestCounter, call: Callable[[], Any], runs: int) -> Cost:
@@ -1049,7 +1114,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request lines
     counter = RequestCounter()
-    with LocalStack(port=0) as stack:
+    # Streams delivered by the bench itself, in its thread: a request's count is its own, and
+    # the notices' cost is measured apart (notices_table).
+    with LocalStack(port=0, stream_poll_seconds=None) as stack:
         assert stack.registry is not None
         function_env = dict(stack.registry.specs["RecordsFunction"].environment)
         if not args.partners_only:
@@ -1062,6 +1129,11 @@ def main(argv: list[str] | None = None) -> int:
                 "Local stack throughput (median of runs)",
                 ["what", "requests/s", "ratio"],
                 throughput_table(stack, args.requests, args.runs),
+            )
+            print_table(
+                "Notices: AWS requests per access-log entry (NoticesFunction; median of runs)",
+                ["entry", "requests", "by operation and item"],
+                notices_table(stack, counter, args.runs),
             )
         status = partner_part(stack, counter, args)
     if not args.partners_only:
