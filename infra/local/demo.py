@@ -293,25 +293,15 @@ def seed(
     seeded = []
     for account in accounts:
         person = account.person
-        user = cognito.admin_create_user(
-            UserPoolId=user_pool_id,
-            Username=account.username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": account.username},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": "given_name", "Value": person.given_name},
-                {"Name": "family_name", "Value": person.family_name},
-                {"Name": "custom:ins", "Value": person.ins},
-            ],
-        )["User"]
-        cognito.admin_set_user_password(
-            UserPoolId=user_pool_id,
-            Username=account.username,
-            Password=account.password,
-            Permanent=True,
+        sub = create_user(
+            cognito,
+            user_pool_id,
+            account.username,
+            account.password,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            **{"custom:ins": person.ins},
         )
-        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
         seeded.append(SeededUser(account, sub))
     _open_spaces(accounts, {u.account.person.ins: u.sub for u in seeded})
     log.info("seeded %d demo accounts", len(seeded))
@@ -453,27 +443,14 @@ def seed_professionals(
     MFA) is enrolled on their first /local/login."""
     subs = {}
     for professional in professionals:
-        user = cognito.admin_create_user(
-            UserPoolId=pool_id,
-            Username=professional.username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[
-                {"Name": "email", "Value": professional.username},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": "given_name", "Value": professional.given_name},
-                {"Name": "family_name", "Value": professional.family_name},
-                {"Name": "custom:rpps", "Value": professional.rpps},
-                {"Name": "custom:profession", "Value": professional.profession.value},
-            ],
-        )["User"]
-        cognito.admin_set_user_password(
-            UserPoolId=pool_id,
-            Username=professional.username,
-            Password=professional.password,
-            Permanent=True,
-        )
-        subs[professional.username] = next(
-            str(a["Value"]) for a in user["Attributes"] if a["Name"] == "sub"
+        subs[professional.username] = create_user(
+            cognito,
+            pool_id,
+            professional.username,
+            professional.password,
+            given_name=professional.given_name,
+            family_name=professional.family_name,
+            **{"custom:rpps": professional.rpps, "custom:profession": professional.profession},
         )
     log.info("seeded %d demo professionals", len(subs))
     return subs
@@ -504,22 +481,35 @@ DEMO_OPERATOR = DemoOperator("nadia.haddad@example.org", OPERATOR_PASSWORD, "Nad
 def seed_operator(cognito: Any, pool_id: str, operator: DemoOperator = DEMO_OPERATOR) -> str:
     """The helpline operator in the operators' pool and its group; returns the user's sub. Its
     authenticator (the pool requires MFA) is enrolled on its first /local/login."""
-    user = cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=operator.username,
-        MessageAction="SUPPRESS",
-        UserAttributes=[
-            {"Name": "email", "Value": operator.username},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "given_name", "Value": operator.given_name},
-            {"Name": "family_name", "Value": operator.family_name},
-        ],
-    )["User"]
-    cognito.admin_set_user_password(
-        UserPoolId=pool_id, Username=operator.username, Password=operator.password, Permanent=True
+    sub = create_user(
+        cognito,
+        pool_id,
+        operator.username,
+        operator.password,
+        given_name=operator.given_name,
+        family_name=operator.family_name,
     )
     cognito.admin_add_user_to_group(
         UserPoolId=pool_id, Username=operator.username, GroupName=operator.group
+    )
+    return sub
+
+
+def create_user(cognito: Any, pool_id: str, email: str, password: str, **attributes: str) -> str:
+    """A confirmed user of the pool, signed in by email with a permanent password and these
+    attributes (custom ones named `custom:...`); returns their sub."""
+    user = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            *({"Name": name, "Value": str(value)} for name, value in attributes.items()),
+        ],
+    )["User"]
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=password, Permanent=True
     )
     return str(next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub"))
 

@@ -188,6 +188,22 @@ def decode_cursor(cursor: str | None, key_attribute: str, partition: str) -> dic
     return key
 
 
+def newest_first(
+    model: type[E], partition: str, prefix: str, limit: int, cursor: str | None
+) -> Page[E]:
+    """One page of the partition's items whose sort key starts with `prefix`, last sorted
+    first (ULIDs and timestamps: newest first); the cursor cannot leave the partition."""
+    results = Item.query(
+        partition,
+        Item.sk.startswith(prefix),
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, "pk", partition),
+    )
+    return _page(model, results)
+
+
 def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
     items = [_entity(model, item) for item in results]
     return Page[model](items=items, next_cursor=encode_cursor(results.last_evaluated_key))  # type: ignore[valid-type]
@@ -396,16 +412,7 @@ class DynamoStore:
     def list_access_log(
         self, space_id: str, limit: int, cursor: str | None
     ) -> Page[AccessLogEntry]:
-        partition = _space(space_id)
-        results = Item.query(
-            partition,
-            Item.sk.startswith("LOG#"),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, "pk", partition),
-        )
-        return _page(AccessLogEntry, results)
+        return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
 
     # --- helpers
 

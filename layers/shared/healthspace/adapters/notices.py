@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
-from healthspace.adapters.dynamodb import NEW, DynamoStore, Item, _page, decode_cursor, put_if
+from healthspace.adapters.dynamodb import NEW, DynamoStore, Item, newest_first, put_if
 from healthspace.model import Page
 from healthspace.notices import ProfessionalNotice
 
@@ -75,13 +75,4 @@ class DynamoProfessionalInbox:
         item.save()
 
     def list(self, rpps: str, limit: int, cursor: str | None) -> Page[ProfessionalNotice]:
-        partition = f"PRO#{rpps}"
-        results = Item.query(
-            partition,
-            Item.sk.startswith("NOTICE#"),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, "pk", partition),
-        )
-        return _page(ProfessionalNotice, results)
+        return newest_first(ProfessionalNotice, f"PRO#{rpps}", "NOTICE#", limit, cursor)
