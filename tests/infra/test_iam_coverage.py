@@ -351,9 +351,12 @@ def _run_flows(stack: LocalStack) -> None:
     )
     assert api_result(stack.invoke("RecordsFunction", event))[0] == 200
     professional("GET", f"/pro/patients/{EARLY.ins}/profile", TREATING_DOCTOR)
+    consent = {"scope": ["biology"], "patient_agreed": True}  # a doctor she never named
+    professional("POST", f"/pro/patients/{EARLY.ins}/consent", EMERGENCY_DOCTOR, consent)
     assert stack.deliver_streams() > 0
     told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
     assert any("consulté" in m["subject"] for m in told), told
+    assert any("désormais accès" in m["subject"] for m in told), told
     inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
     assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
 

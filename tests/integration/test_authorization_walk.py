@@ -159,6 +159,28 @@ EXCEPTIONS = {
     ),
 }
 OUTCOMES["same answer whatever the details (202)"] = {202}
+# Exceptions that depend on the role too: (method, path, role, variant) -> (outcome, why).
+CONSENT = "/pro/patients/{ins}/consent"
+PATIENTS_OWN = "conflict (409): the patient set this access themselves, only they change it"
+OUTCOMES[PATIENTS_OWN] = {409}
+ROLE_EXCEPTIONS = {
+    ("POST", CONSENT, "outside_professional", OWN): (
+        ALLOWED,
+        "how a professional with no relationship records the patient's consent (traced in the "
+        "patient's history, the patient emailed, revocable)",
+    ),
+    **{
+        ("POST", CONSENT, role, OWN): (PATIENTS_OWN, "their treating doctor, their team grant")
+        for role in ("treating_doctor", "team_member")
+    },
+    **{
+        ("POST", CONSENT, role, FOREIGN_SPACE): (
+            ALLOWED,
+            "recording another patient's consent is how anyone reaches a new patient",
+        )
+        for role in ("treating_doctor", "team_member")
+    },
+}
 # The rules' refusal codes the professionals' API must give (docs/professionals.md: a patient
 # without a space, or without a relationship, answers alike).
 REFUSAL_CODES = {
@@ -186,6 +208,7 @@ WAVE_PARAM = {"wave_id": "W20261101-1"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
 BODIES: dict[tuple[str, str], Any] = {
+    ("POST", CONSENT): {"scope": "full", "patient_agreed": True},
     ("POST", "/enrollment/opposition"): CODE_CHECK,
     ("POST", "/enrollment/activation"): CODE_CHECK,
     ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
@@ -520,7 +543,9 @@ def expected(route: WalkRoute, role: str, variant: str) -> tuple[str, str]:
     outcome = EXPECTED[(route.family, role)][variant]
     if outcome == UNAUTHENTICATED:
         return outcome, ""
-    exception = EXCEPTIONS.get((route.method, route.path, variant))
+    exception = ROLE_EXCEPTIONS.get((route.method, route.path, role, variant)) or EXCEPTIONS.get(
+        (route.method, route.path, variant)
+    )
     if exception:
         return exception
     if route.family == "professionals" and not names_a_space(route):
@@ -671,6 +696,9 @@ class Walker:
         if fresh:
             who, objects = self.fresh(case)
             case = Case(route, case.role, case.variant, objects, objects, {}, case.expected)
+        if route.path == CONSENT and case.expected == ALLOWED:  # it opens a file: not the world's
+            objects = SpaceObjects(self.person("Consenting"))
+            case = Case(route, case.role, case.variant, objects, objects, {}, case.expected)
         values = path_values(case, world)
         assert values is not None
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
@@ -727,7 +755,7 @@ class Walker:
         """None if the case answered as expected, else what went wrong."""
         # A refusal by the rules is checked case by case; one by identity (before any rule runs)
         # once per test, by `unchanged` (each snapshot costs queries, of 20-60 items).
-        write = case.route.method != "GET" and case.expected == REFUSED
+        write = case.route.method != "GET" and case.expected in (REFUSED, PATIENTS_OWN)
         spaces = [case.named] if case.named is case.space else [case.space, case.named]
         family = case.route.family
         before = [snapshot(self.table, s, family) for s in spaces] if write else None
@@ -804,7 +832,7 @@ def test_each_role_reaches_only_what_it_may(family, role, world, routes, walker)
     refused_by_identity = {
         id(case.named): case.named
         for case in walked
-        if case.route.method != "GET" and case.expected not in (ALLOWED, REFUSED)
+        if case.route.method != "GET" and case.expected not in (ALLOWED, REFUSED, PATIENTS_OWN)
     }
     unchanged = walker.unchanged(list(refused_by_identity.values()), family)
     next(unchanged)

@@ -191,8 +191,12 @@ NOT_HEALTH_DATA = {
     ("POST", UPLOADS): "only a ticket; the document is traced when ingested",
     ("GET", UPLOADS + "/{upload_id}"): "the status of one's own upload, no content",
 }
-# Routes about the professional, not a patient's file (tests/integration/test_notices.py).
-NOT_A_PATIENTS_FILE = {("GET", "/pro/notices"): "the professional's own inbox"}
+# Routes this walk (a stranger refused, the treating doctor served and traced) does not fit.
+WALKED_ELSEWHERE = {
+    ("GET", "/pro/notices"): "the professional's own inbox, no patient's file (test_notices.py)",
+    ("POST", "/pro/patients/{ins}/consent"): "how a stranger gets in, and the treating doctor's "
+    "access is the patient's to change (test_recorded_consent.py)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +212,7 @@ def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
     """The walk of every professionals' route (a new one is covered without a new test)."""
     for path, operations in pro_openapi["paths"].items():
         for method in (m.upper() for m in operations):
-            if (method, path) in NOT_A_PATIENTS_FILE:
+            if (method, path) in WALKED_ELSEWHERE:
                 continue
             empty_table()
             alice = person("Alice")
@@ -233,3 +237,34 @@ def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
                 continue
             assert len(after) == before + 1, f"{method} {path} wrote no access-log entry"
             assert (after[0]["actor"]["id"], after[0]["role"]) == (f"rpps:{DOCTOR}", "PROFESSIONAL")
+
+
+def test_a_professional_records_consent_and_the_patient_sees_and_revokes_it(api, person, pro):
+    alice = person("Alice")
+    base = f"/pro/patients/{alice.ins}"
+    assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 403
+    # Without attesting the patient's agreement: refused, nothing recorded
+    status, _, refused = pro("POST", f"{base}/consent", claims(STRANGER), body={"scope": "full"})
+    assert status in (400, 422), refused
+    assert api("GET", "/me/care", alice)[2]["team"] == []
+    # With it: the consent, a year at most, opens the file within its scope
+    consent = {"scope": ["biology", "allergies"], "patient_agreed": True}
+    status, _, grant = pro("POST", f"{base}/consent", claims(STRANGER), body=consent)
+    assert status == 200, grant
+    assert (grant["rpps"], grant["kind"], sorted(grant["scope"])) == (
+        STRANGER,
+        "CONSENT",
+        ["allergies", "biology"],
+    )
+    assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 200
+    # Alice sees it, and who recorded it; she revokes it, and the door closes again
+    status, headers, care = api("GET", "/me/care", alice)
+    assert [(g["rpps"], g["kind"]) for g in care["team"]] == [(STRANGER, "CONSENT")]
+    history = api("GET", "/me/access-log", alice)[2]["items"]
+    recorded = [e["actor"]["id"] for e in history if e["object"]["type"] == "care/consent"]
+    assert recorded == [f"rpps:{STRANGER}"]
+    revoked = api(
+        "DELETE", f"/me/care/team/{STRANGER}", alice, headers={"If-Match": headers["ETag"]}
+    )
+    assert revoked[0] == 200, revoked
+    assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 403

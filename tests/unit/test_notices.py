@@ -338,3 +338,13 @@ def test_a_representatives_own_act_is_not_told():
         }
     )
     assert notice_for(entry) is None
+
+
+def test_a_recorded_consent_is_told_so_that_one_never_given_is_revoked(world, medical_file, store):
+    notices, mailer, *_ = world
+    mark = len(store.log)
+    medical_file.record_consent(pro(rpps(63)), ALICE_INS, FULL)
+    assert tell_new(notices, store, mark) == [Outcome.SENT]
+    [(_, message)] = mailer.sent
+    assert message.subject == "Un professionnel de santé a désormais accès à votre espace santé"
+    assert "retirez-lui cet accès" in message.body

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal, Self, TypeVar
@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final, Literal, Self, TypeVar
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationError, model_validator
 
 from healthspace.enrollment import Citizen  # the one definition of a minor
-from healthspace.errors import BadRequest, BlockConflict, Forbidden, ProfessionNotAllowed
+from healthspace.errors import BadRequest, BlockConflict, Conflict, Forbidden, ProfessionNotAllowed
 from healthspace.identifiers import parse_rpps
 from healthspace.model import AnnouncementHold as AnnouncementHold  # re-exported: a rule's type
 from healthspace.model import Category, Entity, Role
@@ -559,6 +559,35 @@ def grant_access(
     grant = {"kind": kind, "granted_at": now, "scope": scope, "expires_at": expires_at}
     active = {key: g for key, g in team.grants.items() if g.active(now)}
     return _changed(team, grants={**active, rpps: grant})
+
+
+# A consent a professional records lasts a year at most: past it, they ask the patient again.
+MAX_CONSENT = timedelta(days=365)
+
+
+def record_consent(
+    team: CareTeam,
+    settings: PatientSettings,
+    professional: Professional,
+    scope: Scope,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> CareTeam:
+    """The patient's consent, recorded by the professional during care (GrantKind.CONSENT), for
+    `scope` until `expires_at` (a year at most, a year by default). Never over what the patient
+    set themselves: their treating doctor and their team's grants are theirs to change (409).
+    The caller has checked the professional is not blocked (a refusal of the care rules)."""
+    current = team.grants.get(professional.rpps)
+    if team.is_treating_doctor(professional.rpps) or (
+        current is not None and current.kind is GrantKind.TEAM and current.active(now)
+    ):
+        raise Conflict("the patient set your access themselves: only they change it")
+    latest = now + MAX_CONSENT
+    if expires_at is not None and expires_at > latest:
+        raise BadRequest("a recorded consent lasts a year at most: expires_at is too late")
+    return grant_access(
+        team, settings, professional.rpps, GrantKind.CONSENT, scope, now, expires_at or latest
+    )
 
 
 def revoke_access(team: CareTeam, rpps: str) -> CareTeam:

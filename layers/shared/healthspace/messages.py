@@ -359,6 +359,12 @@ _NOTICE_FACTS = {
         "Un professionnel de santé a ouvert le dossier médical de {space} en urgence le {on}, "
         "comme vos paramètres le permettent. Le médecin traitant en est informé.",
     ),
+    "consent": (
+        "Un professionnel de santé a désormais accès à {space}",
+        "Le {on}, un professionnel de santé a déclaré que vous acceptiez qu'il accède au dossier "
+        "médical de {space}. Si vous n'avez pas donné cet accord, retirez-lui cet accès dans les "
+        "paramètres de l'espace santé (« Qui voit mon dossier »).",
+    ),
 }
 
 

@@ -46,13 +46,14 @@ from healthspace.model import (
     Space,
 )
 from healthspace.ports import Clock, Store
-from healthspace.service import RELEASED_OBJECT, document_facts
+from healthspace.service import CONSENT_OBJECT, RELEASED_OBJECT, document_facts
 
 
 class NoticeKind(StrEnum):
     ACCESS = "access"  # a professional read or wrote
     DOCUMENT = "document"  # a new document, or a held one released
     EMERGENCY = "emergency"  # a break-glass access
+    CONSENT = "consent"  # a professional recorded the patient's consent to their access
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def notice_for(entry: AccessLogEntry) -> Notice | None:
         return Notice(NoticeKind.EMERGENCY, entry)
     if entry.object.type == RELEASED_OBJECT:
         return Notice(NoticeKind.DOCUMENT, entry)
+    if entry.object.type == CONSENT_OBJECT:  # so that a consent never given is soon revoked
+        return Notice(NoticeKind.CONSENT, entry)
     if entry.actor.kind is not ActorKind.PROFESSIONAL:
         return None
     if entry.object.type == "document" and entry.action is Action.CREATE:

@@ -871,7 +871,7 @@ class MedicalFile:
         expires_at: datetime | None = None,
     ) -> CareRecord:
         """The patient declares a member of their care team (GrantKind.TEAM; a CONSENT is
-        recorded by a professional). Granting again replaces the grant."""
+        recorded by a professional, record_consent). Granting again replaces the grant."""
         rpps = parse_rpps(rpps)
         now = self.clock.now()
         return self._change_care(
@@ -887,6 +887,33 @@ class MedicalFile:
                 ),
             ),
         )
+
+    def record_consent(
+        self,
+        caller: ProfessionalCaller,
+        ins: str,
+        scope: Scope,
+        expires_at: datetime | None = None,
+    ) -> CareRecord:
+        """The professional records that the patient consents to their access (during care,
+        with them): a CONSENT grant the patient sees in their care record and history (and is
+        told of by email) and may revoke. Refused as the care rules refuse: an unknown patient
+        as one without a relationship, a blocked professional as blocked."""
+        try:
+            space = self.space_of(ins)
+        except NotFound:
+            raise _refusal(Refusal.NO_RELATIONSHIP) from None
+        record = self.store.get_care_record(space.space_id)
+        if caller.professional.rpps in record.settings.blocked:
+            raise _refusal(Refusal.BLOCKED)
+        team = care_access.record_consent(
+            record.team, record.settings, caller.professional, scope, self.clock.now(), expires_at
+        )
+        updated = record.model_copy(update={"team": team, "version": record.version + 1})
+        access = Access(caller=caller, space_id=space.space_id, role=Role.PROFESSIONAL)
+        entry = self._log(access, Action.CREATE, CONSENT_OBJECT, caller.professional.rpps)
+        self.store.put_care_record(updated, record.version, entry)
+        return updated
 
     def revoke_access(self, access: Access, rpps: str, expected_version: int) -> CareRecord:
         """Ends a team member's or a consent's grant, whichever the professional holds."""
@@ -990,6 +1017,8 @@ def entry_facts(entry: ProfileEntry) -> ItemFacts:
 # The access-log object of a held document's release: it became visible to the patient, who
 # is told of it (healthspace.notices).
 RELEASED_OBJECT = "document/release"
+# The access-log object of a consent a professional recorded (the patient is told of it too).
+CONSENT_OBJECT = "care/consent"
 _RELEASED = (Action.UPDATE, RELEASED_OBJECT)
 
 

@@ -12,7 +12,7 @@ the patient's access history only, never to application logs.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,7 +20,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import AwareDatetime, Field
 
+from healthspace.api.care import GrantRequest
 from healthspace.api.common import json_response, service
 from healthspace.api.documents import UploadRequest, ticket_response
 from healthspace.care_access import PATIENT_OWNED, Professional, Relationship
@@ -160,6 +162,32 @@ def start_upload(ins: Ins, request: ProfessionalUploadRequest) -> Response[Any]:
     )
     metrics.add_metric(name="ProfessionalUploadStarted", unit=MetricUnit.Count, value=1)
     return ticket_response(ticket, request.size)
+
+
+class ConsentRequest(GrantRequest):
+    patient_agreed: Literal[True] = Field(
+        description="you attest that the patient, informed, agreed to your access (traced, and "
+        "the patient is told by email)"
+    )
+    expires_at: AwareDatetime | None = Field(
+        None, description="when the consent ends (excluded): a year at most, a year if none"
+    )
+
+
+@router.post(
+    "/pro/patients/<ins>/consent",
+    tags=TAGS,
+    summary="Record the patient's consent to your access (scope, until when)",
+)
+def record_consent(ins: Ins, consent: ConsentRequest) -> dict[str, Any]:
+    """For a patient whose file you may not open yet: their treating doctor and care team are
+    theirs to set (409 if they set yours); a blocked professional is refused."""
+    caller = professional_caller(router)
+    scope = frozenset(consent.scope) if isinstance(consent.scope, list) else consent.scope
+    record = service().record_consent(caller, ins, scope, consent.expires_at)
+    metrics.add_metric(name="ConsentRecorded", unit=MetricUnit.Count, value=1)
+    rpps = caller.professional.rpps
+    return {"rpps": rpps, **record.team.grants[rpps].model_dump(mode="json")}
 
 
 @router.get(

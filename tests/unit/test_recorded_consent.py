@@ -1,0 +1,85 @@
+"""A professional records the patient's consent to their access (GrantKind.CONSENT), as
+medical-file use cases on in-memory fakes: what it opens, what it may never override, and what
+the patient sees and undoes."""
+
+from datetime import timedelta
+
+import pytest
+
+from healthspace.care_access import FULL, GrantKind, Relationship, Section
+from healthspace.errors import BadRequest, CareAccessRefused, Conflict
+from healthspace.identifiers import make_ins
+from healthspace.model import Action, Category
+from tests.unit.conftest import ALICE_INS
+from tests.unit.test_care_access import rpps
+from tests.unit.test_professional_access import holder as holder  # the fixture
+from tests.unit.test_professional_access import pro
+
+DOCTOR, NEW_DOCTOR = rpps(81), rpps(82)
+LABS = frozenset({Category.BIOLOGY, Section.ALLERGIES})
+
+
+def test_a_recorded_consent_opens_its_scope_for_a_year_and_the_patient_sees_it(
+    medical_file, holder, store, clock
+):
+    # Given a doctor Alice never named: refused
+    with pytest.raises(CareAccessRefused) as refused:
+        medical_file.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+    assert refused.value.code == "NO_RELATIONSHIP"
+    # When he records her consent to her lab results and allergies
+    record = medical_file.record_consent(pro(NEW_DOCTOR), ALICE_INS, LABS)
+    # Then he opens her file within that scope, for a year by default
+    grant = record.team.grants[NEW_DOCTOR]
+    assert (grant.kind, grant.scope, grant.expires_at) == (
+        GrantKind.CONSENT,
+        LABS,
+        clock.now() + timedelta(days=365),
+    )
+    opened = medical_file.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+    assert opened.decision.relationship is Relationship.CONSENT
+    assert opened.decision.readable == LABS
+    # And Alice's history says who recorded it; her care record shows it, and she revokes it
+    entry = store.log[-1]
+    assert (entry.actor.id, entry.action, entry.object.type) == (
+        f"rpps:{NEW_DOCTOR}",
+        Action.CREATE,
+        "care/consent",
+    )
+    assert medical_file.care_record(holder).to_api()["team"][0]["kind"] == "CONSENT"
+    medical_file.revoke_access(holder, NEW_DOCTOR, record.version)
+    with pytest.raises(CareAccessRefused):
+        medical_file.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+
+
+def test_a_consent_ends_on_its_date(medical_file, holder, clock):
+    medical_file.record_consent(pro(NEW_DOCTOR), ALICE_INS, FULL, clock.now() + timedelta(days=2))
+    clock.advance(days=2)
+    with pytest.raises(CareAccessRefused) as refused:
+        medical_file.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+    assert refused.value.code == "CONSENT_EXPIRED"
+
+
+def test_what_the_patient_set_is_theirs_to_change(medical_file, holder, store):
+    # Her treating doctor and her team's grants: a professional cannot widen them
+    medical_file.designate_treating_doctor(holder, DOCTOR, 0)
+    medical_file.grant_access(holder, NEW_DOCTOR, frozenset({Category.BIOLOGY}), 1)
+    before = len(store.log)
+    for number in (DOCTOR, NEW_DOCTOR):
+        with pytest.raises(Conflict):
+            medical_file.record_consent(pro(number), ALICE_INS, FULL)
+    assert len(store.log) == before
+    assert medical_file.care_record(holder).team.grants[NEW_DOCTOR].kind is GrantKind.TEAM
+
+
+def test_refused_as_the_care_rules_refuse(medical_file, holder, clock, store):
+    medical_file.block_professional(holder, NEW_DOCTOR, 0)
+    before = len(store.log)
+    with pytest.raises(CareAccessRefused) as blocked:
+        medical_file.record_consent(pro(NEW_DOCTOR), ALICE_INS, FULL)
+    assert blocked.value.code == "BLOCKED"
+    with pytest.raises(CareAccessRefused) as unknown:  # no space: as no relationship
+        medical_file.record_consent(pro(DOCTOR), make_ins("1790175999999"), FULL)
+    assert unknown.value.code == "NO_RELATIONSHIP"
+    with pytest.raises(BadRequest):  # a consent lasts a year at most
+        medical_file.record_consent(pro(DOCTOR), ALICE_INS, FULL, clock.now() + timedelta(days=366))
+    assert len(store.log) == before
