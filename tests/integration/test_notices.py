@@ -10,6 +10,7 @@ import pytest
 
 from healthspace.adapters.dynamodb import DynamoStore
 from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
+from healthspace.adapters.notices import DynamoNoticeClaims
 from healthspace.enrollment import Contact, Enrollment, EnrollmentLogEntry, EnrollmentStatus
 from infra.local.gateway import read_outbox
 from infra.local.sample_events import dynamodb_stream_event
@@ -130,3 +131,21 @@ def test_the_inbox_pages_and_refuses_a_cursor_into_another_inbox(api, person, pr
     # Another professional cannot read on from this inbox's cursor
     other = pro("GET", "/pro/notices", claims(ER_DOCTOR), query={"cursor": first["next_cursor"]})
     assert other[0] == 400
+
+
+def test_a_claim_is_taken_once_until_its_lease_runs_out(deployed):
+    """The DynamoDB conditions behind "sent once" (the rules are in tests/unit/test_notices.py)."""
+    claims = DynamoNoticeClaims(DynamoStore(os.environ["TABLE_NAME"]))
+    now, lease = datetime.now(UTC), timedelta(minutes=5)
+    assert claims.claim("s-lease", "access#rpps:1#2026-11-29", now, lease)
+    assert not claims.claim(
+        "s-lease", "access#rpps:1#2026-11-29", now + timedelta(minutes=4), lease
+    )
+    assert claims.claim("s-lease", "access#rpps:1#2026-11-29", now + timedelta(minutes=6), lease)
+    assert not claims.is_sent("s-lease", "access#rpps:1#2026-11-29")
+    claims.mark_sent("s-lease", "access#rpps:1#2026-11-29", now)
+    assert claims.is_sent("s-lease", "access#rpps:1#2026-11-29")
+    later = now + timedelta(hours=1)  # a sent claim is never taken again, lease or not
+    assert not claims.claim("s-lease", "access#rpps:1#2026-11-29", later, lease)
+    claims.drop("s-lease", "access#rpps:1#2026-11-29")
+    assert claims.claim("s-lease", "access#rpps:1#2026-11-29", later, lease)
