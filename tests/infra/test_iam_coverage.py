@@ -353,7 +353,7 @@ def _run_flows(stack: LocalStack) -> None:
     professional("GET", f"/pro/patients/{EARLY.ins}/profile", TREATING_DOCTOR)
     consent = {"scope": ["biology"], "patient_agreed": True}  # a doctor she never named
     professional("POST", f"/pro/patients/{EARLY.ins}/consent", EMERGENCY_DOCTOR, consent)
-    assert stack.deliver_streams() > 0
+    stack.deliver_streams()  # what the stack's poller has not delivered yet
     told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
     assert any("consulté" in m["subject"] for m in told), told
     assert any("désormais accès" in m["subject"] for m in told), told

@@ -47,7 +47,10 @@ def notices() -> ScriptedNotices:
 
 @pytest.fixture(scope="module")
 def stack(notices: ScriptedNotices) -> Iterator[LocalStack]:
-    with LocalStack(port=0, demo=False, handlers={"NoticesFunction": notices}) as running:
+    # Delivered by the tests only (deliver_streams), so that each sees exactly its records; the
+    # stack's own polling thread is seen at work in tests/local/test_demo.py.
+    stand_in = {"NoticesFunction": notices}
+    with LocalStack(port=0, demo=False, handlers=stand_in, stream_poll_seconds=None) as running:
         bootstrap.forget()
         yield running
     bootstrap.forget()
