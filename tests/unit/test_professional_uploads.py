@@ -239,3 +239,31 @@ def test_an_upload_record_stored_before_the_deposit_flags_is_still_read():
     ) == (False, False, False)
     with pytest.raises(ValidationError, match="held"):
         Upload.model_validate({**older, "hold_for_announcement": True})
+
+
+@pytest.mark.parametrize("change", ["block", "revoke"])
+def test_the_care_rules_are_asked_again_when_the_file_arrives(
+    medical_file, blobs, holder, store, change
+):
+    """Given a team member's ticket, when the patient blocks him or ends his grant before his
+    file arrives, then the ingest refuses it, says why, and files nothing."""
+    medical_file.grant_access(holder, OTHER_DOCTOR, FULL, 0)
+    colleague = medical_file.open_for_professional(pro(OTHER_DOCTOR), ALICE_INS)
+    ticket = medical_file.start_upload(colleague, REPORT, "cr.pdf", "application/pdf", len(PDF))
+    if change == "block":
+        medical_file.block_professional(holder, OTHER_DOCTOR, 1)
+    else:
+        medical_file.revoke_access(holder, OTHER_DOCTOR, 1)
+    key = upload_key(colleague.space_id, ticket.upload.upload_id)
+    blobs.quarantine[key] = PDF
+
+    assert medical_file.ingest(key, len(PDF)) is UploadStatus.REJECTED
+
+    upload = store.get_upload(colleague.space_id, ticket.upload.upload_id)
+    assert upload.reason == (
+        "the patient has refused you access to their file"
+        if change == "block"
+        else "no care relationship gives you access to this patient's file"
+    )
+    assert titles(medical_file, holder) == []
+    assert key not in blobs.quarantine

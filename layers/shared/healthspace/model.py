@@ -145,7 +145,16 @@ class Upload(Entity):
     rules decided when the ticket was issued, so that the ingest files it as decided."""
 
     private = frozenset(
-        {"space_id", "facts", "filename", "uploader", "uploader_role", "created_at", "masked"}
+        {
+            "space_id",
+            "facts",
+            "filename",
+            "uploader",
+            "uploader_role",
+            "uploader_profession",
+            "created_at",
+            "masked",
+        }
     )
     upload_id: str
     status: UploadStatus
@@ -162,6 +171,9 @@ class Upload(Entity):
     masked: bool = False
     hold_for_announcement: bool = False
     confidential_from_representatives: bool = False
+    # A professional's RPPS profession code (care_access.Profession): the ingest asks the care
+    # rules again before filing (a block or a revoked grant since the ticket refuses it).
+    uploader_profession: str | None = None
 
     @model_validator(mode="after")
     def _hold_has_professional_author(self) -> Upload:

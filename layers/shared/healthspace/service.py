@@ -357,6 +357,9 @@ class MedicalFile:
             masked=deposit.masked,
             hold_for_announcement=deposit.hold is not None,
             confidential_from_representatives=deposit.confidential_from_representatives,
+            uploader_profession=access.decision.professional.profession.value
+            if isinstance(access, CareAccess)
+            else None,
         )
         self.store.put_upload(upload)
         url, fields = self.blobs.presign_upload(
@@ -418,6 +421,8 @@ class MedicalFile:
         """Store the document; return the reason it was refused, if it was."""
         if size > self.limits.max_upload_bytes:
             return f"the file is larger than {self.limits.max_upload_bytes} bytes"
+        if refusal := self._no_longer_allowed(upload):
+            return refusal
         data = self.blobs.read_upload(key)
         if problem := self._content_problem(data):
             return str(problem)
@@ -456,6 +461,24 @@ class MedicalFile:
             document.document_id,
         )
         self.store.accept_upload(upload, document, audit)
+        return None
+
+    def _no_longer_allowed(self, upload: Upload) -> str | None:
+        """A professional's upload is filed only if the care rules still let them write its
+        kind: the patient may have blocked them, or ended their grant, since the ticket (one
+        read of the care record, professionals' uploads only)."""
+        rpps, code = upload.uploader.rpps, upload.uploader_profession
+        if upload.uploader_role is not Role.PROFESSIONAL or rpps is None or code is None:
+            return None
+        record = self.store.get_care_record(upload.space_id)
+        professional = Professional(rpps=rpps, profession=Profession(code))
+        decision = care_access.decide_space_access(
+            professional, record.settings, record.team, self.clock.now(), None
+        )
+        if decision.refusal is not None:
+            return _REFUSALS[decision.refusal]
+        if not care_access.can_write(decision, upload.facts.category):
+            return "you may no longer add this kind of document to this patient's file"
         return None
 
     def _content_problem(self, data: bytes) -> HealthSpaceError | None:
