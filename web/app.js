@@ -29,7 +29,8 @@ const OBJECTS = {
   document: "Document", "document-list": "Liste des documents", space: "Espace santé", profile: "Profil médical",
   "profile-entry": "Profil médical", upload: "Envoi de document", "access-log": "Historique des accès",
   "care/settings": "Réglages d'accès", "care/treating-doctor": "Médecin traitant", "care/team": "Équipe de soins",
-  "care/blocked": "Professionnels bloqués",
+  "care/blocked": "Professionnels bloqués", "care/consent": "Consentement recueilli par le professionnel",
+  "document/release": "Document rendu visible",
   ...Object.fromEntries(SECTIONS.flatMap((s) => [s.id, `profile/${s.id}`].map((k) => [k, `Profil médical : ${s.label.toLowerCase()}`]))),
 };
 

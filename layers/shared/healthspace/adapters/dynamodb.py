@@ -10,6 +10,8 @@
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
+| pro's inbox     | PRO#<rpps>    | NOTICE#<at>#<id> (adapters/notices.py)                     |
 | enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
 | code attempts   | ATTEMPTS#<ps> | ATTEMPTS                  |              |               |
 | wave            | WAVE#<wave>   | WAVE                      | WAVES        | <created_at>  |
