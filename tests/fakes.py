@@ -206,6 +206,11 @@ class FakeStore:
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self.profile.get((space_id, section, entry_id))
 
+    def get_profile_entries(
+        self, space_id: str, keys: Sequence[tuple[str, str]]
+    ) -> list[ProfileEntry]:
+        return [e for s, i in keys if (e := self.profile.get((space_id, s, i))) is not None]
+
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None:

@@ -227,3 +227,37 @@ def test_an_upload_status_is_for_its_uploader_only(api, person, s3, pro):
     other = f"/pro/patients/{bob.ins}/uploads/{upload_id}"
     assert pro("GET", other, claims(DOCTOR))[0] == 404
     assert api("GET", f"/me/uploads/{upload_id}", alice)[0] == 404  # the doctor's, not hers
+
+
+def test_a_confidential_profile_entry_on_a_minors_file_is_hidden_from_the_parent(
+    api, person, child, pro
+):
+    """The same secret for a profile entry: the query flag on the professional's POST."""
+    alice = person("Alice")
+    lea = child(alice)
+    mother_on_lea = {"X-Space-Id": lea.space_id}
+    designated = api(
+        "PUT",
+        "/me/care/treating-doctor",
+        alice,
+        body={"rpps": DOCTOR},
+        headers={"If-Match": "0", **mother_on_lea},
+    )
+    assert designated[0] == 200, designated
+    pill = {"medication": "Contraception orale", "dosage": "1/j", "start_date": "2026-11-01"}
+
+    status, _, entry = pro(
+        "POST",
+        f"/pro/patients/{lea.ins}/profile/treatments",
+        claims(DOCTOR),
+        body=pill,
+        query={"confidential_from_representatives": "true"},
+    )
+
+    assert (status, entry["confidential_from_representatives"]) == (201, True), entry
+    section = api("GET", "/me/profile/treatments", alice, headers=mother_on_lea)[2]
+    assert entry["entry_id"] not in str(section)
+    history = api("GET", "/me/access-log", alice, headers=mother_on_lea)[2]["items"]
+    assert entry["entry_id"] not in str(history)
+    read = pro("GET", f"/pro/patients/{lea.ins}/profile", claims(DOCTOR))[2]
+    assert entry["entry_id"] in str(read)

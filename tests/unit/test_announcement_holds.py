@@ -222,3 +222,41 @@ def test_the_history_keeps_a_minors_secret_from_the_parent_only(medical_file, ch
     secret = deposit(medical_file, "lab|secret-history", confidential_from_representatives=True)
     assert secret not in history_objects(medical_file, child["parent"])
     assert secret in history_objects(medical_file, child["holder"])
+
+
+PILL = {"medication": "Contraception orale", "dosage": "1/j", "start_date": "2026-11-01"}
+
+
+def test_a_minors_confidential_profile_entry_is_kept_from_the_parent_only(medical_file, child):
+    doctor = medical_file.open_for_professional(pro(DOCTOR), CHILD_INS)
+    entry = medical_file.add_entry(
+        doctor, "treatments", PILL, confidential_from_representatives=True
+    )
+    parent, holder = child["parent"], child["holder"]
+    # The parent: not in the profile, nor the section, nor by id, nor in the history
+    assert entry.entry_id not in {e.entry_id for e in medical_file.profile(parent)["treatments"]}
+    assert medical_file.list_section(parent, "treatments") == []
+    with pytest.raises(NotFound):
+        medical_file.get_entry(parent, "treatments", entry.entry_id)
+    assert entry.entry_id not in history_objects(medical_file, parent)
+    # Léa herself, and her doctor, see it
+    assert [e.entry_id for e in medical_file.list_section(holder, "treatments")] == [entry.entry_id]
+    assert entry.entry_id in history_objects(medical_file, holder)
+    assert (
+        medical_file.get_entry(doctor, "treatments", entry.entry_id).fields["medication"]
+        == (PILL["medication"])
+    )
+
+
+def test_only_a_professional_keeps_an_entry_confidential_and_only_a_minors(
+    medical_file, child, spaces, alice
+):
+    with pytest.raises(BadRequest):  # the patient's side declares, it does not hide
+        medical_file.add_entry(
+            child["parent"], "treatments", PILL, confidential_from_representatives=True
+        )
+    alices = medical_file.policy.resolve(alice, None)
+    medical_file.designate_treating_doctor(alices, DOCTOR, 0)
+    doctor = medical_file.open_for_professional(pro(DOCTOR), spaces["alice"].holder_ins)
+    with pytest.raises(BadRequest):  # an adult's file: no such secret
+        medical_file.add_entry(doctor, "treatments", PILL, confidential_from_representatives=True)

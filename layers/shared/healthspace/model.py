@@ -263,6 +263,9 @@ class ProfileEntry(Entity):
     author: Author
     fields: dict[str, object]
     space_id: str
+    # A minor's secret (CSP L. 1111-5), set by the professional who adds it: hidden from the
+    # minor's legal representatives, as such documents are.
+    confidential_from_representatives: bool = False
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -271,6 +274,7 @@ class ProfileEntry(Entity):
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "author": self.author.model_dump(mode="json"),
+            "confidential_from_representatives": self.confidential_from_representatives,
             **self.fields,
         }
 

@@ -46,7 +46,7 @@ from healthspace.model import (
     Space,
 )
 from healthspace.ports import Clock, Store
-from healthspace.service import CONSENT_OBJECT, RELEASED_OBJECT, document_facts
+from healthspace.service import CONSENT_OBJECT, RELEASED_OBJECT, document_facts, entry_facts
 
 
 class NoticeKind(StrEnum):
@@ -68,10 +68,6 @@ class Notice:
         """One notice per kind, actor and day in France: the acts of a consultation are one."""
         day = paris_date(self.entry.at).isoformat()
         return f"{self.kind.value}#{self.entry.actor.id}#{day}"
-
-    @property
-    def document_id(self) -> str | None:
-        return self.entry.object.id if self.entry.object.type.startswith("document") else None
 
 
 def notice_for(entry: AccessLogEntry) -> Notice | None:
@@ -198,13 +194,27 @@ class PatientNotices:
         return self._send_once(notice, str(enrollment.recipient.email), enrollment)
 
     def _hidden(self, notice: Notice, enrollment: Enrollment) -> bool:
-        if notice.document_id is None:
+        """Whether the act is on an item the recipient's side may not see (the history leaves
+        it out the same way)."""
+        space_id, item = notice.entry.space_id, notice.entry.object
+        if item.id is None:
             return False
-        document = self.store.get_document(notice.entry.space_id, notice.document_id)
-        if document is None:  # deleted since: nothing left to see
-            return notice.kind is NoticeKind.DOCUMENT
+        if item.type.startswith("document"):
+            document = self.store.get_document(space_id, item.id)
+            if document is None:  # deleted since: nothing new to see
+                return notice.kind is NoticeKind.DOCUMENT
+            facts = document_facts(document)
+        elif item.type.startswith("profile/"):
+            entry = self.store.get_profile_entry(
+                space_id, item.type.removeprefix("profile/"), item.id
+            )
+            if entry is None:
+                return False
+            facts = entry_facts(entry)
+        else:
+            return False
         role = Role.LEGAL_REPRESENTATIVE if for_representative(enrollment) else Role.HOLDER
-        return not care_access.visible_to_patient(document_facts(document), role, self.clock.now())
+        return not care_access.visible_to_patient(facts, role, self.clock.now())
 
     def _tell_treating_doctor(self, notice: Notice, space: Space) -> None:
         """Whether or not the patient can be emailed: the doctor's inbox is ours."""

@@ -92,6 +92,11 @@ class Store(Protocol):
     def get_profile_entry(
         self, space_id: str, section: str, entry_id: str
     ) -> ProfileEntry | None: ...
+    def get_profile_entries(
+        self, space_id: str, keys: Sequence[tuple[str, str]]
+    ) -> list[ProfileEntry]:
+        """Those of these (section, entry id) entries that exist, in any order (one batch)."""
+        ...
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry

@@ -47,7 +47,6 @@ from healthspace.model import (
     Action,
     ActorKind,
     Author,
-    Category,
     Document,
     DocumentFacts,
     DocumentFilter,
@@ -301,19 +300,32 @@ class MedicalFile:
 
     def access_log(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
         """The space's history, newest first, for its holder or representative: all but the
-        acts on documents their side may not see (held for announcement until released; a
-        minor's secrets for a representative): an entry would tell that such a document exists,
-        who filed it and when. Those documents are read in one batch per page."""
+        acts on items their side may not see (a document held for announcement until released;
+        a minor's secrets, documents or profile entries, for a representative): an entry would
+        tell that such an item exists, who filed it and when. The documents and entries a page
+        names are read in one batch each."""
         page = self.store.list_access_log(access.space_id, _page_size(limit), cursor)
-        named = {
-            e.object.id for e in page.items if e.object.type.startswith("document") and e.object.id
-        }
+        named = [e.object for e in page.items if e.object.id]
+        documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
+        entries = sorted(
+            {
+                (o.type.removeprefix("profile/"), o.id)
+                for o in named
+                if o.type.startswith("profile/") and o.id
+            }
+        )
+        facts = [
+            *(
+                (d.document_id, document_facts(d))
+                for d in self.store.get_documents(access.space_id, documents)
+            ),
+            *(
+                (e.entry_id, entry_facts(e))
+                for e in self.store.get_profile_entries(access.space_id, entries)
+            ),
+        ]
         now = self.clock.now()
-        hidden = {
-            document.document_id
-            for document in self.store.get_documents(access.space_id, sorted(named))
-            if not _visible(access, document_facts(document), now)
-        }
+        hidden = {item_id for item_id, item in facts if not _visible(access, item, now)}
         shown = [e for e in page.items if e.object.id not in hidden]
         return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)
 
@@ -332,7 +344,7 @@ class MedicalFile:
     ) -> UploadTicket:
         """A presigned POST ticket for one document; the ingest files it as decided here. A
         professional's write is checked against the care rules before any ticket exists."""
-        deposit = self._upload_deposit(
+        deposit = self._deposit(
             access, facts.category, hold_for_announcement, confidential_from_representatives
         )
         if content_type not in filetypes.ALLOWED_TYPES:
@@ -368,21 +380,21 @@ class MedicalFile:
         expires = now + timedelta(seconds=self.limits.upload_url_seconds)
         return UploadTicket(upload=upload, url=url, fields=fields, expires_at=expires)
 
-    def _upload_deposit(
-        self, access: Access, category: Category, hold: bool, confidential: bool
+    def _deposit(
+        self, access: Access, kind: care_access.Kind, hold: bool, confidential: bool
     ) -> ItemFacts:
-        """What an upload will file. A professional deposits under the care rules (Forbidden if
-        their row or scope does not write the category, or under break-glass), as its author; a
-        patient's upload is never held nor confidential (nor masked on deposit yet)."""
+        """What an upload or a profile entry will file. A professional deposits under the care
+        rules (Forbidden if their row or scope does not write the kind, or under break-glass), as
+        its author; a patient's deposit is never held nor confidential (nor masked yet)."""
         if not isinstance(access, CareAccess):
             if hold or confidential:
-                raise BadRequest("only a professional's upload can be held or confidential")
-            return ItemFacts(kind=category)
+                raise BadRequest("only a professional's deposit can be held or confidential")
+            return ItemFacts(kind=kind)
         now = self.clock.now()
         deposit = care_access.professional_deposit(
             access.decision,
             access.settings,
-            category,
+            kind,
             now,
             hold_for_announcement=hold,
             confidential_from_representatives=confidential,
@@ -725,7 +737,12 @@ class MedicalFile:
         return sections
 
     def list_section(self, access: Access, section: str) -> list[ProfileEntry]:
-        entries = self.store.list_profile(access.space_id, _section(section))
+        now = self.clock.now()
+        entries = [
+            entry
+            for entry in self.store.list_profile(access.space_id, _section(section))
+            if _visible(access, entry_facts(entry), now)
+        ]
         self._trace(access, Action.READ, f"profile/{section}")
         return entries
 
@@ -740,14 +757,19 @@ class MedicalFile:
         self._trace(access, Action.READ, f"profile/{section}", entry_id)
         return entry
 
-    def add_entry(self, access: Access, section: str, data: Mapping[str, Any]) -> ProfileEntry:
+    def add_entry(
+        self,
+        access: Access,
+        section: str,
+        data: Mapping[str, Any],
+        *,
+        confidential_from_representatives: bool = False,
+    ) -> ProfileEntry:
         """Add an entry, its caller as author; a professional only where the rules let them
-        write (Forbidden otherwise). Profile entries have no masking: nothing else to decide."""
+        write (Forbidden otherwise), and may keep a minor's entry from their representatives.
+        Profile entries have no masking."""
         now = self.clock.now()
-        if isinstance(access, CareAccess):
-            care_access.professional_deposit(
-                access.decision, access.settings, Section(_section(section)), now
-            )
+        self._deposit(access, Section(_section(section)), False, confidential_from_representatives)
         entry = ProfileEntry(
             section=_section(section),
             entry_id=self.ids.new_id(),
@@ -757,6 +779,7 @@ class MedicalFile:
             author=access.caller.as_author,
             fields=validate_section(section, data),
             space_id=access.space_id,
+            confidential_from_representatives=confidential_from_representatives,
         )
         self.store.put_profile_entry(
             entry, None, self._log(access, Action.CREATE, f"profile/{section}", entry.entry_id)
@@ -1034,7 +1057,11 @@ def document_facts(document: Document) -> ItemFacts:
 
 def entry_facts(entry: ProfileEntry) -> ItemFacts:
     """Profile entries are never masked (masking is about documents)."""
-    return ItemFacts(kind=Section(entry.section), author_rpps=entry.author.rpps)
+    return ItemFacts(
+        kind=Section(entry.section),
+        author_rpps=entry.author.rpps,
+        confidential_from_representatives=entry.confidential_from_representatives,
+    )
 
 
 # The access-log object of a held document's release: it became visible to the patient, who

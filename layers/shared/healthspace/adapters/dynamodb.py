@@ -377,6 +377,12 @@ class DynamoStore:
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self._get(ProfileEntry, _space(space_id), f"PROFILE#{section}#{entry_id}")
 
+    def get_profile_entries(
+        self, space_id: str, keys: Sequence[tuple[str, str]]
+    ) -> list[ProfileEntry]:
+        items = [(_space(space_id), f"PROFILE#{section}#{entry_id}") for section, entry_id in keys]
+        return [_entity(ProfileEntry, item) for item in Item.batch_get(items)] if items else []
+
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None:

@@ -40,6 +40,10 @@ Ins = Annotated[
     Path(pattern=r"^[0-9AB]{15}$", description="the patient's INS (NIR and its 2-digit key)"),
 ]
 DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+ConfidentialQuery = Annotated[
+    bool,
+    Query(description="a minor's secret (CSP L. 1111-5): hidden from their legal representatives"),
+]
 
 
 def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
@@ -212,9 +216,16 @@ def get_profile(ins: Ins) -> dict[str, Any]:
 def _add_section_route(section: str, model: type[SectionModel]) -> None:
     """POST one section, its body validated by the section's model (as on the patient's side)."""
 
-    def add_entry(ins: Ins, body: SectionModel) -> Response[Any]:
+    def add_entry(
+        ins: Ins, body: SectionModel, confidential_from_representatives: ConfidentialQuery = False
+    ) -> Response[Any]:
         opened = patient_file(router, ins, reads=False)
-        entry = service().add_entry(opened, section, body.model_dump(mode="json"))
+        entry = service().add_entry(
+            opened,
+            section,
+            body.model_dump(mode="json"),
+            confidential_from_representatives=confidential_from_representatives,
+        )
         metrics.add_metric(name="ProfessionalProfileEntryAdded", unit=MetricUnit.Count, value=1)
         return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
 
