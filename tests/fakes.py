@@ -133,8 +133,12 @@ class FakeStore:
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self.documents.get((space_id, document_id))
 
-    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
-        return [d for i in document_ids if (d := self.documents.get((space_id, i))) is not None]
+    def get_named_items(
+        self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[Document], list[ProfileEntry]]:
+        documents = [self.documents.get((space_id, i)) for i in document_ids]
+        entries = [self.profile.get((space_id, s, i)) for s, i in entry_keys]
+        return [d for d in documents if d], [e for e in entries if e]
 
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
         existing = self.sources.get((document.space_id, source))
@@ -205,11 +209,6 @@ class FakeStore:
 
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self.profile.get((space_id, section, entry_id))
-
-    def get_profile_entries(
-        self, space_id: str, keys: Sequence[tuple[str, str]]
-    ) -> list[ProfileEntry]:
-        return [e for s, i in keys if (e := self.profile.get((space_id, s, i))) is not None]
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry

@@ -57,8 +57,11 @@ class Store(Protocol):
     def reject_upload(self, upload: Upload) -> bool: ...
 
     def get_document(self, space_id: str, document_id: str) -> Document | None: ...
-    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
-        """Those of these documents that exist, in any order (one batch read)."""
+    def get_named_items(
+        self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[Document], list[ProfileEntry]]:
+        """Those of these documents and (section, entry id) profile entries that exist, in any
+        order: one batch read (what an access-log page names)."""
         ...
 
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
@@ -92,11 +95,6 @@ class Store(Protocol):
     def get_profile_entry(
         self, space_id: str, section: str, entry_id: str
     ) -> ProfileEntry | None: ...
-    def get_profile_entries(
-        self, space_id: str, keys: Sequence[tuple[str, str]]
-    ) -> list[ProfileEntry]:
-        """Those of these (section, entry id) entries that exist, in any order (one batch)."""
-        ...
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry

@@ -303,7 +303,7 @@ class MedicalFile:
         acts on items their side may not see (a document held for announcement until released;
         a minor's secrets, documents or profile entries, for a representative): an entry would
         tell that such an item exists, who filed it and when. The documents and entries a page
-        names are read in one batch each."""
+        names are read in one batch."""
         page = self.store.list_access_log(access.space_id, _page_size(limit), cursor)
         named = [e.object for e in page.items if e.object.id]
         documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
@@ -314,16 +314,9 @@ class MedicalFile:
                 if o.type.startswith("profile/") and o.id
             }
         )
-        facts = [
-            *(
-                (d.document_id, document_facts(d))
-                for d in self.store.get_documents(access.space_id, documents)
-            ),
-            *(
-                (e.entry_id, entry_facts(e))
-                for e in self.store.get_profile_entries(access.space_id, entries)
-            ),
-        ]
+        found, found_entries = self.store.get_named_items(access.space_id, documents, entries)
+        facts = [(d.document_id, document_facts(d)) for d in found]
+        facts += [(e.entry_id, entry_facts(e)) for e in found_entries]
         now = self.clock.now()
         hidden = {item_id for item_id, item in facts if not _visible(access, item, now)}
         shown = [e for e in page.items if e.object.id not in hidden]

@@ -298,9 +298,17 @@ class DynamoStore:
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self._get(Document, _space(space_id), f"DOC#{document_id}")
 
-    def get_documents(self, space_id: str, document_ids: Sequence[str]) -> list[Document]:
-        keys = [(_space(space_id), f"DOC#{document_id}") for document_id in document_ids]
-        return [_entity(Document, item) for item in Item.batch_get(keys)] if keys else []
+    def get_named_items(
+        self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[Document], list[ProfileEntry]]:
+        keys = [(_space(space_id), f"DOC#{i}") for i in document_ids] + [
+            (_space(space_id), f"PROFILE#{section}#{i}") for section, i in entry_keys
+        ]
+        items = list(Item.batch_get(keys)) if keys else []
+        return (
+            [_entity(Document, item) for item in items if item.sk.startswith("DOC#")],
+            [_entity(ProfileEntry, item) for item in items if item.sk.startswith("PROFILE#")],
+        )
 
     def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
         # The sender's id, hashed (it is theirs, of any length): one item per space and id.
@@ -376,12 +384,6 @@ class DynamoStore:
 
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self._get(ProfileEntry, _space(space_id), f"PROFILE#{section}#{entry_id}")
-
-    def get_profile_entries(
-        self, space_id: str, keys: Sequence[tuple[str, str]]
-    ) -> list[ProfileEntry]:
-        items = [(_space(space_id), f"PROFILE#{section}#{entry_id}") for section, entry_id in keys]
-        return [_entity(ProfileEntry, item) for item in Item.batch_get(items)] if items else []
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
