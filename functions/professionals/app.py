@@ -7,15 +7,11 @@ healthspace.api.professionals, rules in healthspace.care_access and the service.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.api import pro_notices, professionals
-from healthspace.api.common import install_error_handlers
-from healthspace.observability import logger, metrics
+from healthspace.api.common import api_handler, install_error_handlers
 
 app = APIGatewayRestResolver(
     enable_validation=True,
@@ -30,11 +26,4 @@ app.include_router(pro_notices.router)
 install_error_handlers(app)
 app.enable_swagger(path="/pro/docs", title="Health space — professionals' API", version="1.0.0")
 
-
-# clear_state: keys a request appends (its space, role...) must not label the next one.
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app)

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol, cast
 
 import boto3
@@ -60,10 +61,12 @@ class StreamMapping:
             patterns=tuple(str(f["Pattern"]) for f in filters),
         )
 
+    @cached_property
+    def _filters(self) -> list[EventPattern]:
+        return [EventPattern.load(pattern) for pattern in self.patterns]
+
     def keeps(self, record: dict[str, Any]) -> bool:
-        return not self.patterns or any(
-            EventPattern.load(pattern).matches_event(cast(Any, record)) for pattern in self.patterns
-        )
+        return not self._filters or any(f.matches_event(cast(Any, record)) for f in self._filters)
 
 
 class StreamPoller:

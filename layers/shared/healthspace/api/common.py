@@ -4,21 +4,41 @@ become `{code, message}` responses."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.bootstrap import medical_file
 from healthspace.errors import HealthSpaceError, PreconditionRequired, Unauthorized
 from healthspace.identifiers import parse_ins
-from healthspace.observability import logger
+from healthspace.observability import logger, metrics
 from healthspace.service import Access, Caller, MedicalFile
 
 SPACE_HEADER = "X-Space-Id"
+
+
+def api_handler(
+    app: APIGatewayRestResolver,
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler of an API function: the resolver, with the request's correlation id
+    in every log line and its metrics flushed. clear_state: the keys a request appends (its
+    space, role...) must not label the next one's lines."""
+
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler
 
 
 def service() -> MedicalFile:
