@@ -44,6 +44,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports  # the rooms' import rules, pyproject.toml [tool.importlinter]
 
 bench: setup
 	$(PY) -m infra.bench

@@ -52,7 +52,7 @@ from infra.local.template import REPO_ROOT, load_template
 from infra.partner_signer import Partner
 
 if TYPE_CHECKING:
-    from healthspace.signatures import PartnerKey
+    from healthspace.partners.keys import PartnerKey
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
 
@@ -163,14 +163,14 @@ class Patient:
     """A patient of the running stack, with a document and a profile entry."""
 
     def __init__(self, stack: LocalStack, nir: str = "2900175000101") -> None:
-        from healthspace.bootstrap import medical_file
-        from healthspace.identifiers import make_ins
-        from healthspace.model import Holder
+        from healthspace.kernel.identifiers import make_ins
+        from healthspace.records.model import Holder
+        from healthspace.wiring.records import medical_file
 
         self.stack = stack
         self.ins = make_ins(nir)
         holder = Holder(given_name="Bench", family_name="Mark", birth_date=date(1990, 1, 1))
-        self.space_id = medical_file().open_space(self.ins, holder).space_id
+        self.space_id = medical_file().spaces.open_space(self.ins, holder).space_id
         self.claims = {"sub": "bench-subject", "custom:ins": self.ins, "given_name": "Bench"}
 
     def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
@@ -399,7 +399,7 @@ SIGNATURE_ITEMS = ("PARTNERKEY", "NONCE")  # what healthspace.signatures reads a
 def document_reference(ins: str, identifier: str, content: bytes = PDF) -> dict[str, Any]:
     """A laboratory report as a partner pushes it (docs/partners.md): the patient by INS, the
     author by RPPS, the content inline."""
-    from healthspace.fhir import INS_SYSTEM, LOINC, RPPS_SYSTEM
+    from healthspace.partners.fhir import INS_SYSTEM, LOINC, RPPS_SYSTEM
 
     return {
         "resourceType": "DocumentReference",
@@ -427,10 +427,10 @@ class Hospital:
     requests (infra.partner_signer) and PartnersFunction gets them as API Gateway hands them."""
 
     def __init__(self, stack: LocalStack, key_id: str = "bench-hospital") -> None:
-        from healthspace.adapters.dynamodb import DynamoStore
-        from healthspace.adapters.partner_keys import DynamoPartnerKeys
-        from healthspace.bootstrap import medical_file
-        from healthspace.signatures import register_key
+        from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
+        from healthspace.adapters.dynamodb.table import DynamoStore
+        from healthspace.partners.keys import register_key
+        from healthspace.wiring.records import medical_file
 
         files = medical_file()
         self.stack = stack
@@ -523,7 +523,7 @@ def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list
     """What telling the patient costs, per access-log entry, as the stream delivers them: a
     professional's first act of the day on a file (an email) and each further act that day
     (already told). Lambda's own reads of the stream are free and left out."""
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
     from infra.local.demo import DemoPerson, record_enrollment
 
     patient = Patient(stack, nir="2900175000202")
@@ -576,8 +576,8 @@ def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list
 
 
 def _valid_rpps(number: str) -> bool:
-    from healthspace.errors import InvalidIdentifier
-    from healthspace.identifiers import parse_rpps
+    from healthspace.kernel.errors import InvalidIdentifier
+    from healthspace.kernel.identifiers import parse_rpps
 
     try:
         parse_rpps(number)
@@ -745,7 +745,7 @@ class PartnerBench:
 
     # --- 3. the access check against the size of the file
     def access_table(self, runs: int, documents: int) -> list[list[str]]:
-        from healthspace.api.partners import MAX_BUNDLE_ENTRIES
+        from healthspace.api.partner import MAX_BUNDLE_ENTRIES
 
         hospital = self.hospital
         small = Patient(self.stack, nir="2900175000104")
@@ -876,8 +876,9 @@ def verification_table(
     the rows, notes, and the smallest body's verification in µs."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from healthspace.identifiers import make_ins
-    from healthspace.signatures import PartnerKey, verify_request
+    from healthspace.kernel.identifiers import make_ins
+    from healthspace.partners.keys import PartnerKey
+    from healthspace.partners.signatures import verify_request
 
     now = datetime.now(UTC).replace(microsecond=0)
     partner = Partner(key_id="bench-cpu")

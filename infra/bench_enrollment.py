@@ -57,7 +57,7 @@ import httpx
 from botocore.config import Config
 from pydantic import TypeAdapter
 
-from healthspace.adapters.enrollment_store import COUNTER_SHARDS
+from healthspace.adapters.dynamodb.enrollment import COUNTER_SHARDS
 from infra.bench import RequestCounter
 from infra.local.template import ACCOUNT_ID, REGION, REPO_ROOT
 
@@ -186,7 +186,7 @@ def population(n: int, seed: int, today: date) -> Iterator[Person]:
     serial = itertools.count()
 
     def ins(born: date) -> str:
-        from healthspace.identifiers import make_ins
+        from healthspace.kernel.identifiers import make_ins
 
         k = next(serial)
         # NIR: sex, birth year and month, then department and a 6-digit serial, unique per k.
@@ -228,7 +228,7 @@ def population(n: int, seed: int, today: date) -> Iterator[Person]:
 
 def write_population(path: Path, n: int, seed: int, today: date) -> Expected:
     """The CSV file, written as generated (nothing kept but the opposers); what to expect."""
-    from healthspace.population import CSV_COLUMNS
+    from healthspace.enrollment.population_files import CSV_COLUMNS
 
     expected = Expected()
     contacts: dict[str, tuple[str, str]] = {}  # adult INS -> (channel, destination)
@@ -726,7 +726,7 @@ def _child_states_on_success() -> int:
 
 
 def _sms_parts(outbox: list[dict[str, Any]]) -> list[int]:
-    from healthspace.messages import sms_segments
+    from healthspace.enrollment.messages import sms_segments
 
     return [sms_segments(str(m["body"])) for m in outbox if m["channel"] == "sms"]
 

@@ -25,8 +25,8 @@ def _use_local_stack(url: str) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from healthspace.bootstrap import enrollments
-    from healthspace.importer import Format, import_population
+    from healthspace.enrollment.importer import Format, import_population
+    from healthspace.wiring.enrollment import enrollments
 
     path = Path(args.file)
     fmt: Format = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
@@ -53,8 +53,9 @@ def _import(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     """A former system's file, from this machine: no record limit (the function has one)."""
-    from healthspace.bootstrap import medical_file, ops_files
-    from healthspace.migration import Format, migrate_file
+    from healthspace.partners.migration import Format, migrate_file
+    from healthspace.wiring.enrollment import ops_files
+    from healthspace.wiring.records import medical_file
 
     path = Path(args.file)
     fmt: Format = args.format or ("ndjson" if path.suffix in (".ndjson", ".jsonl") else "bundle")
@@ -88,7 +89,7 @@ def _wave_row(wave: Any, counts: Any) -> str:
 
 
 def _waves(args: argparse.Namespace) -> int:
-    from healthspace.bootstrap import enrollments
+    from healthspace.wiring.enrollment import enrollments
 
     for wave, counts in enrollments().store.list_waves(args.limit):
         print(_wave_row(wave, counts))
@@ -96,7 +97,7 @@ def _waves(args: argparse.Namespace) -> int:
 
 
 def _wave(args: argparse.Namespace) -> int:
-    from healthspace.bootstrap import enrollments
+    from healthspace.wiring.enrollment import enrollments
 
     store = enrollments().store
     wave = store.get_wave(args.wave_id)

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
-from healthspace.care_access import CareRecord
-from healthspace.enrollment import (
+from healthspace.care.record import CareRecord
+from healthspace.enrollment.model import (
     Channel,
     Enrollment,
     EnrollmentLogEntry,
@@ -19,12 +19,12 @@ from healthspace.enrollment import (
     WaveCounts,
     WaveStatus,
 )
-from healthspace.errors import BadRequest, PreconditionFailed
-from healthspace.model import (
+from healthspace.kernel.entity import Page
+from healthspace.kernel.errors import BadRequest, PreconditionFailed
+from healthspace.records.model import (
     AccessLogEntry,
     Document,
     DocumentFilter,
-    Page,
     PersonAccess,
     ProfileEntry,
     Role,

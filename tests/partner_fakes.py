@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from healthspace.signatures import KeyStatus, PartnerKey
+from healthspace.partners.keys import KeyStatus, PartnerKey
 from infra.partner_signer import Message, Partner
 
 __all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner"]

@@ -6,24 +6,27 @@ A thin adapter: routes live in healthspace.api.enrollment, rules in healthspace.
 
 from __future__ import annotations
 
-import os
-
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 
-import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
-from healthspace.api import enrollment
+from healthspace.api import enrollment, operator
 from healthspace.api.common import api_handler, install_error_handlers
+from healthspace.enrollment.enrollments import Enrollments
+from healthspace.kernel.settings import WebSettings
+from healthspace.wiring.enrollment import enrollments
+
+# At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
+enrollments()
 
 app = APIGatewayRestResolver(
     enable_validation=True,
     cors=CORSConfig(
-        allow_origin=os.environ.get("WEB_ORIGIN", "https://espace.example.org"),
+        allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type"],
     ),
 )
 app.include_router(enrollment.public)
 app.include_router(enrollment.patients)
-app.include_router(enrollment.operators)
+app.include_router(operator.operators)
 install_error_handlers(app)
 
-lambda_handler = api_handler(app)
+lambda_handler = api_handler(app, lambda: {Enrollments: enrollments()})

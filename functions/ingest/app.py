@@ -14,8 +14,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.bootstrap import medical_file
-from healthspace.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics
+from healthspace.wiring.records import medical_file
+
+medical_file()  # at init: a missing setting stops the function here, naming it
 
 
 @logger.inject_lambda_context
@@ -26,7 +28,7 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     for record in event.records:
         # S3 sends the key URL-encoded (spaces as '+').
         key = unquote_plus(record.s3.get_object.key)
-        status = medical_file().ingest(key, record.s3.get_object.size or 0)
+        status = medical_file().uploads.ingest(key, record.s3.get_object.size or 0)
         outcome = status.value if status else "UNKNOWN"
         results[outcome] = results.get(outcome, 0) + 1
         metrics.add_metric(name=f"Upload{outcome.title()}", unit=MetricUnit.Count, value=1)

@@ -1,6 +1,6 @@
 """Migrates a former system's file dropped under migrations/ in the operations bucket.
 
-A thin adapter over healthspace.migration, which is safe to run twice on the same file (S3
+A thin adapter over healthspace.partners.migration, which is safe to run twice on the same file (S3
 delivers events at least once; a run stopped by a crash or the time limit is resumed by dropping
 the file again)."""
 
@@ -14,9 +14,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.bootstrap import medical_file, ops_files
-from healthspace.migration import Format, migrate_file
-from healthspace.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics
+from healthspace.partners.migration import Format, migrate_file
+from healthspace.wiring.ops import ops_files
+from healthspace.wiring.records import medical_file
+
+medical_file()
+ops_files()  # at init: a missing setting stops the function here, naming it
 
 # One file is one invocation, which Lambda stops at 900 s. A record costs an S3 write, a DynamoDB
 # transaction and, on a space's first document, a KMS call: about 50 ms at AWS latencies, and

@@ -22,9 +22,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.bootstrap import patient_notices
-from healthspace.model import AccessLogEntry
-from healthspace.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics
+from healthspace.records.model import AccessLogEntry
+from healthspace.wiring.notices import patient_notices
+
+patient_notices()  # at init: a missing setting stops the function here, naming it
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

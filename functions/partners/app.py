@@ -1,16 +1,23 @@
 """Partner API: FHIR R4 documents pushed by hospital, clinic and laboratory systems, every request
-signed (RFC 9421). A thin adapter: routes in healthspace.api.partners, rules in the domain."""
+signed (RFC 9421). A thin adapter: routes in healthspace.api.partner, rules in the domain."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from healthspace.api import partners
+from healthspace.api import partner
 from healthspace.api.common import api_handler
+from healthspace.partners.gate import PartnerGate
+from healthspace.wiring.partners import partner_gate
+from healthspace.wiring.records import medical_file
+
+partner_gate()  # at init: a missing setting stops the function here, naming it
 
 app = APIGatewayRestResolver(enable_validation=True)
-app.use(middlewares=[partners.verify_signature])
-app.include_router(partners.router)
-partners.install_fhir_error_handlers(app)
+app.use(middlewares=[partner.verify_signature])
+app.include_router(partner.router)
+partner.install_fhir_error_handlers(app)
 
-lambda_handler = api_handler(app)
+lambda_handler = api_handler(
+    app, lambda: {**medical_file().use_cases(), PartnerGate: partner_gate()}
+)

@@ -13,10 +13,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
-from healthspace.bootstrap import enrollments
-from healthspace.importer import Format, import_population
-from healthspace.observability import logger, metrics
+from healthspace.enrollment.importer import Format, import_population
+from healthspace.kernel.observability import logger, metrics
+from healthspace.wiring.enrollment import enrollments
+
+enrollments()  # at init: a missing setting stops the function here, naming it
 
 # One file is one invocation, which Lambda stops at 900 s. One invocation notifies about 290
 # people/s at AWS latencies (docs/enrollment-scale.md): 100,000 take about 6 minutes. A bigger

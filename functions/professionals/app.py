@@ -6,24 +6,29 @@ healthspace.api.professionals, rules in healthspace.care_access and the service.
 
 from __future__ import annotations
 
-import os
-
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 
-from healthspace.api import pro_notices, professionals
-from healthspace.api.common import api_handler, install_error_handlers
+from healthspace.api import professional
+from healthspace.api.common import EMERGENCY_HEADER, api_handler, install_error_handlers
+from healthspace.kernel.settings import WebSettings
+from healthspace.notices.patient import ProfessionalInbox
+from healthspace.wiring.notices import professional_inbox
+from healthspace.wiring.records import medical_file
+
+medical_file()  # at init: a missing setting stops the function here, naming it
 
 app = APIGatewayRestResolver(
     enable_validation=True,
     cors=CORSConfig(
-        allow_origin=os.environ.get("WEB_ORIGIN", "https://espace.example.org"),
-        allow_headers=["Authorization", "Content-Type", professionals.EMERGENCY_HEADER],
+        allow_origin=WebSettings.from_env().web_origin,
+        allow_headers=["Authorization", "Content-Type", EMERGENCY_HEADER],
         expose_headers=["ETag"],
     ),
 )
-app.include_router(professionals.router)
-app.include_router(pro_notices.router)
+app.include_router(professional.router)
 install_error_handlers(app)
 app.enable_swagger(path="/pro/docs", title="Health space — professionals' API", version="1.0.0")
 
-lambda_handler = api_handler(app)
+lambda_handler = api_handler(
+    app, lambda: {**medical_file().use_cases(), ProfessionalInbox: professional_inbox()}
+)

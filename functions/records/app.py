@@ -1,30 +1,31 @@
 """Patient-facing medical file API: space, documents, medical profile, access history.
 
-A thin adapter: routes live in healthspace.api, rules in healthspace.service.
+A thin adapter: routes live in healthspace.api.patient, rules in healthspace.records and
+healthspace.care, the composition in healthspace.wiring.records.
 """
 
 from __future__ import annotations
 
-import os
-
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 
-from healthspace.api import care, documents, profile, spaces
+from healthspace.api import patient
 from healthspace.api.common import api_handler, install_error_handlers
+from healthspace.kernel.settings import WebSettings
+from healthspace.wiring.records import medical_file
+
+medical_file()  # at init: a missing setting stops the function here, naming it
 
 app = APIGatewayRestResolver(
     enable_validation=True,
     cors=CORSConfig(
-        allow_origin=os.environ.get("WEB_ORIGIN", "https://espace.example.org"),
+        allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type", "If-Match", "X-Space-Id"],
         expose_headers=["ETag"],
     ),
 )
-app.include_router(spaces.router)
-app.include_router(documents.router)
-app.include_router(profile.router)
-app.include_router(care.router)
+for router in patient.routers:
+    app.include_router(router)
 install_error_handlers(app)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 
-lambda_handler = api_handler(app)
+lambda_handler = api_handler(app, lambda: medical_file().use_cases())

@@ -17,9 +17,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import healthspace.enrollment_wiring  # noqa: F401  (loaded at init: in SnapStart's snapshot)
-from healthspace.bootstrap import enrollments
-from healthspace.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics
+from healthspace.wiring.enrollment import wave_timer
+
+wave_timer()  # at init: a missing setting stops the function here, naming it
 
 # Summary counter -> the metric operators watch per wave (docs/enrollment.md).
 _WAVE_METRICS = {
@@ -34,7 +35,7 @@ _WAVE_METRICS = {
 
 def _seal(event: dict[str, Any]) -> dict[str, Any]:
     wave_id = str(event["wave_id"])
-    keys = enrollments().seal_wave(wave_id)
+    keys = wave_timer().seal_wave(wave_id)
     logger.info("wave sealed", extra={"wave_id": wave_id, "chunks": len(keys)})
     # The count only: the keys are in chunks.json, and a wave of millions has thousands of them.
     return {"wave_id": wave_id, "chunks": len(keys)}
@@ -42,14 +43,14 @@ def _seal(event: dict[str, Any]) -> dict[str, Any]:
 
 def _activate(event: dict[str, Any]) -> dict[str, int]:
     chunk_key = str(event["chunk_key"])
-    outcome = enrollments().activate_chunk(chunk_key)
+    outcome = wave_timer().activate_chunk(chunk_key)
     logger.info("chunk activated", extra={"chunk_key": chunk_key, **outcome})
     return outcome
 
 
 def _finish(event: dict[str, Any]) -> dict[str, Any]:
     wave_id = str(event["wave_id"])
-    summary = enrollments().finish_wave(wave_id)
+    summary = wave_timer().finish_wave(wave_id)
     if summary.get("failed_chunks"):
         logger.warning(
             "chunks failed: their keys are under waves/<wave_id>/failed/ for a rerun",

@@ -40,19 +40,21 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 from fpdf import FPDF
 
-from healthspace import bootstrap
-from healthspace.bootstrap import medical_file
-from healthspace.care_access import Profession, Scope, Section
-from healthspace.identifiers import make_ins
-from healthspace.model import Category, DocumentFacts, Holder, Role
-from healthspace.population import CSV_COLUMNS
-from healthspace.service import Access, Caller, MedicalFile
+from healthspace import wiring
+from healthspace.care.matrices import Profession
+from healthspace.care.record import Scope
+from healthspace.enrollment.population_files import CSV_COLUMNS
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.access import Access, Caller
+from healthspace.records.model import Category, DocumentFacts, Holder, Role, Section
+from healthspace.wiring.compose import MedicalFile
+from healthspace.wiring.records import medical_file
 from infra.local.gateway import read_outbox
 
 if TYPE_CHECKING:
-    from healthspace.adapters.dynamodb import DynamoStore
-    from healthspace.enrollment import Citizen, Contact, Enrollment
-    from healthspace.enrollment_service import Enrollments
+    from healthspace.adapters.dynamodb.table import DynamoStore
+    from healthspace.enrollment.enrollments import Enrollments
+    from healthspace.enrollment.model import Citizen, Contact, Enrollment
 
 log = logging.getLogger(__name__)
 
@@ -315,24 +317,24 @@ def _open_spaces(accounts: tuple[DemoAccount, ...], subjects: dict[str, str]) ->
     """Each person's health space with a few documents and profile entries; a represented child
     grants their parent access. Runs in the stack's process, whose environment points the domain
     at moto; documents go the browser's way (quarantine bucket, then the ingest function)."""
-    bootstrap.forget()  # built from this process's environment as it is now
+    wiring.forget()  # built from this process's environment as it is now
     file = medical_file()
     for account in accounts:
         adult = account.person
-        space = file.open_space(adult.ins, _holder(adult))
+        space = file.spaces.open_space(adult.ins, _holder(adult))
         name = f"{adult.given_name} {adult.family_name}"  # as the API names a token's holder
         caller = Caller(subject=subjects[adult.ins], ins=adult.ins, display_name=name)
-        access = file.policy.resolve(caller, space.space_id)
+        access = file.spaces.policy.resolve(caller, space.space_id)
         record_enrollment(file, adult, space.space_id, account.username)
         _fill(file, access, ADULT_CONTENT)
         _form_care_team(file, access, account)
         for child in account.represents:
-            child_space = file.open_space(
+            child_space = file.spaces.open_space(
                 child.ins, _holder(child), {adult.ins: Role.LEGAL_REPRESENTATIVE}
             )
             record_enrollment(file, child, child_space.space_id, account.username, adult.ins)
-            _fill(file, file.policy.resolve(caller, child_space.space_id), CHILD_CONTENT)
-    bootstrap.forget()  # grants just changed: no handler may keep a stale view
+            _fill(file, file.spaces.policy.resolve(caller, child_space.space_id), CHILD_CONTENT)
+    wiring.forget()  # grants just changed: no handler may keep a stale view
 
 
 def record_enrollment(
@@ -345,8 +347,8 @@ def record_enrollment(
     """The enrollment that would have created this space, with the account's email as contact
     (the parent's for a child): where the notices of acts on the file go (docs/notices.md), so
     that a professional's read shows in /local/outbox."""
-    from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
-    from healthspace.enrollment import (
+    from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
+    from healthspace.enrollment.model import (
         Contact,
         Enrollment,
         EnrollmentLogEntry,
@@ -384,26 +386,26 @@ def _fill(file: MedicalFile, access: Access, content: DemoContent) -> None:
     quarantine = os.environ["QUARANTINE_BUCKET"]
     for facts, lines in content.documents:
         data = _pdf(facts.title, lines)
-        ticket = file.start_upload(
+        ticket = file.uploads.start_upload(
             access, facts, f"{facts.title}.pdf", "application/pdf", len(data)
         )
         # The bucket's notification runs the ingest function in-process, as in the cloud.
         s3.put_object(Bucket=quarantine, Key=ticket.fields["key"], Body=data)
     for section, fields in content.profile:
-        file.add_entry(access, section, fields)
+        file.profile.add_entry(access, section, fields)
 
 
 def _form_care_team(file: MedicalFile, access: Access, account: DemoAccount) -> None:
     """The account's care record, written as the patient would from /me/care: each change
     against the version just read, and traced in their access history."""
-    version = file.care_record(access).version
+    version = file.controls.care_record(access).version
     if account.treating_doctor:
         doctor = account.treating_doctor
-        version = file.designate_treating_doctor(
+        version = file.controls.designate_treating_doctor(
             access, doctor.rpps, version, doctor.profession
         ).version
     for member, scope in account.care_team:
-        version = file.grant_access(access, member.rpps, scope, version).version
+        version = file.controls.grant_access(access, member.rpps, scope, version).version
 
 
 def _pdf(title: str, lines: tuple[str, ...]) -> bytes:
@@ -720,8 +722,8 @@ def run_demo_wave(
     and starting the wave's timer), then have 0.7 % oppose and 1 % activate early through the
     public API with the codes the notifier sent, as people would. DemoInterrupted once
     `stopping` is set."""
-    from healthspace.bootstrap import enrollments
-    from healthspace.importer import import_population
+    from healthspace.enrollment.importer import import_population
+    from healthspace.wiring.enrollment import enrollments
 
     stopping = stopping or threading.Event()
     started = time.monotonic()

@@ -26,7 +26,7 @@ import httpx
 import jwt
 import pytest
 
-from healthspace.identifiers import make_ins
+from healthspace.kernel.identifiers import make_ins
 from infra.local.demo import DEMO_ACCOUNTS, DEMO_OPERATOR
 from tests.e2e.conftest import ENROLLMENT_WINDOW_SECONDS
 from tests.e2e.stack_process import ROOT

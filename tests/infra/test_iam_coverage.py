@@ -39,12 +39,13 @@ import boto3
 import httpx
 import pytest
 
-from healthspace import bootstrap
-from healthspace.adapters.partner_keys import DynamoPartnerKeys
-from healthspace.identifiers import make_ins
-from healthspace.model import Author, Category, DocumentFacts
-from healthspace.service import MedicalFile
-from healthspace.signatures import register_key
+from healthspace import wiring
+from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
+from healthspace.kernel.identifiers import make_ins
+from healthspace.partners.keys import register_key
+from healthspace.records.model import Author, Category, DocumentFacts
+from healthspace.wiring.compose import compose_medical_file
+from healthspace.wiring.records import medical_file
 from infra.bench import Patient
 from infra.local.gateway import read_outbox
 from infra.local.sample_events import api_event, api_result
@@ -144,7 +145,7 @@ def recorded() -> Recorded:
 
 def _cold_start() -> None:
     """bootstrap wires the domain once per process, and here every function shares one."""
-    bootstrap.forget()
+    wiring.forget()
 
 
 def _fetch(presigned_url: str) -> bytes:
@@ -263,7 +264,7 @@ def _run_flows(stack: LocalStack) -> None:
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
     # (its retry, a new signature): filed once; then searches and reads it for the treating
     # doctor the patient designated above.
-    files = bootstrap.medical_file()
+    files = medical_file()
     hospital = Partner(key_id="iam-hospital")
     register_key(
         DynamoPartnerKeys(files.store),
@@ -314,15 +315,15 @@ def _run_flows(stack: LocalStack) -> None:
     # ProfessionalsFunction and ReleasesFunction: documents held for the announcement (filed
     # by the test, as a partner's push would), one released by its author, one by the job.
     facts = DocumentFacts(category=Category.REPORTS, title="Held", document_date=date(2025, 1, 2))
-    space = files.space_of(bench.ins)
+    space = files.spaces.space_of(bench.ins)
     doctor = Author.professional(DOCTOR)
-    held, _ = files.push_document(
+    held, _ = files.filing.push_document(
         space, doctor, facts, PDF, "held.pdf", "iam|HELD-1", hold_for_announcement=True
     )
     professional("POST", f"{patient}/documents/{held.document_id}/release", TREATING_DOCTOR)
     past = FakeClock(datetime.now(UTC) - timedelta(days=40))
-    month_ago = MedicalFile(files.store, files.blobs, files.keys, past, files.ids)
-    month_ago.push_document(
+    month_ago = compose_medical_file(files.store, files.blobs, files.keys, past, files.ids)
+    month_ago.filing.push_document(
         space, doctor, facts, PDF, "held.pdf", "iam|HELD-2", hold_for_announcement=True
     )
     assert stack.invoke("ReleasesFunction", {}) == {"released": 1}

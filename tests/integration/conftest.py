@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from healthspace.identifiers import make_ins
-from healthspace.model import Holder, Role
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import Holder, Role
 from infra.local.lambdas import FunctionRegistry, moto_invokes_in_process
 from infra.local.moto_dynamodb import moto_dynamodb_workarounds
 from infra.local.resources import Deployer
@@ -68,10 +68,10 @@ def empty_table(deployed):
 def _fresh_start(deployed, empty_table):
     """Each test starts cold, like a new Lambda instance (grant and data-key caches empty), on an
     empty table."""
-    from healthspace import bootstrap
+    from healthspace import wiring
 
     empty_table()
-    bootstrap.forget()
+    wiring.forget()
 
 
 @pytest.fixture(scope="package")
@@ -105,13 +105,13 @@ class Person:
 @pytest.fixture
 def person(deployed):
     """Opens a space for a new person (optionally represented by another) and returns them."""
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     def make(given_name, represented_by=None):
         n = next(_serial)
         ins = make_ins(f"1{n % 100:02d}0175{n:06d}"[:13].ljust(13, "0"))
         representatives = {represented_by.ins: Role.LEGAL_REPRESENTATIVE} if represented_by else {}
-        space = medical_file().open_space(
+        space = medical_file().spaces.open_space(
             ins,
             Holder(given_name=given_name, family_name="Martin", birth_date=date(1985, 6, 1)),
             representatives,

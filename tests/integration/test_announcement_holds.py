@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from healthspace.model import Author, Category, DocumentFacts
+from healthspace.records.model import Author, Category, DocumentFacts
 from tests.fakes import FakeClock
 from tests.integration.test_professionals_api import claims, designate
 from tests.integration.test_professionals_api import pro as pro  # the fixture
@@ -18,11 +18,11 @@ FACTS = DocumentFacts(category=Category.BIOLOGY, title="Biopsie", document_date=
 
 
 def deposit(patient, source, **flags):
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     files = medical_file()
-    document, _ = files.push_document(
-        files.space_of(patient.ins),
+    document, _ = files.filing.push_document(
+        files.spaces.space_of(patient.ins),
         Author.professional(DOCTOR),
         FACTS,
         PDF,
@@ -87,13 +87,15 @@ def test_a_minors_secret_is_kept_from_the_parent(api, person):
 @pytest.fixture
 def held_long_ago(monkeypatch):
     """Deposits made 40 days ago: their month has passed, the job has not run."""
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     files = medical_file()
 
     def deposit_then(patient, source):
         with monkeypatch.context() as patched:
-            patched.setattr(files, "clock", FakeClock(datetime.now(UTC) - timedelta(days=40)))
+            then = FakeClock(datetime.now(UTC) - timedelta(days=40))
+            patched.setattr(files.filing, "clock", then)
+            patched.setattr(files.history, "clock", then)
             return deposit(patient, source, hold_for_announcement=True)
 
     return deposit_then

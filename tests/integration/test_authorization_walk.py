@@ -397,9 +397,9 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     assert status == 201, pushed  # a report: outside the team member's scope
     # In the treating doctor's inbox, a break-glass access to A's file (the notices function
     # files it from the table's stream, which this folder's stack does not run).
-    from healthspace.bootstrap import professional_inbox
-    from healthspace.model import Author
-    from healthspace.notices import NoticeKind, ProfessionalNotice
+    from healthspace.notices.patient import NoticeKind, ProfessionalNotice
+    from healthspace.records.model import Author
+    from healthspace.wiring.notices import professional_inbox
 
     notice = ProfessionalNotice(
         notice_id=uuid.uuid4().hex,
@@ -445,9 +445,9 @@ def _built():
 def _fresh_start(deployed):
     """Overrides the folder's: the table is emptied once, when the world is built. Each test
     still starts with cold caches, like a new Lambda instance."""
-    from healthspace import bootstrap
+    from healthspace import wiring
 
-    bootstrap.forget()
+    wiring.forget()
 
 
 @pytest.fixture(scope="module")

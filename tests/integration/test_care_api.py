@@ -3,9 +3,9 @@ on API Gateway events against moto."""
 
 import pytest
 
-from healthspace.errors import PreconditionFailed
-from healthspace.model import Action
-from healthspace.service import Caller
+from healthspace.kernel.errors import PreconditionFailed
+from healthspace.records.access import Caller
+from healthspace.records.model import Action
 from tests.unit.test_care_access import rpps
 
 DOCTOR, NURSE, OTHER = rpps(11), rpps(12), rpps(13)
@@ -176,15 +176,15 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, person, method, pat
 def test_the_table_refuses_a_write_at_a_version_it_no_longer_holds(api, person):
     """The conditional write behind If-Match, on DynamoDB: a record computed from a stale read
     (first write racing another, or an older version) fails with its access-log entry."""
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     alice = person("Alice")
     file = medical_file()
-    access = file.policy.resolve(Caller(alice.subject, alice.ins, "Alice"), None)
+    access = file.spaces.policy.resolve(Caller(alice.subject, alice.ins, "Alice"), None)
     fresh = file.store.get_care_record(alice.space_id)
     assert change(api, alice, "PUT", f"/me/care/blocked/{OTHER}", 0)[0] == 200
     for stale, expected in ((fresh, 0), (fresh.model_copy(update={"version": 5}), 4)):
-        audit = file._log(access, Action.UPDATE, "care/settings")
+        audit = file.history.entry(access, Action.UPDATE, "care/settings")
         with pytest.raises(PreconditionFailed):
             file.store.put_care_record(stale.model_copy(update={"version": 1}), expected, audit)
     assert api("GET", "/me/care", alice)[2]["blocked"] == [OTHER]

@@ -11,8 +11,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from healthspace.enrollment import EnrollmentStatus
-from healthspace.identifiers import make_ins
+from healthspace.enrollment.model import EnrollmentStatus
+from healthspace.kernel.identifiers import make_ins
 from infra.local.sample_events import api_event, api_result
 
 ADULT = make_ins("1800175123401")
@@ -51,7 +51,7 @@ def call(deployed, method, path, body=None, claims=None, resource=None):
 
 
 def enrollment(ins):
-    from healthspace.bootstrap import enrollments
+    from healthspace.wiring.enrollment import enrollments
 
     return enrollments().store.get_enrollment(ins)
 
@@ -112,7 +112,7 @@ def test_activating_early_opens_the_space(deployed, imported):
     assert status == 200, receipt
     assert receipt["decision"] == "ACTIVE"
     space_id = enrollment(ADULT).space_id
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     assert medical_file().store.get_person(ADULT).spaces == {space_id: "HOLDER"}
 
@@ -172,7 +172,7 @@ def test_operator_routes_need_the_helpline_group(deployed, imported):
 
 
 def test_the_wave_timer_was_started_for_the_day(deployed, imported):
-    from healthspace.enrollment_service import wave_id_for
+    from healthspace.enrollment.enrollments import wave_id_for
 
     sfn = boto3.client("stepfunctions")
     machine = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-wave")]

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 import pytest
 
-from healthspace.adapters.dynamodb import DynamoStore
-from healthspace.adapters.enrollment_store import DynamoEnrollmentStore
-from healthspace.adapters.notices import DynamoNoticeClaims
-from healthspace.enrollment import Contact, Enrollment, EnrollmentLogEntry, EnrollmentStatus
+from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
+from healthspace.adapters.dynamodb.notices import DynamoNoticeClaims
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.enrollment.model import Contact, Enrollment, EnrollmentLogEntry, EnrollmentStatus
 from infra.local.gateway import read_outbox
 from infra.local.sample_events import dynamodb_stream_event
 from infra.local.template import ACCOUNT_ID, REGION

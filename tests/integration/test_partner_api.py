@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 
-from healthspace.fhir import INS_SYSTEM
+from healthspace.partners.fhir import INS_SYSTEM
 from infra.local.sample_events import api_event, api_result
 from infra.partner_signer import REQUIRED
 from tests.integration.test_professionals_api import DOCTOR, STRANGER, designate
@@ -24,9 +24,9 @@ BASE = "https://partenaires.espace.example.org"  # the template's PartnerBaseUrl
 @pytest.fixture
 def hospital(deployed):
     """A hospital system whose public key an operator registered."""
-    from healthspace.adapters.partner_keys import DynamoPartnerKeys
-    from healthspace.bootstrap import medical_file
-    from healthspace.signatures import register_key
+    from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
+    from healthspace.partners.keys import register_key
+    from healthspace.wiring.records import medical_file
 
     files = medical_file()
     partner = Partner(key_id=f"chu-lyon-{datetime.now(UTC):%H%M%S%f}")
@@ -156,7 +156,7 @@ def test_a_replayed_request_is_refused(deployed, person, hospital):
 
 
 def test_an_unknown_patient_is_a_404_outcome(deployed, hospital):
-    from healthspace.identifiers import make_ins
+    from healthspace.kernel.identifiers import make_ins
 
     stranger = type("P", (), {"ins": make_ins("1990175999999")})()
     status, _, outcome = send(

@@ -11,17 +11,11 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from healthspace.adapters.dynamodb import DynamoStore
-from healthspace.adapters.partner_keys import DynamoNonces, DynamoPartnerKeys
-from healthspace.errors import Conflict, SignatureRefused
-from healthspace.signatures import (
-    NONCE_RETENTION,
-    KeyStatus,
-    Refusal,
-    register_key,
-    revoke_key,
-    verify_request,
-)
+from healthspace.adapters.dynamodb.partners import DynamoNonces, DynamoPartnerKeys
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.kernel.errors import Conflict, SignatureRefused
+from healthspace.partners.keys import KeyStatus, register_key, revoke_key
+from healthspace.partners.signatures import NONCE_RETENTION, Refusal, verify_request
 from tests.fakes import FakeClock
 from tests.partner_fakes import Partner
 

@@ -10,8 +10,8 @@ from datetime import date
 import boto3
 import pytest
 
-from healthspace.identifiers import make_ins
-from healthspace.model import Holder, Role
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import Holder, Role
 from tests.integration.conftest import Person
 from tests.integration.test_professionals_api import claims, designate
 from tests.integration.test_professionals_api import pro as pro  # the fixture
@@ -72,12 +72,14 @@ def child(person):
     """Léa, eight, represented by her mother Alice; she has no login of her own."""
 
     def make(parent):
-        from healthspace.bootstrap import medical_file
+        from healthspace.wiring.records import medical_file
 
         n = next(_children)
         ins = make_ins(f"2180675{n:06d}")
         holder = Holder(given_name="Léa", family_name="Martin", birth_date=date(2018, 6, 1))
-        space = medical_file().open_space(ins, holder, {parent.ins: Role.LEGAL_REPRESENTATIVE})
+        space = medical_file().spaces.open_space(
+            ins, holder, {parent.ins: Role.LEGAL_REPRESENTATIVE}
+        )
         return Person(f"sub-child-{n}", ins, "Léa", space.space_id)
 
     return make

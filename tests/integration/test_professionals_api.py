@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from healthspace.identifiers import make_ins
+from healthspace.kernel.identifiers import make_ins
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_records_api import PDF, presigned_key, upload_pdf
 from tests.integration.test_route_walk import SPACE_SAMPLES

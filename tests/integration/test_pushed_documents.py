@@ -6,7 +6,7 @@ from datetime import date
 
 import boto3
 
-from healthspace.model import ActorKind, Author, Category, DocumentFacts
+from healthspace.records.model import ActorKind, Author, Category, DocumentFacts
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
 DOCTOR = Author(kind=ActorKind.PROFESSIONAL, id="rpps:10000000009", display_name="Dr Lefèvre")
@@ -16,14 +16,16 @@ FACTS = DocumentFacts(
 
 
 def test_a_retried_push_is_one_document_and_one_object(person, stack_env):
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     patient = person("Inès")
     files = medical_file()
-    space = files.space_of(patient.ins)
+    space = files.spaces.space_of(patient.ins)
 
-    first, created = files.push_document(space, DOCTOR, FACTS, PDF, "cr.pdf", "urn:x|CR-1")
-    again, created_again = files.push_document(space, DOCTOR, FACTS, PDF, "cr.pdf", "urn:x|CR-1")
+    first, created = files.filing.push_document(space, DOCTOR, FACTS, PDF, "cr.pdf", "urn:x|CR-1")
+    again, created_again = files.filing.push_document(
+        space, DOCTOR, FACTS, PDF, "cr.pdf", "urn:x|CR-1"
+    )
 
     assert created and not created_again and again == first
     objects = boto3.client("s3").list_objects_v2(

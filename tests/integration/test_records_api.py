@@ -5,7 +5,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from healthspace.model import Role
+from healthspace.records.model import Role
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 50 + b"%%EOF\n"
 
@@ -107,7 +107,7 @@ def test_stored_object_is_ciphertext_bound_to_its_space(api, person, s3, kms, st
     assert entry["Key"].endswith(document_id)
     assert b"%PDF" not in blob and PDF[100:140] not in blob
     # The space's data key only unwraps with its own space id as encryption context.
-    from healthspace.bootstrap import medical_file
+    from healthspace.wiring.records import medical_file
 
     space = medical_file().store.get_space(alice.space_id)
     with pytest.raises(kms.exceptions.InvalidCiphertextException):

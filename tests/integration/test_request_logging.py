@@ -1,7 +1,7 @@
 """What a request's log lines carry is its own: the keys one request appends (its space, the
 caller's role, a professional's relationship) never label the next request of a warm instance."""
 
-from healthspace.observability import logger
+from healthspace.kernel.observability import logger
 
 
 def test_a_request_does_not_inherit_the_previous_ones_log_keys(api, person):

@@ -13,10 +13,11 @@ import boto3
 import httpx
 import pytest
 
-from healthspace import bootstrap
-from healthspace.care_access import Profession
-from healthspace.identifiers import is_valid_ins, parse_rpps
-from healthspace.population import read_population, validate_population
+from healthspace import wiring
+from healthspace.care.matrices import Profession
+from healthspace.enrollment.population import validate_population
+from healthspace.enrollment.population_files import read_population
+from healthspace.kernel.identifiers import is_valid_ins, parse_rpps
 from infra.local.__main__ import wave_banner
 from infra.local.demo import (
     DEMO_ACCOUNTS,
@@ -130,10 +131,10 @@ def test_the_demo_population_is_valid_but_for_one_line() -> None:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     # As `python -m infra.local` runs it: moto checks TOTP codes.
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-    bootstrap.forget()  # wired to another stack's moto, maybe
+    wiring.forget()  # wired to another stack's moto, maybe
     with LocalStack(port=0, parameters={"EnrollmentWindow": "PT15S"}) as running:
         yield running
-    bootstrap.forget()
+    wiring.forget()
 
 
 def pro_login(http: httpx.Client, professional: DemoProfessional) -> dict[str, str]:

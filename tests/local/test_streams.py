@@ -9,8 +9,9 @@ import pytest
 from moto.dynamodb.models import dynamodb_backends
 from pynamodb.exceptions import TransactWriteError
 
-from healthspace import bootstrap
-from healthspace.adapters.dynamodb import NEW, Item, transact
+from healthspace import wiring
+from healthspace.adapters.dynamodb.table import NEW, Item, transact
+from healthspace.wiring.records import medical_file
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION
 
@@ -51,9 +52,9 @@ def stack(notices: ScriptedNotices) -> Iterator[LocalStack]:
     # stack's own polling thread is seen at work in tests/local/test_demo.py.
     stand_in = {"NoticesFunction": notices}
     with LocalStack(port=0, demo=False, handlers=stand_in, stream_poll_seconds=None) as running:
-        bootstrap.forget()
+        wiring.forget()
         yield running
-    bootstrap.forget()
+    wiring.forget()
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def fresh(stack: LocalStack, notices: ScriptedNotices) -> ScriptedNotices:
 
 
 def put(pk: str, sk: str) -> None:
-    bootstrap.medical_file()  # binds the table
+    medical_file()  # binds the table
     Item(pk, sk, body="{}").save()
 
 
@@ -125,11 +126,11 @@ def test_delivered_records_are_forgotten_by_moto(stack, fresh):
 
 
 def test_a_failed_transaction_leaves_no_stream_record(stack, fresh):
-    bootstrap.medical_file()
+    medical_file()
     put("SPACE#s5", "DOC#taken")
     stack.deliver_streams()
     fresh.batches.clear()
-    store = bootstrap.medical_file().store
+    store = medical_file().store
     # Given a transaction whose access-log entry comes first and whose second write fails
     saves = [
         (Item("SPACE#s5", "LOG#0001", body="{}"), NEW),

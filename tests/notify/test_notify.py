@@ -13,14 +13,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from healthspace.adapters.notify import (
-    POSTAL_COLUMNS,
-    NotDelivered,
-    Notifications,
-    NotifySettings,
-    channels_of,
-)
-from healthspace.enrollment import (
+from healthspace.adapters.notify import POSTAL_COLUMNS, NotDelivered, Notifications, channels_of
+from healthspace.enrollment.messages import is_gsm7, sms_segments
+from healthspace.enrollment.model import (
     Channel,
     Contact,
     Decision,
@@ -29,8 +24,8 @@ from healthspace.enrollment import (
     PostalAddress,
     Receipt,
 )
-from healthspace.identifiers import make_ins
-from healthspace.messages import is_gsm7, sms_segments
+from healthspace.kernel.identifiers import make_ins
+from healthspace.kernel.settings import NotifySettings
 from tests.fakes import FakeClock, SequentialIds
 
 REGION = "eu-west-3"

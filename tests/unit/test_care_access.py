@@ -10,54 +10,61 @@ from pathlib import Path
 
 import pytest
 
-from healthspace.care_access import (
-    ALL_KINDS,
+from healthspace.care.matrices import (
     EVERY_KIND,
-    FULL,
-    MAX_BLOCKED,
-    MAX_EMERGENCY_REASON,
-    MAX_GRANTS,
     PATIENT_OWNED,
     READ_MATRIX,
     WRITE_MATRIX,
-    AnnouncementHold,
+    Profession,
+    matrix_markdown,
+)
+from healthspace.care.record import (
+    FULL,
+    MAX_BLOCKED,
+    MAX_GRANTS,
     CareTeam,
     GrantKind,
-    ItemFacts,
-    Kind,
     PatientSettings,
-    Profession,
     Professional,
+    Scope,
+)
+from healthspace.care.rules import (
+    MAX_EMERGENCY_REASON,
     Refusal,
     Relationship,
-    Scope,
-    Section,
     SpaceDecision,
-    add_month,
     block,
     can_write,
     decide_space_access,
     designate_treating_doctor,
     end_treating_doctor,
     grant_access,
-    matrix_markdown,
     patient_deposit,
     professional_deposit,
     release,
     revoke_access,
     unblock,
-    visible_to_patient,
     visible_to_professional,
 )
-from healthspace.errors import (
+from healthspace.kernel.dates import add_month
+from healthspace.kernel.errors import (
     BadRequest,
     BlockConflict,
     Forbidden,
     InvalidIdentifier,
     ProfessionNotAllowed,
 )
-from healthspace.model import Category, Role
-from healthspace.profile import SECTIONS
+from healthspace.records.access import visible_to_patient
+from healthspace.records.model import (
+    ALL_KINDS,
+    AnnouncementHold,
+    Category,
+    ItemFacts,
+    Kind,
+    Role,
+    Section,
+)
+from healthspace.records.sections import SECTIONS
 
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "professionals.md"

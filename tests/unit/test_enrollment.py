@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from healthspace.codes import code_digest, code_matches, new_code, normalize_code
-from healthspace.enrollment import (
+from healthspace.enrollment.codes import code_digest, code_matches, new_code, normalize_code
+from healthspace.enrollment.enrollments import CHUNK_SIZE, CodeRefused, Enrollments, Rules
+from healthspace.enrollment.model import (
     Channel,
     Citizen,
     Contact,
@@ -14,11 +15,10 @@ from healthspace.enrollment import (
     EnrollmentStatus,
     PostalAddress,
 )
-from healthspace.enrollment_service import CHUNK_SIZE, CodeRefused, Enrollments, Rules
-from healthspace.errors import BadRequest, Conflict
-from healthspace.identifiers import make_ins
-from healthspace.model import Role
-from healthspace.service import MedicalFile
+from healthspace.kernel.errors import BadRequest, Conflict
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import Role
+from healthspace.wiring.compose import compose_medical_file
 from tests.fakes import (
     FakeBlobs,
     FakeClock,
@@ -67,7 +67,7 @@ class World:
         self.files = FakeOpsFiles()
         self.scheduler = FakeScheduler()
         ids = SequentialIds()
-        medical_file = MedicalFile(self.medical, FakeBlobs(), FakeKeys(), self.clock, ids)
+        medical_file = compose_medical_file(self.medical, FakeBlobs(), FakeKeys(), self.clock, ids)
         self.enrollments = Enrollments(
             store=self.store,
             notifier=self.notifier,
@@ -76,7 +76,7 @@ class World:
             pepper=PEPPER,
             clock=self.clock,
             ids=ids,
-            new_space=medical_file.new_space,
+            new_space=medical_file.spaces.new_space,
             render_receipt=lambda receipt: b"%PDF-receipt " + receipt.receipt_id.encode(),
             rules=Rules(window=timedelta(days=42)),
         )
@@ -223,19 +223,19 @@ class TestActivation:
         world.enrollments.write_chunks(wave_id, "import1", [PARENT.ins, CHILD.ins, LETTER_ONLY.ins])
         world.enrollments.oppose(LETTER_ONLY.ins, LETTER_ONLY.birth_date, world.code(LETTER_ONLY))
         world.clock.advance(days=43)
-        [chunk] = world.enrollments.seal_wave(wave_id)
-        assert world.enrollments.activate_chunk(chunk) == {
+        [chunk] = world.enrollments.waves.seal_wave(wave_id)
+        assert world.enrollments.waves.activate_chunk(chunk) == {
             "activated": 2,
             "skipped": 1,
             "unnotified": 0,
         }
         # A retried chunk (Step Functions retries, at-least-once) acts on nobody twice.
-        assert world.enrollments.activate_chunk(chunk) == {
+        assert world.enrollments.waves.activate_chunk(chunk) == {
             "activated": 0,
             "skipped": 3,
             "unnotified": 0,
         }
-        summary = world.enrollments.finish_wave(wave_id)
+        summary = world.enrollments.waves.finish_wave(wave_id)
         assert summary["notified"] == 3 and summary["opposed"] == 1 and summary["activated"] == 2
         assert summary["opposition_rate"] == round(1 / 3, 4)
         assert len(world.medical.spaces) == 2
@@ -248,13 +248,13 @@ class TestActivation:
         world.enrollments.write_chunks(wave_id, "import2", [LETTER_ONLY.ins])
         world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
         world.clock.advance(days=43)
-        first, second = world.enrollments.seal_wave(wave_id)
-        world.enrollments.activate_chunk(second)
+        first, second = world.enrollments.waves.seal_wave(wave_id)
+        world.enrollments.waves.activate_chunk(second)
         # The state machine leaves the failed chunk's key, once per attempt at the item.
         world.files.put_text(f"waves/{wave_id}/failed/0.txt", first, "text/plain")
         world.files.put_text(f"waves/{wave_id}/failed/0.txt", first, "text/plain")
 
-        summary = world.enrollments.finish_wave(wave_id)
+        summary = world.enrollments.waves.finish_wave(wave_id)
 
         # Of the failed chunk, the parent had opposed: only the child is still pending.
         assert (summary["activated"], summary["failed"], summary["failed_chunks"]) == (1, 1, 1)
@@ -383,13 +383,13 @@ class TestNeverTold:
         wave_id = world.store.get_enrollment(PARENT.ins).wave_id
         world.enrollments.write_chunks(wave_id, "import1", [PARENT.ins, LETTER_ONLY.ins])
         world.clock.advance(days=43)
-        [chunk] = world.enrollments.seal_wave(wave_id)
+        [chunk] = world.enrollments.waves.seal_wave(wave_id)
 
-        outcome = world.enrollments.activate_chunk(chunk)
+        outcome = world.enrollments.waves.activate_chunk(chunk)
 
         assert outcome == {"activated": 1, "skipped": 0, "unnotified": 1}
         assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
-        summary = world.enrollments.finish_wave(wave_id)
+        summary = world.enrollments.waves.finish_wave(wave_id)
         assert (summary["notified"], summary["activated"], summary["unnotified"]) == (1, 1, 1)
 
     def test_the_retried_import_tells_them_with_a_new_code(self, world):
@@ -413,15 +413,17 @@ class TestNeverTold:
         first = enroll_but_die_before_sending(world, PARENT)
         world.enrollments.write_chunks(first.wave_id, "import1", [PARENT.ins])
         world.clock.advance(days=43)
-        [old_chunk] = world.enrollments.seal_wave(first.wave_id)
-        world.enrollments.activate_chunk(old_chunk)  # their wave's timer: not told, not activated
+        [old_chunk] = world.enrollments.waves.seal_wave(first.wave_id)
+        world.enrollments.waves.activate_chunk(
+            old_chunk
+        )  # their wave's timer: not told, not activated
 
         enrollment, notified = world.enrollments.enroll(PARENT, PARENT.contact)  # re-import
 
         assert notified and enrollment.wave_id != first.wave_id
         assert enrollment.deadline - world.clock.now() >= timedelta(days=42)
         # A late rerun of the old wave's chunk does not activate them before their new deadline.
-        assert world.enrollments.activate_chunk(old_chunk)["activated"] == 0
+        assert world.enrollments.waves.activate_chunk(old_chunk)["activated"] == 0
         assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
         world.enrollments.activate_early(PARENT.ins, PARENT.birth_date, world.code(PARENT))
         assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.ACTIVE

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from healthspace.fhir import (
+from healthspace.kernel.identifiers import make_ins
+from healthspace.partners.fhir import (
     INS_SYSTEM,
     RPPS_SYSTEM,
     InvalidResource,
@@ -18,8 +19,7 @@ from healthspace.fhir import (
     operation_outcome,
     read_document_reference,
 )
-from healthspace.identifiers import make_ins
-from healthspace.model import ActorKind, Author, Category, Document
+from healthspace.records.model import ActorKind, Author, Category, Document
 
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "fhir-r4-examples"
 INS = make_ins("1800175123401")

@@ -1,7 +1,7 @@
 import pytest
 
-from healthspace.errors import InvalidIdentifier
-from healthspace.identifiers import make_ins, nir_key, parse_ins, parse_rpps
+from healthspace.kernel.errors import InvalidIdentifier
+from healthspace.kernel.identifiers import make_ins, nir_key, parse_ins, parse_rpps
 
 NIR = "1850578006048"
 

@@ -2,9 +2,9 @@
 
 import io
 
-from healthspace.enrollment import EnrollmentStatus
-from healthspace.identifiers import make_ins
-from healthspace.importer import import_population
+from healthspace.enrollment.importer import import_population
+from healthspace.enrollment.model import EnrollmentStatus
+from healthspace.kernel.identifiers import make_ins
 from tests.unit.test_enrollment import World
 
 PARENT, CHILD, SINGLE = (

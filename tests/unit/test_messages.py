@@ -5,17 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from healthspace.enrollment import (
-    Channel,
-    Contact,
-    Decision,
-    Enrollment,
-    EnrollmentStatus,
-    PostalAddress,
-    Receipt,
-)
-from healthspace.identifiers import make_ins
-from healthspace.messages import (
+from healthspace.enrollment.messages import (
     GSM7_EXTENSION,
     SMS_MAX_SEGMENTS,
     code_message,
@@ -27,6 +17,16 @@ from healthspace.messages import (
     sms_segments,
     to_gsm7,
 )
+from healthspace.enrollment.model import (
+    Channel,
+    Contact,
+    Decision,
+    Enrollment,
+    EnrollmentStatus,
+    PostalAddress,
+    Receipt,
+)
+from healthspace.kernel.identifiers import make_ins
 
 ADULT_INS = make_ins("2850675123456")
 CHILD_INS = make_ins("2150699000123")

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from healthspace.fhir import INS_SYSTEM, RPPS_SYSTEM
-from healthspace.identifiers import make_ins
-from healthspace.migration import FORMER_SYSTEM, MIGRATION, migrate_file
-from healthspace.model import Action, ActorKind, Author, Role
+from healthspace.kernel.identifiers import make_ins
+from healthspace.partners.fhir import INS_SYSTEM, RPPS_SYSTEM
+from healthspace.partners.migration import FORMER_SYSTEM, MIGRATION, migrate_file
+from healthspace.records.model import Action, ActorKind, Author, Role
 from tests.fakes import FakeOpsFiles
 from tests.unit.conftest import ALICE_INS, BOB_INS
 
@@ -220,7 +220,7 @@ def test_a_run_stopped_midway_is_completed_by_running_it_again(
     medical_file, store, ops, spaces, monkeypatch
 ):
     text = ndjson(*(former(ALICE_INS, f"A-{n}") for n in range(5)))
-    push = medical_file.push_document
+    push = medical_file.filing.push_document
     calls = []
 
     def crash_on_the_fourth(*args, **kwargs):
@@ -229,11 +229,11 @@ def test_a_run_stopped_midway_is_completed_by_running_it_again(
             raise ConnectionError("DynamoDB unreachable")
         return push(*args, **kwargs)
 
-    monkeypatch.setattr(medical_file, "push_document", crash_on_the_fourth)
+    monkeypatch.setattr(medical_file.filing, "push_document", crash_on_the_fourth)
     with pytest.raises(ConnectionError):
         migrate(medical_file, ops, text)
     assert len(store.documents) == 3
-    monkeypatch.setattr(medical_file, "push_document", push)
+    monkeypatch.setattr(medical_file.filing, "push_document", push)
 
     summary, errors = migrate(medical_file, ops, text)
 

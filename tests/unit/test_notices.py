@@ -6,19 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from healthspace.care_access import FULL
-from healthspace.enrollment import Contact, Enrollment, EnrollmentStatus
-from healthspace.messages import Message
-from healthspace.migration import MIGRATION
-from healthspace.model import (
-    AccessLogEntry,
-    Author,
-    Category,
-    DocumentFacts,
-    DocumentFilter,
-    Role,
-)
-from healthspace.notices import (
+from healthspace.care.record import FULL
+from healthspace.enrollment.messages import Message
+from healthspace.enrollment.model import Contact, Enrollment, EnrollmentStatus
+from healthspace.notices.patient import (
     NoticeKind,
     Outcome,
     PatientNotices,
@@ -26,7 +17,16 @@ from healthspace.notices import (
     Undeliverable,
     notice_for,
 )
-from healthspace.service import Caller
+from healthspace.partners.migration import MIGRATION
+from healthspace.records.access import Caller
+from healthspace.records.model import (
+    AccessLogEntry,
+    Author,
+    Category,
+    DocumentFacts,
+    DocumentFilter,
+    Role,
+)
 from tests.fakes import FakeEnrollmentStore
 from tests.unit.conftest import ALICE_INS, BOB_INS, CHILD_INS
 from tests.unit.test_announcement_holds import DOCTOR, deposit, pro
@@ -121,12 +121,12 @@ def world(medical_file, store, clock, spaces, alice):
     ):
         contacts.enrollments[person.ins] = person
     accesses = {
-        "alice": medical_file.policy.resolve(alice, spaces["alice"].space_id),
-        "child": medical_file.policy.resolve(alice, spaces["child"].space_id),
+        "alice": medical_file.spaces.policy.resolve(alice, spaces["alice"].space_id),
+        "child": medical_file.spaces.policy.resolve(alice, spaces["child"].space_id),
     }
     for access in accesses.values():
-        medical_file.designate_treating_doctor(access, DOCTOR, 0)
-        medical_file.grant_access(access, COLLEAGUE, FULL, 1)
+        medical_file.controls.designate_treating_doctor(access, DOCTOR, 0)
+        medical_file.controls.grant_access(access, COLLEAGUE, FULL, 1)
     mailer, claims, inbox = FakeMailer(), FakeClaims(), FakeInbox()
     notices = PatientNotices(store, contacts, claims, mailer, inbox, clock, SITE)
     return notices, mailer, claims, inbox, accesses
@@ -142,9 +142,9 @@ def test_a_consultation_is_told_once_without_health_content(world, medical_file,
     doctor = pro(DOCTOR)
     mark = len(store.log)
     # Given the treating doctor opens Alice's file: her documents, then her profile
-    access = medical_file.open_for_professional(doctor, ALICE_INS)
-    medical_file.list_documents(access, DocumentFilter(), 10, None)
-    medical_file.profile(access)
+    access = medical_file.professionals.open_for_professional(doctor, ALICE_INS)
+    medical_file.documents.list_documents(access, DocumentFilter(), 10, None)
+    medical_file.profile.read(access)
     # When the stream brings the entries
     outcomes = tell_new(notices, store, mark)
     # Then Alice gets one email, saying a professional consulted her file, nothing more
@@ -162,12 +162,16 @@ def test_one_notice_per_professional_and_day(world, medical_file, store, clock):
     notices, mailer, *_ = world
     mark = len(store.log)
     for caller in (pro(DOCTOR), pro(COLLEAGUE), pro(DOCTOR)):
-        medical_file.profile(medical_file.open_for_professional(caller, ALICE_INS))
+        medical_file.profile.read(
+            medical_file.professionals.open_for_professional(caller, ALICE_INS)
+        )
     assert tell_new(notices, store, mark).count(Outcome.SENT) == 2  # two professionals
     # The next day in France, the same doctor's read is news again
     clock.advance(days=1)
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), ALICE_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
+    )
     assert tell_new(notices, store, mark) == [Outcome.SENT]
     assert len(mailer.sent) == 3
 
@@ -175,12 +179,12 @@ def test_one_notice_per_professional_and_day(world, medical_file, store, clock):
 def test_the_patients_own_acts_and_a_migration_are_not_told(world, medical_file, store):
     notices, mailer, _, _, accesses = world
     mark = len(store.log)
-    medical_file.list_documents(accesses["alice"], DocumentFilter(), 10, None)
-    medical_file.add_entry(
+    medical_file.documents.list_documents(accesses["alice"], DocumentFilter(), 10, None)
+    medical_file.profile.add_entry(
         accesses["alice"], "allergies", {"substance": "Pollen", "category": "environment"}
     )
-    medical_file.push_document(  # a former file, migrated: announced by its own campaign
-        medical_file.space_of(ALICE_INS),
+    medical_file.filing.push_document(  # a former file, migrated: announced by its own campaign
+        medical_file.spaces.space_of(ALICE_INS),
         Author.professional(DOCTOR),
         FACTS,
         PDF,
@@ -196,8 +200,8 @@ def test_the_patients_own_acts_and_a_migration_are_not_told(world, medical_file,
 def test_a_partners_new_document_is_told_as_a_new_document(world, medical_file, store):
     notices, mailer, *_ = world
     mark = len(store.log)
-    document, _ = medical_file.push_document(
-        medical_file.space_of(ALICE_INS),
+    document, _ = medical_file.filing.push_document(
+        medical_file.spaces.space_of(ALICE_INS),
         Author.professional(DOCTOR, SPECIALIST),
         FACTS,
         PDF,
@@ -220,8 +224,8 @@ def test_a_held_document_is_told_at_its_release_only(world, medical_file, store,
     # When the doctor releases it after the announcement consultation
     clock.advance(days=2)
     mark = len(store.log)
-    access = medical_file.open_for_professional(pro(DOCTOR), CHILD_INS)
-    medical_file.release_document(access, held)
+    access = medical_file.professionals.open_for_professional(pro(DOCTOR), CHILD_INS)
+    medical_file.holds.release_document(access, held)
     # Then the patient's side hears of a new document
     assert tell_new(notices, store, mark) == [Outcome.SENT]
     assert mailer.sent[0][1].subject == "Un nouveau document dans l'espace santé de Léa"
@@ -231,8 +235,8 @@ def test_a_minors_secret_is_never_told_to_the_parent(world, medical_file, store)
     notices, mailer, *_ = world
     mark = len(store.log)
     secret = deposit(medical_file, "lab|secret", confidential_from_representatives=True)
-    access = medical_file.open_for_professional(pro(COLLEAGUE), CHILD_INS)
-    medical_file.get_document(access, secret)  # another professional reads it
+    access = medical_file.professionals.open_for_professional(pro(COLLEAGUE), CHILD_INS)
+    medical_file.documents.get_document(access, secret)  # another professional reads it
     assert set(tell_new(notices, store, mark)) == {Outcome.HIDDEN}
     assert mailer.sent == []
 
@@ -240,9 +244,11 @@ def test_a_minors_secret_is_never_told_to_the_parent(world, medical_file, store)
 def test_break_glass_tells_the_patient_and_the_treating_doctor(world, medical_file, store):
     notices, mailer, _, inbox, _ = world
     mark = len(store.log)
-    er = medical_file.open_for_professional(pro(ER_DOCTOR), ALICE_INS, "inconsciente, allergies ?")
-    medical_file.profile(er)
-    medical_file.list_documents(er, DocumentFilter(), 10, None)
+    er = medical_file.professionals.open_for_professional(
+        pro(ER_DOCTOR), ALICE_INS, "inconsciente, allergies ?"
+    )
+    medical_file.profile.read(er)
+    medical_file.documents.list_documents(er, DocumentFilter(), 10, None)
     entries = store.log[mark:]
     outcomes = [notices.tell(e) for e in entries]
     assert outcomes == [Outcome.SENT, Outcome.ALREADY_SENT]
@@ -265,7 +271,9 @@ def test_break_glass_tells_the_patient_and_the_treating_doctor(world, medical_fi
 def test_a_failed_send_is_retried_and_sent_once(world, medical_file, store):
     notices, mailer, claims, *_ = world
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), ALICE_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
+    )
     [entry] = store.log[mark:]
     mailer.failures.append(RuntimeError("Throttling"))
     with pytest.raises(RuntimeError):
@@ -281,7 +289,9 @@ def test_a_claim_left_by_a_dead_function_is_taken_once_its_lease_ran_out(
 ):
     notices, mailer, claims, *_ = world
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), ALICE_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
+    )
     [entry] = store.log[mark:]
     notice = notice_for(entry)
     assert notice is not None
@@ -297,7 +307,9 @@ def test_a_claim_left_by_a_dead_function_is_taken_once_its_lease_ran_out(
 def test_an_address_the_provider_refuses_is_not_retried(world, medical_file, store):
     notices, mailer, *_ = world
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), ALICE_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
+    )
     [entry] = store.log[mark:]
     mailer.failures.append(Undeliverable("InvalidParameterValue"))
     assert notices.tell(entry) == Outcome.UNDELIVERABLE
@@ -306,10 +318,12 @@ def test_an_address_the_provider_refuses_is_not_retried(world, medical_file, sto
 
 def test_a_space_without_an_email_is_unreachable(world, medical_file, store, bob):
     notices, mailer, *_ = world
-    bobs = medical_file.policy.resolve(bob, None)
-    medical_file.designate_treating_doctor(bobs, DOCTOR, 0)
+    bobs = medical_file.spaces.policy.resolve(bob, None)
+    medical_file.controls.designate_treating_doctor(bobs, DOCTOR, 0)
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), BOB_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), BOB_INS)
+    )
     assert tell_new(notices, store, mark)[-1] == Outcome.UNREACHABLE
     assert mailer.sent == []
 
@@ -317,7 +331,9 @@ def test_a_space_without_an_email_is_unreachable(world, medical_file, store, bob
 def test_a_childs_notice_goes_to_the_parent_about_the_child(world, medical_file, store):
     notices, mailer, *_ = world
     mark = len(store.log)
-    medical_file.profile(medical_file.open_for_professional(pro(DOCTOR), CHILD_INS))
+    medical_file.profile.read(
+        medical_file.professionals.open_for_professional(pro(DOCTOR), CHILD_INS)
+    )
     assert tell_new(notices, store, mark) == [Outcome.SENT]
     [(to, message)] = mailer.sent
     assert to == ALICE_EMAIL
@@ -343,7 +359,7 @@ def test_a_representatives_own_act_is_not_told():
 def test_a_recorded_consent_is_told_so_that_one_never_given_is_revoked(world, medical_file, store):
     notices, mailer, *_ = world
     mark = len(store.log)
-    medical_file.record_consent(pro(rpps(63)), ALICE_INS, FULL)
+    medical_file.professionals.record_consent(pro(rpps(63)), ALICE_INS, FULL)
     assert tell_new(notices, store, mark) == [Outcome.SENT]
     [(_, message)] = mailer.sent
     assert message.subject == "Un professionnel de santé a désormais accès à votre espace santé"

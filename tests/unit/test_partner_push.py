@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from healthspace.crypto import decrypt_document
-from healthspace.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
-from healthspace.identifiers import make_ins
-from healthspace.model import Action, ActorKind, Author, Category, DocumentFacts, Role
+from healthspace.kernel.crypto import decrypt_document
+from healthspace.kernel.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import Action, ActorKind, Author, Category, DocumentFacts, Role
 from tests.unit.conftest import ALICE_INS
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n"
@@ -20,8 +20,8 @@ SOURCE = "urn:oid:1.2.3|LAB-2026-0042"
 
 
 def push(medical_file, content=PDF, source=SOURCE, facts=FACTS):
-    space = medical_file.space_of(ALICE_INS)
-    return medical_file.push_document(space, DOCTOR, facts, content, "bilan.pdf", source)
+    space = medical_file.spaces.space_of(ALICE_INS)
+    return medical_file.filing.push_document(space, DOCTOR, facts, content, "bilan.pdf", source)
 
 
 def test_a_pushed_document_is_filed_encrypted_and_in_the_access_history(
@@ -39,7 +39,7 @@ def test_a_pushed_document_is_filed_encrypted_and_in_the_access_history(
     assert store.get_document(space.space_id, document.document_id) == document
     stored = blobs.documents[document.blob_key]
     assert PDF not in stored  # encrypted under the space's key
-    key = medical_file.space_key(store.get_space(space.space_id))
+    key = medical_file.spaces.space_key(store.get_space(space.space_id))
     assert decrypt_document(key, space.space_id, document.document_id, stored) == PDF
     [entry] = [e for e in store.log if e.object.id == document.document_id]
     assert (entry.actor, entry.role, entry.action) == (DOCTOR, Role.PROFESSIONAL, Action.CREATE)
@@ -87,4 +87,4 @@ def test_content_is_judged_by_its_bytes_and_nothing_is_stored(
 
 def test_a_patient_without_an_active_space_is_not_found(medical_file, spaces):
     with pytest.raises(NotFound):
-        medical_file.space_of(make_ins("1010101010101"))
+        medical_file.spaces.space_of(make_ins("1010101010101"))

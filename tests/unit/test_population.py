@@ -11,17 +11,10 @@ from datetime import date
 
 import pytest
 
-from healthspace.identifiers import make_ins
-from healthspace.population import (
-    CSV_COLUMNS,
-    RECORD,
-    LineError,
-    PopulationCheck,
-    RawLine,
-    read_population,
-    validate_population,
-    write_error_report,
-)
+from healthspace.enrollment.population import PopulationCheck, validate_population
+from healthspace.enrollment.population_files import CSV_COLUMNS, RawLine, read_population
+from healthspace.kernel.identifiers import make_ins
+from healthspace.kernel.reports import RECORD, LineError, write_error_report
 
 TODAY = date(2026, 11, 28)
 MOTHER = make_ins("2850675123456")

@@ -5,10 +5,13 @@ from datetime import date
 
 import pytest
 
-from healthspace.care_access import FULL, Profession, Professional, Relationship, Section
-from healthspace.errors import BadRequest, CareAccessRefused, Forbidden, NotFound
-from healthspace.identifiers import make_ins
-from healthspace.model import (
+from healthspace.care.access import CareAccess, ProfessionalCaller
+from healthspace.care.matrices import Profession
+from healthspace.care.record import FULL, Professional
+from healthspace.care.rules import Relationship
+from healthspace.kernel.errors import BadRequest, CareAccessRefused, Forbidden, NotFound
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import (
     Action,
     ActorKind,
     Author,
@@ -16,8 +19,8 @@ from healthspace.model import (
     DocumentFacts,
     DocumentFilter,
     Role,
+    Section,
 )
-from healthspace.service import CareAccess, ProfessionalCaller
 from tests.unit.conftest import ALICE_INS
 from tests.unit.test_care_access import rpps
 from tests.unit.test_medical_file import PDF, upload
@@ -32,7 +35,7 @@ def pro(number: str, profession: Profession = Profession.MEDECIN) -> Professiona
 
 @pytest.fixture
 def holder(medical_file, alice, spaces):
-    return medical_file.policy.resolve(alice, None)
+    return medical_file.spaces.policy.resolve(alice, None)
 
 
 @pytest.fixture
@@ -42,68 +45,68 @@ def documents(medical_file, blobs, holder):
     for name, category in (("imaging", Category.IMAGING), ("masked", Category.BIOLOGY)):
         facts = DocumentFacts(category=category, title=name, document_date=date(2026, 11, 2))
         ids[name], _ = upload(medical_file, blobs, holder, facts=facts)
-    medical_file.update_document(holder, ids["masked"], 1, masked=True)
-    space = medical_file.space_of(ALICE_INS)
+    medical_file.documents.update_document(holder, ids["masked"], 1, masked=True)
+    space = medical_file.spaces.space_of(ALICE_INS)
     facts = DocumentFacts(category=Category.SUMMARY, title="own", document_date=date(2026, 11, 3))
-    own, _ = medical_file.push_document(
+    own, _ = medical_file.filing.push_document(
         space, Author.professional(DENTIST), facts, PDF, "own.pdf", "src-1"
     )
-    medical_file.update_document(holder, own.document_id, 1, masked=True)
+    medical_file.documents.update_document(holder, own.document_id, 1, masked=True)
     ids["own"] = own.document_id
     return ids
 
 
 def listed(medical_file, access):
-    page = medical_file.list_documents(access, DocumentFilter(), 100, None)
+    page = medical_file.documents.list_documents(access, DocumentFilter(), 100, None)
     return {d.title for d in page.items}
 
 
 def test_the_treating_doctor_sees_everything_masked_included(medical_file, holder, documents):
-    medical_file.designate_treating_doctor(holder, DOCTOR, 0)
-    access = medical_file.open_for_professional(pro(DOCTOR), ALICE_INS)
+    medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
+    access = medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
     assert access.decision.relationship is Relationship.TREATING
     assert listed(medical_file, access) == {"imaging", "masked", "own"}
-    assert medical_file.get_document(access, documents["masked"]).masked
+    assert medical_file.documents.get_document(access, documents["masked"]).masked
 
 
 def test_a_dentist_sees_their_row_minus_masked_items_and_their_own_work(
     medical_file, holder, documents
 ):
     scope = frozenset({Category.IMAGING, Category.BIOLOGY, Category.SUMMARY})
-    medical_file.grant_access(holder, DENTIST, scope, 0)
-    access = medical_file.open_for_professional(
+    medical_file.controls.grant_access(holder, DENTIST, scope, 0)
+    access = medical_file.professionals.open_for_professional(
         pro(DENTIST, Profession.CHIRURGIEN_DENTISTE), ALICE_INS
     )
     # imaging: in the row; masked biology: hidden; the summary: outside the row, but their own.
     assert listed(medical_file, access) == {"imaging", "own"}
     with pytest.raises(NotFound):
-        medical_file.get_document(access, documents["masked"])
+        medical_file.documents.get_document(access, documents["masked"])
     with pytest.raises(NotFound):
-        medical_file.download(access, documents["masked"])
-    url, _ = medical_file.download(access, documents["own"])
+        medical_file.documents.download(access, documents["masked"])
+    url, _ = medical_file.documents.download(access, documents["own"])
     assert url
 
 
 def test_refusals_carry_the_rules_code(medical_file, holder, clock):
     def refusal(caller, reason=None):
         with pytest.raises(CareAccessRefused) as refused:
-            medical_file.open_for_professional(caller, ALICE_INS, reason)
+            medical_file.professionals.open_for_professional(caller, ALICE_INS, reason)
         return refused.value.code, refused.value.status
 
     assert refusal(pro(STRANGER)) == ("NO_RELATIONSHIP", 403)
-    medical_file.block_professional(holder, STRANGER, 0)
+    medical_file.controls.block_professional(holder, STRANGER, 0)
     assert refusal(pro(STRANGER), "unconscious") == ("BLOCKED", 403)
     expires = clock.now().replace(year=clock.now().year + 1)
-    medical_file.grant_access(holder, NURSE, frozenset({Section.ALLERGIES}), 1, expires)
+    medical_file.controls.grant_access(holder, NURSE, frozenset({Section.ALLERGIES}), 1, expires)
     clock.advance(days=400)
     assert refusal(pro(NURSE, Profession.INFIRMIER)) == ("CONSENT_EXPIRED", 403)
-    medical_file.change_settings(holder, 2, emergency_access=False)
+    medical_file.controls.change_settings(holder, 2, emergency_access=False)
     assert refusal(pro(DOCTOR), "unconscious") == ("EMERGENCY_DISABLED", 403)
 
 
 def test_an_unknown_patient_looks_like_one_without_a_relationship(medical_file, spaces):
     with pytest.raises(CareAccessRefused) as refused:
-        medical_file.open_for_professional(pro(DOCTOR), make_ins("1991299999999"))
+        medical_file.professionals.open_for_professional(pro(DOCTOR), make_ins("1991299999999"))
     assert refused.value.code == "NO_RELATIONSHIP"
 
 
@@ -111,10 +114,12 @@ def test_break_glass_reads_the_row_without_masked_items_and_logs_the_reason(
     medical_file, holder, documents, store
 ):
     before = len(store.log)
-    access = medical_file.open_for_professional(pro(DOCTOR), ALICE_INS, "  coma, allergies?  ")
+    access = medical_file.professionals.open_for_professional(
+        pro(DOCTOR), ALICE_INS, "  coma, allergies?  "
+    )
     assert access.decision.relationship is Relationship.EMERGENCY
     assert listed(medical_file, access) == {"imaging"}
-    medical_file.profile(access)
+    medical_file.profile.read(access)
     [listing, profile] = store.log[before:]
     assert (listing.action, listing.object.type) == (Action.READ, "document-list")
     assert (profile.action, profile.object.type) == (Action.READ, "profile")
@@ -122,26 +127,28 @@ def test_break_glass_reads_the_row_without_masked_items_and_logs_the_reason(
     assert listing.role is Role.PROFESSIONAL
     assert (listing.actor.kind, listing.actor.id) == (ActorKind.PROFESSIONAL, f"rpps:{DOCTOR}")
     with pytest.raises(Forbidden):  # break-glass only reads
-        medical_file.add_entry(access, "allergies", ALLERGY)
+        medical_file.profile.add_entry(access, "allergies", ALLERGY)
 
 
 def test_an_empty_emergency_reason_is_bad_input(medical_file, spaces):
     with pytest.raises(BadRequest):
-        medical_file.open_for_professional(pro(DOCTOR), ALICE_INS, "   ")
+        medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS, "   ")
 
 
 def test_full_rights_need_no_break_glass_and_log_no_reason(medical_file, holder, store):
-    medical_file.designate_treating_doctor(holder, DOCTOR, 0)
-    access = medical_file.open_for_professional(pro(DOCTOR), ALICE_INS, "unconscious")
+    medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
+    access = medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS, "unconscious")
     assert access.decision.relationship is Relationship.TREATING
-    medical_file.profile(access)
+    medical_file.profile.read(access)
     assert store.log[-1].emergency_reason is None
 
 
 def test_a_professional_adds_where_the_rules_let_them_as_author(medical_file, holder, store):
-    medical_file.grant_access(holder, NURSE, FULL, 0)
-    access = medical_file.open_for_professional(pro(NURSE, Profession.INFIRMIER), ALICE_INS)
-    entry = medical_file.add_entry(access, "allergies", ALLERGY)
+    medical_file.controls.grant_access(holder, NURSE, FULL, 0)
+    access = medical_file.professionals.open_for_professional(
+        pro(NURSE, Profession.INFIRMIER), ALICE_INS
+    )
+    entry = medical_file.profile.add_entry(access, "allergies", ALLERGY)
     assert entry.author == Author.professional(NURSE, f"Dr {NURSE}")
     last = store.log[-1]
     assert (last.action, last.object.type, last.object.id) == (
@@ -151,32 +158,36 @@ def test_a_professional_adds_where_the_rules_let_them_as_author(medical_file, ho
     )
     assert (last.actor.id, last.role) == (f"rpps:{NURSE}", Role.PROFESSIONAL)
     with pytest.raises(Forbidden):  # a nurse does not write conditions
-        medical_file.add_entry(access, "conditions", {"name": "x", "clinical_status": "active"})
+        medical_file.profile.add_entry(
+            access, "conditions", {"name": "x", "clinical_status": "active"}
+        )
     # The patient sees it; the nurse sees it in their profile view.
-    assert medical_file.profile(holder)["allergies"] == [entry]
-    assert medical_file.profile(access)["allergies"] == [entry]
+    assert medical_file.profile.read(holder)["allergies"] == [entry]
+    assert medical_file.profile.read(access)["allergies"] == [entry]
 
 
 def test_a_professional_sees_only_the_sections_of_their_row(medical_file, holder):
-    medical_file.add_entry(holder, "conditions", {"name": "x", "clinical_status": "active"})
-    medical_file.grant_access(holder, NURSE, FULL, 0)
-    access = medical_file.open_for_professional(pro(NURSE, Profession.INFIRMIER), ALICE_INS)
-    sections = medical_file.profile(access)
+    medical_file.profile.add_entry(holder, "conditions", {"name": "x", "clinical_status": "active"})
+    medical_file.controls.grant_access(holder, NURSE, FULL, 0)
+    access = medical_file.professionals.open_for_professional(
+        pro(NURSE, Profession.INFIRMIER), ALICE_INS
+    )
+    sections = medical_file.profile.read(access)
     assert "conditions" not in sections and "advance-directives" not in sections
     assert set(sections) == {"allergies", "treatments", "vaccinations", "measurements", "contacts"}
 
 
 def test_a_professional_changes_or_deletes_nothing(medical_file, holder, documents):
-    medical_file.designate_treating_doctor(holder, DOCTOR, 0)
-    access = medical_file.open_for_professional(pro(DOCTOR), ALICE_INS)
+    medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
+    access = medical_file.professionals.open_for_professional(pro(DOCTOR), ALICE_INS)
     assert isinstance(access, CareAccess)
     with pytest.raises(Forbidden):
-        medical_file.update_document(access, documents["imaging"], 1, title="x")
+        medical_file.documents.update_document(access, documents["imaging"], 1, title="x")
     with pytest.raises(Forbidden):
-        medical_file.delete_document(access, documents["imaging"], None)
-    entry = medical_file.add_entry(access, "allergies", ALLERGY)
+        medical_file.documents.delete_document(access, documents["imaging"], None)
+    entry = medical_file.profile.add_entry(access, "allergies", ALLERGY)
     with pytest.raises(Forbidden):
-        medical_file.delete_entry(access, "allergies", entry.entry_id, None)
+        medical_file.profile.delete_entry(access, "allergies", entry.entry_id, None)
 
 
 def test_the_author_rpps_is_read_back_from_the_author():

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from healthspace.care_access import FULL, Profession
-from healthspace.errors import BadRequest, Forbidden, NotFound
-from healthspace.model import (
+from healthspace.care.matrices import Profession
+from healthspace.care.record import FULL
+from healthspace.kernel.errors import BadRequest, Forbidden, NotFound
+from healthspace.records.model import (
     Action,
     ActorKind,
     Author,
@@ -21,7 +22,7 @@ from healthspace.model import (
     Upload,
     UploadStatus,
 )
-from healthspace.service import upload_key
+from healthspace.records.uploads import upload_key
 from tests.unit.conftest import ALICE_INS, CHILD_INS
 from tests.unit.test_care_access import rpps
 from tests.unit.test_medical_file import PDF
@@ -34,35 +35,35 @@ BIOLOGY = DocumentFacts(category=Category.BIOLOGY, title="Bilan", document_date=
 
 @pytest.fixture
 def holder(medical_file, alice, spaces):
-    return medical_file.policy.resolve(alice, None)
+    return medical_file.spaces.policy.resolve(alice, None)
 
 
 @pytest.fixture
 def parent(medical_file, alice, spaces):
     """Alice on her child's space, as legal representative."""
-    return medical_file.policy.resolve(alice, spaces["child"].space_id)
+    return medical_file.spaces.policy.resolve(alice, spaces["child"].space_id)
 
 
 def deposit(medical_file, blobs, access, facts=REPORT, **flags):
     """The professional's side of an upload: the ticket, the file posted, the ingest run."""
-    ticket = medical_file.start_upload(
+    ticket = medical_file.uploads.start_upload(
         access, facts, "compte-rendu.pdf", "application/pdf", len(PDF), **flags
     )
     key = upload_key(access.space_id, ticket.upload.upload_id)
     blobs.quarantine[key] = PDF
-    assert medical_file.ingest(key, len(PDF)) is UploadStatus.ACCEPTED
+    assert medical_file.uploads.ingest(key, len(PDF)) is UploadStatus.ACCEPTED
     return ticket.upload.upload_id
 
 
 def titles(medical_file, access):
-    page = medical_file.list_documents(access, DocumentFilter(), 100, None)
+    page = medical_file.documents.list_documents(access, DocumentFilter(), 100, None)
     return [d.title for d in page.items]
 
 
 def doctor_on(medical_file, representative_or_holder, ins, number=DOCTOR):
     """The patient (or their representative) designates the doctor, who opens the file."""
-    medical_file.designate_treating_doctor(representative_or_holder, number, 0)
-    return medical_file.open_for_professional(pro(number), ins)
+    medical_file.controls.designate_treating_doctor(representative_or_holder, number, 0)
+    return medical_file.professionals.open_for_professional(pro(number), ins)
 
 
 def test_a_doctors_deposit_is_filed_with_the_doctor_as_author_and_traced(
@@ -74,7 +75,7 @@ def test_a_doctors_deposit_is_filed_with_the_doctor_as_author_and_traced(
 
     upload_id = deposit(medical_file, blobs, doctor)
 
-    document = medical_file.get_document(holder, upload_id)
+    document = medical_file.documents.get_document(holder, upload_id)
     assert document.author == Author.professional(DOCTOR, f"Dr {DOCTOR}")
     assert (document.masked, document.hold, document.confidential_from_representatives) == (
         False,
@@ -88,7 +89,7 @@ def test_a_doctors_deposit_is_filed_with_the_doctor_as_author_and_traced(
         Role.PROFESSIONAL,
     )
     assert filed.emergency_reason is None
-    status = medical_file.upload_status(doctor, upload_id)
+    status = medical_file.uploads.upload_status(doctor, upload_id)
     assert (status.status, status.document_id) == (UploadStatus.ACCEPTED, upload_id)
 
 
@@ -96,16 +97,16 @@ def test_a_deposit_starts_masked_when_the_patient_masks_by_default(medical_file,
     """Given a patient who masks new documents, when her dentist deposits, then the document is
     masked (from other professionals), and its author, whose grant sees no masked item, still
     sees it."""
-    medical_file.change_settings(holder, 0, mask_by_default=True)
-    medical_file.grant_access(holder, DENTIST, frozenset({Category.REPORTS}), 1)
-    dentist = medical_file.open_for_professional(
+    medical_file.controls.change_settings(holder, 0, mask_by_default=True)
+    medical_file.controls.grant_access(holder, DENTIST, frozenset({Category.REPORTS}), 1)
+    dentist = medical_file.professionals.open_for_professional(
         pro(DENTIST, Profession.CHIRURGIEN_DENTISTE), ALICE_INS
     )
 
     upload_id = deposit(medical_file, blobs, dentist)
 
-    assert medical_file.get_document(holder, upload_id).masked
-    assert medical_file.get_document(dentist, upload_id).title == "CR"
+    assert medical_file.documents.get_document(holder, upload_id).masked
+    assert medical_file.documents.get_document(dentist, upload_id).title == "CR"
 
 
 def test_a_held_deposit_is_hidden_from_the_patient_until_released(
@@ -119,10 +120,10 @@ def test_a_held_deposit_is_hidden_from_the_patient_until_released(
 
     assert titles(medical_file, holder) == []
     with pytest.raises(NotFound):
-        medical_file.get_document(holder, upload_id)
-    assert medical_file.get_document(doctor, upload_id).hold.held_at == clock.now()
+        medical_file.documents.get_document(holder, upload_id)
+    assert medical_file.documents.get_document(doctor, upload_id).hold.held_at == clock.now()
     assert any((holder.space_id, upload_id) in held for held in store.holds.values())
-    medical_file.release_document(doctor, upload_id)
+    medical_file.holds.release_document(doctor, upload_id)
     assert titles(medical_file, holder) == ["CR"]
     assert not any(held for held in store.holds.values())
 
@@ -140,8 +141,8 @@ def test_a_confidential_deposit_on_a_minors_file_is_hidden_from_the_parent(
 
     assert titles(medical_file, parent) == []
     with pytest.raises(NotFound):
-        medical_file.get_document(parent, upload_id)
-    assert medical_file.get_document(doctor, upload_id).confidential_from_representatives
+        medical_file.documents.get_document(parent, upload_id)
+    assert medical_file.documents.get_document(doctor, upload_id).confidential_from_representatives
 
 
 def test_confidentiality_is_refused_on_an_adults_file_before_any_ticket(
@@ -152,7 +153,7 @@ def test_confidentiality_is_refused_on_an_adults_file_before_any_ticket(
     doctor = doctor_on(medical_file, holder, ALICE_INS)
 
     with pytest.raises(BadRequest, match="minor"):
-        medical_file.start_upload(
+        medical_file.uploads.start_upload(
             doctor,
             REPORT,
             "cr.pdf",
@@ -166,23 +167,25 @@ def test_confidentiality_is_refused_on_an_adults_file_before_any_ticket(
 def test_a_dentist_may_not_deposit_what_his_row_does_not_write(medical_file, holder, store):
     """Given a dentist with full rights on Alice's file, when he uploads a biology result
     (outside the dentist's write row), then it is forbidden and no upload is recorded."""
-    medical_file.grant_access(holder, DENTIST, FULL, 0)
-    dentist = medical_file.open_for_professional(
+    medical_file.controls.grant_access(holder, DENTIST, FULL, 0)
+    dentist = medical_file.professionals.open_for_professional(
         pro(DENTIST, Profession.CHIRURGIEN_DENTISTE), ALICE_INS
     )
 
     with pytest.raises(Forbidden, match="chirurgien-dentiste"):
-        medical_file.start_upload(dentist, BIOLOGY, "b.pdf", "application/pdf", len(PDF))
+        medical_file.uploads.start_upload(dentist, BIOLOGY, "b.pdf", "application/pdf", len(PDF))
     assert store.uploads == {}
 
 
 def test_break_glass_deposits_nothing(medical_file, spaces, store):
     """Given a doctor in an emergency (no relationship), when he uploads, then it is forbidden
     (break-glass only reads) and no upload is recorded."""
-    emergency = medical_file.open_for_professional(pro(DOCTOR), ALICE_INS, "unconscious")
+    emergency = medical_file.professionals.open_for_professional(
+        pro(DOCTOR), ALICE_INS, "unconscious"
+    )
 
     with pytest.raises(Forbidden, match="only reads"):
-        medical_file.start_upload(emergency, REPORT, "cr.pdf", "application/pdf", len(PDF))
+        medical_file.uploads.start_upload(emergency, REPORT, "cr.pdf", "application/pdf", len(PDF))
     assert store.uploads == {}
 
 
@@ -191,28 +194,31 @@ def test_an_upload_status_is_its_uploaders_only(medical_file, blobs, holder, bob
     with full rights, Alice, and the doctor on Bob's file find neither's status but their own."""
     doctor = doctor_on(medical_file, holder, ALICE_INS)
     upload_id = deposit(medical_file, blobs, doctor)
-    medical_file.grant_access(holder, OTHER_DOCTOR, FULL, 1)
-    colleague = medical_file.open_for_professional(pro(OTHER_DOCTOR), ALICE_INS)
-    own = medical_file.start_upload(holder, BIOLOGY, "b.pdf", "application/pdf", len(PDF))
+    medical_file.controls.grant_access(holder, OTHER_DOCTOR, FULL, 1)
+    colleague = medical_file.professionals.open_for_professional(pro(OTHER_DOCTOR), ALICE_INS)
+    own = medical_file.uploads.start_upload(holder, BIOLOGY, "b.pdf", "application/pdf", len(PDF))
 
     with pytest.raises(NotFound):
-        medical_file.upload_status(colleague, upload_id)
+        medical_file.uploads.upload_status(colleague, upload_id)
     with pytest.raises(NotFound):
-        medical_file.upload_status(holder, upload_id)
+        medical_file.uploads.upload_status(holder, upload_id)
     with pytest.raises(NotFound):
-        medical_file.upload_status(doctor, own.upload.upload_id)
-    bobs = medical_file.policy.resolve(bob, None)
-    medical_file.designate_treating_doctor(bobs, DOCTOR, 0)
-    on_bob = medical_file.open_for_professional(pro(DOCTOR), spaces["bob"].holder_ins)
+        medical_file.uploads.upload_status(doctor, own.upload.upload_id)
+    bobs = medical_file.spaces.policy.resolve(bob, None)
+    medical_file.controls.designate_treating_doctor(bobs, DOCTOR, 0)
+    on_bob = medical_file.professionals.open_for_professional(pro(DOCTOR), spaces["bob"].holder_ins)
     with pytest.raises(NotFound):
-        medical_file.upload_status(on_bob, upload_id)
-    assert medical_file.upload_status(holder, own.upload.upload_id).status is UploadStatus.PENDING
+        medical_file.uploads.upload_status(on_bob, upload_id)
+    assert (
+        medical_file.uploads.upload_status(holder, own.upload.upload_id).status
+        is UploadStatus.PENDING
+    )
 
 
 def test_a_patients_upload_is_never_held_nor_confidential(medical_file, holder, store):
     for flag in ("hold_for_announcement", "confidential_from_representatives"):
         with pytest.raises(BadRequest):
-            medical_file.start_upload(
+            medical_file.uploads.start_upload(
                 holder, REPORT, "cr.pdf", "application/pdf", len(PDF), **{flag: True}
             )
     assert store.uploads == {}
@@ -247,17 +253,19 @@ def test_the_care_rules_are_asked_again_when_the_file_arrives(
 ):
     """Given a team member's ticket, when the patient blocks him or ends his grant before his
     file arrives, then the ingest refuses it, says why, and files nothing."""
-    medical_file.grant_access(holder, OTHER_DOCTOR, FULL, 0)
-    colleague = medical_file.open_for_professional(pro(OTHER_DOCTOR), ALICE_INS)
-    ticket = medical_file.start_upload(colleague, REPORT, "cr.pdf", "application/pdf", len(PDF))
+    medical_file.controls.grant_access(holder, OTHER_DOCTOR, FULL, 0)
+    colleague = medical_file.professionals.open_for_professional(pro(OTHER_DOCTOR), ALICE_INS)
+    ticket = medical_file.uploads.start_upload(
+        colleague, REPORT, "cr.pdf", "application/pdf", len(PDF)
+    )
     if change == "block":
-        medical_file.block_professional(holder, OTHER_DOCTOR, 1)
+        medical_file.controls.block_professional(holder, OTHER_DOCTOR, 1)
     else:
-        medical_file.revoke_access(holder, OTHER_DOCTOR, 1)
+        medical_file.controls.revoke_access(holder, OTHER_DOCTOR, 1)
     key = upload_key(colleague.space_id, ticket.upload.upload_id)
     blobs.quarantine[key] = PDF
 
-    assert medical_file.ingest(key, len(PDF)) is UploadStatus.REJECTED
+    assert medical_file.uploads.ingest(key, len(PDF)) is UploadStatus.REJECTED
 
     upload = store.get_upload(colleague.space_id, ticket.upload.upload_id)
     assert upload.reason == (

@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from http_message_signatures import HTTPMessageVerifier, MappingKeyResolver, algorithms
 
-from healthspace import signatures
-from healthspace.errors import (
+from healthspace.kernel.errors import (
     BadRequest,
     Conflict,
     InvalidIdentifier,
@@ -27,15 +26,13 @@ from healthspace.errors import (
     ProfessionNotAllowed,
     SignatureRefused,
 )
-from healthspace.signatures import (
+from healthspace.partners import signatures
+from healthspace.partners.keys import KeyStatus, PartnerKey, register_key, revoke_key
+from healthspace.partners.signatures import (
     NONCE_RETENTION,
-    KeyStatus,
-    PartnerKey,
     Refusal,
     operation_outcome,
     read_professional_field,
-    register_key,
-    revoke_key,
     verify_request,
 )
 from tests.fakes import FakeClock

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from functions.wave import app
-from healthspace import bootstrap
-from healthspace.enrollment_service import Enrollments, Rules
+from healthspace import wiring
+from healthspace.enrollment.enrollments import Enrollments, Rules
+from healthspace.wiring.enrollment import enrollments
 from infra.local.stack import LocalStack
 from tests.fakes import FakeClock, FakeNotifier, FakeScheduler
 
@@ -30,6 +30,8 @@ class WaveHandler:
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
         key = str(event.get("chunk_key") or event.get("action"))
         self.attempts[key] += 1
+        from functions.wave import app  # loaded by the stack, under its settings
+
         result = app.lambda_handler(event, context)
         if key in self.lose_first_answer:
             self.lose_first_answer.discard(key)
@@ -46,9 +48,9 @@ def wave_handler() -> WaveHandler:
 def stack(wave_handler: WaveHandler) -> Iterator[LocalStack]:
     with LocalStack(port=0, demo=False, handlers={"WaveFunction": wave_handler}) as running:
         # bootstrap caches its wiring per process: start (and leave) with none from other tiers.
-        bootstrap.forget()
+        wiring.forget()
         yield running
-        bootstrap.forget()
+        wiring.forget()
 
 
 @dataclass
@@ -68,7 +70,7 @@ _days = iter(range(1, 28))
 
 @pytest.fixture
 def domain(stack: LocalStack) -> Domain:
-    timer = bootstrap.enrollments()
+    timer = enrollments()
     notifier = FakeNotifier()
     clock = FakeClock(datetime(2031, 3, next(_days), 9, 0, tzinfo=UTC))
     desk = Enrollments(

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-from functions.wave import app
 from infra.local.lambdas import LambdaContext
+from tests.lambda_env import import_function
+
+# Settings are checked when the function loads: it loads with the template's variables set.
+app = import_function("functions.wave.app")
 
 
 class StandInEnrollments:
@@ -41,7 +44,7 @@ class StandInEnrollments:
 @pytest.fixture
 def domain(monkeypatch: pytest.MonkeyPatch) -> StandInEnrollments:
     stand_in = StandInEnrollments()
-    monkeypatch.setattr(app, "enrollments", lambda: stand_in)
+    monkeypatch.setattr(app, "wave_timer", lambda: stand_in)
     return stand_in
 
 

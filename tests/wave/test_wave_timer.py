@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
-from healthspace import bootstrap
-from healthspace.adapters.dynamodb import DynamoStore
+from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.ops import StepFunctionsWaves
-from healthspace.enrollment import Citizen, Contact, EnrollmentStatus
-from healthspace.identifiers import make_ins
-from healthspace.model import Role
+from healthspace.enrollment.model import Citizen, Contact, EnrollmentStatus
+from healthspace.kernel.identifiers import make_ins
+from healthspace.records.model import Role
+from healthspace.wiring.records import medical_file
 from infra.local.stack import LocalStack
 from tests.wave.conftest import Domain, WaveHandler
 
@@ -93,7 +93,7 @@ def status(domain: Domain, person: Citizen) -> EnrollmentStatus:
 
 
 def spaces_held(person: Citizen) -> list[str]:
-    store = bootstrap.medical_file().store
+    store = medical_file().store
     assert isinstance(store, DynamoStore)
     access = store.get_person(person.ins)
     held = access.spaces if access else {}

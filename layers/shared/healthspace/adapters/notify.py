@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from types import TracebackType
 from typing import Any
@@ -33,11 +31,12 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from healthspace.adapters.system import SystemClock, UlidIds
-from healthspace.enrollment import Channel, Contact, Enrollment, Receipt
-from healthspace.messages import Message, code_message, letter_recipient, receipt_message
-from healthspace.notices import Undeliverable
-from healthspace.observability import logger
-from healthspace.ports import Clock, IdGenerator
+from healthspace.enrollment.messages import Message, code_message, letter_recipient, receipt_message
+from healthspace.enrollment.model import Channel, Contact, Enrollment, Receipt
+from healthspace.kernel.clock import Clock, IdGenerator
+from healthspace.kernel.observability import logger
+from healthspace.kernel.settings import NotifySettings
+from healthspace.notices.patient import Undeliverable
 
 POSTAL_COLUMNS = (
     "letter_id",
@@ -71,32 +70,6 @@ class NotDelivered(RuntimeError):
         super().__init__(message)
         self.channel = channel
         self.error_code = error_code
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    """Where messages come from and where people are sent to act (template.yaml Globals)."""
-
-    sender_email: str
-    sms_sender_id: str
-    ops_bucket: str
-    kms_key_id: str
-    public_site_url: str
-    helpline_phone: str
-    letters_per_batch: int = 1000
-
-    @classmethod
-    def from_env(cls) -> NotifySettings:
-        env = os.environ
-        return cls(
-            sender_email=env["SENDER_EMAIL"],
-            sms_sender_id=env.get("SMS_SENDER_ID", ""),
-            ops_bucket=env["OPS_BUCKET"],
-            kms_key_id=env["KMS_KEY_ID"],
-            public_site_url=env["PUBLIC_SITE_URL"],
-            helpline_phone=env["HELPLINE_PHONE"],
-            letters_per_batch=int(env.get("LETTERS_PER_BATCH", 1000)),
-        )
 
 
 def channels_of(contact: Contact) -> list[Channel]:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import boto3
 
-from healthspace.enrollment import Wave
+from healthspace.enrollment.model import Wave
 
 RECEIPT_LINK_SECONDS = 24 * 3600
 

@@ -1,48 +1,65 @@
-"""What every route shares: who is calling, on which space, with which version; and how errors
-become `{code, message}` responses."""
+"""What every route shares: the use cases the function wired, who is calling, on which space,
+with which version; and how errors become `{code, message}` responses.
+
+Routes never build or import the wiring: the function hands its use cases to `api_handler`, which
+puts them in the resolver's context for each request, and a route asks for one by its type
+(`use(router, Documents)`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.bootstrap import medical_file
-from healthspace.errors import HealthSpaceError, PreconditionRequired, Unauthorized
-from healthspace.identifiers import parse_ins
-from healthspace.observability import logger, metrics
-from healthspace.service import Access, Caller, MedicalFile
+from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
+from healthspace.care.rules import Relationship
+from healthspace.kernel.errors import HealthSpaceError, PreconditionRequired, Unauthorized
+from healthspace.kernel.identifiers import parse_ins
+from healthspace.kernel.observability import logger, metrics
+from healthspace.records.access import Access, Caller
+from healthspace.records.spaces import Spaces
 
 SPACE_HEADER = "X-Space-Id"
+# A professional breaks the glass by sending their reason in this header (reads only).
+EMERGENCY_HEADER = "X-Emergency-Reason"
+
+
+T = TypeVar("T")
+# The use cases a function serves, by their type (or their port's).
+UseCases = Mapping[type, object]
 
 
 def api_handler(
-    app: APIGatewayRestResolver,
+    app: APIGatewayRestResolver, use_cases: Callable[[], UseCases]
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda handler of an API function: the resolver, with the request's correlation id
-    in every log line and its metrics flushed. clear_state: the keys a request appends (its
-    space, role...) must not label the next one's lines."""
+    """The Lambda handler of an API function: the resolver, given the function's use cases
+    (built once per instance by its wiring), with the request's correlation id in every log line
+    and its metrics flushed. clear_state: the keys a request appends (its space, role...) must
+    not label the next one's lines."""
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
     )
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        app.append_context(use_cases=use_cases())  # the resolver clears its context after
         return app.resolve(event, context)
 
     return lambda_handler
 
 
-def service() -> MedicalFile:
-    return medical_file()
+def use(router: BaseRouter, kind: type[T]) -> T:
+    """The function's use case of this type."""
+    return cast(T, router.context["use_cases"][kind])
 
 
 def caller(router: BaseRouter) -> Caller:
@@ -61,7 +78,7 @@ def access(router: BaseRouter) -> Access:
     space_id = router.current_event.headers.get(SPACE_HEADER) or router.current_event.headers.get(
         SPACE_HEADER.lower()
     )
-    resolved = service().policy.resolve(caller(router), space_id)
+    resolved = use(router, Spaces).policy.resolve(caller(router), space_id)
     logger.append_keys(space_id=resolved.space_id, role=resolved.role.value)
     return resolved
 
@@ -124,3 +141,19 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     def unexpected(exc: Exception) -> Response[Any]:
         logger.error("unexpected failure", extra={"error": type(exc).__name__})
         return json_response(500, error_body("INTERNAL_ERROR", "an unexpected error occurred"))
+
+
+def open_file(
+    router: BaseRouter, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
+) -> CareAccess:
+    """open_for_professional, logged: shared with the partner API's reads on behalf of a
+    professional. Logs carry the space and the relationship, never the RPPS, the INS or the
+    reason."""
+    opened = use(router, ProfessionalAccess).open_for_professional(caller, ins, emergency_reason)
+    relationship = opened.decision.relationship
+    logger.append_keys(
+        space_id=opened.space_id, role=opened.role.value, relationship=relationship.value
+    )
+    if relationship is Relationship.EMERGENCY:
+        metrics.add_metric(name="EmergencyAccess", unit=MetricUnit.Count, value=1)
+    return opened

@@ -1,0 +1,68 @@
+"""Partners' keys and used nonces on the health space table (ports of healthspace.signatures).
+
+| item  | pk                     | sk    | gsi1pk                   | gsi1sk                   |
+|-------|------------------------|-------|--------------------------|--------------------------|
+| key   | PARTNERKEY#<key_id>    | KEY   | PARTNERKEYS#<partner_id> | <registered_at>#<key_id> |
+| nonce | NONCE#<key_id>#<nonce> | NONCE |                          |                          |
+
+A key keeps its record (body JSON: partner, raw public key in base64, alg, status, who registered
+and revoked it, when); `status` is also top-level, for the revocation's condition. A nonce item is
+its key and a TTL (`expires_at`), written on condition that it does not exist: one PutItem, the
+first use wins. Key ids hold no '#', so a nonce item's key has one reading.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from healthspace.adapters.dynamodb.table import NEW, DynamoStore, Item, _item, put_if
+from healthspace.partners.keys import KeyStatus, PartnerKey
+
+
+def _key_item(key: PartnerKey) -> Item:
+    return _item(
+        f"PARTNERKEY#{key.key_id}",
+        "KEY",
+        key,
+        status=key.status.value,
+        gsi1pk=f"PARTNERKEYS#{key.partner_id}",
+        gsi1sk=f"{key.registered_at.isoformat()}#{key.key_id}",
+    )
+
+
+class DynamoPartnerKeys:
+    """Built on the same table binding as DynamoStore."""
+
+    def __init__(self, store: DynamoStore) -> None:
+        self._store = store
+
+    def get_key(self, key_id: str) -> PartnerKey | None:
+        # Strongly consistent: a revocation must hold from the very next request.
+        try:
+            item = Item.get(f"PARTNERKEY#{key_id}", "KEY", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return PartnerKey.model_validate_json(item.body)
+
+    def add_key(self, key: PartnerKey) -> bool:
+        return put_if(_key_item(key), NEW)
+
+    def save_revoked(self, key: PartnerKey) -> bool:
+        return put_if(_key_item(key), Item.status == KeyStatus.ACTIVE.value)
+
+    def list_keys(self, partner_id: str) -> list[PartnerKey]:
+        items = Item.by_date.query(f"PARTNERKEYS#{partner_id}")
+        return [PartnerKey.model_validate_json(item.body) for item in items]
+
+
+class DynamoNonces:
+    """Used nonces, each an item that DynamoDB's TTL sweeps away after its signature expired."""
+
+    def __init__(self, store: DynamoStore) -> None:
+        self._store = store
+
+    def record_once(self, key_id: str, nonce: str, expires_at: datetime) -> bool:
+        item = Item(f"NONCE#{key_id}#{nonce}", "NONCE", body="{}", expires_at=expires_at)
+        return put_if(item, NEW)

@@ -1,0 +1,495 @@
+"""The health space table (single-table design, PynamoDB).
+
+| item            | pk            | sk                        | gsi1pk       | gsi1sk        |
+|-----------------|---------------|---------------------------|--------------|---------------|
+| grant           | PERSON#<ins>  | GRANT#<space>             |              |               |
+| space           | SPACE#<space> | SPACE                     |              |               |
+| upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
+| document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
+| hold (index)    | SPACE#<space> | HOLD#<document>           | HOLDS#<day>  | <space>#<doc> |
+| profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
+| care record     | SPACE#<space> | CARE                      |              |               |
+| access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
+| pro's inbox     | PRO#<rpps>    | NOTICE#<at>#<id> (adapters/notices.py)                     |
+| enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
+| code attempts   | ATTEMPTS#<ps> | ATTEMPTS                  |              |               |
+| wave            | WAVE#<wave>   | WAVE                      | WAVES        | <created_at>  |
+| wave counters   | WAVE#<wave>#COUNTS#<nn> | COUNTS          |              |               |
+
+Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
+(version, status, category) are also top-level. A held document has a hold item while its hold
+is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries the days up to
+today instead of scanning.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
+from pynamodb.transactions import TransactWrite
+
+from healthspace.care.record import CareRecord
+from healthspace.kernel.entity import Page
+from healthspace.kernel.errors import BadRequest, PreconditionFailed
+from healthspace.records.model import (
+    AccessLogEntry,
+    Document,
+    DocumentFilter,
+    PersonAccess,
+    ProfileEntry,
+    Role,
+    Space,
+    Upload,
+    UploadStatus,
+)
+
+E = TypeVar("E", bound=BaseModel)
+
+
+class ByDate(GlobalSecondaryIndex["Item"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    class Meta:
+        # Bound to the real table by DynamoStore (PynamoDB reads the name from the class).
+        table_name = "healthspace"
+        region: str | None = None  # set by DynamoStore, from the settings
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    body = UnicodeAttribute()
+    # Atomic counters: failed code attempts, and a wave's counter shards.
+    attempts = NumberAttribute(null=True)
+    notified = NumberAttribute(null=True)
+    opposed = NumberAttribute(null=True)
+    activated_early = NumberAttribute(null=True)
+    activated = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)
+    unnotified = NumberAttribute(null=True)
+
+    by_date = ByDate()
+
+
+def _space(space_id: str) -> str:
+    return f"SPACE#{space_id}"
+
+
+def _item(pk: str, sk: str, entity: BaseModel, **attributes: Any) -> Item:
+    return Item(pk, sk, body=entity.model_dump_json(), **attributes)
+
+
+def _entity(model: type[E], item: Item) -> E:
+    return model.model_validate_json(item.body)
+
+
+def _space_item(space: Space) -> Item:
+    return _item(
+        _space(space.space_id), "SPACE", space, status=space.status.value, version=space.version
+    )
+
+
+def _grant_item(ins: str, space_id: str, role: Role) -> Item:
+    # A grant is its key and a role: the role rides in `status`, the body stays empty.
+    return Item(f"PERSON#{ins}", f"GRANT#{space_id}", status=role.value, body="{}")
+
+
+def _document_item(document: Document) -> Item:
+    return _item(
+        _space(document.space_id),
+        f"DOC#{document.document_id}",
+        document,
+        gsi1pk=f"DOCS#{document.space_id}",
+        gsi1sk=f"{document.document_date.isoformat()}#{document.document_id}",
+        version=document.version,
+        category=document.category.value,
+    )
+
+
+def _hold_item(document: Document) -> Item:
+    assert document.hold is not None
+    return Item(
+        _space(document.space_id),
+        f"HOLD#{document.document_id}",
+        body="{}",
+        gsi1pk=f"HOLDS#{document.hold.deadline.astimezone(UTC).date().isoformat()}",
+        gsi1sk=f"{document.space_id}#{document.document_id}",
+    )
+
+
+def _upload_item(upload: Upload, expires_at: datetime | None = None) -> Item:
+    item = _item(
+        _space(upload.space_id), f"UPLOAD#{upload.upload_id}", upload, status=upload.status.value
+    )
+    item.expires_at = expires_at
+    return item
+
+
+def _profile_item(entry: ProfileEntry) -> Item:
+    return _item(
+        _space(entry.space_id),
+        f"PROFILE#{entry.section}#{entry.entry_id}",
+        entry,
+        version=entry.version,
+    )
+
+
+def _care_item(record: CareRecord) -> Item:
+    return _item(_space(record.space_id), "CARE", record, version=record.version)
+
+
+def _log_item(entry: AccessLogEntry) -> Item:
+    return _item(_space(entry.space_id), f"LOG#{entry.entry_id}", entry)
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, key_attribute: str, partition: str) -> dict[str, Any] | None:
+    """The DynamoDB start key inside a cursor, refused unless it points into `partition`: a
+    cursor cannot be bent to read another space."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("cursor is not valid") from None
+    if not isinstance(key, dict) or key.get(key_attribute) != {"S": partition}:
+        raise BadRequest("cursor is not valid")
+    return key
+
+
+def newest_first(
+    model: type[E], partition: str, prefix: str, limit: int, cursor: str | None
+) -> Page[E]:
+    """One page of the partition's items whose sort key starts with `prefix`, last sorted
+    first (ULIDs and timestamps: newest first); the cursor cannot leave the partition."""
+    results = Item.query(
+        partition,
+        Item.sk.startswith(prefix),
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, "pk", partition),
+    )
+    return _page(model, results)
+
+
+def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
+    items = [_entity(model, item) for item in results]
+    return Page[model](items=items, next_cursor=encode_cursor(results.last_evaluated_key))  # type: ignore[valid-type]
+
+
+class DynamoStore:
+    """The Store port on DynamoDB. Conditional writes carry optimistic concurrency: a stale
+    version fails the whole transaction, its access-log entry included."""
+
+    def __init__(
+        self, table_name: str, upload_record_days: int = 7, region: str | None = None
+    ) -> None:
+        Item.Meta.table_name = table_name
+        if region:
+            Item.Meta.region = region
+        # PynamoDB caches its connection on the class: a new store starts a new one (the table
+        # or the endpoint may differ, as between two local stacks in one test run).
+        Item._connection = None
+        self._upload_days = upload_record_days
+        self._connection: Connection | None = None
+
+    # --- people and spaces
+
+    def get_person(self, ins: str) -> PersonAccess | None:
+        grants = Item.query(f"PERSON#{ins}", Item.sk.startswith("GRANT#"))
+        spaces = {item.sk.removeprefix("GRANT#"): Role(item.status) for item in grants}
+        return PersonAccess(ins=ins, spaces=spaces) if spaces else None
+
+    def put_grant(self, ins: str, space_id: str, role: Role) -> None:
+        _grant_item(ins, space_id, role).save()
+
+    def get_space(self, space_id: str) -> Space | None:
+        return self._get(Space, _space(space_id), "SPACE")
+
+    def get_spaces(self, space_ids: Sequence[str]) -> list[Space]:
+        keys = [(_space(space_id), "SPACE") for space_id in space_ids]
+        return [_entity(Space, item) for item in Item.batch_get(keys)]
+
+    def create_space(self, space: Space) -> None:
+        _space_item(space).save(condition=Item.pk.does_not_exist())
+
+    def set_space_key(self, space: Space, wrapped_key: bytes) -> Space:
+        keyed = space.model_copy(update={"wrapped_key": wrapped_key, "version": space.version + 1})
+        try:
+            _space_item(keyed).save(condition=Item.version == space.version)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            stored = self.get_space(space.space_id)
+            if stored is None or stored.wrapped_key is None:
+                raise
+            return stored
+        return keyed
+
+    # --- uploads
+
+    def put_upload(self, upload: Upload) -> None:
+        expires = upload.created_at + timedelta(days=self._upload_days)
+        _upload_item(upload, expires).save(condition=Item.pk.does_not_exist())
+
+    def get_upload(self, space_id: str, upload_id: str) -> Upload | None:
+        return self._get(Upload, _space(space_id), f"UPLOAD#{upload_id}")
+
+    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+        closed = upload.model_copy(
+            update={"status": UploadStatus.ACCEPTED, "document_id": document.document_id}
+        )
+        return self._close_upload(closed, document, audit)
+
+    def reject_upload(self, upload: Upload) -> bool:
+        return self._close_upload(upload.model_copy(update={"status": UploadStatus.REJECTED}))
+
+    def _close_upload(
+        self,
+        upload: Upload,
+        document: Document | None = None,
+        audit: AccessLogEntry | None = None,
+    ) -> bool:
+        expires = upload.created_at + timedelta(days=self._upload_days)
+        saves: list[Write] = [
+            (_upload_item(upload, expires), Item.status == UploadStatus.PENDING.value)
+        ]
+        if document is not None:
+            saves.append((_document_item(document), NEW))
+            if document.hold is not None and document.hold.released_at is None:
+                saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
+        if audit is not None:
+            saves.append((_log_item(audit), NEW))
+        # False: another delivery of the same event closed the upload first.
+        return transact(self._conn(), saves)
+
+    # --- documents
+
+    def get_document(self, space_id: str, document_id: str) -> Document | None:
+        return self._get(Document, _space(space_id), f"DOC#{document_id}")
+
+    def get_named_items(
+        self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[Document], list[ProfileEntry]]:
+        keys = [(_space(space_id), f"DOC#{i}") for i in document_ids] + [
+            (_space(space_id), f"PROFILE#{section}#{i}") for section, i in entry_keys
+        ]
+        items = list(Item.batch_get(keys)) if keys else []
+        return (
+            [_entity(Document, item) for item in items if item.sk.startswith("DOC#")],
+            [_entity(ProfileEntry, item) for item in items if item.sk.startswith("PROFILE#")],
+        )
+
+    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+        # The sender's id, hashed (it is theirs, of any length): one item per space and id.
+        source_sk = f"SOURCE#{hashlib.sha256(source.encode()).hexdigest()}"
+        pointer = Item(
+            _space(document.space_id),
+            source_sk,
+            body=json.dumps({"document_id": document.document_id}),
+        )
+        saves: list[Write] = [
+            (pointer, NEW),
+            (_document_item(document), NEW),
+            (_log_item(audit), NEW),
+        ]
+        if document.hold is not None and document.hold.released_at is None:
+            saves.append((_hold_item(document), NEW))
+        if transact(self._conn(), saves):
+            return None
+        existing = Item.get(_space(document.space_id), source_sk, consistent_read=True)
+        return str(json.loads(existing.body)["document_id"])
+
+    def list_documents(
+        self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]:
+        partition = f"DOCS#{space_id}"
+        low = f"{query.date_from.isoformat()}#" if query.date_from else "0"
+        high = f"{query.date_to.isoformat()}#~" if query.date_to else "9"
+        results = Item.by_date.query(
+            partition,
+            Item.gsi1sk.between(low, high),
+            filter_condition=(Item.category == query.category.value) if query.category else None,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, "gsi1pk", partition),
+        )
+        return _page(Document, results)
+
+    def release_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        saves: list[Write] = [
+            (_document_item(document), Item.version == expected_version),
+            (_log_item(audit), NEW),
+        ]
+        hold = [(_hold_item(document), None)] if document.hold is not None else []
+        if not transact(self._conn(), saves, deletes=hold):
+            raise PreconditionFailed(STALE)
+
+    def holds_due_on(self, day: date) -> list[tuple[str, str]]:
+        results = Item.by_date.query(f"HOLDS#{day.isoformat()}")
+        return [
+            (space_id, document_id)
+            for space_id, _, document_id in (item.gsi1sk.partition("#") for item in results)
+        ]
+
+    def update_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        self._write(_document_item(document), Item.version == expected_version, audit)
+
+    def delete_document(
+        self, document: Document, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        self._delete(_document_item(document), expected_version, audit)
+
+    # --- medical profile
+
+    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]:
+        prefix = f"PROFILE#{section}#" if section else "PROFILE#"
+        results = Item.query(_space(space_id), Item.sk.startswith(prefix))
+        return [_entity(ProfileEntry, item) for item in results]
+
+    def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
+        return self._get(ProfileEntry, _space(space_id), f"PROFILE#{section}#{entry_id}")
+
+    def put_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        condition = (
+            Item.pk.does_not_exist()
+            if expected_version is None
+            else Item.version == expected_version
+        )
+        self._write(_profile_item(entry), condition, audit)
+
+    def delete_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        self._delete(_profile_item(entry), expected_version, audit)
+
+    # --- the patient's settings and care team
+
+    def get_care_record(self, space_id: str) -> CareRecord:
+        return self._get(CareRecord, _space(space_id), "CARE") or CareRecord(space_id=space_id)
+
+    def put_care_record(
+        self, record: CareRecord, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        condition = NEW if expected_version == 0 else Item.version == expected_version
+        self._write(_care_item(record), condition, audit)
+
+    # --- access log
+
+    def append_access_log(self, entry: AccessLogEntry) -> None:
+        try:
+            _log_item(entry).save(condition=Item.pk.does_not_exist())
+        except PutError as exc:
+            raise RuntimeError("access-log entry id collision") from exc
+
+    def list_access_log(
+        self, space_id: str, limit: int, cursor: str | None
+    ) -> Page[AccessLogEntry]:
+        return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
+
+    # --- helpers
+
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            self._connection = Connection(region=Item.Meta.region)
+        return self._connection
+
+    def _get(self, model: type[E], pk: str, sk: str) -> E | None:
+        try:
+            return _entity(model, Item.get(pk, sk))
+        except DoesNotExist:
+            return None
+
+    def _write(self, item: Item, condition: Condition, audit: AccessLogEntry) -> None:
+        if not transact(self._conn(), [(item, condition), (_log_item(audit), NEW)]):
+            raise PreconditionFailed(STALE)
+
+    def _delete(self, item: Item, expected_version: int | None, audit: AccessLogEntry) -> None:
+        condition = (
+            Item.pk.exists() if expected_version is None else Item.version == expected_version
+        )
+        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=[(item, condition)]):
+            raise PreconditionFailed(STALE)
+
+
+Write = tuple[Item, Condition | None]
+NEW = Item.pk.does_not_exist()  # the item must not exist yet
+STALE = "this item was changed or removed since you read it; reload and try again"
+
+
+def put_if(item: Item, condition: Condition) -> bool:
+    """One conditional write; False if the condition failed (another writer was first)."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def transact(
+    connection: Connection,
+    saves: Sequence[Write],
+    deletes: Sequence[Write] = (),
+    updates: Sequence[tuple[Item, Sequence[Action]]] = (),
+) -> bool:
+    """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
+    try:
+        with TransactWrite(connection=connection) as tx:
+            for item, condition in deletes:
+                tx.delete(item, condition=condition)
+            for item, condition in saves:
+                tx.save(item, condition=condition)
+            for item, actions in updates:
+                tx.update(item, actions=list(actions))
+    except TransactWriteError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def _condition_failed(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)

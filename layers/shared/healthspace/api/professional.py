@@ -1,0 +1,243 @@
+"""The professionals' API: a health professional reaches a patient's file, named by INS, under
+the care rules (healthspace.care_access), and adds to it (profile entries, documents uploaded
+through a presigned POST) as its author.
+
+Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
+opens the file afresh (MedicalFile.open_for_professional: the patient's care record, one read)
+and is traced in the patient's access history. Break-glass: any read with an
+`X-Emergency-Reason` header (UTF-8, percent-encoded if need be), read-only; the reason goes to
+the patient's access history only, never to application logs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal, cast
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import AwareDatetime, Field
+
+from healthspace.api.common import EMERGENCY_HEADER, json_response, open_file, use
+from healthspace.api.shapes import DocumentId, GrantRequest, UploadRequest, ticket_response
+from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
+from healthspace.care.matrices import PATIENT_OWNED
+from healthspace.care.record import Professional
+from healthspace.kernel.errors import BadRequest, Unauthorized
+from healthspace.kernel.observability import metrics
+from healthspace.notices.patient import ProfessionalInbox
+from healthspace.records.documents import Documents
+from healthspace.records.holds import Holds
+from healthspace.records.model import Category, DocumentFacts, DocumentFilter
+from healthspace.records.profile import Profile
+from healthspace.records.sections import SECTIONS, SectionModel
+from healthspace.records.uploads import Uploads
+
+router = APIGatewayRouter()
+TAGS = ["Professionals"]
+Ins = Annotated[
+    str,
+    Path(pattern=r"^[0-9AB]{15}$", description="the patient's INS (NIR and its 2-digit key)"),
+]
+ConfidentialQuery = Annotated[
+    bool,
+    Query(description="a minor's secret (CSP L. 1111-5): hidden from their legal representatives"),
+]
+
+
+def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
+    """The professional identified by the Cognito authorizer's claims (the professionals' pool's
+    ID token): an unknown profession is a 403 (PROFESSION_NOT_ALLOWED)."""
+    context = cast(APIGatewayProxyEvent, router.current_event).request_context
+    claims: dict[str, Any] = (context.authorizer.claims or {}) if context.authorizer else {}
+    rpps, profession = claims.get("custom:rpps"), claims.get("custom:profession")
+    if not claims.get("sub") or not rpps or not profession:
+        raise Unauthorized("a health professional's identity token is required")
+    name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
+    professional = Professional.from_claims(str(rpps), str(profession))
+    return ProfessionalCaller(professional=professional, display_name=name)
+
+
+def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
+    headers = router.current_event.headers
+    raw = headers.get(EMERGENCY_HEADER) or headers.get(EMERGENCY_HEADER.lower())
+    if raw is None:
+        return None
+    if not reads:
+        # Refused rather than ignored: the professional must not believe they wrote under it.
+        raise BadRequest("an emergency access only reads: send no X-Emergency-Reason to add")
+    return unquote(raw)
+
+
+def patient_file(router: APIGatewayRouter, ins: str, reads: bool = True) -> CareAccess:
+    """The professional on this patient's file, as the care rules allow it for this request."""
+    return open_file(router, professional_caller(router), ins, _emergency_reason(router, reads))
+
+
+@router.get(
+    "/pro/patients/<ins>/documents",
+    tags=TAGS,
+    summary="The patient's documents you may see, newest first",
+)
+def list_documents(
+    ins: Ins,
+    category: Annotated[Category | None, Query()] = None,
+    date_from: Annotated[date | None, Query()] = None,
+    date_to: Annotated[date | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> dict[str, Any]:
+    query = DocumentFilter(category=category, date_from=date_from, date_to=date_to)
+    page = use(router, Documents).list_documents(patient_file(router, ins), query, limit, cursor)
+    return {"items": [d.to_api() for d in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/pro/patients/<ins>/documents/<document_id>", tags=TAGS, summary="A document")
+def get_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    return use(router, Documents).get_document(patient_file(router, ins), document_id).to_api()
+
+
+@router.get(
+    "/pro/patients/<ins>/documents/<document_id>/content",
+    tags=TAGS,
+    summary="A short-lived link to download a document",
+)
+def download_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    url, expires_in = use(router, Documents).download(patient_file(router, ins), document_id)
+    metrics.add_metric(name="ProfessionalDocumentDownloaded", unit=MetricUnit.Count, value=1)
+    return {"url": url, "expires_in": expires_in}
+
+
+@router.post(
+    "/pro/patients/<ins>/documents/<document_id>/release",
+    tags=TAGS,
+    summary="Release a document you held for the announcement consultation",
+)
+def release_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
+    """The patient is told (their access history); releasing twice changes nothing."""
+    opened = patient_file(router, ins, reads=False)
+    document = use(router, Holds).release_document(opened, document_id)
+    metrics.add_metric(name="HeldDocumentReleased", unit=MetricUnit.Count, value=1)
+    return document.to_api()
+
+
+class ProfessionalUploadRequest(UploadRequest):
+    """The patient's upload request, plus what only a professional's deposit may ask for."""
+
+    hold_for_announcement: bool = False
+    confidential_from_representatives: bool = False
+
+
+@router.post(
+    "/pro/patients/<ins>/uploads",
+    tags=TAGS,
+    summary="Start an upload of a document you author (presigned POST)",
+)
+def start_upload(ins: Ins, request: ProfessionalUploadRequest) -> Response[Any]:
+    """The patient's upload flow, checked against the care rules before the ticket is issued;
+    the ingest files the document with you as author and traces it in the patient's history."""
+    opened = patient_file(router, ins, reads=False)
+    facts = DocumentFacts(**request.model_dump(include=set(DocumentFacts.model_fields)))
+    ticket = use(router, Uploads).start_upload(
+        opened,
+        facts,
+        request.filename,
+        request.content_type,
+        request.size,
+        hold_for_announcement=request.hold_for_announcement,
+        confidential_from_representatives=request.confidential_from_representatives,
+    )
+    metrics.add_metric(name="ProfessionalUploadStarted", unit=MetricUnit.Count, value=1)
+    return ticket_response(ticket, request.size)
+
+
+class ConsentRequest(GrantRequest):
+    patient_agreed: Literal[True] = Field(
+        description="you attest that the patient, informed, agreed to your access (traced, and "
+        "the patient is told by email)"
+    )
+    expires_at: AwareDatetime | None = Field(
+        None, description="when the consent ends (excluded): a year at most, a year if none"
+    )
+
+
+@router.post(
+    "/pro/patients/<ins>/consent",
+    tags=TAGS,
+    summary="Record the patient's consent to your access (scope, until when)",
+)
+def record_consent(ins: Ins, consent: ConsentRequest) -> dict[str, Any]:
+    """For a patient whose file you may not open yet: their treating doctor and care team are
+    theirs to set (409 if they set yours); a blocked professional is refused."""
+    caller = professional_caller(router)
+    scope = frozenset(consent.scope) if isinstance(consent.scope, list) else consent.scope
+    record = use(router, ProfessionalAccess).record_consent(caller, ins, scope, consent.expires_at)
+    metrics.add_metric(name="ConsentRecorded", unit=MetricUnit.Count, value=1)
+    rpps = caller.professional.rpps
+    return {"rpps": rpps, **record.team.grants[rpps].model_dump(mode="json")}
+
+
+@router.get(
+    "/pro/patients/<ins>/uploads/<upload_id>",
+    tags=TAGS,
+    summary="Status of one of your uploads to this patient's file",
+)
+def upload_status(ins: Ins, upload_id: DocumentId) -> dict[str, Any]:
+    return use(router, Uploads).upload_status(patient_file(router, ins), upload_id).to_api()
+
+
+@router.get(
+    "/pro/patients/<ins>/profile",
+    tags=TAGS,
+    summary="The profile sections you may read, with the entries you see",
+)
+def get_profile(ins: Ins) -> dict[str, Any]:
+    sections = use(router, Profile).read(patient_file(router, ins))
+    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+
+
+def _add_section_route(section: str, model: type[SectionModel]) -> None:
+    """POST one section, its body validated by the section's model (as on the patient's side)."""
+
+    def add_entry(
+        ins: Ins, body: SectionModel, confidential_from_representatives: ConfidentialQuery = False
+    ) -> Response[Any]:
+        opened = patient_file(router, ins, reads=False)
+        entry = use(router, Profile).add_entry(
+            opened,
+            section,
+            body.model_dump(mode="json"),
+            confidential_from_representatives=confidential_from_representatives,
+        )
+        metrics.add_metric(name="ProfessionalProfileEntryAdded", unit=MetricUnit.Count, value=1)
+        return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
+
+    add_entry.__annotations__["body"] = model
+    add_entry.__name__ = f"pro_add_entry_{section.replace('-', '_')}"
+    router.post(
+        f"/pro/patients/<ins>/profile/{section}",
+        tags=TAGS,
+        summary=f"Add to {section.replace('-', ' ')}, as its author",
+    )(add_entry)
+
+
+# Sections no professional writes (the patient's own declarations) get no route.
+for _section, _model in SECTIONS.items():
+    if _section not in {kind.value for kind in PATIENT_OWNED}:
+        _add_section_route(_section, _model)
+
+
+@router.get("/pro/notices", tags=TAGS, summary="The professional's notices, newest first")
+def list_notices(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> dict[str, Any]:
+    rpps = professional_caller(router).professional.rpps
+    page = use(router, ProfessionalInbox).list(  # type: ignore[type-abstract]
+        rpps, limit, cursor
+    )
+    return {"items": [n.to_api() for n in page.items], "next_cursor": page.next_cursor}

@@ -1,0 +1,67 @@
+"""Request shapes and path types more than one audience's routes take (a patient and a
+professional both upload, grant, name a document)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
+
+from healthspace.api.common import json_response
+from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind
+from healthspace.records.uploads import UploadTicket
+
+DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+
+
+class UploadRequest(DocumentFacts):
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1)]
+
+
+class GrantRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scope: (
+        Literal["full"] | Annotated[list[Kind], Field(min_length=1, max_length=len(ALL_KINDS))]
+    ) = Field(
+        description="the document categories and profile sections opened, within the "
+        "profession's rights; or 'full': all its rights, masked documents included"
+    )
+    expires_at: AwareDatetime | None = Field(
+        None, description="when the grant ends (excluded); none: until revoked"
+    )
+
+    @field_validator("scope", mode="wrap")
+    @classmethod
+    def _scope(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One readable message, rather than one per branch of the union."""
+        try:
+            return handler(value)
+        except ValidationError:
+            names = ", ".join(kind.value for kind in ALL_KINDS)
+            raise ValueError(f"scope must be 'full' or a non-empty list of: {names}") from None
+
+
+def ticket_response(ticket: UploadTicket, max_bytes: int) -> Response[Any]:
+    """201 with what the browser (or the professional's software) posts to S3, and until when."""
+    return json_response(
+        201,
+        {
+            "upload_id": ticket.upload.upload_id,
+            "url": ticket.url,
+            "fields": ticket.fields,
+            "expires_at": ticket.expires_at.isoformat(),
+            "max_bytes": max_bytes,
+        },
+    )

@@ -1,0 +1,172 @@
+"""Professionals on a patient's file. A professional names the patient by INS; the care rules
+decide, on the patient's care record (one read), whether they open the file and with what
+rights. The `CareAccess` they get then goes through the records' use cases like a patient's
+`Access`: it answers the same questions (what it sees, what it may add) by the care rules, so
+there is one way to read, download and add."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from healthspace.care import rules
+from healthspace.care.matrices import Profession
+from healthspace.care.ports import CareRecords
+from healthspace.care.record import CareRecord, PatientSettings, Professional, Scope
+from healthspace.care.rules import Refusal, SpaceDecision
+from healthspace.kernel.clock import Clock
+from healthspace.kernel.errors import CareAccessRefused, Forbidden, NotFound
+from healthspace.records.access import Access
+from healthspace.records.access_log import AccessLog
+from healthspace.records.model import Action, Author, ItemFacts, Kind, Role, Section, Upload
+from healthspace.records.spaces import Spaces
+
+# The access-log object of a consent a professional recorded (the patient is told of it).
+CONSENT_OBJECT = "care/consent"
+
+_REFUSALS = {
+    Refusal.NO_RELATIONSHIP: "no care relationship gives you access to this patient's file",
+    Refusal.BLOCKED: "the patient has refused you access to their file",
+    Refusal.CONSENT_EXPIRED: "your access to this patient's file has expired: ask the patient",
+    Refusal.EMERGENCY_DISABLED: "the patient does not allow emergency access to their file",
+}
+
+
+def refused(refusal: Refusal) -> CareAccessRefused:
+    return CareAccessRefused(refusal.value, _REFUSALS[refusal])
+
+
+@dataclass(frozen=True)
+class ProfessionalCaller:
+    """A health professional as their token presents them. No INS: they reach patients' files
+    through the care rules (ProfessionalAccess.open_for_professional), not through grants."""
+
+    professional: Professional
+    display_name: str
+    # The partner system whose software carries the professional's request (its partner id),
+    # named in the patient's access history; None on the professionals' own API.
+    via: str | None = None
+
+    @property
+    def as_author(self) -> Author:
+        return Author.professional(self.professional.rpps, self.display_name)
+
+
+@dataclass(frozen=True)
+class CareAccess(Access):
+    """A professional on a patient's file, as the care rules allowed it for this request: what
+    they see and add follows `decision`, and its emergency reason is traced."""
+
+    decision: SpaceDecision
+    settings: PatientSettings
+
+    def sees(self, item: ItemFacts, now: datetime) -> bool:
+        return rules.visible_to_professional(self.decision, item)
+
+    def readable_sections(self) -> frozenset[Section]:
+        return frozenset(kind for kind in self.decision.readable if isinstance(kind, Section))
+
+    def deposit(self, kind: Kind, now: datetime, *, hold: bool, confidential: bool) -> ItemFacts:
+        """Under the care rules (Forbidden if their row or scope does not write the kind, or
+        under break-glass), as its author."""
+        return rules.professional_deposit(
+            self.decision,
+            self.settings,
+            kind,
+            now,
+            hold_for_announcement=hold,
+            confidential_from_representatives=confidential,
+        )
+
+    def made(self, upload: Upload) -> bool:
+        return upload.uploader.rpps == self.decision.professional.rpps
+
+    def release(self, item: ItemFacts, now: datetime) -> ItemFacts:
+        return rules.release(item, self.decision.professional, now)
+
+    def check_changes_allowed(self) -> None:
+        raise Forbidden("professionals add to the file; changing or deleting is the patient's")
+
+    @property
+    def emergency_reason(self) -> str | None:
+        return self.decision.emergency_reason
+
+    @property
+    def profession(self) -> str:
+        return self.decision.professional.profession.value
+
+
+class ProfessionalAccess:
+    def __init__(self, store: CareRecords, spaces: Spaces, log: AccessLog, clock: Clock) -> None:
+        self.store = store
+        self.spaces = spaces
+        self.log = log
+        self.clock = clock
+
+    def open_for_professional(
+        self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
+    ) -> CareAccess:
+        """The professional's access to the file of the patient with this INS, or
+        CareAccessRefused. A patient without an active space is refused as one with whom the
+        professional has no relationship: the answer tells nobody who has a space."""
+        space_id, record = self._record_of(ins)
+        decision = rules.decide_space_access(
+            caller.professional, record.settings, record.team, self.clock.now(), emergency_reason
+        )
+        if decision.refusal is not None:
+            raise refused(decision.refusal)
+        return CareAccess(
+            caller=caller,
+            space_id=space_id,
+            role=Role.PROFESSIONAL,
+            decision=decision,
+            settings=record.settings,
+        )
+
+    def record_consent(
+        self,
+        caller: ProfessionalCaller,
+        ins: str,
+        scope: Scope,
+        expires_at: datetime | None = None,
+    ) -> CareRecord:
+        """The professional records that the patient consents to their access (during care,
+        with them): a CONSENT grant the patient sees in their care record and history (and is
+        told of by email) and may revoke. Refused as the care rules refuse: an unknown patient
+        as one without a relationship, a blocked professional as blocked."""
+        space_id, record = self._record_of(ins)
+        if caller.professional.rpps in record.settings.blocked:
+            raise refused(Refusal.BLOCKED)
+        team = rules.record_consent(
+            record.team, record.settings, caller.professional, scope, self.clock.now(), expires_at
+        )
+        updated = record.model_copy(update={"team": team, "version": record.version + 1})
+        access = Access(caller=caller, space_id=space_id, role=Role.PROFESSIONAL)
+        entry = self.log.entry(access, Action.CREATE, CONSENT_OBJECT, caller.professional.rpps)
+        self.store.put_care_record(updated, record.version, entry)
+        return updated
+
+    def refusal_at_filing(self, upload: Upload) -> str | None:
+        """A professional's upload is filed only if the care rules still let them write its
+        kind: the patient may have blocked them, or ended their grant, since the ticket (one
+        read of the care record, professionals' uploads only)."""
+        rpps, code = upload.uploader.rpps, upload.uploader_profession
+        if upload.uploader_role is not Role.PROFESSIONAL or rpps is None or code is None:
+            return None
+        record = self.store.get_care_record(upload.space_id)
+        professional = Professional(rpps=rpps, profession=Profession(code))
+        decision = rules.decide_space_access(
+            professional, record.settings, record.team, self.clock.now(), None
+        )
+        if decision.refusal is not None:
+            return _REFUSALS[decision.refusal]
+        if not rules.can_write(decision, upload.facts.category):
+            return "you may no longer add this kind of document to this patient's file"
+        return None
+
+    def _record_of(self, ins: str) -> tuple[str, CareRecord]:
+        try:
+            space = self.spaces.space_of(ins)
+        except NotFound:
+            raise refused(Refusal.NO_RELATIONSHIP) from None
+        return space.space_id, self.store.get_care_record(space.space_id)

@@ -1,0 +1,102 @@
+"""What enrollment needs of the outside world: its table items, the channels that carry codes
+and receipts, the operations bucket, the wave timer, and the records room's new space."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, TextIO
+
+from healthspace.enrollment.model import (
+    Channel,
+    Enrollment,
+    EnrollmentLogEntry,
+    Receipt,
+    Wave,
+    WaveCounts,
+    WaveStatus,
+)
+from healthspace.records.model import Holder, Role, Space
+
+
+class EnrollmentStore(Protocol):
+    def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
+        """False if the person already has one (re-imports create no duplicates)."""
+        ...
+
+    def get_enrollment(self, ins: str) -> Enrollment | None: ...
+    def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
+        """Replace it if still at that version, and count it notified in its wave, in one
+        transaction; False if it changed meanwhile."""
+        ...
+
+    def update_enrollment(
+        self, enrollment: Enrollment, expected_version: int, log: EnrollmentLogEntry
+    ) -> bool:
+        """Replace it if still at that version; False if it changed meanwhile."""
+        ...
+
+    def activate_enrollment(
+        self,
+        enrollment: Enrollment,
+        expected_version: int,
+        space: Space,
+        grants: Sequence[tuple[str, Role]],
+        log: EnrollmentLogEntry,
+    ) -> bool:
+        """One transaction, if the enrollment is still at that version: it becomes ACTIVE, its
+        space and the grants are written."""
+        ...
+
+    def failures(self, key: str, now: datetime) -> int:
+        """Failed attempts still counting for this key."""
+        ...
+
+    def record_failure(self, key: str, now: datetime, window: timedelta) -> int: ...
+    def get_wave(self, wave_id: str) -> Wave | None: ...
+    def create_wave(self, wave: Wave) -> bool: ...
+    def set_wave_status(self, wave_id: str, status: WaveStatus) -> None: ...
+    def add_to_wave(self, wave_id: str, **counts: int) -> None:
+        """Atomic counters: several functions add to the same wave at once."""
+        ...
+
+    def wave_counts(self, wave_id: str) -> WaveCounts: ...
+    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]: ...
+
+
+class Notifier(Protocol):
+    def send_code(self, enrollment: Enrollment, code: str) -> Channel: ...
+    def send_receipt(self, enrollment: Enrollment, receipt: Receipt) -> Channel: ...
+    def flush(self) -> None:
+        """Hand over what is batched (letters for the mail house)."""
+        ...
+
+
+class OpsFiles(Protocol):
+    """The operations bucket."""
+
+    def put_json(self, key: str, value: object) -> None: ...
+    def put_text(self, key: str, text: str, content_type: str) -> None: ...
+    def get_json(self, key: str) -> object: ...
+    def read_text(self, key: str) -> TextIO:
+        """A file of the bucket as a text stream (population files are large: not in memory)."""
+        ...
+
+    def list_keys(self, prefix: str) -> list[str]: ...
+    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
+        """Store the receipt; return a link to download it."""
+        ...
+
+
+class WaveScheduler(Protocol):
+    def schedule(self, wave: Wave) -> None:
+        """Start the wave's timer (idempotent: one execution per wave)."""
+        ...
+
+
+class NewSpace(Protocol):
+    def __call__(self, ins: str, holder: Holder) -> Space: ...
+
+
+class RenderReceipt(Protocol):
+    def __call__(self, receipt: Receipt) -> bytes: ...

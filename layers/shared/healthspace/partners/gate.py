@@ -1,0 +1,78 @@
+"""The partners' door: what a partner system's request goes through before and after the HTTP
+layer reads it. Its signature is checked against the URL we publish (configuration, never the
+Host header a caller chooses), and the documents it pushes are filed on behalf of their author,
+named as sent by the partner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+from healthspace.kernel.clock import Clock
+from healthspace.partners.fhir import PartnerDocument
+from healthspace.partners.keys import NonceStore, PartnerKeys
+from healthspace.partners.signatures import VerifiedPartner, verify_request
+from healthspace.records.filing import Filing
+from healthspace.records.model import Author, Document
+from healthspace.records.spaces import Spaces
+
+
+class PartnerGate:
+    def __init__(
+        self,
+        keys: PartnerKeys,
+        nonces: NonceStore,
+        clock: Clock,
+        base_url: str,
+        spaces: Spaces,
+        filing: Filing,
+    ) -> None:
+        self.keys = keys
+        self.nonces = nonces
+        self.clock = clock
+        self.base_url = base_url.rstrip("/")
+        self.spaces = spaces
+        self.filing = filing
+
+    def url(self, path: str, pairs: Sequence[tuple[str, str]] = ()) -> str:
+        """Our URL for `path` with the query in the canonical form partners sign: names sorted,
+        values percent-encoded but for unreserved characters (so `|` is `%7C`)."""
+        query = "&".join(
+            f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(pairs)
+        )
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def verify(
+        self,
+        method: str,
+        path: str,
+        pairs: Sequence[tuple[str, str]],
+        headers: Mapping[str, str | Sequence[str]] | None,
+        body: bytes,
+    ) -> VerifiedPartner:
+        """The partner whose key signed this request, or SignatureRefused."""
+        return verify_request(
+            method,
+            self.url(path, pairs),
+            headers,
+            body,
+            keys=self.keys,
+            nonces=self.nonces,
+            clock=self.clock,
+        )
+
+    def file(self, partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, bool]:
+        """File a pushed document (read with its author required) in its patient's space; sent
+        again, the same document comes back (False)."""
+        assert pushed.author_rpps is not None
+        return self.filing.push_document(
+            self.spaces.space_of(pushed.patient_ins),
+            Author.professional(pushed.author_rpps, pushed.author_name),
+            pushed.facts,
+            pushed.content,
+            pushed.filename,
+            source=f"{partner.partner_id}|{pushed.identifier}",
+            hold_for_announcement=pushed.hold_for_announcement,
+            confidential_from_representatives=pushed.confidential,
+            via=partner.partner_id,
+        )

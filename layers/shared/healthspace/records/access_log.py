@@ -1,0 +1,88 @@
+"""The space's access history: every read or write of health data appends one entry, shown to
+the patient. Writes commit their entry with them (the stores take it as an argument)."""
+
+from __future__ import annotations
+
+from healthspace.kernel.clock import Clock, IdGenerator
+from healthspace.kernel.entity import Page, page_size
+from healthspace.records.access import Access, document_facts, entry_facts
+from healthspace.records.model import AccessedObject, AccessLogEntry, Action, Author, Role
+from healthspace.records.ports import AccessLogStore
+
+
+class AccessLog:
+    def __init__(self, store: AccessLogStore, clock: Clock, ids: IdGenerator) -> None:
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+
+    def entry(
+        self, access: Access, action: Action, object_type: str, object_id: str | None = None
+    ) -> AccessLogEntry:
+        """The entry of one act; a break-glass access's entries carry its stated reason, and a
+        professional's acts through a partner's software name that partner."""
+        return self.entry_of(
+            access.space_id,
+            access.caller.as_author,
+            access.role,
+            action,
+            object_type,
+            object_id,
+            emergency_reason=access.emergency_reason,
+            via=access.caller.via,
+        )
+
+    def entry_of(
+        self,
+        space_id: str,
+        actor: Author,
+        role: Role,
+        action: Action,
+        object_type: str,
+        object_id: str | None = None,
+        *,
+        emergency_reason: str | None = None,
+        via: str | None = None,
+    ) -> AccessLogEntry:
+        """The entry of an act nobody's access carries (the ingest, a job, a migration)."""
+        return AccessLogEntry(
+            entry_id=self.ids.new_id(),
+            at=self.clock.now(),
+            actor=actor,
+            role=role,
+            action=action,
+            object=AccessedObject(type=object_type, id=object_id),
+            space_id=space_id,
+            emergency_reason=emergency_reason,
+            via=via,
+        )
+
+    def trace(
+        self, access: Access, action: Action, object_type: str, object_id: str | None = None
+    ) -> None:
+        """Append the entry of a read (writes commit theirs with the write)."""
+        self.store.append_access_log(self.entry(access, action, object_type, object_id))
+
+    def history(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
+        """The space's history, newest first, for its holder or representative: all but the
+        acts on items their side may not see (a document held for announcement until released;
+        a minor's secrets, documents or profile entries, for a representative): an entry would
+        tell that such an item exists, who filed it and when. The documents and entries a page
+        names are read in one batch."""
+        page = self.store.list_access_log(access.space_id, page_size(limit), cursor)
+        named = [e.object for e in page.items if e.object.id]
+        documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
+        entries = sorted(
+            {
+                (o.type.removeprefix("profile/"), o.id)
+                for o in named
+                if o.type.startswith("profile/") and o.id
+            }
+        )
+        found, found_entries = self.store.get_named_items(access.space_id, documents, entries)
+        facts = [(d.document_id, document_facts(d)) for d in found]
+        facts += [(e.entry_id, entry_facts(e)) for e in found_entries]
+        now = self.clock.now()
+        hidden = {item_id for item_id, item in facts if not access.sees(item, now)}
+        shown = [e for e in page.items if e.object.id not in hidden]
+        return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)

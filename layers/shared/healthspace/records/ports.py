@@ -1,0 +1,148 @@
+"""What the records need of the outside world: small Protocols, implemented by the adapters.
+One per kind of item, so that a use case names only what it touches; `Store` is all of them
+(the table adapter implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+from healthspace.kernel.entity import Page
+from healthspace.records.model import (
+    AccessLogEntry,
+    Document,
+    DocumentFilter,
+    PersonAccess,
+    ProfileEntry,
+    Role,
+    Space,
+    Upload,
+)
+
+
+class SpaceStore(Protocol):
+    """Spaces and who may act on them."""
+
+    def get_person(self, ins: str) -> PersonAccess | None: ...
+    def put_grant(self, ins: str, space_id: str, role: Role) -> None:
+        """Let the person `ins` act on the space in that role (one item per grant: no
+        read-modify-write, so concurrent grants cannot lose each other)."""
+        ...
+
+    def get_space(self, space_id: str) -> Space | None: ...
+    def get_spaces(self, space_ids: Sequence[str]) -> list[Space]: ...
+    def create_space(self, space: Space) -> None: ...
+    def set_space_key(self, space: Space, wrapped_key: bytes) -> Space:
+        """Store the space's first data key; if another writer stored one first, return the
+        space with theirs (one key per space, always)."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """Uploads and documents. Every write of health data carries its access-log entry and
+    commits atomically with it."""
+
+    def get_space(self, space_id: str) -> Space | None: ...
+    def put_upload(self, upload: Upload) -> None: ...
+    def get_upload(self, space_id: str, upload_id: str) -> Upload | None: ...
+    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+        """Index the document and close the upload; False if the upload was no longer pending."""
+        ...
+
+    def reject_upload(self, upload: Upload) -> bool: ...
+
+    def get_document(self, space_id: str, document_id: str) -> Document | None: ...
+    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+        """Write a document sent from elsewhere, with its access-log entry, in one transaction,
+        unless `source` (the sender's own id of it) already names one in that space: then
+        nothing is written and that document's id is returned."""
+        ...
+
+    def list_documents(
+        self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
+    ) -> Page[Document]: ...
+    def release_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None:
+        """Write the released document at `expected_version` (PreconditionFailed otherwise) and
+        drop its entry from the holds index, with its access-log entry, in one transaction."""
+        ...
+
+    def holds_due_on(self, day: date) -> list[tuple[str, str]]:
+        """(space, document) of the unreleased holds whose deadline falls on `day` (UTC)."""
+        ...
+
+    def update_document(
+        self, document: Document, expected_version: int, audit: AccessLogEntry
+    ) -> None: ...
+    def delete_document(
+        self, document: Document, expected_version: int | None, audit: AccessLogEntry
+    ) -> None: ...
+
+
+class ProfileStore(Protocol):
+    """The medical profile's entries, each written with its access-log entry."""
+
+    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]: ...
+    def get_profile_entry(
+        self, space_id: str, section: str, entry_id: str
+    ) -> ProfileEntry | None: ...
+
+    def put_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None:
+        """Create (expected_version None) or replace the entry at that version."""
+        ...
+
+    def delete_profile_entry(
+        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+    ) -> None: ...
+
+
+class AccessLogStore(Protocol):
+    """The space's history: appended to, read newest first."""
+
+    def get_named_items(
+        self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
+    ) -> tuple[list[Document], list[ProfileEntry]]:
+        """Those of these documents and (section, entry id) profile entries that exist, in any
+        order: one batch read (what an access-log page names)."""
+        ...
+
+    def append_access_log(self, entry: AccessLogEntry) -> None: ...
+    def list_access_log(
+        self, space_id: str, limit: int, cursor: str | None
+    ) -> Page[AccessLogEntry]: ...
+
+
+class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, Protocol):
+    """Every item of the medical file, in the health space table."""
+
+
+class UploadRecheck(Protocol):
+    """Asked again when an upload is filed, minutes after its ticket: the care rules may no
+    longer let its professional write (a block, a revoked grant). Implemented by the care room."""
+
+    def refusal_at_filing(self, upload: Upload) -> str | None:
+        """Why this upload may no longer be filed, if it may not."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Document bytes: the quarantine (uploads), the documents bucket and download staging."""
+
+    def presign_upload(
+        self, key: str, max_bytes: int, expires_in: int
+    ) -> tuple[str, dict[str, str]]: ...
+
+    def read_upload(self, key: str) -> bytes: ...
+    def discard_upload(self, key: str) -> None: ...
+    def put_document(self, key: str, data: bytes) -> None: ...
+    def get_document(self, key: str) -> bytes: ...
+    def delete_document(self, key: str) -> None: ...
+    def stage_download(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Store a short-lived copy and return a presigned GET URL for it."""
+        ...

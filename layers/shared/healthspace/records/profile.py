@@ -1,0 +1,148 @@
+"""The medical profile: entries by section (records.sections says what each holds)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from healthspace.kernel.clock import Clock, IdGenerator
+from healthspace.kernel.errors import BadRequest, NotFound, describe_validation_error
+from healthspace.records.access import Access, entry_facts
+from healthspace.records.access_log import AccessLog
+from healthspace.records.filing import Filing
+from healthspace.records.model import Action, ProfileEntry, Section
+from healthspace.records.ports import ProfileStore
+from healthspace.records.sections import SECTIONS
+
+
+def _section(section: str) -> str:
+    if section not in SECTIONS:
+        raise NotFound(f"unknown profile section; expected one of {', '.join(SECTIONS)}")
+    return section
+
+
+def validate_section(section: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a profile entry's fields; raise BadRequest naming the first wrong field."""
+    try:
+        model = SECTIONS[_section(section)].model_validate(dict(data))
+    except ValidationError as exc:
+        raise BadRequest(describe_validation_error(exc)) from None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+class Profile:
+    def __init__(
+        self,
+        store: ProfileStore,
+        filing: Filing,
+        log: AccessLog,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self.store = store
+        self.filing = filing  # who may deposit what: the same rule as for documents
+        self.log = log
+        self.clock = clock
+        self.ids = ids
+
+    def read(self, access: Access) -> dict[str, list[ProfileEntry]]:
+        """Every section; for a professional, the sections they may read and the entries they
+        see (their own included)."""
+        readable = access.readable_sections()
+        names = [name for name in SECTIONS if readable is None or Section(name) in readable]
+        sections: dict[str, list[ProfileEntry]] = {name: [] for name in names}
+        now = self.clock.now()
+        for entry in self.store.list_profile(access.space_id, None):
+            if access.sees(entry_facts(entry), now):
+                sections.setdefault(entry.section, []).append(entry)
+        self.log.trace(access, Action.READ, "profile")
+        return sections
+
+    def list_section(self, access: Access, section: str) -> list[ProfileEntry]:
+        now = self.clock.now()
+        entries = [
+            entry
+            for entry in self.store.list_profile(access.space_id, _section(section))
+            if access.sees(entry_facts(entry), now)
+        ]
+        self.log.trace(access, Action.READ, f"profile/{section}")
+        return entries
+
+    def _entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
+        entry = self.store.get_profile_entry(access.space_id, _section(section), entry_id)
+        if entry is None or not access.sees(entry_facts(entry), self.clock.now()):
+            raise NotFound("profile entry not found")
+        return entry
+
+    def get_entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
+        entry = self._entry(access, section, entry_id)
+        self.log.trace(access, Action.READ, f"profile/{section}", entry_id)
+        return entry
+
+    def add_entry(
+        self,
+        access: Access,
+        section: str,
+        data: Mapping[str, Any],
+        *,
+        confidential_from_representatives: bool = False,
+    ) -> ProfileEntry:
+        """Add an entry, its caller as author; a professional only where the rules let them
+        write (Forbidden otherwise), and may keep a minor's entry from their representatives.
+        Profile entries have no masking."""
+        now = self.clock.now()
+        self.filing.deposit_facts(
+            access, Section(_section(section)), False, confidential_from_representatives
+        )
+        entry = ProfileEntry(
+            section=_section(section),
+            entry_id=self.ids.new_id(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            author=access.caller.as_author,
+            fields=validate_section(section, data),
+            space_id=access.space_id,
+            confidential_from_representatives=confidential_from_representatives,
+        )
+        self.store.put_profile_entry(
+            entry, None, self.log.entry(access, Action.CREATE, f"profile/{section}", entry.entry_id)
+        )
+        return entry
+
+    def replace_entry(
+        self,
+        access: Access,
+        section: str,
+        entry_id: str,
+        data: Mapping[str, Any],
+        expected_version: int,
+    ) -> ProfileEntry:
+        access.check_changes_allowed()
+        fields = validate_section(section, data)
+        entry = self._entry(access, section, entry_id).model_copy(
+            update={
+                "fields": fields,
+                "version": expected_version + 1,
+                "updated_at": self.clock.now(),
+            }
+        )
+        self.store.put_profile_entry(
+            entry,
+            expected_version,
+            self.log.entry(access, Action.UPDATE, f"profile/{section}", entry_id),
+        )
+        return entry
+
+    def delete_entry(
+        self, access: Access, section: str, entry_id: str, expected_version: int | None
+    ) -> None:
+        access.check_changes_allowed()
+        entry = self._entry(access, section, entry_id)
+        self.store.delete_profile_entry(
+            entry,
+            expected_version,
+            self.log.entry(access, Action.DELETE, f"profile/{section}", entry_id),
+        )
