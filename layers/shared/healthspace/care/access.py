@@ -96,12 +96,12 @@ class CareAccess(Access):
         return self.decision.professional.profession.value
 
 
+@dataclass(eq=False)
 class ProfessionalAccess:
-    def __init__(self, store: CareRecords, spaces: Spaces, log: AccessLog, clock: Clock) -> None:
-        self.store = store
-        self.spaces = spaces
-        self.log = log
-        self.clock = clock
+    store: CareRecords
+    spaces: Spaces
+    log: AccessLog
+    clock: Clock
 
     def open_for_professional(
         self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None

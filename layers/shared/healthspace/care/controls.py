@@ -7,6 +7,7 @@ DELETE for a DELETE; the object is the route ("care/team", RPPS)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from healthspace.care import rules
@@ -34,11 +35,11 @@ def _manages_controls(access: Access) -> None:
         raise Forbidden("only the holder or a legal representative manages access to this file")
 
 
+@dataclass(eq=False)
 class PatientControls:
-    def __init__(self, store: CareRecords, log: AccessLog, clock: Clock) -> None:
-        self.store = store
-        self.log = log
-        self.clock = clock
+    store: CareRecords
+    log: AccessLog
+    clock: Clock
 
     def care_record(self, access: Access) -> CareRecord:
         """The settings and care team. Not traced, like the access log: the patient consulting

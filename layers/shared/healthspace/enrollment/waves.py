@@ -5,6 +5,7 @@ stored for operators."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from healthspace.enrollment.activation import activate
 from healthspace.enrollment.model import EnrollmentStatus, Wave, WaveCounts, WaveStatus
@@ -13,20 +14,13 @@ from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.errors import NotFound
 
 
+@dataclass(eq=False)
 class Waves:
-    def __init__(
-        self,
-        store: EnrollmentStore,
-        files: OpsFiles,
-        clock: Clock,
-        ids: IdGenerator,
-        new_space: NewSpace,
-    ) -> None:
-        self.store = store
-        self.files = files
-        self.clock = clock
-        self.ids = ids
-        self.new_space = new_space
+    store: EnrollmentStore
+    files: OpsFiles
+    clock: Clock
+    ids: IdGenerator
+    new_space: NewSpace
 
     def recent(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
         """The waves, newest first, with their counts (for operators)."""

@@ -152,28 +152,18 @@ class NoticeStore(Store, CareRecords, Protocol):
     doctor)."""
 
 
+@dataclass(eq=False)
 class PatientNotices:
     """Tells the patient (and, of an emergency, the treating doctor) of one access-log entry."""
 
-    def __init__(
-        self,
-        store: NoticeStore,
-        contacts: Contacts,
-        claims: NoticeClaims,
-        mailer: Mailer,
-        inbox: ProfessionalInbox,
-        clock: Clock,
-        settings: MessageSettings,
-        lease: timedelta = timedelta(minutes=5),
-    ) -> None:
-        self.store = store
-        self.contacts = contacts
-        self.claims = claims
-        self.mailer = mailer
-        self.inbox = inbox
-        self.clock = clock
-        self.settings = settings
-        self.lease = lease
+    store: NoticeStore
+    contacts: Contacts
+    claims: NoticeClaims
+    mailer: Mailer
+    inbox: ProfessionalInbox
+    clock: Clock
+    settings: MessageSettings
+    lease: timedelta = timedelta(minutes=5)
 
     def tell(self, entry: AccessLogEntry) -> Outcome:
         notice = notice_for(entry)

@@ -6,6 +6,7 @@ named as sent by the partner."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from healthspace.kernel.clock import Clock
@@ -17,22 +18,14 @@ from healthspace.records.model import Author, Document
 from healthspace.records.spaces import Spaces
 
 
+@dataclass(eq=False)
 class PartnerGate:
-    def __init__(
-        self,
-        keys: PartnerKeys,
-        nonces: NonceStore,
-        clock: Clock,
-        base_url: str,
-        spaces: Spaces,
-        filing: Filing,
-    ) -> None:
-        self.keys = keys
-        self.nonces = nonces
-        self.clock = clock
-        self.base_url = base_url.rstrip("/")
-        self.spaces = spaces
-        self.filing = filing
+    keys: PartnerKeys
+    nonces: NonceStore
+    clock: Clock
+    base_url: str  # as the settings give it: no trailing slash
+    spaces: Spaces
+    filing: Filing
 
     def url(self, path: str, pairs: Sequence[tuple[str, str]] = ()) -> str:
         """Our URL for `path` with the query in the canonical form partners sign: names sorted,

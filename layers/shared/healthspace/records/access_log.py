@@ -3,6 +3,8 @@ the patient. Writes commit their entry with them (the stores take it as an argum
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.entity import Page, page_size
 from healthspace.records.access import Access, document_facts, entry_facts
@@ -10,11 +12,11 @@ from healthspace.records.model import AccessedObject, AccessLogEntry, Action, Au
 from healthspace.records.ports import AccessLogStore
 
 
+@dataclass(eq=False)
 class AccessLog:
-    def __init__(self, store: AccessLogStore, clock: Clock, ids: IdGenerator) -> None:
-        self.store = store
-        self.clock = clock
-        self.ids = ids
+    store: AccessLogStore
+    clock: Clock
+    ids: IdGenerator
 
     def entry(
         self, access: Access, action: Action, object_type: str, object_id: str | None = None

@@ -4,6 +4,7 @@ not exist."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from healthspace.kernel.clock import Clock, IdGenerator
@@ -17,24 +18,15 @@ from healthspace.records.ports import BlobStore, DocumentStore
 from healthspace.records.spaces import Spaces
 
 
+@dataclass(eq=False)
 class Documents:
-    def __init__(
-        self,
-        store: DocumentStore,
-        blobs: BlobStore,
-        spaces: Spaces,
-        log: AccessLog,
-        clock: Clock,
-        ids: IdGenerator,
-        limits: Limits,
-    ) -> None:
-        self.store = store
-        self.blobs = blobs
-        self.spaces = spaces
-        self.log = log
-        self.clock = clock
-        self.ids = ids
-        self.limits = limits
+    store: DocumentStore
+    blobs: BlobStore
+    spaces: Spaces
+    log: AccessLog
+    clock: Clock
+    ids: IdGenerator
+    limits: Limits
 
     def list_documents(
         self, access: Access, query: DocumentFilter, limit: int, cursor: str | None

@@ -69,24 +69,15 @@ def not_future(day: date, today: date) -> None:
         raise BadRequest("document_date cannot be in the future")
 
 
+@dataclass(eq=False)
 class Filing:
-    def __init__(
-        self,
-        store: DocumentStore,
-        blobs: BlobStore,
-        spaces: Spaces,
-        log: AccessLog,
-        clock: Clock,
-        ids: IdGenerator,
-        limits: Limits,
-    ) -> None:
-        self.store = store
-        self.blobs = blobs
-        self.spaces = spaces
-        self.log = log
-        self.clock = clock
-        self.ids = ids
-        self.limits = limits
+    store: DocumentStore
+    blobs: BlobStore
+    spaces: Spaces
+    log: AccessLog
+    clock: Clock
+    ids: IdGenerator
+    limits: Limits
 
     def deposit_facts(
         self, access: Access, kind: Kind, hold: bool, confidential: bool

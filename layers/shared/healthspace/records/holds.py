@@ -5,6 +5,7 @@ notices pick up."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from healthspace.kernel.clock import Clock
@@ -34,14 +35,12 @@ HOLDS_LOOKBACK_DAYS = 31
 SYSTEM_AUTHOR = Author(kind=ActorKind.SYSTEM, id="system", display_name="Mon espace santé")
 
 
+@dataclass(eq=False)
 class Holds:
-    def __init__(
-        self, store: DocumentStore, documents: Documents, log: AccessLog, clock: Clock
-    ) -> None:
-        self.store = store
-        self.documents = documents
-        self.log = log
-        self.clock = clock
+    store: DocumentStore
+    documents: Documents
+    log: AccessLog
+    clock: Clock
 
     def release_document(self, access: Access, document_id: str) -> Document:
         """The author releases their held document after the announcement consultation;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,20 +33,13 @@ def validate_section(section: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
 
 
+@dataclass(eq=False)
 class Profile:
-    def __init__(
-        self,
-        store: ProfileStore,
-        filing: Filing,
-        log: AccessLog,
-        clock: Clock,
-        ids: IdGenerator,
-    ) -> None:
-        self.store = store
-        self.filing = filing  # who may deposit what: the same rule as for documents
-        self.log = log
-        self.clock = clock
-        self.ids = ids
+    store: ProfileStore
+    filing: Filing
+    log: AccessLog
+    clock: Clock
+    ids: IdGenerator
 
     def read(self, access: Access) -> dict[str, list[ProfileEntry]]:
         """Every section; for a professional, the sections they may read and the entries they

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from healthspace.kernel.clock import Clock, IdGenerator
@@ -14,14 +15,18 @@ from healthspace.records.model import Holder, Role, Space, SpaceStatus
 from healthspace.records.ports import SpaceStore
 
 
+@dataclass(eq=False)
 class Spaces:
-    def __init__(self, store: SpaceStore, keys: KeyService, clock: Clock, ids: IdGenerator) -> None:
-        self.store = store
-        self.keys = keys
-        self.clock = clock
-        self.ids = ids
-        self.policy = AccessPolicy(store)
-        self.data_keys = DataKeyCache(keys)
+    store: SpaceStore
+    keys: KeyService
+    clock: Clock
+    ids: IdGenerator
+    policy: AccessPolicy = field(init=False)
+    data_keys: DataKeyCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.policy = AccessPolicy(self.store)
+        self.data_keys = DataKeyCache(self.keys)
 
     def open_space(
         self, ins: str, holder: Holder, representatives: Mapping[str, Role] | None = None

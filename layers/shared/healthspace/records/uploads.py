@@ -34,26 +34,16 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+@dataclass(eq=False)
 class Uploads:
-    def __init__(
-        self,
-        store: DocumentStore,
-        blobs: BlobStore,
-        spaces: Spaces,
-        filing: Filing,
-        recheck: UploadRecheck,
-        clock: Clock,
-        ids: IdGenerator,
-        limits: Limits,
-    ) -> None:
-        self.store = store
-        self.blobs = blobs
-        self.spaces = spaces
-        self.filing = filing
-        self.recheck = recheck
-        self.clock = clock
-        self.ids = ids
-        self.limits = limits
+    store: DocumentStore
+    blobs: BlobStore
+    spaces: Spaces
+    filing: Filing
+    recheck: UploadRecheck
+    clock: Clock
+    ids: IdGenerator
+    limits: Limits
 
     def start_upload(
         self,
