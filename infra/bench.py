@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any, cast
 import botocore.handlers
 import httpx
 
+from infra.local.partner_signer import Partner
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import REPO_ROOT, load_template
-from infra.partner_signer import Partner
 
 if TYPE_CHECKING:
     from healthspace.signatures import PartnerKey
@@ -424,7 +424,8 @@ def document_reference(ins: str, identifier: str, content: bytes = PDF) -> dict[
 
 class Hospital:
     """A hospital system of the running stack, its key registered by an operator: it signs its
-    requests (infra.partner_signer) and PartnersFunction gets them as API Gateway hands them."""
+    requests (infra.local.partner_signer) and PartnersFunction gets them as API Gateway hands
+    them."""
 
     def __init__(self, stack: LocalStack, key_id: str = "bench-hospital") -> None:
         from healthspace.adapters.dynamodb import DynamoStore

@@ -1,13 +1,13 @@
-"""In-memory ports of healthspace.signatures, and (from infra.partner_signer, shared with the
-benchmark) a partner that signs requests with the `http-message-signatures` library as a real
-integrator would."""
+"""In-memory ports of healthspace.signatures, and (from infra.local.partner_signer, shared with
+the benchmark) a partner that signs requests with the `http-message-signatures` library as a
+real integrator would."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from healthspace.signatures import KeyStatus, PartnerKey
-from infra.partner_signer import Message, Partner
+from infra.local.partner_signer import Message, Partner
 
 __all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner"]
 

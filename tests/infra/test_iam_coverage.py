@@ -47,10 +47,10 @@ from healthspace.service import MedicalFile
 from healthspace.signatures import register_key
 from infra.bench import Patient
 from infra.local.gateway import read_outbox
+from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION, load_template, walk_events
-from infra.partner_signer import REQUIRED
 from tests.fakes import FakeClock
 from tests.infra.iam import (
     ENGINE,
