@@ -507,7 +507,7 @@ class Run:
 
 
 def run(n: int, window: str, seed: int, workdir: Path) -> Run:
-    from infra.local.gateway import read_outbox
+    from infra.local.outbox import read_outbox
     from infra.local.stack import LocalStack
 
     counter = PhaseCounter()  # before any botocore session exists, so every client has it

@@ -47,7 +47,7 @@ from healthspace.identifiers import make_ins
 from healthspace.model import Category, DocumentFacts, Holder, Role
 from healthspace.population import CSV_COLUMNS
 from healthspace.service import Access, Caller, MedicalFile
-from infra.local.gateway import read_outbox
+from infra.local.outbox import read_outbox
 
 if TYPE_CHECKING:
     from healthspace.adapters.dynamodb import DynamoStore

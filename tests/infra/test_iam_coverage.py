@@ -46,7 +46,7 @@ from healthspace.model import Author, Category, DocumentFacts
 from healthspace.service import MedicalFile
 from healthspace.signatures import register_key
 from infra.bench import Patient
-from infra.local.gateway import read_outbox
+from infra.local.outbox import read_outbox
 from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
