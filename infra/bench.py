@@ -334,7 +334,7 @@ def cold_start_table(function_env: dict[str, str], runs: int) -> list[list[str]]
 def throughput_table(stack: LocalStack, requests: int, runs: int) -> list[list[str]]:
     import boto3
 
-    from infra.local.demo import DEMO_ACCOUNTS
+    from infra.local.demo.people import DEMO_ACCOUNTS
 
     account = DEMO_ACCOUNTS[0]
     with httpx.Client(base_url=stack.api_url, timeout=30) as client:
@@ -525,7 +525,8 @@ def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list
     professional's first act of the day on a file (an email) and each further act that day
     (already told). Lambda's own reads of the stream are free and left out."""
     from healthspace.bootstrap import medical_file
-    from infra.local.demo import DemoPerson, record_enrollment
+    from infra.local.demo.people import DemoPerson
+    from infra.local.demo.spaces import record_enrollment
 
     patient = Patient(stack, nir="2900175000202")
     person = DemoPerson("Bench", "Mark", "1990-01-01", "2900175000202")
