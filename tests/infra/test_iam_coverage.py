@@ -45,7 +45,7 @@ from healthspace.identifiers import make_ins
 from healthspace.model import Author, Category, DocumentFacts
 from healthspace.service import MedicalFile
 from healthspace.signatures import register_key
-from infra.bench import Patient
+from infra.bench.records import Patient
 from infra.local.outbox import read_outbox
 from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
