@@ -48,7 +48,8 @@ lint: setup
 
 bench: setup
 	$(PY) -m infra.bench
-	$(PY) -m infra.bench_enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
+	$(PY) -m infra.bench.cold_start
+	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam

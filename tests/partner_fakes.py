@@ -1,15 +1,16 @@
-"""In-memory ports of healthspace.signatures, and (from infra.partner_signer, shared with the
-benchmark) a partner that signs requests with the `http-message-signatures` library as a real
-integrator would."""
+"""In-memory ports of healthspace.signatures, and (from infra.local.partner_signer, shared with
+the benchmark) a partner that signs requests with the `http-message-signatures` library as a
+real integrator would."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from healthspace.partners.keys import KeyStatus, PartnerKey
-from infra.partner_signer import Message, Partner
+from healthspace.kernel.clock import Clock
+from healthspace.partners.keys import KeyStatus, PartnerKey, PartnerKeys, register_key
+from infra.local.partner_signer import Message, Partner
 
-__all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner"]
+__all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner", "registered"]
 
 
 class FakePartnerKeys:
@@ -50,3 +51,17 @@ class FakeNonces:
             return False
         self.recorded[(key_id, nonce)] = expires_at
         return True
+
+
+def registered(keys: PartnerKeys, clock: Clock, *, partner_id: str, key_id: str) -> Partner:
+    """A partner system whose public key an operator registered."""
+    partner = Partner(key_id=key_id)
+    register_key(
+        keys,
+        clock,
+        operator="op-17",
+        partner_id=partner_id,
+        key_id=partner.key_id,
+        public_key=partner.public_key_pem,
+    )
+    return partner

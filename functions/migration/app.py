@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
-from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from healthspace.kernel.observability import logger, metrics
+from healthspace.kernel.handlers import for_each_file
+from healthspace.kernel.observability import file_processed
 from healthspace.partners.migration import Format, migrate_file
 from healthspace.wiring.ops import ops_files
 from healthspace.wiring.records import medical_file
@@ -29,31 +25,20 @@ ops_files()  # at init: a missing setting stops the function here, naming it
 MAX_RECORDS_PER_FILE = 5_000
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@event_source(data_class=S3Event)
-def lambda_handler(event: S3Event, context: LambdaContext) -> list[dict[str, Any]]:
+def migrate(key: str) -> dict[str, Any]:
+    """One former system's file."""
     files = ops_files()
-    summaries = []
-    for record in event.records:
-        key = unquote_plus(record.s3.get_object.key)
-        fmt: Format = "ndjson" if key.endswith((".ndjson", ".jsonl")) else "bundle"
-        summary, _ = migrate_file(
-            medical_file(),
-            files,
-            partial(files.read_text, key),
-            fmt,
-            key,
-            max_records=MAX_RECORDS_PER_FILE,
-        )
-        metrics.add_metric(name="MigratedDocuments", unit=MetricUnit.Count, value=summary.filed)
-        metrics.add_metric(
-            name="RejectedRecords", unit=MetricUnit.Count, value=summary.rejected_records
-        )
-        # The counts and the report's key; not the file's name (it may name a patient).
-        logger.info(
-            "migration file processed",
-            extra={k: v for k, v in vars(summary).items() if k != "name"},
-        )
-        summaries.append(vars(summary))
-    return summaries
+    fmt: Format = "ndjson" if key.endswith((".ndjson", ".jsonl")) else "bundle"
+    read = partial(files.read_text, key)
+    summary, _ = migrate_file(
+        medical_file(), files, read, fmt, key, max_records=MAX_RECORDS_PER_FILE
+    )
+    return file_processed(
+        "migration file processed",
+        summary,
+        MigratedDocuments=summary.filed,
+        RejectedRecords=summary.rejected_records,
+    )
+
+
+lambda_handler = for_each_file(migrate)

@@ -1,20 +1,16 @@
 """Imports an insured-persons file dropped under imports/ in the operations bucket.
 
-A thin adapter over healthspace.importer, which is safe to run twice on the same file (S3
+A thin adapter over healthspace.enrollment.importer, which is safe to run twice on the same file (S3
 delivers events at least once)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
-
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.enrollment.importer import Format, import_population
-from healthspace.kernel.observability import logger, metrics
+from healthspace.kernel.handlers import for_each_file
+from healthspace.kernel.observability import file_processed
 from healthspace.wiring.enrollment import enrollments
 
 enrollments()  # at init: a missing setting stops the function here, naming it
@@ -25,32 +21,21 @@ enrollments()  # at init: a missing setting stops the function here, naming it
 MAX_LINES_PER_FILE = 100_000
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@event_source(data_class=S3Event)
-def lambda_handler(event: S3Event, context: LambdaContext) -> list[dict[str, Any]]:
-    service = enrollments()
-    summaries = []
-    for record in event.records:
-        key = unquote_plus(record.s3.get_object.key)
-        fmt: Format = "jsonl" if key.endswith((".jsonl", ".ndjson")) else "csv"
-        with service.files.read_text(key) as stream:
-            summary, _ = import_population(
-                service,
-                stream,
-                fmt,
-                key,
-                datetime.now(UTC).date(),
-                workers=16,
-                max_lines=MAX_LINES_PER_FILE,
-            )
-        metrics.add_metric(name="Notified", unit=MetricUnit.Count, value=summary.notified)
-        metrics.add_metric(
-            name="RejectedLines", unit=MetricUnit.Count, value=summary.rejected_lines
+def import_file(key: str) -> dict[str, Any]:
+    """One insured-persons file, its people notified today."""
+    desk = enrollments()
+    fmt: Format = "jsonl" if key.endswith((".jsonl", ".ndjson")) else "csv"
+    today = datetime.now(UTC).date()
+    with desk.files.read_text(key) as stream:
+        summary, _ = import_population(
+            desk, stream, fmt, key, today, workers=16, max_lines=MAX_LINES_PER_FILE
         )
-        logger.info(
-            "population file imported",
-            extra={k: v for k, v in vars(summary).items() if k != "name"},
-        )
-        summaries.append(vars(summary))
-    return summaries
+    return file_processed(
+        "population file imported",
+        summary,
+        Notified=summary.notified,
+        RejectedLines=summary.rejected_lines,
+    )
+
+
+lambda_handler = for_each_file(import_file)

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 from infra.local.template import ACCOUNT_ID, DEFAULT_TEMPLATE, REGION, layer_dirs, load_template
 
 if TYPE_CHECKING:
-    from infra.local.demo import DemoOperator, DemoWave
+    from infra.local.demo.people import DemoOperator
+    from infra.local.demo.wave import DemoWave
     from infra.local.stack import LocalStack
 
 _REEXEC_MARK = "HEALTHSPACE_LOCAL_REEXEC"
@@ -103,7 +104,7 @@ def banner(stack: LocalStack, operator: DemoOperator | None = None) -> str:
             f'  curl -s {url}/me -H "Authorization: Bearer $TOKEN"',
         ]
     if stack.demo_users:
-        from infra.local.demo import DEMO_PROFESSIONALS
+        from infra.local.demo.people import DEMO_PROFESSIONALS
 
         lines += [
             "Health professionals (professionals' pool; /local/login answers their MFA; "
@@ -159,7 +160,8 @@ def wave_banner(url: str, wave: DemoWave, window: str) -> list[str]:
 def _seed_operator(stack: LocalStack) -> DemoOperator | None:
     import boto3
 
-    from infra.local.demo import DEMO_OPERATOR, seed_operator
+    from infra.local.demo.people import DEMO_OPERATOR
+    from infra.local.demo.users import seed_operator
 
     assert stack.resolver is not None
     if OPERATOR_POOL not in stack.resolver.refs:  # another template may have no operators
@@ -171,7 +173,7 @@ def _seed_operator(stack: LocalStack) -> DemoOperator | None:
 def _start_demo_wave(stack: LocalStack, stopping: threading.Event) -> threading.Thread | None:
     """Import the demo wave in the background (about 10 s on moto), then print its figures;
     the stack answers meanwhile."""
-    from infra.local.demo import run_demo_wave
+    from infra.local.demo.wave import run_demo_wave
 
     ops_bucket = stack.shared_env.get("OPS_BUCKET")
     if not ops_bucket:  # another template may have no enrollment

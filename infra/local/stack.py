@@ -33,7 +33,8 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from infra.local.auth import CognitoAuthorizer
-from infra.local.demo import SeededUser, seed
+from infra.local.demo.people import SeededUser
+from infra.local.demo.users import seed
 from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
 from infra.local.moto_dynamodb import forget_stream_records, moto_dynamodb_workarounds

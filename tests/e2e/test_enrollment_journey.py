@@ -27,7 +27,7 @@ import jwt
 import pytest
 
 from healthspace.kernel.identifiers import make_ins
-from infra.local.demo import DEMO_ACCOUNTS, DEMO_OPERATOR
+from infra.local.demo.people import DEMO_ACCOUNTS, DEMO_OPERATOR
 from tests.e2e.conftest import ENROLLMENT_WINDOW_SECONDS
 from tests.e2e.stack_process import ROOT
 

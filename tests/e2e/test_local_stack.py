@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
-from infra.local.demo import DEMO_ACCOUNTS
+from infra.local.demo.people import DEMO_ACCOUNTS
 from tests.e2e.stack_process import StackProcess, start_stack
 
 pytestmark = pytest.mark.e2e

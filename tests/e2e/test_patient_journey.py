@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from infra.local.demo import DEMO_ACCOUNTS
+from infra.local.demo.people import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.e2e
 

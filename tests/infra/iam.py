@@ -72,7 +72,7 @@ class Call:
 class CallRecorder:
     """Records the calls made while `recording()` is active, with their owner.
 
-    Not botocore's `before-call` event (infra.bench.RequestCounter): handlers registered in
+    Not botocore's `before-call` event (infra.bench.measure.RequestCounter): handlers registered in
     botocore.handlers.BUILTIN_HANDLERS only reach sessions created afterwards, and in a full
     pytest run boto3's default session and PynamoDB's per-thread ones may already exist, so calls
     would be missed silently. `BaseClient._emit_api_params` is where every client call and

@@ -46,12 +46,12 @@ from healthspace.partners.keys import register_key
 from healthspace.records.model import Author, Category, DocumentFacts
 from healthspace.wiring.compose import compose_medical_file
 from healthspace.wiring.records import medical_file
-from infra.bench import Patient
-from infra.local.gateway import read_outbox
+from infra.bench.records import Patient
+from infra.local.outbox import read_outbox
+from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION, load_template, walk_events
-from infra.partner_signer import REQUIRED
 from tests.fakes import FakeClock
 from tests.infra.iam import (
     ENGINE,

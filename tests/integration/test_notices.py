@@ -12,7 +12,7 @@ from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
 from healthspace.adapters.dynamodb.notices import DynamoNoticeClaims
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.enrollment.model import Contact, Enrollment, EnrollmentLogEntry, EnrollmentStatus
-from infra.local.gateway import read_outbox
+from infra.local.outbox import read_outbox
 from infra.local.sample_events import dynamodb_stream_event
 from infra.local.template import ACCOUNT_ID, REGION
 from tests.integration.test_professionals_api import claims, designate

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import pytest
 
 from healthspace.partners.fhir import INS_SYSTEM
+from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
-from infra.partner_signer import REQUIRED
 from tests.integration.test_professionals_api import DOCTOR, STRANGER, designate
 from tests.partner_fakes import Partner
 from tests.unit.test_fhir import pushed

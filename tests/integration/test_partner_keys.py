@@ -17,7 +17,7 @@ from healthspace.kernel.errors import Conflict, SignatureRefused
 from healthspace.partners.keys import KeyStatus, register_key, revoke_key
 from healthspace.partners.signatures import NONCE_RETENTION, Refusal, verify_request
 from tests.fakes import FakeClock
-from tests.partner_fakes import Partner
+from tests.partner_fakes import Partner, registered
 
 URL = "https://partners.example.fr/fhir/DocumentReference"
 BODY = b'{"resourceType": "DocumentReference"}'
@@ -50,16 +50,7 @@ def table(deployed):
 
 @pytest.fixture
 def partner(keys, clock):
-    lab = Partner(key_id="lab-bio-01")
-    register_key(
-        keys,
-        clock,
-        operator="op-17",
-        partner_id="lab-bio",
-        key_id=lab.key_id,
-        public_key=lab.public_key_pem,
-    )
-    return lab
+    return registered(keys, clock, partner_id="lab-bio", key_id="lab-bio-01")
 
 
 @pytest.fixture

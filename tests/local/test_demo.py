@@ -19,21 +19,19 @@ from healthspace.enrollment.population import validate_population
 from healthspace.enrollment.population_files import read_population
 from healthspace.kernel.identifiers import is_valid_ins, parse_rpps
 from infra.local.__main__ import wave_banner
-from infra.local.demo import (
+from infra.local.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_OPERATOR,
     DEMO_PROFESSIONALS,
-    DEMO_WAVE_SIZE,
     PHARMACIST,
-    PILOT_OPPOSITION_RATE,
     PROFESSIONALS_POOL,
     STRANGER_DOCTOR,
     TREATING_DOCTOR,
     DemoProfessional,
-    demo_population,
-    run_demo_wave,
-    seed_operator,
 )
+from infra.local.demo.population import DEMO_WAVE_SIZE, demo_population
+from infra.local.demo.users import seed_operator
+from infra.local.demo.wave import PILOT_OPPOSITION_RATE, run_demo_wave
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION, load_template
 

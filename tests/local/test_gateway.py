@@ -11,8 +11,9 @@ from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
 from infra.local.auth import Unauthorized, api_gateway_claims
-from infra.local.gateway import Gateway, LocalSettings, build_event, to_response
+from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry
+from infra.local.proxy import build_event, to_response
 from infra.local.routes import (
     Route,
     compile_path,

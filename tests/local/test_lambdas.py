@@ -109,6 +109,41 @@ def test_functions_are_found_by_logical_id_name_or_arn() -> None:
         registry.invoke("Other", {})
 
 
+def test_a_wrapped_handler_is_called_in_its_place_as_the_handler_was(
+    stand_in: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a function loaded from its module, as the stack loads it
+    code_uri, layer = stand_in
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "healthspace")
+    monkeypatch.setenv("TABLE_NAME", "t")
+    shared = {"POWERTOOLS_SERVICE_NAME": "healthspace", "TABLE_NAME": "t"}
+    registry = FunctionRegistry({"Worker": spec(code_uri, POWERTOOLS_SERVICE_NAME="w")}, shared)
+    registry.load([layer])
+    seen = []
+
+    def timed(handler):
+        def call(event, context):
+            seen.append((event, context.function_name))
+            return handler(event, context)
+
+        return call
+
+    # When a benchmark wraps it (by name, as by logical id)
+    wrapped = registry.wrap("stack-Worker", timed)
+
+    # Then invoke() calls the wrapper, which calls the module's handler with the same context
+    assert registry.invoke("Worker", {"n": 1})["service"] == "w"
+    assert seen == [({"n": 1}, "stack-Worker")]
+    assert wrapped.__name__ == "call"
+
+
+def test_a_function_that_did_not_load_cannot_be_wrapped() -> None:
+    registry = FunctionRegistry({"Ghost": spec("functions/ghost", "Ghost")}, {})
+    registry.load()
+    with pytest.raises(HandlerUnavailable, match="ModuleNotFoundError"):
+        registry.wrap("Ghost", lambda handler: handler)
+
+
 def test_one_invocation_at_a_time_per_module() -> None:
     running, overlaps = [], []
 

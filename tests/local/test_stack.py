@@ -13,7 +13,7 @@ import httpx
 import pytest
 from moto.awslambda.models import LambdaFunction
 
-from infra.local.demo import DEMO_ACCOUNTS
+from infra.local.demo.people import DEMO_ACCOUNTS
 from infra.local.stack import LocalStack
 from infra.local.template import load_template
 
@@ -200,7 +200,8 @@ def test_a_token_opens_only_its_own_pools_routes(
     tests/integration/test_authorization_walk.py), called with an ID token of each pool: only
     its own pool's authorizer lets it through; a route without one (partners sign, the public
     enrollment routes take a code) reaches its function without claims, whatever token came."""
-    from infra.local.demo import DEMO_OPERATOR, TREATING_DOCTOR, seed_operator
+    from infra.local.demo.people import DEMO_OPERATOR, TREATING_DOCTOR
+    from infra.local.demo.users import seed_operator
 
     seed_operator(boto3.client("cognito-idp"), stack.ref("OperatorUserPool"))
     logins = {

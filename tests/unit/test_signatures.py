@@ -36,7 +36,7 @@ from healthspace.partners.signatures import (
     verify_request,
 )
 from tests.fakes import FakeClock
-from tests.partner_fakes import FakeNonces, FakePartnerKeys, Message, Partner
+from tests.partner_fakes import FakeNonces, FakePartnerKeys, Message, Partner, registered
 from tests.unit.test_care_access import rpps
 
 
@@ -46,11 +46,6 @@ def _sha256(body: bytes) -> str:
 
 URL = "https://partners.example.fr/fhir/DocumentReference?patient=123&_format=json"
 BODY = b'{"resourceType": "DocumentReference", "status": "current", "secret": "DIAGNOSIS-XYZ"}'
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture
@@ -66,16 +61,7 @@ def nonces():
 @pytest.fixture
 def partner(keys, clock):
     """A hospital system whose public key the operators registered."""
-    hospital = Partner(key_id="chu-lyon-2026")
-    register_key(
-        keys,
-        clock,
-        operator="op-17",
-        partner_id="chu-lyon",
-        key_id=hospital.key_id,
-        public_key=hospital.public_key_pem,
-    )
-    return hospital
+    return registered(keys, clock, partner_id="chu-lyon", key_id="chu-lyon-2026")
 
 
 @pytest.fixture

@@ -45,12 +45,9 @@ from healthspace.kernel.identifiers import parse_ins
 CHUNK_SIZE = 1000
 
 
-class CodeRefused(HealthSpaceError):
+class CodeRefused(HealthSpaceError, status=400, code="CODE_REFUSED"):
     """One answer for every failure, so that it reveals neither whether an INS is known nor
     which detail was wrong."""
-
-    status = 400
-    code = "CODE_REFUSED"
 
     def __init__(self) -> None:
         super().__init__(

@@ -34,8 +34,8 @@ class KeyService(Protocol):
 _NONCE_BYTES = 12
 
 
-class DecryptionFailed(HealthSpaceError):
-    code = "DECRYPTION_FAILED"
+class DecryptionFailed(HealthSpaceError, code="DECRYPTION_FAILED"):
+    """A blob that its space's key does not open: altered, or not this document's."""
 
 
 def _associated_data(space_id: str, document_id: str) -> bytes:

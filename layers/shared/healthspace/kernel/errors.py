@@ -7,92 +7,87 @@ users: clear, and free of health data.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ValidationError
 
 
 class HealthSpaceError(Exception):
-    status = 500
-    code = "INTERNAL_ERROR"
+    """The root: its status and code, set for each subclass in its class line (`status=`,
+    `code=`), or inherited from its parent."""
+
+    status: ClassVar[int] = 500
+    code: str = "INTERNAL_ERROR"
+
+    def __init_subclass__(cls, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class BadRequest(HealthSpaceError):
-    status = 400
-    code = "BAD_REQUEST"
+class BadRequest(HealthSpaceError, status=400, code="BAD_REQUEST"):
+    """The request says something impossible; its message names what."""
 
 
-class InvalidIdentifier(BadRequest):
-    code = "INVALID_IDENTIFIER"
+class InvalidIdentifier(BadRequest, code="INVALID_IDENTIFIER"):
+    """An INS or an RPPS number that fails its format or its check digits."""
 
 
-class Unauthorized(HealthSpaceError):
-    status = 401
-    code = "UNAUTHORIZED"
+class Unauthorized(HealthSpaceError, status=401, code="UNAUTHORIZED"):
+    """No valid identity came with the request."""
 
 
-class Forbidden(HealthSpaceError):
-    status = 403
-    code = "FORBIDDEN"
+class Forbidden(HealthSpaceError, status=403, code="FORBIDDEN"):
+    """The caller is known, and may not do this."""
 
 
-class NotFound(HealthSpaceError):
-    status = 404
-    code = "NOT_FOUND"
+class NotFound(HealthSpaceError, status=404, code="NOT_FOUND"):
+    """Absent, or hidden from this caller: the same answer, so that it tells nothing."""
 
 
-class Conflict(HealthSpaceError):
-    status = 409
-    code = "CONFLICT"
+class Conflict(HealthSpaceError, status=409, code="CONFLICT"):
+    """The object's state refuses the change (an identifier already used, a decided enrollment)."""
 
 
-class PreconditionFailed(HealthSpaceError):
+class PreconditionFailed(HealthSpaceError, status=412, code="PRECONDITION_FAILED"):
     """The client's If-Match version is stale: someone changed the object meanwhile."""
 
-    status = 412
-    code = "PRECONDITION_FAILED"
+
+class PreconditionRequired(HealthSpaceError, status=428, code="PRECONDITION_REQUIRED"):
+    """A change came without the version it changes (If-Match)."""
 
 
-class PreconditionRequired(HealthSpaceError):
-    status = 428
-    code = "PRECONDITION_REQUIRED"
+class PayloadTooLarge(HealthSpaceError, status=413, code="PAYLOAD_TOO_LARGE"):
+    """More bytes than a document may have."""
 
 
-class PayloadTooLarge(HealthSpaceError):
-    status = 413
-    code = "PAYLOAD_TOO_LARGE"
+class UnsupportedMediaType(HealthSpaceError, status=415, code="UNSUPPORTED_MEDIA_TYPE"):
+    """Bytes that are not a document type the file accepts (judged by what they are)."""
 
 
-class UnsupportedMediaType(HealthSpaceError):
-    status = 415
-    code = "UNSUPPORTED_MEDIA_TYPE"
-
-
-class SignatureRefused(Unauthorized):
+class SignatureRefused(Unauthorized, code="SIGNATURE_REFUSED"):
     """A partner's signed request was refused (healthspace.partners.signatures). The message is
     the generic diagnostic sent back; `reason` is a short stable token for logs and metrics.
     Neither ever holds the body, a header value or health data."""
-
-    code = "SIGNATURE_REFUSED"
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
 
 
-class ProfessionNotAllowed(Forbidden):
+class ProfessionNotAllowed(Forbidden, code="PROFESSION_NOT_ALLOWED"):
     """The professional's profession has no row in the access matrices (healthspace.care)."""
 
-    code = "PROFESSION_NOT_ALLOWED"
 
-
-class BlockConflict(Conflict):
+class BlockConflict(Conflict, code="BLOCK_CONFLICT"):
     """Blocking contradicts the care relationship: the treating doctor cannot be blocked while
     designated, and a blocked professional cannot be designated or granted access."""
-
-    code = "BLOCK_CONFLICT"
 
 
 class CareAccessRefused(Forbidden):

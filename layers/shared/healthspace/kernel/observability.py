@@ -9,7 +9,21 @@ Log pseudonymous ids only (space ids, subjects): never an INS, a name or health 
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
 metrics = Metrics()
+
+
+def file_processed(message: str, summary: object, **counts: int) -> dict[str, Any]:
+    """Report one operations file a function went through (an import, a migration): `counts` as
+    metrics, the summary's counts and report key in the log, never its name (a file's name may
+    name a patient). Returns the whole summary, for the function's answer."""
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    fields = dict(vars(summary))
+    logger.info(message, extra={k: v for k, v in fields.items() if k != "name"})
+    return fields

@@ -57,11 +57,8 @@ CATEGORY_OF_LOINC: Mapping[str, Category] = {
 _CATEGORIES = frozenset(c.value for c in Category)
 
 
-class InvalidResource(HealthSpaceError):
+class InvalidResource(HealthSpaceError, status=422, code="INVALID_RESOURCE"):
     """A FHIR resource we cannot take: invalid FHIR, or valid FHIR outside our rules."""
-
-    status = 422
-    code = "INVALID_RESOURCE"
 
     def __init__(self, issues: Sequence[tuple[str, str]]) -> None:
         """`issues`: (FHIRPath expression, what is wrong) pairs, none quoting a value."""

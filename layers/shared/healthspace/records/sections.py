@@ -11,16 +11,21 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 Note = Annotated[str, Field(max_length=2000)]
 
 
-def _not_future(value: date, field: str) -> None:
+def _not_future(value: date) -> date:
     if value > datetime.now(UTC).date():
-        raise ValueError(f"{field} cannot be in the future")
+        raise ValueError("cannot be in the future")
+    return value
+
+
+# A day that has come: an onset, a vaccination (a field's error names the field).
+PastDate = Annotated[date, AfterValidator(_not_future)]
 
 
 class Coding(BaseModel):
@@ -42,13 +47,7 @@ class Allergy(SectionModel):
     category: Literal["food", "medication", "environment", "biologic"]
     criticality: Literal["low", "high", "unable-to-assess"] = "unable-to-assess"
     reaction: Note | None = None
-    onset_date: date | None = None
-
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        if self.onset_date:
-            _not_future(self.onset_date, "onset_date")
-        return self
+    onset_date: PastDate | None = None
 
 
 class Treatment(SectionModel):
@@ -70,27 +69,16 @@ class Condition(SectionModel):
     name: Text
     code: Coding | None = None
     clinical_status: Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
-    onset_date: date | None = None
+    onset_date: PastDate | None = None
     note: Note | None = None
-
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        if self.onset_date:
-            _not_future(self.onset_date, "onset_date")
-        return self
 
 
 class Vaccination(SectionModel):
     vaccine: Text
     code: Coding | None = None
-    date: date
+    date: PastDate
     lot_number: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     dose_number: Annotated[int, Field(ge=1, le=20)] | None = None
-
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        _not_future(self.date, "date")
-        return self
 
 
 class MeasurementKind(StrEnum):

@@ -1,5 +1,5 @@
-"""`make bench`: what each route costs in AWS requests, how long each function takes to import,
-and how fast the local stack serves, each measured side by side with a baseline in the same run.
+"""`make bench`: what each route costs in AWS requests and how fast the local stack serves,
+each measured side by side with a baseline in the same run (cold starts: infra/bench/cold_start).
 
     python -m infra.bench [--runs 5] [--requests 200] [--pushes 30] [--documents 200]
                           [--partners-only] [--readme README.md]
@@ -7,9 +7,8 @@ and how fast the local stack serves, each measured side by side with a baseline 
 Tables (medians over --runs):
 1. AWS requests per route, by service and operation, with warm caches (a second request on the
    same function instance). Targets: reads <= 2 requests, 0 KMS; no Scan anywhere.
-2. Cold start: importing each handler module in a fresh interpreter, next to `import boto3`.
-3. Local stack: GET /me/documents over HTTP, next to a bare GetItem loop on the same moto.
-4. Partner pushes (signed FHIR requests to PartnersFunction, docs/partners.md), under 2 minutes:
+2. Local stack: GET /me/documents over HTTP, next to a bare GetItem loop on the same moto.
+3. Partner pushes (signed FHIR requests to PartnersFunction, docs/partners.md), under 2 minutes:
    AWS requests per request by operation and item (medians over --pushes), a retry's, a refused
    one's; the same for a file of 1 and of --documents documents side by side (the access check
    must not grow with the file); pushes per second through the handler next to a bare GetItem
@@ -29,133 +28,36 @@ import itertools
 import json
 import logging
 import os
-import re
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import botocore.handlers
 import httpx
 
+from infra.bench.measure import (
+    SECTION_END,
+    SECTION_START,
+    RequestCounter,
+    around,
+    cpu_microseconds,
+    interleaved,
+    median_counts,
+    print_table,
+)
+from infra.local.partner_signer import Partner
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
-from infra.local.template import REPO_ROOT, load_template
-from infra.partner_signer import Partner
 
 if TYPE_CHECKING:
     from healthspace.partners.keys import PartnerKey
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
-
-
-# ------------------------------------------------------------------ counting AWS requests
-class RequestCounter:
-    """Counts every AWS API call made by any botocore client (boto3 and PynamoDB alike), through
-    botocore's before-call event. Registered before any session exists, so every client has it.
-
-    `counting(by_item=True)` also names the kind of DynamoDB item each call touches (from its
-    key: `GetItem PARTNERKEY`, `Query PERSON/GRANT`, ...); `items_read` counts the items
-    DynamoDB read for the calls counted (GetItem, BatchGetItem, and a Query's ScannedCount)."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.items_read = 0
-        self.active = False
-        self.by_item = False
-        self._lock = threading.Lock()
-        botocore.handlers.BUILTIN_HANDLERS.extend(
-            [
-                ("before-parameter-build.*.*", self._on_params),
-                ("before-call.*.*", self._on_call),
-                ("after-call.*.*", self._on_result),
-            ]
-        )
-
-    def _on_params(self, params: Any, model: Any, context: Any = None, **_: Any) -> None:
-        if self.active and self.by_item and context is not None:
-            service = model.service_model.service_name
-            if service == "dynamodb" and isinstance(params, dict):
-                context["bench_item_kind"] = item_kind(model.name, params)
-
-    def _on_call(self, model: Any, **kwargs: Any) -> None:
-        if self.active:
-            name = f"{model.service_model.service_name}:{model.name}"
-            kind = (kwargs.get("context") or {}).get("bench_item_kind")
-            with self._lock:
-                self.calls[f"{name} {kind}" if kind else name] += 1
-
-    def _on_result(self, parsed: Any, model: Any, **_: Any) -> None:
-        if self.active and model.service_model.service_name == "dynamodb":
-            with self._lock:
-                self.items_read += items_read(model.name, parsed)
-
-    @contextmanager
-    def counting(self, *, by_item: bool = False) -> Iterator[Counter[str]]:
-        self.calls = Counter()
-        self.items_read = 0
-        self.by_item = by_item
-        self.active = True
-        try:
-            yield self.calls
-        finally:
-            self.active = False
-
-
-def _key_kind(pk: Any, sk: Any) -> str:
-    """`PARTNERKEY`, `SPACE/DOC`, ...: the prefixes of an item's keys (values are ids)."""
-    pk_prefix = str(pk.get("S", "?") if isinstance(pk, dict) else "?").split("#")[0]
-    sk_prefix = str(sk.get("S", "") if isinstance(sk, dict) else "").split("#")[0]
-    return pk_prefix if sk_prefix in ("", pk_prefix) else f"{pk_prefix}/{sk_prefix}"
-
-
-def item_kind(operation: str, params: dict[str, Any]) -> str | None:
-    """The kind of item a DynamoDB call reads or writes, from its parameters."""
-    if "Key" in params or "Item" in params:
-        keys = params.get("Key") or params.get("Item") or {}
-        return _key_kind(keys.get("pk"), keys.get("sk"))
-    if operation == "Query":
-        values = params.get("ExpressionAttributeValues") or {}
-        placeholders = re.findall(r":\w+", params.get("KeyConditionExpression", ""))
-        pk = values.get(placeholders[0]) if placeholders else None
-        sk = values.get(placeholders[1]) if len(placeholders) > 1 else None
-        index = f"{params['IndexName']} " if params.get("IndexName") else ""
-        return index + _key_kind(pk, sk)
-    if operation == "TransactWriteItems":
-        kinds = []
-        for entry in params.get("TransactItems", []):
-            write: dict[str, Any] = next(iter(entry.values()), {})
-            keys = write.get("Key") or write.get("Item") or {}
-            kinds.append(_key_kind(keys.get("pk"), keys.get("sk")))
-        return "[" + " ".join(kinds) + "]"
-    return None
-
-
-def items_read(operation: str, parsed: Any) -> int:
-    if not isinstance(parsed, dict) or "Error" in parsed:
-        return 0
-    if operation == "GetItem":
-        return 1 if "Item" in parsed else 0
-    if operation in ("Query", "Scan"):
-        return int(parsed.get("ScannedCount") or parsed.get("Count") or 0)
-    if operation == "BatchGetItem":
-        return sum(len(items) for items in (parsed.get("Responses") or {}).values())
-    if operation == "TransactGetItems":
-        return len(parsed.get("Responses") or [])
-    return 0
-
-
-def median_counts(samples: list[Counter[str]]) -> dict[str, float]:
-    operations = sorted({op for sample in samples for op in sample})
-    return {op: statistics.median(sample.get(op, 0) for sample in samples) for op in operations}
 
 
 # ------------------------------------------------------------------ the scenario
@@ -292,49 +194,11 @@ def route_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list[l
     return rows
 
 
-# ------------------------------------------------------------------ cold start
-def import_seconds(statement: str, env: dict[str, str]) -> float:
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return float(result.stdout.strip())
-
-
-def cold_start_table(function_env: dict[str, str], runs: int) -> list[list[str]]:
-    env = {
-        **os.environ,
-        **function_env,
-        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "layers/shared"), str(REPO_ROOT)]),
-        "AWS_DEFAULT_REGION": "eu-west-3",
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    # Every function of the template: a new one is measured without a new line here.
-    modules = sorted(
-        f"functions.{Path(str(f.properties['CodeUri'])).name}.app"
-        for f in load_template().of_type("AWS::Serverless::Function")
-    )
-    subjects = {"import boto3 (baseline)": "import boto3", **{m: f"import {m}" for m in modules}}
-    import_seconds("import boto3", env)  # compile and cache the bytecode first
-    times: dict[str, list[float]] = {name: [] for name in subjects}
-    for _ in range(runs):  # interleaved, so machine noise hits every subject alike
-        for name, statement in subjects.items():
-            times[name].append(import_seconds(statement, env))
-    baseline = statistics.median(times["import boto3 (baseline)"])
-    rows = []
-    for name, samples in times.items():
-        seconds = statistics.median(samples)
-        ratio = seconds / baseline
-        target = "-" if name.startswith("import boto3") else ("ok" if ratio <= 1.5 else "OVER 1.5x")
-        rows.append([name, f"{seconds * 1000:.0f} ms", f"{ratio:.2f}x", target])
-    return rows
-
-
 # ------------------------------------------------------------------ local stack throughput
 def throughput_table(stack: LocalStack, requests: int, runs: int) -> list[list[str]]:
     import boto3
 
-    from infra.local.demo import DEMO_ACCOUNTS
+    from infra.local.demo.people import DEMO_ACCOUNTS
 
     account = DEMO_ACCOUNTS[0]
     with httpx.Client(base_url=stack.api_url, timeout=30) as client:
@@ -362,11 +226,8 @@ def throughput_table(stack: LocalStack, requests: int, runs: int) -> list[list[s
                 dynamodb.get_item(TableName=table, Key=key)
             return requests / (time.perf_counter() - started)
 
-        api, moto = [], []
-        for _ in range(runs):
-            api.append(api_round())
-            moto.append(moto_round())
-    api_rps, moto_rps = statistics.median(api), statistics.median(moto)
+        rates = interleaved({"api": api_round, "moto": moto_round}, runs)
+    api_rps, moto_rps = statistics.median(rates["api"]), statistics.median(rates["moto"])
     return [
         [
             "GET /me/documents over HTTP (gateway + handler + moto)",
@@ -424,7 +285,8 @@ def document_reference(ins: str, identifier: str, content: bytes = PDF) -> dict[
 
 class Hospital:
     """A hospital system of the running stack, its key registered by an operator: it signs its
-    requests (infra.partner_signer) and PartnersFunction gets them as API Gateway hands them."""
+    requests (infra.local.partner_signer) and PartnersFunction gets them as API Gateway hands
+    them."""
 
     def __init__(self, stack: LocalStack, key_id: str = "bench-hospital") -> None:
         from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
@@ -524,7 +386,8 @@ def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list
     professional's first act of the day on a file (an email) and each further act that day
     (already told). Lambda's own reads of the stream are free and left out."""
     from healthspace.wiring.records import medical_file
-    from infra.local.demo import DemoPerson, record_enrollment
+    from infra.local.demo.people import DemoPerson
+    from infra.local.demo.spaces import record_enrollment
 
     patient = Patient(stack, nir="2900175000202")
     person = DemoPerson("Bench", "Mark", "1990-01-01", "2900175000202")
@@ -731,10 +594,7 @@ class PartnerBench:
             "signed push, refused (body changed)": lambda: pushes(self.new_id, 401, tamper=True),
             baseline: get_items,
         }
-        rates: dict[str, list[float]] = {name: [] for name in subjects}
-        for _ in range(runs):  # interleaved, so machine noise hits every subject alike
-            for name, subject in subjects.items():
-                rates[name].append(subject())
+        rates = interleaved(subjects, runs)
         base = statistics.median(rates[baseline])
         rows = []
         for name, samples in rates.items():
@@ -860,14 +720,6 @@ def body_of_size(ins: str, size: int) -> bytes:
     return json.dumps(document_reference(ins, "SIZE", content)).encode()
 
 
-def cpu_microseconds(call: Callable[[], Any], batch: int) -> float:
-    """This thread's CPU time per call (not wall time: other processes share the machine)."""
-    started = time.thread_time_ns()
-    for _ in range(batch):
-        call()
-    return (time.thread_time_ns() - started) / batch / 1000
-
-
 def verification_table(
     rounds: int, batch: int, sizes: tuple[int, ...] = (1024, 100 * 1024, 1024 * 1024)
 ) -> tuple[list[list[str]], list[str], float]:
@@ -917,10 +769,13 @@ def verification_table(
         subjects[("verify", size)] = verify(size)
         subjects[("sha256", size)] = functools.partial(hashlib.sha256, body)
         subjects[("json", size)] = functools.partial(json.loads, body)
-    times: dict[tuple[str, int], list[float]] = {name: [] for name in subjects}
-    for _ in range(rounds):  # interleaved
-        for name, subject in subjects.items():
-            times[name].append(cpu_microseconds(subject, batch))
+    times = interleaved(
+        {
+            name: functools.partial(cpu_microseconds, subject, batch)
+            for name, subject in subjects.items()
+        },
+        rounds,
+    )
     us = {name: statistics.median(samples) for name, samples in times.items()}
     ed25519 = us[("ed25519", 0)]
     rows = [["Ed25519 verify alone (baseline)", f"{ed25519:.0f}", "1.00x", "-", "-", "-"]]
@@ -954,42 +809,20 @@ def verification_table(
 
 
 # ------------------------------------------------------------------ output
-def markdown_table(header: list[str], rows: list[list[str]], *, padded: bool = True) -> str:
-    """A markdown table, its columns padded to align in a terminal (or not, for documents)."""
-    if not padded:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows])
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",
-        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-    ]
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in cells) + " |")
-    return "\n".join(lines)
-
-
-def print_table(title: str, header: list[str], rows: list[list[str]]) -> str:
-    """Print the table under its title; return it unpadded, for a document."""
-    print(f"\n## {title}\n\n{markdown_table(header, rows)}")
-    return markdown_table(header, rows, padded=False)
-
-
 PARTNERS_START, PARTNERS_END = "<!-- bench:partners:start -->", "<!-- bench:partners:end -->"
 
 
 def write_partner_section(path: Path, text: str) -> None:
     """Replace the partner part of the document's bench section (between its own markers, added
     before `<!-- bench:end -->` the first time); the rest of the section is kept."""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = SECTION_START, SECTION_END
     current = path.read_text(encoding="utf-8")
     if start not in current or end not in current:
         raise SystemExit(f"{path}: no {start} ... {end} section")
     block = f"{PARTNERS_START}\n{text}\n{PARTNERS_END}"
-    if PARTNERS_START in current and PARTNERS_END in current:
-        before, rest = current.split(PARTNERS_START, 1)
-        after = rest.split(PARTNERS_END, 1)[1]
+    partners = around(current, PARTNERS_START, PARTNERS_END)
+    if partners is not None:
+        before, after = partners
     else:
         before, after = current.split(end, 1)
         before, after = before.rstrip("\n") + "\n\n", "\n" + end + after
@@ -1084,7 +917,7 @@ def partner_part(stack: LocalStack, counter: RequestCounter, args: argparse.Name
     elapsed = time.perf_counter() - started
     print(f"\n(partner pushes: {elapsed:.0f} s)")
     if args.readme:
-        command = " ".join(["python -m infra.bench", *sys.argv[1:]])
+        command = " ".join([PROG, *sys.argv[1:]])
         header = (
             f"### Partner pushes\n\n`{command}` on {datetime.now(UTC):%Y-%m-%d} "
             f"({os.cpu_count()} CPUs, shared; Python {sys.version.split()[0]}; moto in-process). "
@@ -1099,8 +932,12 @@ def partner_part(stack: LocalStack, counter: RequestCounter, args: argparse.Name
     return 0
 
 
+# How it is run: its usage line, and the command its report names.
+PROG = "python -m infra.bench"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--pushes", type=int, default=30, help="samples per partner request")
@@ -1119,7 +956,6 @@ def main(argv: list[str] | None = None) -> int:
     # the notices' cost is measured apart (notices_table).
     with LocalStack(port=0, stream_poll_seconds=None) as stack:
         assert stack.registry is not None
-        function_env = dict(stack.registry.specs["RecordsFunction"].environment)
         if not args.partners_only:
             print_table(
                 "AWS requests per route (warm function; median of runs)",
@@ -1137,12 +973,6 @@ def main(argv: list[str] | None = None) -> int:
                 notices_table(stack, counter, args.runs),
             )
         status = partner_part(stack, counter, args)
-    if not args.partners_only:
-        print_table(
-            "Cold start: import of the handler module in a fresh interpreter (median of runs)",
-            ["module", "import time", "vs boto3", "target <= 1.5x"],
-            cold_start_table(function_env, args.runs),
-        )
     return status
 
 

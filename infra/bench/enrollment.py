@@ -2,7 +2,7 @@
 the local stack, what each costs in AWS requests and state transitions, and a projection for
 68 million citizens at eu-west-3 (Paris) prices and default quotas.
 
-    python -m infra.bench_enrollment [--citizens 100000] [--window auto|PT2H] [--seed 3]
+    python -m infra.bench.enrollment [--citizens 100000] [--window auto|PT2H] [--seed 3]
                                      [--output docs/enrollment-scale.md]
 
 (`make bench` asks for 5,000: moto notifies ~35 citizens/s on 2 CPUs, so 100,000 take ~2 hours.)
@@ -19,9 +19,10 @@ the local stack, what each costs in AWS requests and state transitions, and a pr
    Distributed Map child run per chunk of 1,000; the bench waits for the execution to succeed,
    then checks the counts (summary, and every enrollment, space and grant in the table).
 
-Every botocore call made in the process is counted per phase (infra.bench.RequestCounter), except
-the bench's own (file upload, polling, reading results); DynamoDB capacity units are computed from
-the requests themselves (item sizes as sent). Functions are timed around their real handlers.
+Every botocore call made in the process is counted per phase (infra.bench.measure.RequestCounter),
+except the bench's own (file upload, polling, reading results); DynamoDB capacity units are
+computed from the requests themselves (item sizes as sent). Functions are timed around their real
+handlers, as the local stack's registry loaded and invokes them (infra/local/lambdas.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import argparse
 import contextlib
 import csv
 import dataclasses
-import importlib
 import io
 import itertools
 import json
@@ -58,7 +58,8 @@ from botocore.config import Config
 from pydantic import TypeAdapter
 
 from healthspace.adapters.dynamodb.enrollment import COUNTER_SHARDS
-from infra.bench import RequestCounter
+from infra.bench.measure import SECTION_END, SECTION_START, RequestCounter, around, markdown_table
+from infra.local.lambdas import Handler
 from infra.local.template import ACCOUNT_ID, REGION, REPO_ROOT
 
 # ------------------------------------------------------------------ prices and quotas
@@ -381,10 +382,11 @@ def _value_size(value: dict[str, Any]) -> int:
 # ------------------------------------------------------------------ timing the functions
 class Timed:
     """A function's real handler, timed: durations by action, and what it raised (moto's S3
-    notification swallows a handler's error; the bench must not)."""
+    notification swallows a handler's error; the bench must not). Put in the handler's place by
+    the stack's registry (FunctionRegistry.wrap), which calls it as it would the handler."""
 
-    def __init__(self, module: str) -> None:
-        self.module = module
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
         self.durations: dict[str, list[float]] = {}
         self.spans: dict[str, list[tuple[float, float]]] = {}
         self.results: list[Any] = []
@@ -392,8 +394,7 @@ class Timed:
         self._lock = threading.Lock()
 
     def __call__(self, event: Any, context: Any) -> Any:
-        # Imported at the first call, when the stack's environment is in place.
-        handler = importlib.import_module(self.module).lambda_handler
+        handler = self.handler
         action = str(event.get("action") or "invoke") if isinstance(event, dict) else "invoke"
         started = time.perf_counter()
         try:
@@ -507,7 +508,7 @@ class Run:
 
 
 def run(n: int, window: str, seed: int, workdir: Path) -> Run:
-    from infra.local.gateway import read_outbox
+    from infra.local.outbox import read_outbox
     from infra.local.stack import LocalStack
 
     counter = PhaseCounter()  # before any botocore session exists, so every client has it
@@ -518,20 +519,16 @@ def run(n: int, window: str, seed: int, workdir: Path) -> Run:
     expected = write_population(path, n, seed, today)
     say(f"{n} citizens written to {path.name} in {time.perf_counter() - started:.1f}s")
 
-    population_fn = Timed("functions.population.app")
-    wave_fn = Timed("functions.wave.app")
-    enrollment_fn = Timed("functions.enrollment.app")
-    handlers = {
-        "PopulationFunction": population_fn,
-        "WaveFunction": wave_fn,
-        "EnrollmentFunction": enrollment_fn,
-    }
     sink = LogSink()
     # The stack's moto copies only the items a transaction touches (infra/local/moto_dynamodb.py).
-    with LocalStack(
-        port=0, demo=False, handlers=handlers, parameters={"EnrollmentWindow": window}
-    ) as stack:
+    with LocalStack(port=0, demo=False, parameters={"EnrollmentWindow": window}) as stack:
         assert stack.registry is not None
+        # The handlers the stack loaded from the template (CodeUri + Handler, each with its own
+        # variables), timed where they are: moto's S3 notification, the state machine's tasks
+        # and the gateway invoke them through the registry, as any function of the stack.
+        population_fn = stack.registry.wrap("PopulationFunction", Timed)
+        wave_fn = stack.registry.wrap("WaveFunction", Timed)
+        enrollment_fn = stack.registry.wrap("EnrollmentFunction", Timed)
         _queue_child_runs(stack.registry, math.ceil(n / 1000))
         memory = {
             name: stack.registry.specs[name].memory_mb
@@ -763,16 +760,6 @@ def say(text: str) -> None:
 
 
 # ------------------------------------------------------------------ the report
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
-    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        cells = zip(row, widths, strict=True)
-        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in cells) + " |")
-    return "\n".join(lines)
-
-
 def _g(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}" if value else "0"
 
@@ -1161,20 +1148,23 @@ def auto_window(n: int) -> str:
 
 def write_doc(path: Path, text: str) -> None:
     """Replace the generated part of the document, keeping what is written around it."""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = SECTION_START, SECTION_END
     block = f"{start}\n{text}\n{end}"
     if path.exists():
-        current = path.read_text(encoding="utf-8")
-        if start in current and end in current:
-            before, rest = current.split(start, 1)
-            after = rest.split(end, 1)[1]
+        kept = around(path.read_text(encoding="utf-8"), start, end)
+        if kept is not None:
+            before, after = kept
             path.write_text(before + block + after, encoding="utf-8")
             return
     path.write_text(f"# Enrollment at scale\n\n{block}\n", encoding="utf-8")
 
 
+# How it is run: its usage line, and the command its report names.
+PROG = "python -m infra.bench.enrollment"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS)
     parser.add_argument(
         "--window",
@@ -1188,7 +1178,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--citizens must be at least 1")
     window = auto_window(args.citizens) if args.window == "auto" else args.window
     TypeAdapter(timedelta).validate_python(window)  # the same parsing as the functions
-    command = "python -m infra.bench_enrollment " + " ".join(argv or sys.argv[1:])
+    command = f"{PROG} " + " ".join(argv or sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="bench-enrollment-") as workdir:
         result = run(args.citizens, window, args.seed, Path(workdir))
     counts = verify(result)  # before anything is printed: wrong counts fail the bench

@@ -1,0 +1,7 @@
+"""The operators' command line, `healthspace` (infra/bin/healthspace, or `python -m infra.cli`).
+
+Modules: __main__ (the parser, `--local URL`, the entry point), files (`import FILE`: an
+insured-persons file; `migrate FILE`: a former system's file), waves (`waves`, `wave ID`: the
+notification waves' figures). Each command module adds its subcommands to the parser and imports
+the domain (healthspace.*) only when its command runs.
+"""
