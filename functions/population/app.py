@@ -1,24 +1,20 @@
 """Imports an insured-persons file dropped under imports/ in the operations bucket.
 
-A thin adapter over healthspace.enrollment.importer, which is safe to run twice on the same file (S3
-delivers events at least once)."""
+A thin adapter over healthspace.enrollment.importer, which is safe to run twice on the same file
+(S3 delivers events at least once). A file of more than MAX_LINES_PER_FILE records is refused
+whole (the importer says why)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from healthspace.enrollment.importer import Format, import_population
+from healthspace.enrollment.importer import MAX_LINES_PER_FILE, Format, import_population
 from healthspace.kernel.handlers import for_each_file
 from healthspace.kernel.observability import file_processed
 from healthspace.wiring.enrollment import enrollments
 
 enrollments()  # at init: a missing setting stops the function here, naming it
-
-# One file is one invocation, which Lambda stops at 900 s. One invocation notifies about 290
-# people/s at AWS latencies (docs/enrollment-scale.md): 100,000 take about 6 minutes. A bigger
-# file is refused whole, before anyone is notified: split it, or use `healthspace import`.
-MAX_LINES_PER_FILE = 100_000
 
 
 def import_file(key: str) -> dict[str, Any]:

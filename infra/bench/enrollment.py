@@ -1035,7 +1035,7 @@ _S3_PUT_CLASS = ("s3:PutObject", "s3:ListObjectsV2", "s3:CopyObject", "s3:ListOb
 
 
 def wall_time(r: Run, email: float, sms: float) -> str:
-    from functions.population.app import MAX_LINES_PER_FILE
+    from healthspace.enrollment.importer import MAX_LINES_PER_FILE
 
     n = r.n
     notify_wru = r.notify.units["WRU"] / n

@@ -144,7 +144,7 @@ def recorded() -> Recorded:
 
 
 def _cold_start() -> None:
-    """bootstrap wires the domain once per process, and here every function shares one."""
+    """The wiring builds each root once per process, and here every function shares one."""
     wiring.forget()
 
 

@@ -1,5 +1,5 @@
 """Partners' keys and nonces on the deployed table (moto): the DynamoDB adapters of
-healthspace.signatures, and what one signed request costs in DynamoDB requests."""
+healthspace.partners.keys, and what one signed request costs in DynamoDB requests."""
 
 import json
 import os

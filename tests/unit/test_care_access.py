@@ -227,7 +227,7 @@ def test_profile_entries_professionals_add(who, kind, writes):
 
 def test_the_documentation_shows_the_matrices_as_they_are():
     """Given docs/professionals.md, then its matrix table is the one generated from the data
-    (regenerate: python -c 'from healthspace.care_access import matrix_markdown as m;
+    (regenerate: python -c 'from healthspace.care.matrices import matrix_markdown as m;
     print(m())')."""
     text = DOC.read_text(encoding="utf-8")
     start, end = "<!-- matrix:start -->\n", "<!-- matrix:end -->"

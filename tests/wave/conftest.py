@@ -47,7 +47,7 @@ def wave_handler() -> WaveHandler:
 @pytest.fixture(scope="module")
 def stack(wave_handler: WaveHandler) -> Iterator[LocalStack]:
     with LocalStack(port=0, demo=False, handlers={"WaveFunction": wave_handler}) as running:
-        # bootstrap caches its wiring per process: start (and leave) with none from other tiers.
+        # the wiring caches its roots per process: start (and leave) with none from other tiers.
         wiring.forget()
         yield running
         wiring.forget()
@@ -55,9 +55,9 @@ def stack(wave_handler: WaveHandler) -> Iterator[LocalStack]:
 
 @dataclass
 class Domain:
-    """`timer`: the instance the WaveFunction handler uses (bootstrap). `desk`: the same table,
-    bucket and pepper, with a recording notifier (to read the codes sent) and no scheduler, on a
-    clock set to a day of its own, so each test has its own wave."""
+    """`timer`: the instance the WaveFunction handler uses (its wiring root). `desk`: the same
+    table, bucket and pepper, with a recording notifier (to read the codes sent) and no
+    scheduler, on a clock set to a day of its own, so each test has its own wave."""
 
     timer: Enrollments
     desk: Enrollments

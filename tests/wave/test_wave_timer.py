@@ -24,7 +24,7 @@ from tests.wave.conftest import Domain, WaveHandler
 
 # The parent execution's states: WaitForDeadline, Seal, ActivateChunks, Finish.
 PARENT_STATES = 4
-CHUNK_SIZE = 1000  # healthspace.enrollment_service.CHUNK_SIZE: people per Distributed Map item
+CHUNK_SIZE = 1000  # healthspace.enrollment.enrollments.CHUNK_SIZE: people per Distributed Map item
 _serial = iter(range(1, 10_000))
 
 

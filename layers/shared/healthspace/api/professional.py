@@ -1,10 +1,10 @@
 """The professionals' API: a health professional reaches a patient's file, named by INS, under
-the care rules (healthspace.care_access), and adds to it (profile entries, documents uploaded
+the care rules (healthspace.care), and adds to it (profile entries, documents uploaded
 through a presigned POST) as its author.
 
 Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
-opens the file afresh (MedicalFile.open_for_professional: the patient's care record, one read)
-and is traced in the patient's access history. Break-glass: any read with an
+opens the file afresh (ProfessionalAccess.open_for_professional: the patient's care record, one
+read) and is traced in the patient's access history. Break-glass: any read with an
 `X-Emergency-Reason` header (UTF-8, percent-encoded if need be), read-only; the reason goes to
 the patient's access history only, never to application logs.
 """

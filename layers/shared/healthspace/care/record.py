@@ -1,8 +1,6 @@
 """The patient's care record: their settings and their care team (treating doctor, grants),
 one small versioned item read whole on every request that needs it."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -27,7 +25,7 @@ class Professional(Entity):
     profession: Profession
 
     @classmethod
-    def from_claims(cls, rpps: str, profession: str) -> Professional:
+    def from_claims(cls, rpps: str, profession: str) -> "Professional":
         """Raise InvalidIdentifier (bad RPPS) or ProfessionNotAllowed (unknown profession)."""
         return cls(rpps=parse_rpps(rpps), profession=Profession.from_claim(profession))
 

@@ -22,6 +22,12 @@ from healthspace.kernel.reports import LineError, write_error_report
 
 Format = Literal["csv", "jsonl"]
 
+# One file is one invocation of the import function, which Lambda stops at 900 s. One invocation
+# notifies about 290 people/s at AWS latencies (docs/enrollment-scale.md): 100,000 take about 6
+# minutes. A bigger file is refused whole, before anyone is notified: split it, or use
+# `healthspace import`.
+MAX_LINES_PER_FILE = 100_000
+
 
 @dataclass(frozen=True)
 class ImportSummary:

@@ -341,7 +341,7 @@ def receipt_message(
     return Message(subject, "\n\n".join(paragraphs))
 
 
-# --- notices of acts on the file (healthspace.notices)
+# --- notices of acts on the file (healthspace.notices.patient)
 
 # What happened, by notice kind: no health content, no professional's name (a specialist's name
 # says something of an illness), and nothing a glance at a locked phone should not show.

@@ -3,8 +3,6 @@
 See docs/enrollment.md for the records, the operations bucket and the wave timer.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -117,7 +115,7 @@ class Enrollment(Entity):
     private = frozenset({"code_digest"})
 
     @model_validator(mode="after")
-    def _reachable(self) -> Enrollment:
+    def _reachable(self) -> "Enrollment":
         if self.recipient.channel is None:
             raise ValueError("an enrollment needs a way to reach its recipient")
         return self

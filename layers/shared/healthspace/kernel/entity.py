@@ -2,8 +2,6 @@
 storage (every field) and to the API (`to_api`, without the fields named in `private`), and the
 one shape of a page of results."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -33,6 +31,8 @@ class Entity(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[T]
     next_cursor: str | None = None
 

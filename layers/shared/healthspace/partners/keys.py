@@ -2,8 +2,6 @@
 and the nonces that keep a signed request from being replayed: the two stores a signature
 check reads and writes."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import re

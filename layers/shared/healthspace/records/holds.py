@@ -25,7 +25,7 @@ from healthspace.records.model import (
 from healthspace.records.ports import DocumentStore
 
 # The access-log object of a held document's release: it became visible to the patient, who is
-# told of it (healthspace.notices).
+# told of it (healthspace.notices.patient).
 RELEASED_OBJECT = "document/release"
 _RELEASED = (Action.UPDATE, RELEASED_OBJECT)
 # The job looks this many days back for deadlines it has not released yet (runs missed by an

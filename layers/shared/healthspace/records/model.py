@@ -1,8 +1,6 @@
 """Entities of the medical file, as pydantic models: they validate, and serialise to storage
 (every field) and to the API (`to_api`, without the fields named in `private`)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -49,7 +47,7 @@ class Author(Entity):
     display_name: str
 
     @classmethod
-    def professional(cls, rpps: str, display_name: str | None = None) -> Author:
+    def professional(cls, rpps: str, display_name: str | None = None) -> "Author":
         """The one way to name a professional as author: `rpps` is an already checked RPPS."""
         return cls(
             kind=ActorKind.PROFESSIONAL,
@@ -176,17 +174,17 @@ class Upload(Entity):
     uploader: Author
     uploader_role: Role
     created_at: datetime
-    # The deposit's facts (care_access.professional_deposit); the defaults keep older items,
+    # The deposit's facts (care.rules.professional_deposit); the defaults keep older items,
     # all patients' uploads, readable. A hold starts when the document is filed.
     masked: bool = False
     hold_for_announcement: bool = False
     confidential_from_representatives: bool = False
-    # A professional's RPPS profession code (care_access.Profession): the ingest asks the care
+    # A professional's RPPS profession code (care.matrices.Profession): the ingest asks the care
     # rules again before filing (a block or a revoked grant since the ticket refuses it).
     uploader_profession: str | None = None
 
     @model_validator(mode="after")
-    def _hold_has_professional_author(self) -> Upload:
+    def _hold_has_professional_author(self) -> "Upload":
         if self.hold_for_announcement and self.uploader.rpps is None:
             raise ValueError("only a professional's document can be held for announcement")
         return self

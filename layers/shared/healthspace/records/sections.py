@@ -5,8 +5,6 @@ conditions → Condition, vaccinations → Immunization, measurements → Observ
 advance-directives → Consent (scope adr), contacts → Patient.contact / RelatedPerson.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
@@ -31,14 +29,14 @@ PastDate = Annotated[date, AfterValidator(_not_future)]
 class Coding(BaseModel):
     """A FHIR Coding: a code from a code system (SNOMED CT, ATC, CVX, LOINC...)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     system: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^(https?|urn):\S+$")]
     code: Annotated[str, Field(min_length=1, max_length=64)]
     display: Text | None = None
 
 
 class SectionModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Allergy(SectionModel):

@@ -1,5 +1,5 @@
 """Notice claims and professionals' inboxes on the health space table (ports of
-healthspace.notices).
+healthspace.notices.patient).
 
 | item                | pk            | sk                           |
 |---------------------|---------------|------------------------------|

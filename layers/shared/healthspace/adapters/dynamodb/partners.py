@@ -1,4 +1,4 @@
-"""Partners' keys and used nonces on the health space table (ports of healthspace.signatures).
+"""Partners' keys and used nonces on the health space table (ports of healthspace.partners.keys).
 
 | item  | pk                     | sk    | gsi1pk                   | gsi1sk                   |
 |-------|------------------------|-------|--------------------------|--------------------------|

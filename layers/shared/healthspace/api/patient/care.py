@@ -3,7 +3,7 @@ default), blocked professionals, treating doctor and care team.
 
 Every route answers with the whole care record and its version as ETag; every change sends that
 version in If-Match (428 without, 412 when stale). The space is chosen as on every /me route
-(X-Space-Id for a represented person). Rules live in healthspace.care_access and the service.
+(X-Space-Id for a represented person). Rules live in healthspace.care (rules, controls).
 """
 
 from __future__ import annotations

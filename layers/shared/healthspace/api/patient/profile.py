@@ -1,5 +1,6 @@
-"""The medical profile: one set of routes per section, generated from healthspace.profile.SECTIONS
-so that each section's body schema appears in the OpenAPI document."""
+"""The medical profile: one set of routes per section, generated from
+healthspace.records.sections.SECTIONS so that each section's body schema appears in the OpenAPI
+document."""
 
 from typing import Annotated, Any
 
