@@ -286,12 +286,17 @@ class FakeBlobs:
         return f"https://downloads.test/{key}"
 
 
+class WrongEncryptionContext(Exception):
+    """What KMS answers (InvalidCiphertextException) to a key unwrapped under another space."""
+
+
 class FakeKeys:
-    """Wraps keys by XOR with a per-space pad: unwrapping with another space id gives garbage,
-    as KMS refuses a wrong encryption context."""
+    """Wraps keys by XOR with a per-space pad, and refuses, as KMS does, to unwrap a key under
+    another space's id than the one it was wrapped for (the encryption context)."""
 
     def __init__(self) -> None:
         self.unwraps = 0
+        self._wrapped_for: dict[bytes, str] = {}
 
     @staticmethod
     def _pad(space_id: str) -> bytes:
@@ -300,10 +305,13 @@ class FakeKeys:
     def generate_data_key(self, space_id: str) -> tuple[bytes, bytes]:
         plaintext = hashlib.sha256(b"key-" + space_id.encode()).digest()
         wrapped = bytes(a ^ b for a, b in zip(plaintext, self._pad(space_id), strict=True))
+        self._wrapped_for[wrapped] = space_id
         return plaintext, wrapped
 
     def unwrap_data_key(self, space_id: str, wrapped: bytes) -> bytes:
         self.unwraps += 1
+        if self._wrapped_for.get(wrapped, space_id) != space_id:
+            raise WrongEncryptionContext("the encryption context does not match")
         return bytes(a ^ b for a, b in zip(wrapped, self._pad(space_id), strict=True))
 
 

@@ -183,6 +183,26 @@ class TestOpposition:
         receipt, _ = world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
         assert receipt.decision is Decision.OPPOSED
 
+    def test_the_lock_holds_until_the_hour_is_over(self, world):
+        world.enroll(PARENT)
+        for _ in range(5):
+            with pytest.raises(CodeRefused):
+                world.enrollments.oppose(PARENT.ins, PARENT.birth_date, "AAAA-AAAA-AAAA")
+        world.clock.advance(minutes=59, seconds=59)
+        with pytest.raises(CodeRefused):
+            world.enrollments.oppose(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+
+    def test_a_locked_person_gets_no_new_code_either(self, world):
+        """The lost-code route counts against the same lock: the second factor cannot be
+        guessed without limit, nor the lock be escaped by asking for a new code."""
+        world.enroll(PARENT)
+        code = world.code(PARENT)
+        for _ in range(5):
+            with pytest.raises(CodeRefused):
+                world.enrollments.oppose(PARENT.ins, PARENT.birth_date, "AAAA-AAAA-AAAA")
+        world.enrollments.reissue_code(PARENT.ins, PARENT.birth_date, "5678")  # the right one
+        assert world.code(PARENT) == code
+
     def test_unknown_people_lock_the_same_way(self, world):
         """Attempts are counted per INS whether or not it is known: locking reveals nothing."""
         nobody = make_ins("1990175999999")

@@ -143,6 +143,12 @@ def test_every_problem_is_reported_at_once():
     assert len(refused.value.issues) == 2
 
 
+def test_the_official_examples_are_beside_the_project():
+    """The examples' test below must never pass by running empty: ../shared/fhir-r4-examples is
+    part of the checkout CI prepares."""
+    assert sorted(EXAMPLES.glob("*.json")), f"no FHIR R4 examples in {EXAMPLES}"
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.json")))
 def test_the_official_r4_examples_are_read_or_refused_with_a_reason(name):
     """HL7's examples are valid FHIR R4. A DocumentReference is accepted once it fits our rules

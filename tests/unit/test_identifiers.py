@@ -30,6 +30,12 @@ def test_valid_ins_round_trips(nir):
         "123",
         make_ins(NIR)[:-2] + "00",  # wrong key
         "5" + make_ins(NIR)[1:],  # sex digit 5 does not exist
+        make_ins("5" + NIR[1:]),  # the same with its right key: refused for the digit alone
+        make_ins("6" + NIR[1:]),
+        make_ins("9" + NIR[1:]),
+        make_ins("0" + NIR[1:]),
+        make_ins(NIR) + "\n",  # a whole-string match: no trailing newline
+        make_ins(NIR).replace("5", "\u0665"),  # an Arabic-Indic five: ASCII digits only
         make_ins(NIR) + "1",
         "18505780060AB12",
         "185052C00604812",
@@ -55,3 +61,17 @@ def test_rpps_luhn():
         parse_rpps("1000000000")
     with pytest.raises(InvalidIdentifier):
         parse_rpps("1000000000a")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "100000000008",  # 12 digits, Luhn-valid as a number: the pattern is anchored
+        "10000000009a",
+        "1000000000\u0669",  # an Arabic-Indic nine in the check digit's place
+        "\uff11\uff10000000009",  # fullwidth digits
+    ],
+)
+def test_malformed_rpps_is_refused(value):
+    with pytest.raises(InvalidIdentifier):
+        parse_rpps(value)

@@ -13,6 +13,7 @@ from healthspace.kernel.errors import (
     PreconditionFailed,
     UnsupportedMediaType,
 )
+from healthspace.records.access import AccessPolicy
 from healthspace.records.model import (
     Action,
     ActorKind,
@@ -71,6 +72,19 @@ class TestAccessPolicy:
         for _ in range(5):
             medical_file.spaces.policy.resolve(alice, None)
         assert store.reads == reads + 1
+
+    def test_a_grant_revoked_elsewhere_ends_within_thirty_seconds(self, store, alice, spaces):
+        """Another instance's cache: a revoked grant (here: the person's grants gone from the
+        table) still serves until the cached copy is 30 s old, and never after."""
+        now = [0.0]
+        policy = AccessPolicy(store, timer=lambda: now[0])
+        assert policy.resolve(alice, None).space_id == spaces["alice"].space_id
+        del store.people[alice.ins]
+        now[0] = 29.9
+        assert policy.resolve(alice, None).space_id == spaces["alice"].space_id
+        now[0] = 30.1
+        with pytest.raises(NotFound):
+            policy.resolve(alice, None)
 
 
 def test_me_shows_own_and_represented_spaces(medical_file, alice, spaces):

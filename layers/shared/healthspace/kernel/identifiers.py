@@ -10,8 +10,10 @@ from pydantic import AfterValidator
 from healthspace.kernel.errors import InvalidIdentifier
 
 # NIR: sex, birth year, birth month, department (2 digits or Corsica's 2A/2B), commune, order.
-_INS = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{6}\d{2}$")
-_RPPS = re.compile(r"^\d{11}$")
+# ASCII digits only ([0-9], never \d, which takes any script's digits) and whole-string matches
+# (fullmatch: `$` would let a trailing newline through).
+_INS = re.compile(r"[1-478][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{6}[0-9]{2}")
+_RPPS = re.compile(r"[0-9]{11}")
 _CORSICA = {"2A": "19", "2B": "18"}
 
 
@@ -28,7 +30,7 @@ def nir_key(nir: str) -> int:
 def parse_ins(value: str) -> str:
     """Return the normalised INS (15 characters) or raise InvalidIdentifier."""
     ins = value.replace(" ", "").upper() if isinstance(value, str) else ""
-    if not _INS.match(ins):
+    if not _INS.fullmatch(ins):
         raise InvalidIdentifier("INS must be 13 characters (NIR) followed by a 2-digit key")
     if nir_key(ins[:13]) != int(ins[13:]):
         raise InvalidIdentifier("INS key does not match its NIR")
@@ -61,7 +63,7 @@ def _luhn_ok(number: str) -> bool:
 def parse_rpps(value: str) -> str:
     """Return the RPPS number (11 digits, Luhn-checked) or raise InvalidIdentifier."""
     rpps = value.strip() if isinstance(value, str) else ""
-    if not _RPPS.match(rpps) or not _luhn_ok(rpps):
+    if not _RPPS.fullmatch(rpps) or not _luhn_ok(rpps):
         raise InvalidIdentifier("RPPS must be 11 digits with a valid Luhn check digit")
     return rpps
 

@@ -10,6 +10,8 @@ rules stay in the care room and the records never import it.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -161,10 +163,14 @@ class AccessPolicy:
     """
 
     def __init__(
-        self, store: SpaceStore, ttl_seconds: float = 30, max_people: int = 10_000
+        self,
+        store: SpaceStore,
+        ttl_seconds: float = 30,
+        max_people: int = 10_000,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._cache: TTLCache[str, PersonAccess] = TTLCache(max_people, ttl_seconds)
+        self._cache: TTLCache[str, PersonAccess] = TTLCache(max_people, ttl_seconds, timer)
         self._lock = threading.Lock()
 
     def person(self, caller: Caller) -> PersonAccess:
