@@ -373,14 +373,17 @@ class FakeEnrollmentStore:
         self.log.append(log)
         return True
 
-    def failures(self, key: str, now: datetime) -> int:
+    def take_attempt(self, key: str, now: datetime, window: timedelta, limit: int) -> bool:
         count, until = self.attempts.get(key, (0, now))
-        return count if until > now else 0
+        count = count if until > now else 0  # lapsed: a new window
+        if count >= limit:
+            return False
+        self.attempts[key] = (count + 1, now + window)
+        return True
 
-    def record_failure(self, key: str, now: datetime, window: timedelta) -> int:
-        count = self.failures(key, now) + 1
-        self.attempts[key] = (count, now + window)
-        return count
+    def give_back_attempt(self, key: str) -> None:
+        count, until = self.attempts[key]
+        self.attempts[key] = (max(count - 1, 0), until)
 
     def get_wave(self, wave_id: str) -> Wave | None:
         return self.waves.get(wave_id)

@@ -238,7 +238,7 @@ class Enrollments:
         except BadRequest:
             raise CodeRefused() from None
         key = pseudonym(self.pepper, ins)
-        if self.store.failures(key, now) >= self.rules.max_failures:
+        if not self._take_attempt(key, now):
             raise CodeRefused()
         enrollment = self.store.get_enrollment(ins)
         digest = enrollment.code_digest if enrollment else None
@@ -251,9 +251,13 @@ class Enrollments:
             and now < enrollment.deadline
         )
         if not usable or enrollment is None:
-            self.store.record_failure(key, now, self.rules.failure_window)
-            raise CodeRefused()
+            raise CodeRefused()  # the attempt stays counted
+        self.store.give_back_attempt(key)
         return enrollment
+
+    def _take_attempt(self, key: str, now: datetime) -> bool:
+        rules = self.rules
+        return self.store.take_attempt(key, now, rules.failure_window, rules.max_failures)
 
     def oppose(self, ins: str, birth_date: date, code: str) -> tuple[Receipt, str]:
         return self._oppose(self._verify(ins, birth_date, code), "self")
@@ -313,7 +317,7 @@ class Enrollments:
         except BadRequest:
             return
         key = pseudonym(self.pepper, ins)
-        if self.store.failures(key, now) >= self.rules.max_failures:
+        if not self._take_attempt(key, now):
             return
         enrollment = self.store.get_enrollment(ins)
         if (
@@ -323,8 +327,8 @@ class Enrollments:
             or now >= enrollment.deadline
             or not _second_factor_matches(enrollment.recipient, second_factor)
         ):
-            self.store.record_failure(key, now, self.rules.failure_window)
-            return
+            return  # the attempt stays counted
+        self.store.give_back_attempt(key)
         code = new_code()
         renewed = enrollment.model_copy(
             update={

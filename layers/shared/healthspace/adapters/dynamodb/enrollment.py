@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from healthspace.adapters.dynamodb.table import (
@@ -133,30 +133,35 @@ class DynamoEnrollmentStore:
 
     # --- failed attempts
 
-    def failures(self, key: str, now: datetime) -> int:
-        try:
-            item = Item.get(f"ATTEMPTS#{key}", "ATTEMPTS", consistent_read=True)
-        except DoesNotExist:
-            return 0
-        if item.expires_at is None or item.expires_at <= now:
-            return 0  # expired: DynamoDB's TTL sweep may lag by hours
-        return int(item.attempts or 0)
+    def take_attempt(self, key: str, now: datetime, window: timedelta, limit: int) -> bool:
+        item = Item(f"ATTEMPTS#{key}", "ATTEMPTS", body="{}")
+        live = Item.expires_at > now
+        for _ in range(2):  # a concurrent first attempt may start the window between the steps
+            try:  # a live window with room: one conditional ADD
+                item.update(
+                    actions=[Item.attempts.add(1), Item.expires_at.set(now + window)],
+                    condition=live & (Item.attempts < limit),
+                )
+                return True
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            try:  # no live window (none yet, or lapsed: DynamoDB's TTL sweep may lag hours)
+                item.attempts, item.expires_at = 1, now + window
+                item.save(condition=Item.pk.does_not_exist() | (Item.expires_at <= now))
+                return True
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return False  # a live window at the limit: locked
 
-    def record_failure(self, key: str, now: datetime, window: timedelta) -> int:
+    def give_back_attempt(self, key: str) -> None:
         item = Item(f"ATTEMPTS#{key}", "ATTEMPTS", body="{}")
         try:
-            item.update(
-                actions=[Item.attempts.add(1), Item.expires_at.set(now + window)],
-                condition=Item.expires_at > now,
-            )
+            item.update(actions=[Item.attempts.add(-1)], condition=Item.attempts > 0)
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            # No live counter: start a new window.
-            item.attempts = 1
-            item.expires_at = now + window
-            item.save()
-        return int(item.attempts or 1)
 
     # --- waves
 
