@@ -127,6 +127,32 @@ def test_one_bad_entry_files_nothing_of_the_bundle(deployed, person, hospital):
     assert patient_documents(deployed, patient) == []
 
 
+@pytest.mark.parametrize(
+    ("start", "status"),
+    [("2025-03-05", 201), ("2025-03-05T10:00:00+01:00", 201), ("2025-03", 422), ("2025", 422)],
+)
+def test_a_document_dated_by_its_period_files_at_day_precision_only(
+    deployed, person, hospital, start, status
+):
+    """No `date`: the period's start dates the document. FHIR allows it at month or year
+    precision; a document's date is a day, so those are refused by name, never a 500."""
+    patient = person("Ines")
+    resource = document_for(patient, f"PERIOD-{start}")
+    del resource["date"]
+    resource["context"] = {"period": {"start": start}}
+    nonce = ("p" + start.replace(":", "").replace("+", "").replace("-", "") + "x" * 16)[:32]
+    answer_status, _, answer = send(
+        deployed, hospital, "/fhir/DocumentReference", resource, nonce=nonce
+    )
+    assert answer_status == status, answer
+    if status == 422:
+        assert answer["issue"][0]["expression"] == ["DocumentReference.context.period.start"]
+        assert patient_documents(deployed, patient) == []
+    else:
+        [filed] = patient_documents(deployed, patient)
+        assert filed["document_date"] == "2025-03-05"
+
+
 def test_a_tampered_body_is_refused_and_nothing_is_stored(deployed, person, hospital):
     patient = person("Rose")
     status, _, outcome = send(

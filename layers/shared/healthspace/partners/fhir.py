@@ -15,7 +15,7 @@ import binascii
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.documentreference import DocumentReference
@@ -255,13 +255,22 @@ class _Reader:
         return data, attachment.contentType.split(";")[0].strip().lower()
 
     def day(self) -> date | None:
-        moment = self.r.date or (
-            self.r.context.period.start if self.r.context and self.r.context.period else None
-        )
-        if moment is None:
+        """The document's day: its `date` (an instant), else the start of the period it covers,
+        which FHIR allows at year or month precision too: a day is needed, or it is refused."""
+        if self.r.date is not None:
+            return self.r.date.date()
+        start = self.r.context.period.start if self.r.context and self.r.context.period else None
+        if start is None:
             self.problem("date", "the document's date is required")
             return None
-        return moment.date()
+        if isinstance(start, datetime):
+            return start.date()
+        if isinstance(start, date):
+            return start
+        self.problem(
+            "context.period.start", "the document's day is needed (YYYY-MM-DD), not a month or year"
+        )
+        return None
 
     def loinc(self) -> str | None:
         codings = self.r.type.coding if self.r.type and self.r.type.coding else []
