@@ -164,6 +164,15 @@ def test_stale_write_gets_412_and_missing_version_428(api, person, s3):
     assert api("GET", path, alice)[2]["title"] == "A"
 
 
+@pytest.mark.parametrize("version", ["\u00b2", "\u0661", "1" * 4300, "-1", "1.0", ""])
+def test_a_version_that_is_not_a_number_is_a_428_and_changes_nothing(api, person, s3, version):
+    alice = person("Alice")
+    path = f"/me/documents/{upload_pdf(api, alice, s3)}"
+    status, _, error = api("PATCH", path, alice, body={"title": "B"}, headers={"If-Match": version})
+    assert (status, error["code"]) == (428, "PRECONDITION_REQUIRED")
+    assert api("GET", path, alice)[2]["title"] != "B"
+
+
 def test_profile_entry_lifecycle(api, person):
     alice = person("Alice")
     body = {"vaccine": "DTCaP", "date": "2024-03-01", "lot_number": "X12", "dose_number": 2}

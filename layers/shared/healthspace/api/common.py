@@ -8,6 +8,7 @@ puts them in the resolver's context for each request, and a route asks for one b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -29,6 +30,7 @@ from healthspace.records.access import Access, Caller
 from healthspace.records.spaces import Spaces
 
 SPACE_HEADER = "X-Space-Id"
+_VERSION = re.compile(r"[0-9]{1,18}")
 # A professional breaks the glass by sending their reason in this header (reads only).
 EMERGENCY_HEADER = "X-Emergency-Reason"
 
@@ -97,7 +99,9 @@ def optional_if_match(router: BaseRouter) -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits, a version's length at most: str.isdigit() takes "²", which int() refuses,
+    # and int() refuses more than 4,300 digits.
+    if not _VERSION.fullmatch(value):
         raise PreconditionRequired("If-Match must be the version number you read")
     return int(value)
 
