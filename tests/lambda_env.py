@@ -9,16 +9,12 @@ from types import ModuleType
 from unittest import mock
 
 from healthspace import wiring
-from infra.local.template import load_template
-
-# Values the settings must be able to read; the others only need to be present.
-_TYPED = {"ENROLLMENT_WINDOW": "P42D", "MAX_UPLOAD_BYTES": "20971520", "LETTERS_PER_BATCH": "1000"}
+from infra.local.template import load_template, stand_in_environment
 
 
 def template_environment() -> dict[str, str]:
     """Every variable of the template's Globals, with a stand-in value."""
-    names = load_template().globals["Function"]["Environment"]["Variables"]
-    return {name: _TYPED.get(name, f"test-{name.lower()}") for name in names}
+    return stand_in_environment(load_template().globals["Function"]["Environment"]["Variables"])
 
 
 def import_function(module: str) -> ModuleType:

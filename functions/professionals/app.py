@@ -30,5 +30,5 @@ install_error_handlers(app)
 app.enable_swagger(path="/pro/docs", title="Health space — professionals' API", version="1.0.0")
 
 lambda_handler = api_handler(
-    app, lambda: {**medical_file().use_cases(), ProfessionalInbox: professional_inbox()}
+    app, lambda: {**medical_file().use_cases, ProfessionalInbox: professional_inbox()}
 )

@@ -28,4 +28,4 @@ for router in patient.routers:
 install_error_handlers(app)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 
-lambda_handler = api_handler(app, lambda: medical_file().use_cases())
+lambda_handler = api_handler(app, lambda: medical_file().use_cases)

@@ -29,7 +29,7 @@ from typing import Any
 
 from infra.bench.measure import interleaved, print_table
 from infra.local.lambdas import function_spec
-from infra.local.template import load_template
+from infra.local.template import load_template, stand_in_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = 0.15  # our code adds at most this much on top of the third-party floor
@@ -65,13 +65,6 @@ print(json.dumps({
 }))
 """
 
-# Stand-ins the settings accept for the variables whose type they check.
-_TYPED = {
-    "ENROLLMENT_WINDOW": "P42D",
-    "MAX_UPLOAD_BYTES": "20971520",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-}
-
 
 def environment(variables: list[str], pycache: str) -> dict[str, str]:
     """The function's variables with stand-in values; a region and credentials that reach
@@ -88,7 +81,7 @@ def environment(variables: list[str], pycache: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
-        **{name: _TYPED.get(name, f"bench-{name.lower()}") for name in variables},
+        **stand_in_environment(variables),
     }
 
 

@@ -10,7 +10,7 @@ guessing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,3 +301,19 @@ def layer_dirs(template: Template) -> list[Path]:
         for layer in template.of_type("AWS::Serverless::LayerVersion")
         if isinstance(layer.properties.get("ContentUri"), str)
     ]
+
+
+# Values the functions' settings can read (healthspace.kernel.settings checks these types); any
+# other variable only needs to be present.
+_TYPED_STAND_INS = {
+    "ENROLLMENT_WINDOW": "P42D",
+    "MAX_UPLOAD_BYTES": "20971520",
+    "LETTERS_PER_BATCH": "1000",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+
+
+def stand_in_environment(names: Iterable[str]) -> dict[str, str]:
+    """These variables with values that let a function load (its settings checked at init)
+    without any AWS behind them: a handler tested alone, a cold-start bench."""
+    return {name: _TYPED_STAND_INS.get(name, f"stand-in-{name.lower()}") for name in names}

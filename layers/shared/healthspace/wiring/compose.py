@@ -3,7 +3,7 @@ given what it needs and nothing else. The AWS roots and the tests' fakes both bu
 
 Each room is built, and its module loaded, on first use: a function pays at its cold start only
 for the rooms it serves (the releases job never loads the profile's models, the wave timer none
-of the care rules). `use_cases()` builds them all, for the APIs."""
+of the care rules). `use_cases` builds them all, once, for the APIs."""
 
 from __future__ import annotations
 
@@ -109,6 +109,7 @@ class MedicalFile:
 
         return ProfessionalAccess(self.store, self.spaces, self.history, self.clock)
 
+    @cached_property
     def use_cases(self) -> dict[type, object]:
         """Every room by its type, as the API routes ask for them (api.common.use)."""
         rooms = (
