@@ -6,10 +6,10 @@ A thin adapter: routes live in healthspace.api.enrollment, rules in healthspace.
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import enrollment, operator
-from healthspace.api.common import api_handler, install_error_handlers
+from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
 from healthspace.wiring.enrollment import enrollments
@@ -17,8 +17,7 @@ from healthspace.wiring.enrollment import enrollments
 # At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
 enrollments()
 
-app = APIGatewayRestResolver(
-    enable_validation=True,
+app = json_api(
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type"],
@@ -27,6 +26,5 @@ app = APIGatewayRestResolver(
 app.include_router(enrollment.public)
 app.include_router(enrollment.patients)
 app.include_router(operator.operators)
-install_error_handlers(app)
 
 lambda_handler = api_handler(app, lambda: {Enrollments: enrollments()})

@@ -6,10 +6,10 @@ healthspace.api.professionals, rules in healthspace.care_access and the service.
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import professional
-from healthspace.api.common import EMERGENCY_HEADER, api_handler, install_error_handlers
+from healthspace.api.common import EMERGENCY_HEADER, api_handler, json_api
 from healthspace.kernel.settings import WebSettings
 from healthspace.notices.patient import ProfessionalInbox
 from healthspace.wiring.notices import professional_inbox
@@ -17,8 +17,7 @@ from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 
-app = APIGatewayRestResolver(
-    enable_validation=True,
+app = json_api(
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type", EMERGENCY_HEADER],
@@ -26,7 +25,6 @@ app = APIGatewayRestResolver(
     ),
 )
 app.include_router(professional.router)
-install_error_handlers(app)
 app.enable_swagger(path="/pro/docs", title="Health space — professionals' API", version="1.0.0")
 
 lambda_handler = api_handler(

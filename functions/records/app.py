@@ -6,17 +6,16 @@ healthspace.care, the composition in healthspace.wiring.records.
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import patient
-from healthspace.api.common import api_handler, install_error_handlers
+from healthspace.api.common import api_handler, json_api
 from healthspace.kernel.settings import WebSettings
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 
-app = APIGatewayRestResolver(
-    enable_validation=True,
+app = json_api(
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type", "If-Match", "X-Space-Id"],
@@ -25,7 +24,6 @@ app = APIGatewayRestResolver(
 )
 for router in patient.routers:
     app.include_router(router)
-install_error_handlers(app)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 
 lambda_handler = api_handler(app, lambda: medical_file().use_cases)

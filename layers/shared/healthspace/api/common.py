@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from email.message import Message
 from typing import Any, TypeVar, cast
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import ValidationException
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -23,7 +25,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.rules import Relationship
-from healthspace.kernel.errors import HealthSpaceError, PreconditionRequired, Unauthorized
+from healthspace.kernel.errors import (
+    HealthSpaceError,
+    InvalidBody,
+    PreconditionRequired,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from healthspace.kernel.identifiers import parse_ins
 from healthspace.kernel.observability import logger, metrics
 from healthspace.records.access import Access, Caller
@@ -33,11 +41,25 @@ SPACE_HEADER = "X-Space-Id"
 _VERSION = re.compile(r"[0-9]{1,18}")
 # A professional breaks the glass by sending their reason in this header (reads only).
 EMERGENCY_HEADER = "X-Emergency-Reason"
+# Our bodies nest four levels at most. The bound keeps parsing and validation linear and far
+# from Python's recursion limit (a body nested 1,000 deep raised RecursionError: a 500).
+MAX_JSON_DEPTH = 32
 
 
 T = TypeVar("T")
 # The use cases a function serves, by their type (or their port's).
 UseCases = Mapping[type, object]
+
+
+def json_api(cors: CORSConfig) -> APIGatewayRestResolver:
+    """The resolver of a JSON API: validated requests (OpenAPI), bodies read as UTF-8 JSON of
+    bounded depth, and every failure answered `{code, message}`."""
+    app = APIGatewayRestResolver(
+        enable_validation=True, cors=cors, json_body_deserializer=read_json
+    )
+    app.use(middlewares=[json_bodies_only])
+    install_error_handlers(app)
+    return app
 
 
 def api_handler(
@@ -77,9 +99,7 @@ def caller(router: BaseRouter) -> Caller:
 
 def access(router: BaseRouter) -> Access:
     """The caller on the space they act on: their own, or the one named by X-Space-Id."""
-    space_id = router.current_event.headers.get(SPACE_HEADER) or router.current_event.headers.get(
-        SPACE_HEADER.lower()
-    )
+    space_id = router.current_event.headers.get(SPACE_HEADER)
     resolved = use(router, Spaces).policy.resolve(caller(router), space_id)
     logger.append_keys(space_id=resolved.space_id, role=resolved.role.value)
     return resolved
@@ -94,8 +114,7 @@ def if_match(router: BaseRouter) -> int:
 
 
 def optional_if_match(router: BaseRouter) -> int | None:
-    headers = router.current_event.headers
-    raw = headers.get("If-Match") or headers.get("if-match")
+    raw = router.current_event.headers.get("If-Match")
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
@@ -104,6 +123,75 @@ def optional_if_match(router: BaseRouter) -> int | None:
     if not _VERSION.fullmatch(value):
         raise PreconditionRequired("If-Match must be the version number you read")
     return int(value)
+
+
+def read_json(text: str) -> Any:
+    """The resolvers' body parser: JSON nested MAX_JSON_DEPTH levels at most."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+    else:
+        if _nesting(value) <= MAX_JSON_DEPTH:
+            return value
+    raise InvalidBody(f"the request body nests more than {MAX_JSON_DEPTH} levels")
+
+
+def _nesting(value: Any) -> int:
+    """How many arrays and objects deep `value` goes (iteratively: no recursion to exhaust);
+    past the bound, the first depth found beyond it."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def declares_json(headers: Mapping[str, str]) -> bool:
+    """No Content-Type, or JSON's, application/json, in UTF-8: the only charset JSON has (RFC
+    8259). Spelled in lower case, as Powertools' validation reads it (it reads no +json type of
+    RFC 6839 either)."""
+    declared = headers.get("Content-Type")
+    if declared is None:
+        return True
+    if not declared.strip().startswith("application/json"):
+        return False
+    parsed = Message()
+    parsed["Content-Type"] = declared
+    kind, charset = parsed.get_content_type(), parsed.get_param("charset")
+    return kind == "application/json" and str(charset or "utf-8").lower() in ("utf-8", "utf8")
+
+
+def _unreadable(router: BaseRouter) -> HealthSpaceError | None:
+    """Why the request's body cannot be read as JSON, if it cannot."""
+    event = router.current_event
+    if not event.body:
+        return None
+    if not declares_json(event.headers):
+        return UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
+    if event.is_base64_encoded:
+        try:
+            event.decoded_body  # noqa: B018 (decodes, and keeps the text for the route)
+        except UnicodeDecodeError:
+            return InvalidBody("the request body is not UTF-8 text")
+    return None
+
+
+def json_bodies_only(
+    router: APIGatewayRestResolver, next_middleware: NextMiddleware
+) -> Response[Any]:
+    """Refuses a body that validation let through but that is not JSON (an all-optional model
+    reads a form's fields as absent). Validation runs first: `install_error_handlers` gives the
+    same answers for what it stops."""
+    problem = _unreadable(router)
+    if problem is not None:
+        raise problem
+    return next_middleware(router)
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -128,14 +216,22 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
         logger.info("request refused", extra={"code": exc.code, "status": exc.status})
         return json_response(exc.status, error_body(exc.code, exc.message))
 
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(exc: RequestValidationError) -> Response[Any]:
+    @app.exception_handler(ValidationException)  # the request's, and its unsupported types
+    def invalid_request(exc: ValidationException) -> Response[Any]:
+        problem = _unreadable(app)
+        if problem is not None:
+            return domain_error(problem)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
         message = f"{where}: {first.get('msg', 'invalid request')}"
         if first.get("type") == "json_invalid":
             message = "the request body is not valid JSON"
         return json_response(400, error_body("VALIDATION_ERROR", message))
+
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable(exc: UnicodeDecodeError) -> Response[Any]:
+        problem = _unreadable(app)  # the body (validation decodes it first), or a real fault
+        return domain_error(problem) if problem is not None else unexpected(exc)
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response[Any]:

@@ -35,6 +35,10 @@ class BadRequest(HealthSpaceError, status=400, code="BAD_REQUEST"):
     """The request says something impossible; its message names what."""
 
 
+class InvalidBody(BadRequest, code="VALIDATION_ERROR"):
+    """A request body that cannot be read as JSON: not UTF-8, malformed, nested too deep."""
+
+
 class InvalidIdentifier(BadRequest, code="INVALID_IDENTIFIER"):
     """An INS or an RPPS number that fails its format or its check digits."""
 
@@ -68,7 +72,8 @@ class PayloadTooLarge(HealthSpaceError, status=413, code="PAYLOAD_TOO_LARGE"):
 
 
 class UnsupportedMediaType(HealthSpaceError, status=415, code="UNSUPPORTED_MEDIA_TYPE"):
-    """Bytes that are not a document type the file accepts (judged by what they are)."""
+    """Bytes that are not a document type the file accepts (judged by what they are), or a
+    request body declared in a type the route does not read."""
 
 
 class SignatureRefused(Unauthorized, code="SIGNATURE_REFUSED"):
