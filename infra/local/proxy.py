@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from healthspace.api.common import SECURITY_HEADERS
 from infra.local.routes import Route
 
 MAX_LAMBDA_PAYLOAD = 6 * 1024 * 1024  # Lambda synchronous request and response
@@ -25,7 +26,10 @@ def error(status: int, code: str, message: str) -> Response:
 
 
 def json_response(status: int, body: Any) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json")
+    """The gateway's own answer, with the headers template.yaml's GatewayResponses set."""
+    response = Response(json.dumps(body), status=status, content_type="application/json")
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def build_event(

@@ -1,5 +1,6 @@
-"""Property: whatever arrives over HTTP, no route of any API answers a 5xx, and every refusal is
-`{code, message}` (an OperationOutcome on the partners' FHIR routes).
+"""Property: whatever arrives over HTTP, no route of any API answers a 5xx, every refusal is
+`{code, message}` (an OperationOutcome on the partners' FHIR routes), and every answer carries
+the security headers.
 
 Hypothesis draws, for every route of every API (the authorisation walk's list: the OpenAPI
 documents and the template), a request from a valid one of its family's allowed caller: random
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from healthspace.api.common import SECURITY_HEADERS
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_authorization_walk import (
     ALLOWED,
@@ -149,7 +151,7 @@ def request(route, world, walker: Walker, draw) -> dict[str, Any]:
     return {"url": url, "body": body, "headers": headers, "query": query}
 
 
-def invoke(route, world, deployed, sent: dict[str, Any]) -> tuple[int, Any]:
+def invoke(route, world, deployed, sent: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
     body, headers = sent["body"], dict(sent["headers"])
     raw = body if isinstance(body, bytes) else (body or "").encode()
     if route.family == "partners":  # signed as a client sends it: percent-encoded, query sorted
@@ -181,8 +183,7 @@ def invoke(route, world, deployed, sent: dict[str, Any]) -> tuple[int, Any]:
         event.update(body=base64.b64encode(body).decode(), isBase64Encoded=True)
     elif body is not None:
         event["body"] = body
-    status, _, answer = api_result(deployed[1].invoke(route.function, event))
-    return status, answer
+    return api_result(deployed[1].invoke(route.function, event))
 
 
 @pytest.mark.parametrize("family", sorted(CALLER))
@@ -202,9 +203,10 @@ def test_no_request_gets_a_server_error(family, routes, world, api, person, s3, 
     def answers_without_a_fault(data):
         route = data.draw(st.sampled_from(served), label="route")
         sent = request(route, world, walker, data.draw)
-        status, answer = invoke(route, world, deployed, sent)
+        status, headers, answer = invoke(route, world, deployed, sent)
         shown = json.dumps(answer, default=str)[:300]
         assert status < 500, f"{route.method} {route.path} {sent!r} answered {status} {shown}"
+        assert SECURITY_HEADERS.items() <= headers.items(), f"{route.path}: {headers}"
         if status >= 400:
             assert well_formed(family, route.path, answer), f"{route.path}: {status} {shown}"
 

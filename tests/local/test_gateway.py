@@ -323,3 +323,26 @@ def test_nothing_outside_web_or_missing_is_served(path) -> None:
     response = web_client(WEB_DIR).get(path)
     assert response.status_code == 404
     assert response.get_json()["code"] == "NOT_FOUND"
+
+
+def test_the_gateways_own_answers_are_shaped_as_the_handlers() -> None:
+    """template.yaml's GatewayResponses and the local gateway's refusals: {code, message} and
+    the handlers' security headers, so that a client reads every refusal the same way."""
+    from healthspace.api.common import SECURITY_HEADERS
+    from infra.local.proxy import error
+
+    answers = load_template().properties("Api")["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(answers)
+    for kind, answer in answers.items():
+        headers = answer["ResponseParameters"]["Headers"]
+        declared = {name: headers[name].strip("'") for name in SECURITY_HEADERS}
+        assert declared == SECURITY_HEADERS, kind
+        assert "Access-Control-Allow-Origin" in headers, kind
+        body = answer["ResponseTemplates"]["application/json"]
+        filled = body.replace("$context.error.responseType", "THROTTLED")
+        filled = filled.replace("$context.error.messageString", '"Too Many Requests"')
+        assert set(json.loads(filled)) == {"code", "message"}, kind
+    assert answers["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == 404  # REST APIs say 403
+    refused = error(401, "UNAUTHORIZED", "missing token")
+    assert SECURITY_HEADERS.items() <= dict(refused.headers).items()
+    assert set(json.loads(refused.get_data())) == {"code", "message"}

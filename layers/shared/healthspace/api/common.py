@@ -44,6 +44,8 @@ EMERGENCY_HEADER = "X-Emergency-Reason"
 # Our bodies nest four levels at most. The bound keeps parsing and validation linear and far
 # from Python's recursion limit (a body nested 1,000 deep raised RecursionError: a 500).
 MAX_JSON_DEPTH = 32
+# On every answer, the handlers' and the gateway's own (template.yaml, GatewayResponses).
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 T = TypeVar("T")
@@ -76,9 +78,19 @@ def api_handler(
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.append_context(use_cases=use_cases())  # the resolver clears its context after
-        return app.resolve(event, context)
+        return with_security_headers(app.resolve(event, context))
 
     return lambda_handler
+
+
+def with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
+    """Every answer of the APIs: never stored by a browser or a proxy (health data, and answers
+    that depend on who asks), and never sniffed into another type than it says."""
+    multi = result.get("multiValueHeaders")
+    headers = multi if multi is not None else result.setdefault("headers", {})
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = [value] if multi is not None else value
+    return result
 
 
 def use(router: BaseRouter, kind: type[T]) -> T:
