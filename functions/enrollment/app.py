@@ -18,6 +18,7 @@ from healthspace.wiring.enrollment import enrollments
 enrollments()
 
 app = json_api(
+    every_route_signed_in=False,
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type"],

@@ -9,7 +9,12 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import professional
-from healthspace.api.common import EMERGENCY_HEADER, api_handler, json_api
+from healthspace.api.common import (
+    EMERGENCY_HEADER,
+    EMERGENCY_PARAMETER,
+    api_handler,
+    json_api,
+)
 from healthspace.kernel.settings import WebSettings
 from healthspace.notices.patient import ProfessionalInbox
 from healthspace.wiring.notices import professional_inbox
@@ -18,6 +23,8 @@ from healthspace.wiring.records import medical_file
 medical_file()  # at init: a missing setting stops the function here, naming it
 
 app = json_api(
+    refusals=(401, 403),
+    headers=[EMERGENCY_PARAMETER],
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type", EMERGENCY_HEADER],

@@ -9,13 +9,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import patient
-from healthspace.api.common import api_handler, json_api
+from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
 from healthspace.kernel.settings import WebSettings
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 
 app = json_api(
+    refusals=(401, 403, 404),
+    headers=[SPACE_PARAMETER],
     cors=CORSConfig(
         allow_origin=WebSettings.from_env().web_origin,
         allow_headers=["Authorization", "Content-Type", "If-Match", "X-Space-Id"],

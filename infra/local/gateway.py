@@ -44,7 +44,14 @@ from infra.local.lambdas import FunctionRegistry, HandlerUnavailable
 from infra.local.login import LocalLogin
 from infra.local.outbox import read_outbox
 from infra.local.proxy import MAX_LAMBDA_PAYLOAD, build_event, error, json_response, to_response
-from infra.local.routes import ApiSpec, Route, compile_path, find_route, path_is_routed
+from infra.local.routes import (
+    ApiSpec,
+    Route,
+    allowed_methods,
+    compile_path,
+    find_route,
+    path_is_routed,
+)
 from infra.local.website import static_response
 
 log = logging.getLogger(__name__)
@@ -157,8 +164,11 @@ class Gateway:
         found = find_route(self.routes, method, path)
         if found:
             return self._call_route(request, *found)
-        if path_is_routed(self.routes, path):
-            return error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}")
+        allowed = allowed_methods(self.routes, path)
+        if allowed:
+            refused = error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}")
+            refused.headers["Allow"] = ", ".join(allowed)  # RFC 9110: a 405 says what is
+            return refused
         local = self._local.get((method, path))
         if local:
             return local(request)

@@ -183,3 +183,8 @@ def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict
 
 def path_is_routed(routes: list[Route], path: str) -> bool:
     return any(route.match(path) is not None for route in routes)
+
+
+def allowed_methods(routes: list[Route], path: str) -> list[str]:
+    """The methods the path's resources declare (the Allow header of a 405)."""
+    return sorted({route.method for route in routes if route.match(path) is not None})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.message import Message
 from typing import Any, TypeVar, cast
 
@@ -23,6 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from healthspace.api.openapi import HeaderParameter, JsonApi
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.rules import Relationship
 from healthspace.kernel.errors import (
@@ -41,6 +42,20 @@ SPACE_HEADER = "X-Space-Id"
 _VERSION = re.compile(r"[0-9]{1,18}")
 # A professional breaks the glass by sending their reason in this header (reads only).
 EMERGENCY_HEADER = "X-Emergency-Reason"
+SPACE_PARAMETER = HeaderParameter(
+    SPACE_HEADER,
+    "A space id: the represented person's space to act on (GET /me lists them); without it, "
+    "the caller's own.",
+    r"[0-9A-Z]{26}",  # a ULID (Clock.new_id)
+    "must be a space id, as GET /me lists them",
+)
+EMERGENCY_PARAMETER = HeaderParameter(
+    EMERGENCY_HEADER,
+    "A reason of 1 to 500 characters: why the file is opened in an emergency (break-glass, "
+    "reads only).",
+    r"(?s).{1,500}",  # care.rules.MAX_EMERGENCY_REASON
+    "the reason must be 1 to 500 characters",
+)
 # Our bodies nest four levels at most. The bound keeps parsing and validation linear and far
 # from Python's recursion limit (a body nested 1,000 deep raised RecursionError: a 500).
 MAX_JSON_DEPTH = 32
@@ -53,11 +68,23 @@ T = TypeVar("T")
 UseCases = Mapping[type, object]
 
 
-def json_api(cors: CORSConfig) -> APIGatewayRestResolver:
+def json_api(
+    cors: CORSConfig,
+    *,
+    refusals: Iterable[int] = (),
+    headers: Iterable[HeaderParameter] = (),
+    every_route_signed_in: bool = True,
+) -> JsonApi:
     """The resolver of a JSON API: validated requests (OpenAPI), bodies read as UTF-8 JSON of
-    bounded depth, and every failure answered `{code, message}`."""
-    app = APIGatewayRestResolver(
-        enable_validation=True, cors=cors, json_body_deserializer=read_json
+    bounded depth, every failure answered `{code, message}`, and a document that declares it
+    (healthspace.api.openapi: `refusals` and `headers` are those of every route)."""
+    app = JsonApi(
+        refusals=refusals,
+        headers=headers,
+        every_route_signed_in=every_route_signed_in,
+        enable_validation=True,
+        cors=cors,
+        json_body_deserializer=read_json,
     )
     app.use(middlewares=[json_bodies_only])
     install_error_handlers(app)
@@ -219,7 +246,7 @@ def error_body(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
 
-def install_error_handlers(app: APIGatewayRestResolver) -> None:
+def install_error_handlers(app: JsonApi) -> None:
     """One place maps every failure to `{code, message}`: never a stack trace, never input echoed
     back (it may be health data)."""
 
@@ -247,10 +274,18 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response[Any]:
-        return json_response(404, error_body("NOT_FOUND", "no such route"))
+        event = app.current_event
+        allowed = app.methods_of(event.path)
+        if not allowed:
+            return json_response(404, error_body("NOT_FOUND", "no such route"))
+        refused = error_body("METHOD_NOT_ALLOWED", f"{event.http_method} is not allowed here")
+        return json_response(405, refused, {"Allow": ", ".join(allowed)})
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response[Any]:
+        problem = _unreadable(app)  # the route never ran: what failed was reading the body
+        if problem is not None:
+            return domain_error(problem)
         logger.error("unexpected failure", extra={"error": type(exc).__name__})
         return json_response(500, error_body("INTERNAL_ERROR", "an unexpected error occurred"))
 

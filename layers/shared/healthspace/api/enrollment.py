@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
 from healthspace.api.common import caller, json_response, use
+from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.observability import metrics
 
@@ -40,14 +41,21 @@ class CodeRequest(BaseModel):
     ]
 
 
-@public.post("/enrollment/opposition", tags=["Enrollment"], summary="Oppose the space's creation")
+@public.post(
+    "/enrollment/opposition",
+    tags=["Enrollment"],
+    summary="Oppose the space's creation",
+    **documented(),
+)
 def oppose(check: CodeCheck) -> dict[str, Any]:
     receipt, link = use(public, Enrollments).oppose(check.ins, check.birth_date, check.code)
     metrics.add_metric(name="Opposed", unit=MetricUnit.Count, value=1)
     return receipt.with_link(link)
 
 
-@public.post("/enrollment/activation", tags=["Enrollment"], summary="Open the space now")
+@public.post(
+    "/enrollment/activation", tags=["Enrollment"], summary="Open the space now", **documented()
+)
 def activate(check: CodeCheck) -> dict[str, Any]:
     receipt, link = use(public, Enrollments).activate_early(check.ins, check.birth_date, check.code)
     metrics.add_metric(name="ActivatedEarly", unit=MetricUnit.Count, value=1)
@@ -55,7 +63,10 @@ def activate(check: CodeCheck) -> dict[str, Any]:
 
 
 @public.post(
-    "/enrollment/code-requests", tags=["Enrollment"], summary="Ask for a new code (lost code)"
+    "/enrollment/code-requests",
+    tags=["Enrollment"],
+    summary="Ask for a new code (lost code)",
+    **documented(202),
 )
 def request_code(request: CodeRequest) -> Response[Any]:
     use(public, Enrollments).reissue_code(request.ins, request.birth_date, request.second_factor)
@@ -68,6 +79,8 @@ def request_code(request: CodeRequest) -> Response[Any]:
     "/enrollment/space-requests",
     tags=["Enrollment"],
     summary="Ask for your space after having opposed it (signed in)",
+    security=SIGNED_IN,
+    **documented(200, 401, 409),
 )
 def request_space() -> dict[str, Any]:
     receipt, link = use(public, Enrollments).request_space(caller(patients).ins)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
 from healthspace.api.common import use
+from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.enrollment.model import Decision
 from healthspace.kernel.errors import Forbidden, Unauthorized
@@ -49,6 +50,8 @@ def _operator() -> str:
     "/operator/enrollment/decisions",
     tags=["Helpline"],
     summary="Record an opposition or activation for a caller (after identity checks)",
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 409),
 )
 def assisted(decision: AssistedDecision) -> dict[str, Any]:
     operator = _operator()
@@ -69,14 +72,26 @@ def _wave_view(wave: Any, counts: Any) -> dict[str, Any]:
     }
 
 
-@operators.get("/operator/waves", tags=["Helpline"], summary="Waves, newest first, with counts")
+@operators.get(
+    "/operator/waves",
+    tags=["Helpline"],
+    summary="Waves, newest first, with counts",
+    security=SIGNED_IN,
+    **documented(200, 401, 403),
+)
 def list_waves(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     _operator()
     waves = use(operators, Enrollments).waves.recent(limit)
     return {"items": [_wave_view(wave, counts) for wave, counts in waves]}
 
 
-@operators.get("/operator/waves/<wave_id>", tags=["Helpline"], summary="One wave and its counts")
+@operators.get(
+    "/operator/waves/<wave_id>",
+    tags=["Helpline"],
+    summary="One wave and its counts",
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 404),
+)
 def get_wave(
     wave_id: Annotated[str, Path(pattern=r"^W\d{8}(-\d{1,4})?$")],
 ) -> dict[str, Any]:

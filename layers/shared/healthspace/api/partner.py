@@ -24,10 +24,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from healthspace.api.common import EMERGENCY_HEADER, open_file, use
+from healthspace.api.common import EMERGENCY_HEADER, open_file, read_json, use
 from healthspace.care.access import CareAccess, ProfessionalCaller
 from healthspace.kernel.entity import MAX_PAGE
-from healthspace.kernel.errors import BadRequest, HealthSpaceError, NotFound
+from healthspace.kernel.errors import BadRequest, HealthSpaceError, InvalidBody, NotFound
 from healthspace.kernel.observability import logger, metrics
 from healthspace.partners.fhir import (
     INS_SYSTEM,
@@ -109,9 +109,11 @@ def fhir_response(status: int, resource: dict[str, Any], **headers: str) -> Resp
 
 def _json(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body)
-    except ValueError:
+        data = read_json(body.decode())
+    except ValueError:  # not UTF-8, or not JSON
         raise InvalidResource([("", "the body is not JSON")]) from None
+    except InvalidBody as nested:
+        raise InvalidResource([("", nested.message)]) from None
     if not isinstance(data, dict):
         raise InvalidResource([("", "a FHIR resource (a JSON object) is expected")])
     return data

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from healthspace.api.common import access, if_match, json_response, use
+from healthspace.api.openapi import REQUIRED, documented
 from healthspace.api.shapes import GrantRequest
 from healthspace.care.controls import PatientControls
 from healthspace.care.matrices import Profession
@@ -60,6 +61,10 @@ class TreatingDoctorRequest(BaseModel):
     )
 
 
+# Every change of the care record: versioned, and refused when it contradicts it (BLOCK_CONFLICT).
+CHANGE = documented(200, 409, if_match=REQUIRED)
+
+
 def _record(record: CareRecord) -> Response[Any]:
     return json_response(200, record.to_api(), {"ETag": f'"{record.version}"'})
 
@@ -69,7 +74,12 @@ def _changed(record: CareRecord, metric: str) -> Response[Any]:
     return _record(record)
 
 
-@router.get("/me/care", tags=TAGS, summary="Settings, treating doctor, care team and blocked list")
+@router.get(
+    "/me/care",
+    tags=TAGS,
+    summary="Settings, treating doctor, care team and blocked list",
+    **documented(),
+)
 def get_care() -> Response[Any]:
     return _record(use(router, PatientControls).care_record(access(router)))
 
@@ -78,6 +88,7 @@ def get_care() -> Response[Any]:
     "/me/care/settings",
     tags=TAGS,
     summary="Turn emergency access or masking by default on or off (If-Match)",
+    **CHANGE,
 )
 def change_settings(change: SettingsChange) -> Response[Any]:
     record = use(router, PatientControls).change_settings(
@@ -86,7 +97,9 @@ def change_settings(change: SettingsChange) -> Response[Any]:
     return _changed(record, "CareSettingsChanged")
 
 
-@router.put("/me/care/treating-doctor", tags=TAGS, summary="Designate the treating doctor")
+@router.put(
+    "/me/care/treating-doctor", tags=TAGS, summary="Designate the treating doctor", **CHANGE
+)
 def designate_treating_doctor(doctor: TreatingDoctorRequest) -> Response[Any]:
     record = use(router, PatientControls).designate_treating_doctor(
         access(router), doctor.rpps, if_match(router), doctor.profession
@@ -95,7 +108,10 @@ def designate_treating_doctor(doctor: TreatingDoctorRequest) -> Response[Any]:
 
 
 @router.delete(
-    "/me/care/treating-doctor", tags=TAGS, summary="End the treating doctor's designation"
+    "/me/care/treating-doctor",
+    tags=TAGS,
+    summary="End the treating doctor's designation",
+    **CHANGE,
 )
 def end_treating_doctor() -> Response[Any]:
     record = use(router, PatientControls).end_treating_doctor(access(router), if_match(router))
@@ -106,6 +122,7 @@ def end_treating_doctor() -> Response[Any]:
     "/me/care/team/<rpps>",
     tags=TAGS,
     summary="Let a professional in, on some kinds or in full, until an optional date",
+    **CHANGE,
 )
 def grant_access(rpps: RppsPath, grant: GrantRequest) -> Response[Any]:
     scope = frozenset(grant.scope) if isinstance(grant.scope, list) else grant.scope
@@ -115,19 +132,23 @@ def grant_access(rpps: RppsPath, grant: GrantRequest) -> Response[Any]:
     return _changed(record, "CareTeamGranted")
 
 
-@router.delete("/me/care/team/<rpps>", tags=TAGS, summary="Revoke a professional's access")
+@router.delete(
+    "/me/care/team/<rpps>", tags=TAGS, summary="Revoke a professional's access", **CHANGE
+)
 def revoke_access(rpps: RppsPath) -> Response[Any]:
     record = use(router, PatientControls).revoke_access(access(router), rpps, if_match(router))
     return _changed(record, "CareTeamRevoked")
 
 
-@router.put("/me/care/blocked/<rpps>", tags=TAGS, summary="Block a professional from the file")
+@router.put(
+    "/me/care/blocked/<rpps>", tags=TAGS, summary="Block a professional from the file", **CHANGE
+)
 def block_professional(rpps: RppsPath) -> Response[Any]:
     record = use(router, PatientControls).block_professional(access(router), rpps, if_match(router))
     return _changed(record, "ProfessionalBlocked")
 
 
-@router.delete("/me/care/blocked/<rpps>", tags=TAGS, summary="Unblock a professional")
+@router.delete("/me/care/blocked/<rpps>", tags=TAGS, summary="Unblock a professional", **CHANGE)
 def unblock_professional(rpps: RppsPath) -> Response[Any]:
     record = use(router, PatientControls).unblock_professional(
         access(router), rpps, if_match(router)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from healthspace.api.common import access, if_match, json_response, optional_if_match, use
+from healthspace.api.openapi import OPTIONAL, REQUIRED, documented
 from healthspace.api.shapes import DocumentId, UploadRequest, ticket_response
 from healthspace.kernel.observability import metrics
 from healthspace.records.documents import Documents
@@ -34,7 +35,12 @@ class DocumentChange(BaseModel):
         return self
 
 
-@router.post("/me/uploads", tags=["Documents"], summary="Start an upload (presigned POST)")
+@router.post(
+    "/me/uploads",
+    tags=["Documents"],
+    summary="Start an upload (presigned POST)",
+    **documented(201),
+)
 def start_upload(request: UploadRequest) -> Response[Any]:
     facts = DocumentFacts(**request.model_dump(include=set(DocumentFacts.model_fields)))
     ticket = use(router, Uploads).start_upload(
@@ -44,12 +50,16 @@ def start_upload(request: UploadRequest) -> Response[Any]:
     return ticket_response(ticket, request.size)
 
 
-@router.get("/me/uploads/<upload_id>", tags=["Documents"], summary="Status of an upload")
+@router.get(
+    "/me/uploads/<upload_id>", tags=["Documents"], summary="Status of an upload", **documented()
+)
 def upload_status(upload_id: DocumentId) -> dict[str, Any]:
     return use(router, Uploads).upload_status(access(router), upload_id).to_api()
 
 
-@router.get("/me/documents", tags=["Documents"], summary="List documents, newest first")
+@router.get(
+    "/me/documents", tags=["Documents"], summary="List documents, newest first", **documented()
+)
 def list_documents(
     category: Annotated[Category | None, Query()] = None,
     date_from: Annotated[date | None, Query()] = None,
@@ -66,7 +76,12 @@ def _with_etag(document: Any) -> Response[Any]:
     return json_response(200, document.to_api(), {"ETag": f'"{document.version}"'})
 
 
-@router.get("/me/documents/<document_id>", tags=["Documents"], summary="A document's metadata")
+@router.get(
+    "/me/documents/<document_id>",
+    tags=["Documents"],
+    summary="A document's metadata",
+    **documented(),
+)
 def get_document(document_id: DocumentId) -> Response[Any]:
     return _with_etag(use(router, Documents).get_document(access(router), document_id))
 
@@ -75,6 +90,7 @@ def get_document(document_id: DocumentId) -> Response[Any]:
     "/me/documents/<document_id>/content",
     tags=["Documents"],
     summary="A short-lived link to download the document",
+    **documented(),
 )
 def download_document(document_id: DocumentId) -> dict[str, Any]:
     url, expires_in = use(router, Documents).download(access(router), document_id)
@@ -86,6 +102,7 @@ def download_document(document_id: DocumentId) -> dict[str, Any]:
     "/me/documents/<document_id>",
     tags=["Documents"],
     summary="Rename a document or mask it from professionals (If-Match: version)",
+    **documented(200, if_match=REQUIRED),
 )
 def change_document(document_id: DocumentId, change: DocumentChange) -> Response[Any]:
     updated = use(router, Documents).update_document(
@@ -98,6 +115,7 @@ def change_document(document_id: DocumentId, change: DocumentChange) -> Response
     "/me/documents/<document_id>",
     tags=["Documents"],
     summary="Delete a document the patient added",
+    **documented(204, if_match=OPTIONAL),
 )
 def delete_document(document_id: DocumentId) -> Response[Any]:
     use(router, Documents).delete_document(access(router), document_id, optional_if_match(router))

@@ -8,13 +8,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from healthspace.api.common import access, caller, use
+from healthspace.api.openapi import documented
 from healthspace.records.access_log import AccessLog
 from healthspace.records.spaces import Spaces
 
 router = APIGatewayRouter()
 
 
-@router.get("/me", tags=["Space"], summary="The caller's health space and those they represent")
+@router.get(
+    "/me",
+    tags=["Space"],
+    summary="The caller's health space and those they represent",
+    **documented(),
+)
 def get_me() -> dict[str, Any]:
     return use(router, Spaces).me(caller(router))
 
@@ -23,6 +29,7 @@ def get_me() -> dict[str, Any]:
     "/me/access-log",
     tags=["Access history"],
     summary="Every read and write of the space's health data, newest first",
+    **documented(),
 )
 def get_access_log(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
