@@ -2,6 +2,8 @@
 the care rules (healthspace.care), and adds to it (profile entries, documents uploaded
 through a presigned POST) as its author.
 
+Every read of the profile is paged (a section, or each section's first page).
+
 Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
 opens the file afresh (ProfessionalAccess.open_for_professional: the patient's care record, one
 read) and is traced in the patient's access history. Break-glass: any read with an
@@ -23,7 +25,19 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import AwareDatetime, Field
 
 from healthspace.api.common import EMERGENCY_HEADER, json_response, open_file, use
-from healthspace.api.shapes import DocumentId, GrantRequest, UploadRequest, ticket_response
+from healthspace.api.shapes import (
+    Cursor,
+    DocumentId,
+    GrantRequest,
+    Limit,
+    PageBody,
+    ProfileSummary,
+    UploadRequest,
+    answers,
+    page_body,
+    profile_summary,
+    ticket_response,
+)
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.matrices import PATIENT_OWNED
 from healthspace.care.record import Professional
@@ -34,7 +48,7 @@ from healthspace.records.documents import Documents
 from healthspace.records.holds import Holds
 from healthspace.records.model import Category, DocumentFacts, DocumentFilter
 from healthspace.records.profile import Profile
-from healthspace.records.sections import SECTIONS, SectionModel
+from healthspace.records.sections import SECTIONS, SUMMARY_PAGE, SectionModel
 from healthspace.records.uploads import Uploads
 
 router = APIGatewayRouter()
@@ -190,18 +204,48 @@ def upload_status(ins: Ins, upload_id: DocumentId) -> dict[str, Any]:
     return use(router, Uploads).upload_status(patient_file(router, ins), upload_id).to_api()
 
 
+# Every file route: no identity (401), the care rules refuse the file (403), no such patient (404).
+_FILE = (400, 401, 403, 404)
+
+
 @router.get(
     "/pro/patients/<ins>/profile",
     tags=TAGS,
-    summary="The profile sections you may read, with the entries you see",
+    summary=f"The profile sections you may read: each one's {SUMMARY_PAGE} newest entries you see",
+    description="A section with more has a next_cursor: GET /pro/patients/{ins}/profile/{section}"
+    "?cursor= reads on. Break-glass: X-Emergency-Reason.",
+    responses=answers(
+        {200: ("the first page of each section you may read", ProfileSummary)}, *_FILE
+    ),
 )
 def get_profile(ins: Ins) -> dict[str, Any]:
-    sections = use(router, Profile).read(patient_file(router, ins))
-    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+    return profile_summary(use(router, Profile).read(patient_file(router, ins)))
 
 
-def _add_section_route(section: str, model: type[SectionModel]) -> None:
-    """POST one section, its body validated by the section's model (as on the patient's side)."""
+def _add_section_routes(section: str, model: type[SectionModel], writes: bool) -> None:
+    """GET one section, paged; POST to it (if professionals write it), its body validated by
+    the section's model (as on the patient's side)."""
+    path, suffix, name = (
+        f"/pro/patients/<ins>/profile/{section}",
+        section.replace("-", "_"),
+        section.replace("-", " "),
+    )
+
+    def list_entries(
+        ins: Ins, limit: Limit = SUMMARY_PAGE, cursor: Cursor = None
+    ) -> dict[str, Any]:
+        page = use(router, Profile).list_section(patient_file(router, ins), section, limit, cursor)
+        return page_body(page)
+
+    list_entries.__name__ = f"pro_list_entries_{suffix}"
+    router.get(
+        path,
+        tags=TAGS,
+        summary=f"The {name} you see, newest first (if you may read the section)",
+        responses=answers({200: ("one page of the section", PageBody)}, *_FILE),
+    )(list_entries)
+    if not writes:
+        return
 
     def add_entry(
         ins: Ins, body: SectionModel, confidential_from_representatives: ConfidentialQuery = False
@@ -217,18 +261,18 @@ def _add_section_route(section: str, model: type[SectionModel]) -> None:
         return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
 
     add_entry.__annotations__["body"] = model
-    add_entry.__name__ = f"pro_add_entry_{section.replace('-', '_')}"
+    add_entry.__name__ = f"pro_add_entry_{suffix}"
     router.post(
-        f"/pro/patients/<ins>/profile/{section}",
+        path,
         tags=TAGS,
-        summary=f"Add to {section.replace('-', ' ')}, as its author",
+        summary=f"Add to {name}, as its author",
+        responses=answers({201: ("the entry added; its version in ETag", None)}, *_FILE, 409),
     )(add_entry)
 
 
-# Sections no professional writes (the patient's own declarations) get no route.
+# Sections no professional writes (the patient's own declarations) get no POST.
 for _section, _model in SECTIONS.items():
-    if _section not in {kind.value for kind in PATIENT_OWNED}:
-        _add_section_route(_section, _model)
+    _add_section_routes(_section, _model, _section not in {kind.value for kind in PATIENT_OWNED})
 
 
 @router.get("/pro/notices", tags=TAGS, summary="The professional's notices, newest first")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -18,10 +19,83 @@ from pydantic import (
 )
 
 from healthspace.api.common import json_response
-from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind
+from healthspace.kernel.entity import MAX_PAGE, Entity, Page
+from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind, ProfileEntry
 from healthspace.records.uploads import UploadTicket
 
 DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+# The paging of every list: at most MAX_PAGE items, and the opaque cursor of the page before.
+MAX_CURSOR = 2048
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_CURSOR,
+        description="the next_cursor of the page before (opaque; bound to its list)",
+    ),
+]
+
+
+def page_body(page: Page[Any]) -> dict[str, Any]:
+    """A page as every list answers it: its items, and the cursor of the next page (null: last)."""
+    items: list[Entity] = page.items
+    return {"items": [item.to_api() for item in items], "next_cursor": page.next_cursor}
+
+
+def profile_summary(sections: dict[str, Page[ProfileEntry]]) -> dict[str, Any]:
+    """The whole-profile view: each section's first page, its cursor leading to the next."""
+    return {"sections": {name: page_body(page) for name, page in sections.items()}}
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable, machine-readable (LIMIT_REACHED, NOT_FOUND...)")
+    message: str = Field(description="for people: what was wrong, naming the field or the cap")
+
+
+class PageBody(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = Field(description="the cursor of the next page; null on the last")
+
+
+class ProfileSummary(BaseModel):
+    sections: dict[str, PageBody] = Field(
+        description="each section the caller may read: its first entries, newest first"
+    )
+
+
+# What each error status means on our routes (the body is always ErrorBody).
+_ERRORS: dict[int, str] = {
+    400: "invalid input or cursor; the message names what",
+    401: "no valid identity token",
+    403: "the caller may not do this (the care rules' refusal code says why)",
+    404: "absent, or hidden from this caller",
+    409: "the collection holds its maximum (LIMIT_REACHED), or the state refuses the change",
+    412: "stale If-Match version",
+    428: "If-Match missing",
+    500: "unexpected failure, or an answer over Lambda's 6 MB (RESPONSE_TOO_LARGE)",
+}
+
+
+def answers(
+    ok: dict[int, tuple[str, type[BaseModel] | None]], *errors: int
+) -> dict[int, OpenAPIResponse]:
+    """A route's `responses=`: its successes (description and body model) and the error statuses
+    it can answer, each with the `{code, message}` body."""
+    declared: dict[int, OpenAPIResponse] = {}
+    for status, (description, model) in ok.items():
+        declared[status] = {"description": description}
+        if model is not None:
+            declared[status]["content"] = {"application/json": {"model": model}}
+    for status in (*errors, 500):
+        declared[status] = {
+            "description": _ERRORS[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+    return declared
 
 
 class UploadRequest(DocumentFacts):

@@ -151,3 +151,25 @@ SECTIONS: dict[str, type[SectionModel]] = {
     "advance-directives": AdvanceDirective,
     "contacts": Contact,
 }
+
+# The most entries a section holds: whoever may write to a file must not be able to make it
+# unreadable (1,250 advance directives of 5 KB once made its answer pass Lambda's 6 MB). Each
+# entry is bounded by its model's field lengths; in an answer, its text weighs at most 14 bytes
+# per character (an astral character is a \\uXXXX\\uXXXX pair, its backslashes escaped again in
+# Lambda's response), so the heaviest entries are an advance directive (~73 KB) and an allergy or
+# a condition (~38 KB). A page is MAX_PAGE entries at most, and a section never holds more than
+# its cap: tests/unit/test_profile_bounds.py checks every page and the summary stay under the
+# limit with every entry at its heaviest. A cap is generous for a lifetime of care; reaching it
+# is a 409 LIMIT_REACHED naming it (the patient removes old entries first).
+MAX_ENTRIES: dict[str, int] = {
+    "allergies": 100,  # a long list has dozens
+    "treatments": 500,  # a lifetime's medications, stopped ones included
+    "conditions": 200,
+    "vaccinations": 200,  # the French schedule is ~40 doses; yearly boosters add ~60 more
+    "measurements": 10_000,  # ten years of daily self-measurement; ~1 KB each at most
+    "advance-directives": 20,  # one text, revised now and then; 20 of 73 KB: 1.5 MB, in one page
+    "contacts": 20,  # a trusted person and a few emergency contacts
+}
+
+# The entries of each section the whole-profile view shows; the rest is a `next_cursor` away.
+SUMMARY_PAGE = 20

@@ -1,27 +1,45 @@
 """The medical profile: one set of routes per section, generated from
 healthspace.records.sections.SECTIONS so that each section's body schema appears in the OpenAPI
-document."""
+document. Every read is paged: a section's entries newest first, and the whole profile as each
+section's first page (records.sections bounds what a section holds)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from healthspace.api.common import access, if_match, json_response, optional_if_match, use
+from healthspace.api.shapes import (
+    Cursor,
+    EntryId,
+    Limit,
+    PageBody,
+    ProfileSummary,
+    answers,
+    page_body,
+    profile_summary,
+)
 from healthspace.kernel.observability import metrics
 from healthspace.records.profile import Profile
-from healthspace.records.sections import SECTIONS, SectionModel
+from healthspace.records.sections import SECTIONS, SUMMARY_PAGE, SectionModel
 
 router = APIGatewayRouter()
-EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+TAGS = ["Medical profile"]
+# Every /me route: no identity (401), no such space or one the caller may not act on (404).
+_ME = (401, 404)
 
 
-@router.get("/me/profile", tags=["Medical profile"], summary="The whole medical profile")
+@router.get(
+    "/me/profile",
+    tags=TAGS,
+    summary=f"The whole medical profile: each section's {SUMMARY_PAGE} newest entries",
+    description="A section with more has a next_cursor: GET /me/profile/{section}?cursor= "
+    "reads on.",
+    responses=answers({200: ("the first page of each section", ProfileSummary)}, *_ME),
+)
 def get_profile() -> dict[str, Any]:
-    sections = use(router, Profile).read(access(router))
-    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+    return profile_summary(use(router, Profile).read(access(router)))
 
 
 def _entry_response(status: int, entry: Any) -> Response[Any]:
@@ -29,12 +47,11 @@ def _entry_response(status: int, entry: Any) -> Response[Any]:
 
 
 def _add_section_routes(section: str, model: type[SectionModel]) -> None:
-    path, tag = f"/me/profile/{section}", ["Medical profile"]
+    path = f"/me/profile/{section}"
     suffix = section.replace("-", "_")
 
-    def list_entries() -> dict[str, Any]:
-        entries = use(router, Profile).list_section(access(router), section)
-        return {"items": [e.to_api() for e in entries]}
+    def list_entries(limit: Limit = SUMMARY_PAGE, cursor: Cursor = None) -> dict[str, Any]:
+        return page_body(use(router, Profile).list_section(access(router), section, limit, cursor))
 
     def add_entry(body: SectionModel) -> Response[Any]:
         entry = use(router, Profile).add_entry(
@@ -65,13 +82,37 @@ def _add_section_routes(section: str, model: type[SectionModel]) -> None:
     for handler in (list_entries, add_entry, get_entry, replace_entry, delete_entry):
         handler.__name__ = f"{handler.__name__}_{suffix}"
     name = section.replace("-", " ")
-    router.get(path, tags=tag, summary=f"List {name}")(list_entries)
-    router.post(path, tags=tag, summary=f"Add to {name}")(add_entry)
-    router.get(f"{path}/<entry_id>", tags=tag, summary=f"One entry of {name}")(get_entry)
-    router.put(f"{path}/<entry_id>", tags=tag, summary="Replace (If-Match)")(replace_entry)
-    router.delete(f"{path}/<entry_id>", tags=tag, summary=f"Remove an entry of {name}")(
-        delete_entry
-    )
+    entry = {200: ("the entry; its version in ETag", None)}
+    router.get(
+        path,
+        tags=TAGS,
+        summary=f"List {name}, newest first",
+        responses=answers({200: ("one page of the section", PageBody)}, 400, *_ME),
+    )(list_entries)
+    router.post(
+        path,
+        tags=TAGS,
+        summary=f"Add to {name}",
+        responses=answers({201: ("the entry added", None)}, 400, *_ME, 409),
+    )(add_entry)
+    router.get(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary=f"One entry of {name}",
+        responses=answers(entry, 400, *_ME),
+    )(get_entry)
+    router.put(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary="Replace (If-Match)",
+        responses=answers(entry, 400, *_ME, 412, 428),
+    )(replace_entry)
+    router.delete(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary=f"Remove an entry of {name}",
+        responses=answers({204: ("removed", None)}, 400, *_ME, 412),
+    )(delete_entry)
 
 
 for _section, _model in SECTIONS.items():
