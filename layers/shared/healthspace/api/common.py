@@ -35,6 +35,7 @@ from healthspace.kernel.errors import (
 from healthspace.kernel.identifiers import parse_ins
 from healthspace.kernel.observability import logger, metrics
 from healthspace.records.access import Access, Caller
+from healthspace.records.model import MAX_DISPLAY_NAME
 from healthspace.records.spaces import Spaces
 
 SPACE_HEADER = "X-Space-Id"
@@ -161,8 +162,14 @@ def caller(router: BaseRouter) -> Caller:
     subject, ins = claims.get("sub"), claims.get("custom:ins")
     if not subject or not ins:
         raise Unauthorized("a patient identity token is required")
+    name = display_name(claims) or "patient"
+    return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name)
+
+
+def display_name(claims: Mapping[str, Any]) -> str:
+    """The caller's name from their token's claims, as long as an author's name may be."""
     name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
-    return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name or "patient")
+    return name[:MAX_DISPLAY_NAME]
 
 
 def access(router: BaseRouter) -> Access:

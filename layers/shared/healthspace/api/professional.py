@@ -24,7 +24,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import AwareDatetime, Field
 
-from healthspace.api.common import EMERGENCY_HEADER, json_response, open_file, use
+from healthspace.api.common import (
+    EMERGENCY_HEADER,
+    display_name,
+    json_response,
+    open_file,
+    use,
+)
 from healthspace.api.shapes import (
     Cursor,
     DocumentId,
@@ -71,9 +77,8 @@ def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
     rpps, profession = claims.get("custom:rpps"), claims.get("custom:profession")
     if not claims.get("sub") or not rpps or not profession:
         raise Unauthorized("a health professional's identity token is required")
-    name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
     professional = Professional.from_claims(str(rpps), str(profession))
-    return ProfessionalCaller(professional=professional, display_name=name)
+    return ProfessionalCaller(professional=professional, display_name=display_name(claims))
 
 
 def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
