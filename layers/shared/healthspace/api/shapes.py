@@ -3,6 +3,7 @@ professional both upload, grant, name a document)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -81,7 +82,7 @@ _ERRORS: dict[int, str] = {
 
 
 def answers(
-    ok: dict[int, tuple[str, type[BaseModel] | None]], *errors: int
+    ok: Mapping[int, tuple[str, type[BaseModel] | None]], *errors: int
 ) -> dict[int, OpenAPIResponse]:
     """A route's `responses=`: its successes (description and body model) and the error statuses
     it can answer, each with the `{code, message}` body."""
