@@ -200,25 +200,46 @@ class FakeStore:
         del self.documents[key]
         self.log.append(audit)
 
-    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]:
-        return [
+    def list_profile(
+        self, space_id: str, section: str, limit: int, cursor: str | None
+    ) -> Page[ProfileEntry]:
+        entries = [
             e
-            for (s, sec, _), e in sorted(self.profile.items())
-            if s == space_id and (section is None or sec == section)
+            for (s, sec, _), e in sorted(self.profile.items(), reverse=True)  # newest first
+            if s == space_id and sec == section
         ]
+        # A cursor names its space and section, as the table's does: another's is refused.
+        where, _, position = (cursor or "").rpartition(":")
+        if cursor is not None and where != f"{space_id}/{section}":
+            raise BadRequest("cursor is not valid")
+        page = _page(entries, limit, position if cursor is not None else None)
+        if page.next_cursor is not None:
+            page = page.model_copy(
+                update={"next_cursor": f"{space_id}/{section}:{page.next_cursor}"}
+            )
+        return page
 
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self.profile.get((space_id, section, entry_id))
 
+    def add_profile_entry(
+        self, entry: ProfileEntry, audit: AccessLogEntry, max_entries: int
+    ) -> bool:
+        key = (entry.space_id, entry.section, entry.entry_id)
+        if key in self.profile:
+            raise PreconditionFailed("exists")
+        held = sum(1 for s, sec, _ in self.profile if (s, sec) == key[:2])
+        if held >= max_entries:
+            return False
+        self.profile[key] = entry
+        self.log.append(audit)
+        return True
+
     def put_profile_entry(
-        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+        self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
     ) -> None:
         key = (entry.space_id, entry.section, entry.entry_id)
-        if expected_version is None:
-            if key in self.profile:
-                raise PreconditionFailed("exists")
-        else:
-            self._check_version(self.profile.get(key), expected_version)
+        self._check_version(self.profile.get(key), expected_version)
         self.profile[key] = entry
         self.log.append(audit)
 

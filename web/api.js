@@ -29,6 +29,8 @@ const BY_CODE = {
   PRECONDITION_REQUIRED: "Cette modification n'a pas pu être enregistrée. Rechargez la page puis réessayez.",
   BLOCK_CONFLICT: "Ce professionnel est bloqué, ou c'est votre médecin traitant : débloquez-le, ou mettez fin à sa désignation, puis recommencez.",
   INVALID_IDENTIFIER: "Ce numéro n'est pas valide : vérifiez-le.",
+  LIMIT_REACHED: "Le maximum est atteint ici : supprimez une information ancienne avant d'en ajouter une autre.",
+  RESPONSE_TOO_LARGE: "Il y a trop d'informations à afficher d'un coup. Réessayez plus tard.",
 };
 const BY_STATUS = {
   400: "La demande n'a pas pu être traitée : vérifiez les informations saisies.",

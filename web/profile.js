@@ -1,5 +1,5 @@
 // "Profil médical": one tab per section of sections.js, entries as cards, add/edit/delete in dialogs.
-import { api } from "./api.js";
+import { api, query } from "./api.js";
 import { SECTIONS } from "./sections.js";
 import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, fmtDate, fmtDateTime, fmtNumber } from "./ui.js";
 
@@ -95,12 +95,15 @@ function show(f, v) {
 }
 
 let selected = SECTIONS[0].id;
+// Entries read per "Afficher plus" (the summary holds each section's first ones).
+const PAGE = 20;
 
 export async function profileView(view) {
   const status = h("p", { role: "status" }, "Chargement du profil…");
   view.append(h("h1", { tabindex: -1 }, "Profil médical"),
     h("p", { class: "lead" }, "Les informations utiles à votre prise en charge. Les professionnels de santé qui vous soignent peuvent les consulter."),
     status);
+  // Per section: the entries read so far, newest first, and the cursor of the next page (null: all read).
   let profile;
   const reload = async () => {
     try {
@@ -134,19 +137,40 @@ export async function profileView(view) {
       type: "button", role: "tab", id: `tab-${s.id}`, "aria-controls": "profile-panel",
       "aria-selected": String(s.id === selected), tabindex: s.id === selected ? 0 : -1,
       onclick: () => { selected = s.id; draw(true); },
-    }, s.label, h("span", { class: "count" }, ` (${(profile[s.id] ?? []).length})`))));
+    }, s.label, h("span", { class: "count" }, ` (${count(s.id)})`))));
     if (focusTab) tablist.querySelector('[aria-selected="true"]').focus();
     panel.setAttribute("aria-labelledby", `tab-${selected}`);
 
     const section = SECTIONS.find((s) => s.id === selected);
-    const entries = profile[section.id] ?? [];
+    const { items: entries = [], next_cursor: next = null } = profile[section.id] ?? {};
     panel.replaceChildren(
       h("div", { class: "panel-head" },
         h("div", {}, h("h2", {}, section.label), h("p", { class: "hint" }, section.help)),
         h("button", { type: "button", class: "btn", "data-add": "", onclick: () => edit(section) }, `Ajouter ${section.noun}`)),
       entries.length
         ? h("ul", { class: "cards" }, entries.map((e) => card(section, e)))
-        : h("p", { class: "empty" }, "Rien n'est renseigné pour l'instant."));
+        : h("p", { class: "empty" }, "Rien n'est renseigné pour l'instant."),
+      next && h("button", { type: "button", class: "btn secondary", "data-more": "", onclick: () => more(section) }, "Afficher plus"));
+  }
+
+  /** The tab's count: what is read, "+" while the section has more. */
+  function count(id) {
+    const { items = [], next_cursor: next = null } = profile[id] ?? {};
+    return next ? `${items.length}+` : String(items.length);
+  }
+
+  /** Reads the section's next page (newest first) after the entries shown. */
+  async function more(section) {
+    const shown = profile[section.id];
+    try {
+      const page = await api(`/me/profile/${section.id}${query({ limit: PAGE, cursor: shown.next_cursor })}`);
+      profile[section.id] = { items: [...shown.items, ...page.items], next_cursor: page.next_cursor ?? null };
+    } catch (err) {
+      notify(err.message, "error");
+      return;
+    }
+    draw();
+    (panel.querySelector("[data-more]") ?? addButton()).focus();
   }
 
   function card(section, entry) {

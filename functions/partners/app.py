@@ -18,4 +18,8 @@ app.use(middlewares=[partner.verify_signature])
 app.include_router(partner.router)
 partner.install_fhir_error_handlers(app)
 
-lambda_handler = api_handler(app, lambda: {**medical_file().use_cases, PartnerGate: partner_gate()})
+lambda_handler = api_handler(
+    app,
+    lambda: {**medical_file().use_cases, PartnerGate: partner_gate()},
+    too_large=partner.TOO_LARGE_ANSWER,
+)

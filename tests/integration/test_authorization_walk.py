@@ -550,10 +550,11 @@ def expected(route: WalkRoute, role: str, variant: str) -> tuple[str, str]:
         return exception
     if route.family == "professionals" and not names_a_space(route):
         return ALLOWED, "about the professional themselves (their inbox), not a patient's file"
-    # The team member's grant: adding to a profile section outside its scope is refused.
+    # The team member's grant: reading or adding to a profile section outside its scope is
+    # refused.
     section = re.search(r"/profile/([a-z-]+)$", route.path)
-    team_write = (route.family, role, variant, route.method)
-    if team_write == ("professionals", "team_member", OWN, "POST") and section:  # noqa: SIM102
+    team_act = (route.family, role, variant)
+    if team_act == ("professionals", "team_member", OWN) and section:  # noqa: SIM102
         if section.group(1) not in TEAM_SCOPE:
             return REFUSED, f"{section.group(1)} is outside the grant's scope {TEAM_SCOPE}"
     return outcome, ""

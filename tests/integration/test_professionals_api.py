@@ -74,7 +74,12 @@ def test_the_treating_doctor_reads_and_adds_and_the_patient_sees_it(
         "display_name": "Claire Dubois",
     }
     status, _, profile = pro("GET", f"{base}/profile", doctor)
-    assert (status, profile["sections"]["allergies"][0]["entry_id"]) == (200, entry["entry_id"])
+    assert (status, profile["sections"]["allergies"]["items"][0]["entry_id"]) == (
+        200,
+        entry["entry_id"],
+    )
+    status, _, page = pro("GET", f"{base}/profile/allergies", doctor)
+    assert (status, [e["entry_id"] for e in page["items"]]) == (200, [entry["entry_id"]])
 
     log = api("GET", "/me/access-log", alice)[2]["items"]
     by_doctor = [
@@ -83,6 +88,7 @@ def test_the_treating_doctor_reads_and_adds_and_the_patient_sees_it(
         if e["actor"]["id"] == f"rpps:{DOCTOR}"
     ]
     assert by_doctor == [
+        ("READ", "profile/allergies", "PROFESSIONAL"),
         ("READ", "profile", "PROFESSIONAL"),
         ("CREATE", "profile/allergies", "PROFESSIONAL"),
         ("DOWNLOAD", "document", "PROFESSIONAL"),

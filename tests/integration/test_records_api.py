@@ -184,7 +184,9 @@ def test_profile_entry_lifecycle(api, person):
     )
     assert (status, updated["dose_number"], updated["version"]) == (200, 3, 2)
     status, _, profile = api("GET", "/me/profile", alice)
-    assert [e["lot_number"] for e in profile["sections"]["vaccinations"]] == ["X12"]
+    vaccinations = profile["sections"]["vaccinations"]
+    assert [e["lot_number"] for e in vaccinations["items"]] == ["X12"]
+    assert vaccinations["next_cursor"] is None
     assert api("DELETE", path, alice, headers={"If-Match": "2"})[0] == 204
     assert api("GET", path, alice)[0] == 404
 

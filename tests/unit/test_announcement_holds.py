@@ -244,16 +244,16 @@ def test_a_minors_confidential_profile_entry_is_kept_from_the_parent_only(medica
     parent, holder = child["parent"], child["holder"]
     # The parent: not in the profile, nor the section, nor by id, nor in the history
     assert entry.entry_id not in {
-        e.entry_id for e in medical_file.profile.read(parent)["treatments"]
+        e.entry_id for e in medical_file.profile.read(parent)["treatments"].items
     }
-    assert medical_file.profile.list_section(parent, "treatments") == []
+    assert medical_file.profile.list_section(parent, "treatments", 20, None).items == []
     with pytest.raises(NotFound):
         medical_file.profile.get_entry(parent, "treatments", entry.entry_id)
     assert entry.entry_id not in history_objects(medical_file, parent)
     # Léa herself, and her doctor, see it
-    assert [e.entry_id for e in medical_file.profile.list_section(holder, "treatments")] == [
-        entry.entry_id
-    ]
+    assert [
+        e.entry_id for e in medical_file.profile.list_section(holder, "treatments", 20, None).items
+    ] == [entry.entry_id]
     assert entry.entry_id in history_objects(medical_file, holder)
     assert (
         medical_file.profile.get_entry(doctor, "treatments", entry.entry_id).fields["medication"]

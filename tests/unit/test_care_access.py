@@ -52,6 +52,7 @@ from healthspace.kernel.errors import (
     BlockConflict,
     Forbidden,
     InvalidIdentifier,
+    LimitReached,
     ProfessionNotAllowed,
 )
 from healthspace.records.access import visible_to_patient
@@ -309,8 +310,9 @@ def test_a_care_team_is_bounded_and_sheds_expired_grants():
     for n in range(MAX_GRANTS):
         team = granted(pro(100 + n), expires_at=NOW + timedelta(days=1), team=team)
 
-    with pytest.raises(BadRequest, match="at most"):
+    with pytest.raises(LimitReached, match=f"a care team holds at most {MAX_GRANTS} professionals"):
         granted(DOCTOR, team=team)
+    assert len(granted(pro(100), team=team).grants) == MAX_GRANTS  # replacing one still works
     later = grant_access(
         team, SETTINGS, DOCTOR.rpps, GrantKind.CONSENT, FULL, NOW + timedelta(days=2)
     )
@@ -362,10 +364,11 @@ def test_a_stored_contradiction_fails_closed():
 
 def test_the_blocked_list_is_bounded():
     """Given a patient who blocked the most professionals a record holds, when they block one
-    more, then it is refused as bad input."""
+    more, then it is refused naming the cap (409); blocking one already blocked still works."""
     settings = PatientSettings(blocked=frozenset(rpps(1000 + n) for n in range(MAX_BLOCKED)))
-    with pytest.raises(BadRequest, match="blocked"):
+    with pytest.raises(LimitReached, match=f"at most {MAX_BLOCKED} professionals can be blocked"):
         block(settings, TEAM, DOCTOR.rpps)
+    assert block(settings, TEAM, rpps(1000)) == settings
 
 
 def test_only_a_medecin_can_be_the_treating_doctor():

@@ -267,9 +267,9 @@ class TestProfile:
                 access, "allergies", entry.entry_id, {"substance": "X", "category": "food"}, 1
             )
         profile = medical_file.profile.read(access)
-        assert profile["allergies"][0].fields["criticality"] == "high"
+        assert profile["allergies"].items[0].fields["criticality"] == "high"
         medical_file.profile.delete_entry(access, "allergies", entry.entry_id, 2)
-        assert medical_file.profile.list_section(access, "allergies") == []
+        assert medical_file.profile.list_section(access, "allergies", 20, None).items == []
 
     @pytest.mark.parametrize(
         ("section", "data", "message"),
@@ -309,4 +309,4 @@ class TestProfile:
 
     def test_unknown_section(self, medical_file, access):
         with pytest.raises(NotFound):
-            medical_file.profile.list_section(access, "horoscope")
+            medical_file.profile.list_section(access, "horoscope", 20, None)

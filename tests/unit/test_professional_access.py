@@ -162,8 +162,8 @@ def test_a_professional_adds_where_the_rules_let_them_as_author(medical_file, ho
             access, "conditions", {"name": "x", "clinical_status": "active"}
         )
     # The patient sees it; the nurse sees it in their profile view.
-    assert medical_file.profile.read(holder)["allergies"] == [entry]
-    assert medical_file.profile.read(access)["allergies"] == [entry]
+    assert medical_file.profile.read(holder)["allergies"].items == [entry]
+    assert medical_file.profile.read(access)["allergies"].items == [entry]
 
 
 def test_a_professional_sees_only_the_sections_of_their_row(medical_file, holder):

@@ -36,6 +36,7 @@ from healthspace.kernel.errors import (
 from healthspace.kernel.identifiers import parse_ins
 from healthspace.kernel.observability import logger, metrics
 from healthspace.records.access import Access, Caller
+from healthspace.records.model import MAX_DISPLAY_NAME
 from healthspace.records.spaces import Spaces
 
 SPACE_HEADER = "X-Space-Id"
@@ -91,13 +92,32 @@ def json_api(
     return app
 
 
+# Lambda answers a synchronous call with 6 MB at most (6,291,456 bytes), or API Gateway answers
+# 502 in its place. We answer 6,000,000 at most, leaving room for what the runtime and the
+# gateway add to the proxy response we measure.
+MAX_RESPONSE_BYTES = 6_000_000
+TOO_LARGE = "RESPONSE_TOO_LARGE"
+TOO_LARGE_MESSAGE = (
+    "the answer would pass the 6 MB a response may carry; ask for a smaller page (limit)"
+)
+
+
 def api_handler(
-    app: APIGatewayRestResolver, use_cases: Callable[[], UseCases]
+    app: APIGatewayRestResolver,
+    use_cases: Callable[[], UseCases],
+    too_large: tuple[str, str] | None = None,
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler of an API function: the resolver, given the function's use cases
     (built once per instance by its wiring), with the request's correlation id in every log line
     and its metrics flushed. clear_state: the keys a request appends (its space, role...) must
-    not label the next one's lines."""
+    not label the next one's lines. An answer over MAX_RESPONSE_BYTES becomes a 500
+    RESPONSE_TOO_LARGE (`too_large`: its content type and body, `{code, message}` by default),
+    counted in the ResponseTooLarge metric: the last line of defence behind the bounds of every
+    collection and page, never expected to fire."""
+    content_type, body = too_large or (
+        "application/json",
+        json.dumps(error_body(TOO_LARGE, TOO_LARGE_MESSAGE)),
+    )
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
@@ -105,7 +125,15 @@ def api_handler(
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.append_context(use_cases=use_cases())  # the resolver clears its context after
-        return with_security_headers(app.resolve(event, context))
+        response = app.resolve(event, context)
+        size = response_bytes(response)
+        if size > MAX_RESPONSE_BYTES:
+            logger.error(
+                "response too large", extra={"bytes": size, "status": response["statusCode"]}
+            )
+            metrics.add_metric(name="ResponseTooLarge", unit=MetricUnit.Count, value=1)
+            response = _replaced(response, content_type, body)
+        return with_security_headers(response)
 
     return lambda_handler
 
@@ -120,6 +148,35 @@ def with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def response_bytes(response: dict[str, Any]) -> int:
+    """What Lambda counts of a proxy response: the JSON it sends, as UTF-8 (python3.12's runtime
+    does not escape non-ASCII; our bodies are ASCII anyway, json.dumps escapes it)."""
+    return len(json.dumps(response, ensure_ascii=False, default=str).encode())
+
+
+def _replaced(response: dict[str, Any], content_type: str, body: str) -> dict[str, Any]:
+    """The error in the answer's place, keeping its headers (CORS: the browser must read it) but
+    those that described the body."""
+    dropped = {"content-type", "etag", "location", "content-length"}
+    headers = {
+        name: values
+        for name, values in (response.get("multiValueHeaders") or {}).items()
+        if name.lower() not in dropped
+    }
+    single = {
+        name: value
+        for name, value in (response.get("headers") or {}).items()
+        if name.lower() not in dropped
+    }
+    return {
+        "statusCode": 500,
+        "body": body,
+        "isBase64Encoded": False,
+        "multiValueHeaders": {**headers, "Content-Type": [content_type]},
+        **({"headers": single} if single else {}),
+    }
+
+
 def use(router: BaseRouter, kind: type[T]) -> T:
     """The function's use case of this type."""
     return cast(T, router.context["use_cases"][kind])
@@ -132,8 +189,14 @@ def caller(router: BaseRouter) -> Caller:
     subject, ins = claims.get("sub"), claims.get("custom:ins")
     if not subject or not ins:
         raise Unauthorized("a patient identity token is required")
+    name = display_name(claims) or "patient"
+    return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name)
+
+
+def display_name(claims: Mapping[str, Any]) -> str:
+    """The caller's name from their token's claims, as long as an author's name may be."""
     name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
-    return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name or "patient")
+    return name[:MAX_DISPLAY_NAME]
 
 
 def access(router: BaseRouter) -> Access:

@@ -34,12 +34,13 @@ REFUSALS = {
     401: "No valid identity of the kind this API takes.",
     403: "The caller may not do this (the code says which rule refused).",
     404: "Absent, or hidden from this caller: the same answer, so that it tells nothing.",
-    409: "The object's state refuses the change.",
+    409: "The object's state refuses the change, or its collection is full (LIMIT_REACHED).",
     412: "If-Match names a version that is no longer the current one: read it again.",
     413: "The body, or the file it announces, is over the limit.",
     415: "The body is not JSON, or the file is not of a type the file accepts.",
     428: "A change without a valid If-Match: send the version you read.",
     429: "Too many requests (the gateway's throttling) or attempts: wait, then try again.",
+    500: "An unexpected failure, or an answer over Lambda's 6 MB (RESPONSE_TOO_LARGE).",
 }
 
 
@@ -51,16 +52,22 @@ class ErrorBody(BaseModel):
 
 
 def documented(
-    success: int = 200, *refusals: int, if_match: Literal["required", "optional"] | None = None
+    success: int = 200,
+    *refusals: int,
+    body: type[BaseModel] | None = None,
+    description: str | None = None,
+    if_match: Literal["required", "optional"] | None = None,
 ) -> dict[str, Any]:
-    """The route decorator's OpenAPI arguments: its success (the body's schema comes from the
+    """The route decorator's OpenAPI arguments: its success (its body's schema `body`, else the
     route's return type), the refusals its own logic gives, and whether it reads If-Match
     (which adds 412 and 428)."""
+    answer: dict[str, Any] = {"description": description or SUCCESS[success]}
+    if body is not None:
+        answer["content"] = {"application/json": {"model": body}}
+    elif success == 204:
+        answer["content"] = {}
     versioned = (412, 428) if if_match else ()
-    responses: dict[int, Any] = {success: {"description": SUCCESS[success]}}
-    if success == 204:
-        responses[success]["content"] = {}
-    responses.update(refusal(status) for status in sorted({*refusals, *versioned}))
+    responses = {success: answer, **dict(map(refusal, sorted({*refusals, *versioned})))}
     return {
         "responses": responses,
         "openapi_extensions": {_IF_MATCH: if_match} if if_match else None,
@@ -157,7 +164,8 @@ class JsonApi(APIGatewayRestResolver):
     def _complete(self, operation: dict[str, Any]) -> None:
         responses: dict[str, Any] = operation.setdefault("responses", {})
         responses.pop("422", None)
-        common = [400, 429, *self.refusals]  # 429: API Gateway throttles every route
+        # 429: API Gateway throttles every route; 500: what no route means to answer.
+        common = [400, 429, 500, *self.refusals]
         if "requestBody" in operation:
             common += [413, 415]
         responses.update(

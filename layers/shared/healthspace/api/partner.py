@@ -24,7 +24,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from healthspace.api.common import EMERGENCY_HEADER, open_file, read_json, use
+from healthspace.api.common import (
+    EMERGENCY_HEADER,
+    TOO_LARGE,
+    TOO_LARGE_MESSAGE,
+    open_file,
+    read_json,
+    use,
+)
 from healthspace.care.access import CareAccess, ProfessionalCaller
 from healthspace.kernel.entity import MAX_PAGE
 from healthspace.kernel.errors import BadRequest, HealthSpaceError, InvalidBody, NotFound
@@ -281,6 +288,17 @@ def read_document(document_id: str) -> Response[Any]:
     document = use(router, Documents).get_document(_for_professional(ins), document_id)
     metrics.add_metric(name="PartnerDocumentsRead", unit=MetricUnit.Count, value=1)
     return fhir_response(200, document_reference(document, ins), ETag=f'W/"{document.version}"')
+
+
+def _too_large_outcome() -> dict[str, Any]:
+    outcome = operation_outcome([("", TOO_LARGE_MESSAGE)], code="too-costly")
+    outcome["issue"][0]["details"] = {"coding": [{"system": ERROR_CODE_SYSTEM, "code": TOO_LARGE}]}
+    return outcome
+
+
+# What api_handler answers, as FHIR, in place of an answer over Lambda's limit (never expected:
+# a search page is _count documents' metadata).
+TOO_LARGE_ANSWER = (FHIR_JSON, json.dumps(_too_large_outcome()))
 
 
 def install_fhir_error_handlers(app: APIGatewayRestResolver) -> None:

@@ -2,6 +2,8 @@
 the care rules (healthspace.care), and adds to it (profile entries, documents uploaded
 through a presigned POST) as its author.
 
+Every read of the profile is paged (a section, or each section's first page).
+
 Who: the professionals' Cognito ID token (sub, custom:rpps, custom:profession). Every request
 opens the file afresh (ProfessionalAccess.open_for_professional: the patient's care record, one
 read) and is traced in the patient's access history. Break-glass: any read with an
@@ -22,8 +24,26 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import AwareDatetime, Field
 
-from healthspace.api.common import EMERGENCY_HEADER, json_response, open_file, use
-from healthspace.api.shapes import DocumentId, GrantRequest, UploadRequest, ticket_response
+from healthspace.api.common import (
+    EMERGENCY_HEADER,
+    display_name,
+    json_response,
+    open_file,
+    use,
+)
+from healthspace.api.openapi import documented
+from healthspace.api.shapes import (
+    Cursor,
+    DocumentId,
+    GrantRequest,
+    Limit,
+    PageBody,
+    ProfileSummary,
+    UploadRequest,
+    page_body,
+    profile_summary,
+    ticket_response,
+)
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.matrices import PATIENT_OWNED
 from healthspace.care.record import Professional
@@ -34,7 +54,7 @@ from healthspace.records.documents import Documents
 from healthspace.records.holds import Holds
 from healthspace.records.model import Category, DocumentFacts, DocumentFilter
 from healthspace.records.profile import Profile
-from healthspace.records.sections import SECTIONS, SectionModel
+from healthspace.records.sections import SECTIONS, SUMMARY_PAGE, SectionModel
 from healthspace.records.uploads import Uploads
 
 router = APIGatewayRouter()
@@ -57,9 +77,8 @@ def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
     rpps, profession = claims.get("custom:rpps"), claims.get("custom:profession")
     if not claims.get("sub") or not rpps or not profession:
         raise Unauthorized("a health professional's identity token is required")
-    name = " ".join(filter(None, (claims.get("given_name"), claims.get("family_name"))))
     professional = Professional.from_claims(str(rpps), str(profession))
-    return ProfessionalCaller(professional=professional, display_name=name)
+    return ProfessionalCaller(professional=professional, display_name=display_name(claims))
 
 
 def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
@@ -82,6 +101,7 @@ def patient_file(router: APIGatewayRouter, ins: str, reads: bool = True) -> Care
     "/pro/patients/<ins>/documents",
     tags=TAGS,
     summary="The patient's documents you may see, newest first",
+    **documented(200, 404),
 )
 def list_documents(
     ins: Ins,
@@ -96,7 +116,12 @@ def list_documents(
     return {"items": [d.to_api() for d in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/pro/patients/<ins>/documents/<document_id>", tags=TAGS, summary="A document")
+@router.get(
+    "/pro/patients/<ins>/documents/<document_id>",
+    tags=TAGS,
+    summary="A document",
+    **documented(200, 404),
+)
 def get_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     return use(router, Documents).get_document(patient_file(router, ins), document_id).to_api()
 
@@ -105,6 +130,7 @@ def get_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     "/pro/patients/<ins>/documents/<document_id>/content",
     tags=TAGS,
     summary="A short-lived link to download a document",
+    **documented(200, 404),
 )
 def download_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     url, expires_in = use(router, Documents).download(patient_file(router, ins), document_id)
@@ -116,6 +142,7 @@ def download_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     "/pro/patients/<ins>/documents/<document_id>/release",
     tags=TAGS,
     summary="Release a document you held for the announcement consultation",
+    **documented(200, 404),
 )
 def release_document(ins: Ins, document_id: DocumentId) -> dict[str, Any]:
     """The patient is told (their access history); releasing twice changes nothing."""
@@ -136,6 +163,7 @@ class ProfessionalUploadRequest(UploadRequest):
     "/pro/patients/<ins>/uploads",
     tags=TAGS,
     summary="Start an upload of a document you author (presigned POST)",
+    **documented(201, 404),
 )
 def start_upload(ins: Ins, request: ProfessionalUploadRequest) -> Response[Any]:
     """The patient's upload flow, checked against the care rules before the ticket is issued;
@@ -169,6 +197,7 @@ class ConsentRequest(GrantRequest):
     "/pro/patients/<ins>/consent",
     tags=TAGS,
     summary="Record the patient's consent to your access (scope, until when)",
+    **documented(200, 404, 409),
 )
 def record_consent(ins: Ins, consent: ConsentRequest) -> dict[str, Any]:
     """For a patient whose file you may not open yet: their treating doctor and care team are
@@ -185,6 +214,7 @@ def record_consent(ins: Ins, consent: ConsentRequest) -> dict[str, Any]:
     "/pro/patients/<ins>/uploads/<upload_id>",
     tags=TAGS,
     summary="Status of one of your uploads to this patient's file",
+    **documented(200, 404),
 )
 def upload_status(ins: Ins, upload_id: DocumentId) -> dict[str, Any]:
     return use(router, Uploads).upload_status(patient_file(router, ins), upload_id).to_api()
@@ -193,15 +223,41 @@ def upload_status(ins: Ins, upload_id: DocumentId) -> dict[str, Any]:
 @router.get(
     "/pro/patients/<ins>/profile",
     tags=TAGS,
-    summary="The profile sections you may read, with the entries you see",
+    summary=f"The profile sections you may read: each one's {SUMMARY_PAGE} newest entries you see",
+    description="A section with more has a next_cursor: GET /pro/patients/{ins}/profile/{section}"
+    "?cursor= reads on. Break-glass: X-Emergency-Reason.",
+    **documented(
+        200, 404, body=ProfileSummary, description="the first page of each section you may read"
+    ),
 )
 def get_profile(ins: Ins) -> dict[str, Any]:
-    sections = use(router, Profile).read(patient_file(router, ins))
-    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+    return profile_summary(use(router, Profile).read(patient_file(router, ins)))
 
 
-def _add_section_route(section: str, model: type[SectionModel]) -> None:
-    """POST one section, its body validated by the section's model (as on the patient's side)."""
+def _add_section_routes(section: str, model: type[SectionModel], writes: bool) -> None:
+    """GET one section, paged; POST to it (if professionals write it), its body validated by
+    the section's model (as on the patient's side)."""
+    path, suffix, name = (
+        f"/pro/patients/<ins>/profile/{section}",
+        section.replace("-", "_"),
+        section.replace("-", " "),
+    )
+
+    def list_entries(
+        ins: Ins, limit: Limit = SUMMARY_PAGE, cursor: Cursor = None
+    ) -> dict[str, Any]:
+        page = use(router, Profile).list_section(patient_file(router, ins), section, limit, cursor)
+        return page_body(page)
+
+    list_entries.__name__ = f"pro_list_entries_{suffix}"
+    router.get(
+        path,
+        tags=TAGS,
+        summary=f"The {name} you see, newest first (if you may read the section)",
+        **documented(200, 404, body=PageBody, description="one page of the section"),
+    )(list_entries)
+    if not writes:
+        return
 
     def add_entry(
         ins: Ins, body: SectionModel, confidential_from_representatives: ConfidentialQuery = False
@@ -217,21 +273,26 @@ def _add_section_route(section: str, model: type[SectionModel]) -> None:
         return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
 
     add_entry.__annotations__["body"] = model
-    add_entry.__name__ = f"pro_add_entry_{section.replace('-', '_')}"
+    add_entry.__name__ = f"pro_add_entry_{suffix}"
     router.post(
-        f"/pro/patients/<ins>/profile/{section}",
+        path,
         tags=TAGS,
-        summary=f"Add to {section.replace('-', ' ')}, as its author",
+        summary=f"Add to {name}, as its author",
+        **documented(201, 404, 409, description="the entry added; its version in ETag"),
     )(add_entry)
 
 
-# Sections no professional writes (the patient's own declarations) get no route.
+# Sections no professional writes (the patient's own declarations) get no POST.
 for _section, _model in SECTIONS.items():
-    if _section not in {kind.value for kind in PATIENT_OWNED}:
-        _add_section_route(_section, _model)
+    _add_section_routes(_section, _model, _section not in {kind.value for kind in PATIENT_OWNED})
 
 
-@router.get("/pro/notices", tags=TAGS, summary="The professional's notices, newest first")
+@router.get(
+    "/pro/notices",
+    tags=TAGS,
+    summary="The professional's notices, newest first",
+    **documented(),
+)
 def list_notices(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

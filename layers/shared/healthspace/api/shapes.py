@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -18,10 +18,47 @@ from pydantic import (
 )
 
 from healthspace.api.common import json_response
-from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind
+from healthspace.kernel.entity import MAX_PAGE, Entity, Page
+from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind, ProfileEntry
 from healthspace.records.uploads import UploadTicket
 
 DocumentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+# The paging of every list: at most MAX_PAGE items, and the opaque cursor of the page before.
+MAX_CURSOR = 2048
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"items per page, 1 to {MAX_PAGE}")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_CURSOR,
+        description="the next_cursor of the page before (opaque; bound to its list)",
+    ),
+]
+
+
+def page_body(page: Page[Any]) -> dict[str, Any]:
+    """A page as every list answers it: its items, and the cursor of the next page (null: last)."""
+    items: list[Entity] = page.items
+    return {"items": [item.to_api() for item in items], "next_cursor": page.next_cursor}
+
+
+def profile_summary(sections: dict[str, Page[ProfileEntry]]) -> dict[str, Any]:
+    """The whole-profile view: each section's first page, its cursor leading to the next."""
+    return {"sections": {name: page_body(page) for name, page in sections.items()}}
+
+
+class PageBody(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = Field(description="the cursor of the next page; null on the last")
+
+
+class ProfileSummary(BaseModel):
+    sections: dict[str, PageBody] = Field(
+        description="each section the caller may read: its first entries, newest first"
+    )
 
 
 class UploadRequest(DocumentFacts):

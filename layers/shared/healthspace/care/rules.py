@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from healthspace.care.matrices import EVERY_KIND, READ_MATRIX, WRITE_MATRIX, Profession
 from healthspace.care.record import (
     FULL,
+    MAX_BLOCKED,
+    MAX_GRANTS,
     CareTeam,
     GrantKind,
     PatientSettings,
@@ -26,7 +28,13 @@ from healthspace.care.record import (
     TreatingDoctor,
 )
 from healthspace.kernel.entity import Entity
-from healthspace.kernel.errors import BadRequest, BlockConflict, Conflict, Forbidden
+from healthspace.kernel.errors import (
+    BadRequest,
+    BlockConflict,
+    Conflict,
+    Forbidden,
+    LimitReached,
+)
 from healthspace.kernel.identifiers import parse_rpps
 from healthspace.records.model import AnnouncementHold, ItemFacts, Kind
 
@@ -229,6 +237,8 @@ def block(settings: PatientSettings, team: CareTeam, rpps: str) -> PatientSettin
         raise BlockConflict(
             "your treating doctor cannot be blocked; end the designation first, then block"
         )
+    if rpps not in settings.blocked and len(settings.blocked) >= MAX_BLOCKED:
+        raise LimitReached(f"at most {MAX_BLOCKED} professionals can be blocked: unblock one first")
     return _changed(settings, blocked=settings.blocked | {rpps})
 
 
@@ -270,6 +280,10 @@ def grant_access(
     _not_blocked(settings, rpps)
     grant = {"kind": kind, "granted_at": now, "scope": scope, "expires_at": expires_at}
     active = {key: g for key, g in team.grants.items() if g.active(now)}
+    if rpps not in active and len(active) >= MAX_GRANTS:
+        raise LimitReached(
+            f"a care team holds at most {MAX_GRANTS} professionals: revoke one's access first"
+        )
     return _changed(team, grants={**active, rpps: grant})
 
 

@@ -59,6 +59,11 @@ class Conflict(HealthSpaceError, status=409, code="CONFLICT"):
     """The object's state refuses the change (an identifier already used, a decided enrollment)."""
 
 
+class LimitReached(Conflict, code="LIMIT_REACHED"):
+    """A collection holds as much as it may (a profile section's entries, a care team's
+    members): the message names the cap; removing something makes room."""
+
+
 class PreconditionFailed(HealthSpaceError, status=412, code="PRECONDITION_FAILED"):
     """The client's If-Match version is stale: someone changed the object meanwhile."""
 

@@ -35,6 +35,9 @@ class ActorKind(StrEnum):
 
 
 RPPS_AUTHOR_PREFIX = "rpps:"
+# The longest name an author is shown by: identity tokens may carry 2,048 characters per name
+# claim, and every entry and log line repeats its author's (records.sections bounds entries).
+MAX_DISPLAY_NAME = 200
 
 
 class Author(Entity):

@@ -84,20 +84,37 @@ class DocumentStore(Protocol):
 class ProfileStore(Protocol):
     """The medical profile's entries, each written with its access-log entry."""
 
-    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]: ...
+    def list_profile(
+        self, space_id: str, section: str, limit: int, cursor: str | None
+    ) -> Page[ProfileEntry]:
+        """One page of the section, newest first; the cursor cannot leave the space's section
+        (BadRequest)."""
+        ...
+
     def get_profile_entry(
         self, space_id: str, section: str, entry_id: str
     ) -> ProfileEntry | None: ...
 
+    def add_profile_entry(
+        self, entry: ProfileEntry, audit: AccessLogEntry, max_entries: int
+    ) -> bool:
+        """Create the entry unless its section already holds `max_entries`: False then, and
+        nothing written. The count and the entry are one atomic write, so concurrent adds
+        cannot pass the cap together."""
+        ...
+
     def put_profile_entry(
-        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+        self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
     ) -> None:
-        """Create (expected_version None) or replace the entry at that version."""
+        """Replace the entry at that version (PreconditionFailed otherwise)."""
         ...
 
     def delete_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
-    ) -> None: ...
+    ) -> None:
+        """Delete the entry (at that version, if given), which frees its place in the
+        section."""
+        ...
 
 
 class AccessLogStore(Protocol):

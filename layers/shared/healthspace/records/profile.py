@@ -1,21 +1,30 @@
-"""The medical profile: entries by section (records.sections says what each holds)."""
+"""The medical profile: entries by section (records.sections says what each holds, and how
+many). Every read is a page: a section, or a summary of each section's first entries."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from healthspace.kernel.clock import Clock, IdGenerator
-from healthspace.kernel.errors import BadRequest, NotFound, describe_validation_error
+from healthspace.kernel.entity import Page, page_size
+from healthspace.kernel.errors import (
+    BadRequest,
+    Forbidden,
+    LimitReached,
+    NotFound,
+    describe_validation_error,
+)
 from healthspace.records.access import Access, entry_facts
 from healthspace.records.access_log import AccessLog
 from healthspace.records.filing import Filing
 from healthspace.records.model import Action, ProfileEntry, Section
 from healthspace.records.ports import ProfileStore
-from healthspace.records.sections import SECTIONS
+from healthspace.records.sections import MAX_ENTRIES, SECTIONS, SUMMARY_PAGE
 
 
 def _section(section: str) -> str:
@@ -41,28 +50,40 @@ class Profile:
     clock: Clock
     ids: IdGenerator
 
-    def read(self, access: Access) -> dict[str, list[ProfileEntry]]:
-        """Every section; for a professional, the sections they may read and the entries they
-        see (their own included)."""
+    def read(self, access: Access) -> dict[str, Page[ProfileEntry]]:
+        """The whole profile as a summary: each section's first SUMMARY_PAGE entries, newest
+        first, and the cursor to its next page (list_section). For a professional, the sections
+        they may read and the entries they see (their own included). Bounded whatever a section
+        holds: one page per section."""
         readable = access.readable_sections()
         names = [name for name in SECTIONS if readable is None or Section(name) in readable]
-        sections: dict[str, list[ProfileEntry]] = {name: [] for name in names}
         now = self.clock.now()
-        for entry in self.store.list_profile(access.space_id, None):
-            if access.sees(entry_facts(entry), now):
-                sections.setdefault(entry.section, []).append(entry)
+        sections = {
+            name: self._visible(
+                access, self.store.list_profile(access.space_id, name, SUMMARY_PAGE, None), now
+            )
+            for name in names
+        }
         self.log.trace(access, Action.READ, "profile")
         return sections
 
-    def list_section(self, access: Access, section: str) -> list[ProfileEntry]:
-        now = self.clock.now()
-        entries = [
-            entry
-            for entry in self.store.list_profile(access.space_id, _section(section))
-            if access.sees(entry_facts(entry), now)
-        ]
+    def list_section(
+        self, access: Access, section: str, limit: int, cursor: str | None
+    ) -> Page[ProfileEntry]:
+        """One page of a section, newest first. A section a professional may not read is
+        refused (Forbidden), not answered empty page after page."""
+        readable = access.readable_sections()
+        if readable is not None and Section(_section(section)) not in readable:
+            raise Forbidden("you may not read this section of the profile")
+        page = self.store.list_profile(access.space_id, _section(section), page_size(limit), cursor)
         self.log.trace(access, Action.READ, f"profile/{section}")
-        return entries
+        return self._visible(access, page, self.clock.now())
+
+    @staticmethod
+    def _visible(access: Access, page: Page[ProfileEntry], now: datetime) -> Page[ProfileEntry]:
+        # Hidden entries are left out, not counted: a page may be short, its cursor still works.
+        visible = [entry for entry in page.items if access.sees(entry_facts(entry), now)]
+        return page.model_copy(update={"items": visible})
 
     def _entry(self, access: Access, section: str, entry_id: str) -> ProfileEntry:
         entry = self.store.get_profile_entry(access.space_id, _section(section), entry_id)
@@ -101,9 +122,12 @@ class Profile:
             space_id=access.space_id,
             confidential_from_representatives=confidential_from_representatives,
         )
-        self.store.put_profile_entry(
-            entry, None, self.log.entry(access, Action.CREATE, f"profile/{section}", entry.entry_id)
-        )
+        audit = self.log.entry(access, Action.CREATE, f"profile/{section}", entry.entry_id)
+        cap = MAX_ENTRIES[section]
+        if not self.store.add_profile_entry(entry, audit, cap):
+            raise LimitReached(
+                f"{section} holds at most {cap} entries: remove one before adding another"
+            )
         return entry
 
     def replace_entry(

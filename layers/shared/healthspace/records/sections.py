@@ -151,3 +151,27 @@ SECTIONS: dict[str, type[SectionModel]] = {
     "advance-directives": AdvanceDirective,
     "contacts": Contact,
 }
+
+# The most entries a section holds: whoever may write to a file must not be able to make it
+# unreadable (1,250 advance directives of 5 KB once made its answer pass Lambda's 6 MB, a 502 for
+# every reader, emergency ones included). Each entry is bounded by its model's field lengths
+# (and its author's name, records.model.MAX_DISPLAY_NAME); in an answer a character weighs 14
+# bytes at most (an astral one: a surrogate pair of \u escapes, their backslashes escaped again
+# in Lambda's response), so the heaviest entries are an advance directive (76 KB) and an allergy
+# or a condition (40 KB). A page holds MAX_PAGE entries at most and a section its cap at most:
+# the heaviest page is 100 allergies (4.05 MB), the heaviest summary 3.96 MB, both under the
+# 6 MB (tests/unit/test_profile_bounds.py weighs them). A cap is generous for a lifetime of care;
+# past it the add is a 409 LIMIT_REACHED naming the cap (the patient removes old entries first).
+# A section's count is kept beside its entries, changed in the same transaction (the adapter).
+MAX_ENTRIES: dict[str, int] = {
+    "allergies": 100,  # a long list has dozens
+    "treatments": 500,  # a lifetime's medications, stopped ones included
+    "conditions": 200,
+    "vaccinations": 200,  # the French schedule is ~40 doses; yearly boosters add ~60 more
+    "measurements": 10_000,  # ten years of daily self-measurement; ~1 KB each at most
+    "advance-directives": 20,  # one text, revised now and then; all 20 in one page: 1.5 MB
+    "contacts": 20,  # a trusted person and a few emergency contacts
+}
+
+# The entries of each section the whole-profile view shows; the rest is a `next_cursor` away.
+SUMMARY_PAGE = 20

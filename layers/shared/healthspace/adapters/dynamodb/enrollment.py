@@ -94,7 +94,7 @@ class DynamoEnrollmentStore:
         return transact(
             self._store._conn(),
             [(_enrollment_item(enrollment), self._unchanged_since(expected_version))],
-            updates=[(_counter_shard(enrollment.wave_id), [Item.notified.add(1)])],
+            updates=[(_counter_shard(enrollment.wave_id), [Item.notified.add(1)], None)],
         )
 
     def get_enrollment(self, ins: str) -> Enrollment | None:

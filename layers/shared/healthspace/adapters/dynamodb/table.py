@@ -8,6 +8,7 @@
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
 | hold (index)    | SPACE#<space> | HOLD#<document>           | HOLDS#<day>  | <space>#<doc> |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
+| section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
@@ -20,7 +21,8 @@
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level. A held document has a hold item while its hold
 is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries the days up to
-today instead of scanning.
+today instead of scanning. A section count holds the number of entries of a profile section in
+`entries`, changed in the same transaction as the entry it counts: the cap is a condition on it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import base64
 import binascii
 import hashlib
 import json
+import random
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -94,6 +98,8 @@ class Item(Model):
     activated = NumberAttribute(null=True)
     failed = NumberAttribute(null=True)
     unnotified = NumberAttribute(null=True)
+    # A profile section's count of entries.
+    entries = NumberAttribute(null=True)
 
     by_date = ByDate()
 
@@ -161,6 +167,10 @@ def _profile_item(entry: ProfileEntry) -> Item:
     )
 
 
+def _section_count_item(space_id: str, section: str) -> Item:
+    return Item(_space(space_id), f"COUNT#PROFILE#{section}", body="{}")
+
+
 def _care_item(record: CareRecord) -> Item:
     return _item(_space(record.space_id), "CARE", record, version=record.version)
 
@@ -175,32 +185,51 @@ def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode()
 
 
-def decode_cursor(cursor: str | None, key_attribute: str, partition: str) -> dict[str, Any] | None:
-    """The DynamoDB start key inside a cursor, refused unless it points into `partition`: a
-    cursor cannot be bent to read another space."""
+def decode_cursor(
+    cursor: str | None, partition: tuple[str, str], **prefixes: str
+) -> dict[str, Any] | None:
+    """The DynamoDB start key inside a cursor, refused (BadRequest) unless it is exactly the
+    `partition` attribute with its value and the `prefixes`' attributes, each a string starting
+    with its prefix: a cursor cannot be bent to read another space or another section, nor to
+    start outside its query (which DynamoDB would answer with an error, a 500 of ours)."""
     if not cursor:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise BadRequest("cursor is not valid") from None
-    if not isinstance(key, dict) or key.get(key_attribute) != {"S": partition}:
+    attribute, value = partition
+    if not (
+        isinstance(key, dict)
+        and key.keys() == {attribute, *prefixes}
+        and key[attribute] == {"S": value}
+        and all(_string_starting(key[name], prefix) for name, prefix in prefixes.items())
+    ):
         raise BadRequest("cursor is not valid")
     return key
+
+
+def _string_starting(value: Any, prefix: str) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.keys() == {"S"}
+        and isinstance(value["S"], str)
+        and value["S"].startswith(prefix)
+    )
 
 
 def newest_first(
     model: type[E], partition: str, prefix: str, limit: int, cursor: str | None
 ) -> Page[E]:
     """One page of the partition's items whose sort key starts with `prefix`, last sorted
-    first (ULIDs and timestamps: newest first); the cursor cannot leave the partition."""
+    first (ULIDs and timestamps: newest first); the cursor cannot leave the partition's prefix."""
     results = Item.query(
         partition,
         Item.sk.startswith(prefix),
         scan_index_forward=False,
         limit=limit,
         page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, "pk", partition),
+        last_evaluated_key=decode_cursor(cursor, ("pk", partition), sk=prefix),
     )
     return _page(model, results)
 
@@ -339,6 +368,11 @@ class DynamoStore:
         partition = f"DOCS#{space_id}"
         low = f"{query.date_from.isoformat()}#" if query.date_from else "0"
         high = f"{query.date_to.isoformat()}#~" if query.date_to else "9"
+        start = decode_cursor(
+            cursor, ("gsi1pk", partition), pk=_space(space_id), sk="DOC#", gsi1sk=""
+        )
+        if start is not None and not low <= start["gsi1sk"]["S"] <= high:
+            raise BadRequest("cursor is not valid for these dates")  # another query's cursor
         results = Item.by_date.query(
             partition,
             Item.gsi1sk.between(low, high),
@@ -346,7 +380,7 @@ class DynamoStore:
             scan_index_forward=False,
             limit=limit,
             page_size=limit,
-            last_evaluated_key=decode_cursor(cursor, "gsi1pk", partition),
+            last_evaluated_key=start,
         )
         return _page(Document, results)
 
@@ -380,28 +414,37 @@ class DynamoStore:
 
     # --- medical profile
 
-    def list_profile(self, space_id: str, section: str | None) -> list[ProfileEntry]:
-        prefix = f"PROFILE#{section}#" if section else "PROFILE#"
-        results = Item.query(_space(space_id), Item.sk.startswith(prefix))
-        return [_entity(ProfileEntry, item) for item in results]
+    def list_profile(
+        self, space_id: str, section: str, limit: int, cursor: str | None
+    ) -> Page[ProfileEntry]:
+        return newest_first(ProfileEntry, _space(space_id), f"PROFILE#{section}#", limit, cursor)
 
     def get_profile_entry(self, space_id: str, section: str, entry_id: str) -> ProfileEntry | None:
         return self._get(ProfileEntry, _space(space_id), f"PROFILE#{section}#{entry_id}")
 
+    def add_profile_entry(
+        self, entry: ProfileEntry, audit: AccessLogEntry, max_entries: int
+    ) -> bool:
+        # The count's condition and the entry commit together: of two adds racing for the last
+        # place, one transaction fails (or conflicts and is retried, then fails).
+        room = Item.entries.does_not_exist() | (Item.entries < max_entries)
+        count = [Item.entries.add(1), Item.body.set("{}")]
+        saves: list[Write] = [(_profile_item(entry), NEW), (_log_item(audit), NEW)]
+        counter = _section_count_item(entry.space_id, entry.section)
+        return transact(self._conn(), saves, updates=[(counter, count, room)])
+
     def put_profile_entry(
-        self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
+        self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
     ) -> None:
-        condition = (
-            Item.pk.does_not_exist()
-            if expected_version is None
-            else Item.version == expected_version
-        )
-        self._write(_profile_item(entry), condition, audit)
+        self._write(_profile_item(entry), Item.version == expected_version, audit)
 
     def delete_profile_entry(
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None:
-        self._delete(_profile_item(entry), expected_version, audit)
+        counter = _section_count_item(entry.space_id, entry.section)
+        self._delete(
+            _profile_item(entry), expected_version, audit, [(counter, [Item.entries.add(-1)], None)]
+        )
 
     # --- the patient's settings and care team
 
@@ -444,15 +487,23 @@ class DynamoStore:
         if not transact(self._conn(), [(item, condition), (_log_item(audit), NEW)]):
             raise PreconditionFailed(STALE)
 
-    def _delete(self, item: Item, expected_version: int | None, audit: AccessLogEntry) -> None:
+    def _delete(
+        self,
+        item: Item,
+        expected_version: int | None,
+        audit: AccessLogEntry,
+        updates: Sequence[Update] = (),
+    ) -> None:
         condition = (
             Item.pk.exists() if expected_version is None else Item.version == expected_version
         )
-        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=[(item, condition)]):
+        deletes = [(item, condition)]
+        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=deletes, updates=updates):
             raise PreconditionFailed(STALE)
 
 
 Write = tuple[Item, Condition | None]
+Update = tuple[Item, Sequence[Action], Condition | None]
 NEW = Item.pk.does_not_exist()  # the item must not exist yet
 STALE = "this item was changed or removed since you read it; reload and try again"
 
@@ -468,28 +519,39 @@ def put_if(item: Item, condition: Condition) -> bool:
     return True
 
 
+# Tries of a transaction that DynamoDB cancelled for a conflict with another one in flight on the
+# same item (a section's count under concurrent adds): it wrote nothing, so it is tried again.
+CONFLICT_TRIES = 4
+
+
 def transact(
     connection: Connection,
     saves: Sequence[Write],
     deletes: Sequence[Write] = (),
-    updates: Sequence[tuple[Item, Sequence[Action]]] = (),
+    updates: Sequence[Update] = (),
 ) -> bool:
     """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
-    try:
-        with TransactWrite(connection=connection) as tx:
-            for item, condition in deletes:
-                tx.delete(item, condition=condition)
-            for item, condition in saves:
-                tx.save(item, condition=condition)
-            for item, actions in updates:
-                tx.update(item, actions=list(actions))
-    except TransactWriteError as exc:
-        if _condition_failed(exc):
-            return False
-        raise
-    return True
+    tries = 0
+    while True:
+        try:
+            with TransactWrite(connection=connection) as tx:
+                for item, condition in deletes:
+                    tx.delete(item, condition=condition)
+                for item, condition in saves:
+                    tx.save(item, condition=condition)
+                for item, actions, condition in updates:
+                    tx.update(item, actions=list(actions), condition=condition)
+        except TransactWriteError as exc:
+            if _cancelled_by(exc, "ConditionalCheckFailed"):
+                return False
+            tries += 1
+            if not _cancelled_by(exc, "TransactionConflict") or tries == CONFLICT_TRIES:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**tries))  # noqa: S311  (jitter, not a secret)
+        else:
+            return True
 
 
-def _condition_failed(exc: TransactWriteError) -> bool:
+def _cancelled_by(exc: TransactWriteError, code: str) -> bool:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+    return any(reason is not None and reason.code == code for reason in reasons)

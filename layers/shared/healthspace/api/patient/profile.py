@@ -1,27 +1,43 @@
 """The medical profile: one set of routes per section, generated from
 healthspace.records.sections.SECTIONS so that each section's body schema appears in the OpenAPI
-document."""
+document. Every read is paged: a section's entries newest first, and the whole profile as each
+section's first page (records.sections bounds what a section holds)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from healthspace.api.common import access, if_match, json_response, optional_if_match, use
+from healthspace.api.openapi import OPTIONAL, REQUIRED, documented
+from healthspace.api.shapes import (
+    Cursor,
+    EntryId,
+    Limit,
+    PageBody,
+    ProfileSummary,
+    page_body,
+    profile_summary,
+)
 from healthspace.kernel.observability import metrics
 from healthspace.records.profile import Profile
-from healthspace.records.sections import SECTIONS, SectionModel
+from healthspace.records.sections import SECTIONS, SUMMARY_PAGE, SectionModel
 
 router = APIGatewayRouter()
-EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+TAGS = ["Medical profile"]
 
 
-@router.get("/me/profile", tags=["Medical profile"], summary="The whole medical profile")
+@router.get(
+    "/me/profile",
+    tags=TAGS,
+    summary=f"The whole medical profile: each section's {SUMMARY_PAGE} newest entries",
+    description="A section with more has a next_cursor: GET /me/profile/{section}?cursor= "
+    "reads on.",
+    **documented(body=ProfileSummary, description="the first page of each section"),
+)
 def get_profile() -> dict[str, Any]:
-    sections = use(router, Profile).read(access(router))
-    return {"sections": {name: [e.to_api() for e in entries] for name, entries in sections.items()}}
+    return profile_summary(use(router, Profile).read(access(router)))
 
 
 def _entry_response(status: int, entry: Any) -> Response[Any]:
@@ -29,12 +45,11 @@ def _entry_response(status: int, entry: Any) -> Response[Any]:
 
 
 def _add_section_routes(section: str, model: type[SectionModel]) -> None:
-    path, tag = f"/me/profile/{section}", ["Medical profile"]
+    path = f"/me/profile/{section}"
     suffix = section.replace("-", "_")
 
-    def list_entries() -> dict[str, Any]:
-        entries = use(router, Profile).list_section(access(router), section)
-        return {"items": [e.to_api() for e in entries]}
+    def list_entries(limit: Limit = SUMMARY_PAGE, cursor: Cursor = None) -> dict[str, Any]:
+        return page_body(use(router, Profile).list_section(access(router), section, limit, cursor))
 
     def add_entry(body: SectionModel) -> Response[Any]:
         entry = use(router, Profile).add_entry(
@@ -65,13 +80,37 @@ def _add_section_routes(section: str, model: type[SectionModel]) -> None:
     for handler in (list_entries, add_entry, get_entry, replace_entry, delete_entry):
         handler.__name__ = f"{handler.__name__}_{suffix}"
     name = section.replace("-", " ")
-    router.get(path, tags=tag, summary=f"List {name}")(list_entries)
-    router.post(path, tags=tag, summary=f"Add to {name}")(add_entry)
-    router.get(f"{path}/<entry_id>", tags=tag, summary=f"One entry of {name}")(get_entry)
-    router.put(f"{path}/<entry_id>", tags=tag, summary="Replace (If-Match)")(replace_entry)
-    router.delete(f"{path}/<entry_id>", tags=tag, summary=f"Remove an entry of {name}")(
-        delete_entry
-    )
+    entry = "the entry; its version in ETag"
+    router.get(
+        path,
+        tags=TAGS,
+        summary=f"List {name}, newest first",
+        **documented(body=PageBody, description="one page of the section"),
+    )(list_entries)
+    router.post(
+        path,
+        tags=TAGS,
+        summary=f"Add to {name}",
+        **documented(201, 409, description="the entry added; its version in ETag"),
+    )(add_entry)
+    router.get(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary=f"One entry of {name}",
+        **documented(description=entry),
+    )(get_entry)
+    router.put(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary="Replace (If-Match)",
+        **documented(description=entry, if_match=REQUIRED),
+    )(replace_entry)
+    router.delete(
+        f"{path}/<entry_id>",
+        tags=TAGS,
+        summary=f"Remove an entry of {name}",
+        **documented(204, if_match=OPTIONAL),
+    )(delete_entry)
 
 
 for _section, _model in SECTIONS.items():
