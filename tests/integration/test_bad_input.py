@@ -69,3 +69,19 @@ def test_json_declared_with_its_charset_or_sent_as_base64_is_read(api, person, d
     )
     assert utf8[0] == 201 and utf8[2]["substance"] == "Pénicilline", utf8
     assert len(entries(api, alice)) == 3
+
+
+@pytest.mark.parametrize("written", [0, 1700000000, 1.5, True])
+def test_a_date_sent_as_a_number_is_refused(written, api, person):
+    """pydantic would read a number as seconds since 1970: `"date": 0` was 1 January 1970."""
+    alice = person("Alice")
+    status, _, answer = api(
+        "POST", "/me/profile/vaccinations", alice, body={"vaccine": "Grippe", "date": written}
+    )
+    assert (status, answer["code"]) == (400, "VALIDATION_ERROR"), answer
+    assert "ISO 8601" in answer["message"]
+    assert api("GET", "/me/profile/vaccinations", alice)[2]["items"] == []
+    accepted = api(
+        "POST", "/me/profile/vaccinations", alice, body={"vaccine": "Grippe", "date": "2025-10-20"}
+    )
+    assert accepted[0] == 201, accepted

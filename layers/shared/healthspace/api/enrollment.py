@@ -3,7 +3,6 @@ edge); helpline and operator routes need an operator's token in the `helpline` g
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from healthspace.api.common import caller, json_response, use
 from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
+from healthspace.kernel.dates import IsoDate
 from healthspace.kernel.observability import metrics
 
 public = APIGatewayRouter()
@@ -23,14 +23,14 @@ patients = APIGatewayRouter()
 class CodeCheck(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     ins: Annotated[str, Field(min_length=13, max_length=21)]
-    birth_date: date
+    birth_date: IsoDate
     code: Annotated[str, Field(min_length=12, max_length=20)]
 
 
 class CodeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     ins: Annotated[str, Field(min_length=13, max_length=21)]
-    birth_date: date
+    birth_date: IsoDate
     second_factor: Annotated[
         str,
         Field(

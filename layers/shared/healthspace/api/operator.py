@@ -3,7 +3,6 @@ follows the enrollment waves. Who: the operators' Cognito pool, `helpline` group
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -15,6 +14,7 @@ from healthspace.api.common import use
 from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.enrollment.model import Decision
+from healthspace.kernel.dates import IsoDate
 from healthspace.kernel.errors import Forbidden, Unauthorized
 from healthspace.kernel.observability import logger
 
@@ -25,7 +25,7 @@ HELPLINE_GROUP = "helpline"
 class AssistedDecision(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     ins: Annotated[str, Field(min_length=13, max_length=21)]
-    birth_date: date
+    birth_date: IsoDate
     decision: Decision
     identity_checked: Annotated[
         bool, Field(description="the operator checked the caller's identity (must be true)")

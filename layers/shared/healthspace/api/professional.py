@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from healthspace.api.common import (
     EMERGENCY_HEADER,
@@ -47,6 +47,7 @@ from healthspace.api.shapes import (
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.matrices import PATIENT_OWNED
 from healthspace.care.record import Professional
+from healthspace.kernel.dates import AwareIsoDateTime
 from healthspace.kernel.errors import BadRequest, Unauthorized
 from healthspace.kernel.observability import metrics
 from healthspace.notices.patient import ProfessionalInbox
@@ -188,7 +189,7 @@ class ConsentRequest(GrantRequest):
         description="you attest that the patient, informed, agreed to your access (traced, and "
         "the patient is told by email)"
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: AwareIsoDateTime | None = Field(
         None, description="when the consent ends (excluded): a year at most, a year if none"
     )
 

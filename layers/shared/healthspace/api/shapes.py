@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 
 from healthspace.api.common import json_response
+from healthspace.kernel.dates import AwareIsoDateTime
 from healthspace.kernel.entity import MAX_PAGE, Entity, Page
 from healthspace.records.model import ALL_KINDS, DocumentFacts, Kind, ProfileEntry
 from healthspace.records.uploads import UploadTicket
@@ -75,7 +75,7 @@ class GrantRequest(BaseModel):
         description="the document categories and profile sections opened, within the "
         "profession's rights; or 'full': all its rights, masked documents included"
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: AwareIsoDateTime | None = Field(
         None, description="when the grant ends (excluded); none: until revoked"
     )
 

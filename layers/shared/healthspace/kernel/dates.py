@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator
 
 
 def add_month(moment: datetime) -> datetime:
@@ -21,3 +24,17 @@ def is_minor(birth_date: date, today: date) -> bool:
     except ValueError:
         adult_on = date(birth_date.year + 18, 3, 1)
     return today < adult_on
+
+
+def _written(value: Any) -> Any:
+    """Dates and times come as text (ISO 8601) or as such objects: pydantic would take a number
+    as seconds since 1970, so that `"birth_date": 0` read as 1 January 1970."""
+    if not isinstance(value, str | date):
+        raise ValueError("a date or time is written in ISO 8601 (YYYY-MM-DD, ...T12:00:00Z)")
+    return value
+
+
+# The date and time types of what people and partners send.
+IsoDate = Annotated[date, BeforeValidator(_written)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_written)]
+AwareIsoDateTime = Annotated[AwareDatetime, BeforeValidator(_written)]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final, Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from healthspace.kernel.dates import add_month
+from healthspace.kernel.dates import IsoDate, add_month
 from healthspace.kernel.entity import Entity
 from healthspace.kernel.identifiers import Rpps
 
@@ -147,7 +147,7 @@ class DocumentFacts(Entity):
 
     category: Category
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    document_date: date
+    document_date: IsoDate
     type_code: LoincCode | None = None
 
 

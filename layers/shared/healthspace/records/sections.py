@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from healthspace.kernel.dates import IsoDate, IsoDateTime
+
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 Note = Annotated[str, Field(max_length=2000)]
@@ -23,7 +25,7 @@ def _not_future(value: date) -> date:
 
 
 # A day that has come: an onset, a vaccination (a field's error names the field).
-PastDate = Annotated[date, AfterValidator(_not_future)]
+PastDate = Annotated[IsoDate, AfterValidator(_not_future)]
 
 
 class Coding(BaseModel):
@@ -52,8 +54,8 @@ class Treatment(SectionModel):
     medication: Text
     code: Coding | None = None
     dosage: Text | None = None
-    start_date: date
-    end_date: date | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = None
     status: Literal["active", "completed", "stopped"] = "active"
 
     @model_validator(mode="after")
@@ -104,7 +106,7 @@ class Measurement(SectionModel):
     value: float
     diastolic: float | None = None
     unit: str
-    measured_at: datetime
+    measured_at: IsoDateTime
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -128,7 +130,7 @@ class Measurement(SectionModel):
 class AdvanceDirective(SectionModel):
     title: Text
     content: LongText
-    date: date
+    date: IsoDate
 
 
 PhoneNumber = Annotated[str, Field(pattern=r"^(\+[1-9]\d{6,14}|0[1-9]\d{8})$")]
