@@ -6,7 +6,7 @@ PORT ?= 3000
 # The layer package imports the same way here as in Lambda (/opt/python) and pytest.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
-.PHONY: setup run test test-fast validate lint bench clean
+.PHONY: setup run test test-fast validate build lint bench clean
 
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test-fast: setup
 
 validate: setup .venv-sam/.stamp .venv-checkov/.stamp
 	$(PY) -m infra.validate
+
+## sam build for the Lambda the template declares (arm64, CPython 3.12), checked; what
+## `sam deploy` ships (README: Deploying). Also a step of `make validate`.
+build: setup .venv-sam/.stamp
+	$(PY) -m infra.validate --step sam-build
 
 lint: setup
 	$(PY) -m ruff check .

@@ -3,7 +3,7 @@
 Usage: python -m infra.validate [TEMPLATE] [--step NAME ...]
 (TEMPLATE defaults to template.yaml at the repository root; --step runs only the named steps.)
 
-Three independent steps run concurrently; the command exits non-zero if any of them fails:
+Four independent steps run concurrently; the command exits non-zero if any of them fails:
 
 1. sam-lint: `sam validate --lint`, SAM CLI's own check (cfn-lint on the SAM template).
 2. translated-lint: translates SAM to CloudFormation with SAM CLI's translator, then runs
@@ -14,10 +14,14 @@ Three independent steps run concurrently; the command exits non-zero if any of t
    translation itself rejects what SAM cannot deploy (an unknown Cors key, a bad event).
 3. checkov: `checkov --framework cloudformation`. Any failed check fails the step, and so does a
    check skipped in the template (Metadata: checkov: skip) without a written reason.
+4. sam-build: `sam build` into .aws-sam/build beside the template (infra/sam/Makefile: pip
+   fetches Lambda's arm64 / CPython 3.12 wheels; no Python 3.12, no Docker), then the artifacts
+   checked against the Lambda each function declares, sizes printed (infra/lambda_artifacts.py).
 
 The tools live in their own virtualenvs (their pins clash with the app's; see the Makefile).
 Step 2 runs this same file under .venv-sam's interpreter (the hidden --translate-lint flag),
-where samcli, samtranslator and cfnlint are importable. No step needs AWS credentials or network.
+where samcli, samtranslator and cfnlint are importable. No step needs AWS credentials; only
+sam-build needs the network, for pip to reach the package index.
 """
 
 from __future__ import annotations
@@ -82,11 +86,11 @@ def tool_env() -> dict[str, str]:
     return env
 
 
-def run_tool(args: Sequence[str | Path]) -> subprocess.CompletedProcess[str]:
+def run_tool(args: Sequence[str | Path], **extra_env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - fixed executables from our own virtualenvs
         [str(arg) for arg in args],
         cwd=ROOT,
-        env=tool_env(),
+        env={**tool_env(), **extra_env},
         capture_output=True,
         text=True,
         timeout=STEP_TIMEOUT_SECONDS,
@@ -162,10 +166,27 @@ def checkov_verdict(report: Any) -> tuple[bool, str]:
     return not problems, "\n".join(lines)
 
 
+def sam_build(template: Path) -> tuple[bool, str]:
+    # Here, not at the top: step 2 runs this file where only SAM's packages are importable.
+    from infra import lambda_artifacts
+
+    build_dir = template.parent / ".aws-sam" / "build"
+    process = run_tool(
+        [SAM, "build", "--template-file", template, "--build-dir", build_dir, "--region", REGION],
+        # infra/sam/Makefile's pip: SAM's interpreter, there on every machine that runs SAM.
+        BUILD_PYTHON=str(SAM_PYTHON),
+    )
+    if process.returncode != 0:
+        return False, combined_output(process)
+    report = lambda_artifacts.check_build(build_dir)
+    return report.ok, f"built into {build_dir}\n{report.text}"
+
+
 STEPS: dict[str, Callable[[Path], tuple[bool, str]]] = {
     "sam-lint": sam_lint,
     "translated-lint": translated_lint,
     "checkov": checkov,
+    "sam-build": sam_build,
 }
 
 

@@ -8,6 +8,8 @@ skip: CI runs `make test`, which runs `make validate` first.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,11 +34,14 @@ def _tools_installed() -> None:
         )
 
 
-def run_validator(template: Path, *steps: str) -> subprocess.CompletedProcess[str]:
+def run_validator(
+    template: Path, *steps: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     step_args = [arg for step in steps for arg in ("--step", step)]
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "infra.validate", str(template), *step_args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -53,15 +58,65 @@ def broken_copy(tmp_path: Path, old: str, new: str, source: Path = TEMPLATE) -> 
     return copy
 
 
-def test_the_real_template_passes_every_step() -> None:
+# What the build runs from PATH (SAM finds make there; the Makefile's recipes run tar and rm).
+BUILD_COMMANDS = ("make", "sh", "tar", "rm")
+
+
+def bare_machine(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """This environment with a PATH holding only the build's commands, and python3.12 and
+    docker failing as missing ones do: a fresh machine without either, whatever this one has.
+    Also the file where each call of theirs is written down."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    calls.touch()
+    for command in BUILD_COMMANDS:
+        found = shutil.which(command)
+        assert found, f"the build needs {command}"
+        (bin_dir / command).symlink_to(found)
+    for command in ("python3.12", "docker"):
+        stub = bin_dir / command
+        stub.write_text(f'#!/bin/sh\necho "{command} $*" >> "{calls}"\nexit 127\n')
+        stub.chmod(0o755)
+    return {**os.environ, "PATH": str(bin_dir)}, calls
+
+
+def test_the_real_template_passes_every_step_without_python312_or_docker(tmp_path: Path) -> None:
+    # Given a machine with neither Python 3.12 nor Docker (CI runners often have both: a build
+    # that used them would pass there, packaging that machine's wheels)
+    env, calls = bare_machine(tmp_path)
+
     # When
-    result = run_validator(TEMPLATE)
+    result = run_validator(TEMPLATE, env=env)
 
     # Then
     assert result.returncode == 0, result.stdout + result.stderr
     for step in validate.STEPS:
         assert f"== {step}: ok" in result.stdout
     assert " 0 failed" in result.stdout
+    assert "every function is built for the Lambda it declares" in result.stdout
+    assert calls.read_text() == ""
+
+
+def test_the_python312_build_method_needs_python312(tmp_path: Path) -> None:
+    # Given the layer built by SAM's own Python workflow, on the machine of the test above
+    template = broken_copy(
+        tmp_path,
+        "      BuildMethod: makefile\n      ContextPath: infra/sam\n"
+        "      BuildArchitecture: arm64\n",
+        "      BuildMethod: python3.12\n      BuildArchitecture: arm64\n",
+    )
+    for sources in ("layers", "functions", "infra/sam"):
+        shutil.copytree(ROOT / sources, tmp_path / sources)
+    env, _ = bare_machine(tmp_path)
+
+    # When
+    result = run_validator(template, "sam-build", env=env)
+
+    # Then: what the makefile build method avoids
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "== sam-build: FAILED" in result.stdout
+    assert "Binary validation failed for python" in result.stdout
 
 
 # The translated-lint step is the one that catches these: `sam validate --lint` (cfn-lint >= 1.54)
