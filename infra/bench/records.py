@@ -605,7 +605,7 @@ class PartnerBench:
 
     # --- 3. the access check against the size of the file
     def access_table(self, runs: int, documents: int) -> list[list[str]]:
-        from healthspace.api.partner import MAX_BUNDLE_ENTRIES
+        from healthspace.api.partner.documents import MAX_BUNDLE_ENTRIES
 
         hospital = self.hospital
         small = Patient(self.stack, nir="2900175000104")

@@ -262,8 +262,8 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("DELETE", f"/me/documents/{document_id}")
 
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
-    # (its retry, a new signature): filed once; then searches and reads it for the treating
-    # doctor the patient designated above.
+    # (its retry, a new signature, conditional on its identifier): filed once; then searches
+    # and reads it for the treating doctor the patient designated above.
     files = medical_file()
     hospital = Partner(key_id="iam-hospital")
     register_key(
@@ -286,6 +286,8 @@ def _run_flows(stack: LocalStack) -> None:
             created=datetime.now(UTC),
             nonce=nonce,
         )
+        if nonce.endswith("2"):
+            headers["If-None-Exist"] = "identifier=urn:oid:1.3.6.1.4.1.21367.2005.3.7"
         path = "/fhir/DocumentReference"
         event = api_event("POST", path, None, body, headers=headers, resource=path)
         status, _, payload = api_result(stack.invoke("PartnersFunction", event))
