@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
+from healthspace.partners.fhir import INS_SYSTEM
 from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_partner_api import (  # the fixture too
@@ -26,7 +27,8 @@ from tests.integration.test_partner_api import (  # the fixture too
 from tests.integration.test_partner_api import (
     hospital as hospital,
 )
-from tests.integration.test_professionals_api import DOCTOR
+from tests.integration.test_professionals_api import DOCTOR, designate
+from tests.unit.test_fhir import as_our_partners_send, document_reference_examples, official
 
 FHIR_JSON = "application/fhir+json"
 _nonces = count()
@@ -450,3 +452,36 @@ def test_a_bundle_honours_if_none_exist_and_relative_urls(deployed, person, hosp
     assert statuses == ["200 OK", "201 Created"]
     assert answer["entry"][0]["response"]["location"].endswith(created["id"])
     assert len(patient_documents(deployed, patient)) == 2
+
+
+# --- a read gives back what was sent
+
+
+@pytest.mark.parametrize("name", document_reference_examples())
+def test_a_read_gives_back_what_was_pushed(deployed, api, person, hospital, name):
+    """HL7's DocumentReference examples, adapted to our rules only (the patient by INS, the
+    author by RPPS, the content inline), pushed then read for the treating doctor."""
+    patient = person("Inès")
+    sent = as_our_partners_send(official(name))
+    sent["subject"]["identifier"]["value"] = patient.ins
+    status, _, created = call(deployed, hospital, "POST", "/fhir/DocumentReference", sent)
+    assert status == 201, created
+    designate(api, patient, DOCTOR)
+
+    status, _, back = call(
+        deployed,
+        hospital,
+        "GET",
+        f"/fhir/DocumentReference/{created['id']}",
+        query={"patient": f"{INS_SYSTEM}|{patient.ins}"},
+        professional=professional_field(DOCTOR),
+    )
+
+    assert status == 200, back
+    assert back == created | {"meta": back["meta"]}  # the push answers what a read will
+    for element in ("masterIdentifier", "identifier", "docStatus", "type", "date", "context"):
+        assert back.get(element) == sent.get(element), element
+    assert back["securityLabel"] == sent["securityLabel"]
+    assert back["author"][0]["identifier"] == sent["author"][0]["identifier"]
+    assert all(concept in back["category"] for concept in sent["category"])
+    assert back["description"] == sent["description"]
