@@ -209,6 +209,16 @@ def _run_flows(stack: LocalStack) -> None:
     waves = enrollment("/operator/waves", claims=OPERATOR, method="GET")
     [wave_id] = [w["wave_id"] for w in waves["items"]]  # the import's, today's
     enrollment(f"/operator/waves/{wave_id}", claims=OPERATOR, method="GET")
+    # A partner administrator trusts a key, lists the partner's keys, revokes it (audited).
+    admin = {"sub": "admin-iam", "cognito:groups": "partner-admins", "token_use": "id"}
+    key = {
+        "partner_id": "lab-iam",
+        "key_id": "lab-iam-1",
+        "public_key": Partner("x").public_key_pem,
+    }
+    enrollment("/operator/partner-keys", key, claims=admin)
+    enrollment("/operator/partners/lab-iam/keys", claims=admin, method="GET")
+    enrollment("/operator/partner-keys/lab-iam-1/revocation", claims=admin)
 
     # RecordsFunction and IngestFunction: a patient's documents, profile and history.
     bench = Patient(stack)
