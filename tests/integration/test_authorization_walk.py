@@ -206,6 +206,8 @@ OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
 NOT_AN_OBJECT = {"rpps": NAMED}
 PATIENT_PARAM = "ins"
 WAVE_PARAM = {"wave_id": "W20261101-1"}
+# Partner systems' keys (operators): ids, public, named alike whoever calls.
+KEY_PARAMS = {"key_id": "walk-key-1", "partner_id": "walk-lab"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
 BODIES: dict[tuple[str, str], Any] = {
@@ -217,6 +219,11 @@ BODIES: dict[tuple[str, str], Any] = {
         "birth_date": "1985-06-01",
         "decision": "OPPOSED",
         "identity_checked": True,
+    },
+    ("POST", "/operator/partner-keys"): {
+        "partner_id": "walk-lab",
+        "key_id": "walk-key-1",
+        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",  # RFC 8032, test 1
     },
 }
 
@@ -513,7 +520,7 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
 def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
-    values = {**NOT_AN_OBJECT, **WAVE_PARAM, PATIENT_PARAM: case.space.ins}
+    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: case.space.ins}
     values["document_id"] = values["id"] = values["upload_id"] = named.document_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
@@ -679,7 +686,8 @@ class Walker:
                 "entry": [{"resource": document, "request": request}],
             }
         body = sample_body(route)
-        if route.family in ("public_enrollment", "operators") and body is not None:
+        names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
+        if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}
         return body
 
