@@ -71,6 +71,7 @@ class FakeStore:
         self.uploads: dict[tuple[str, str], Upload] = {}
         self.documents: dict[tuple[str, str], Document] = {}
         self.sources: dict[tuple[str, str], str] = {}  # (space, sender's id) -> document id
+        self.aliases: dict[tuple[str, str], list[str]] = {}  # (space, alias) -> document ids
         self.holds: dict[str, set[tuple[str, str]]] = {}  # deadline day -> (space, document)
         self.profile: dict[tuple[str, str, str], ProfileEntry] = {}
         self.log: list[AccessLogEntry] = []
@@ -140,15 +141,22 @@ class FakeStore:
         entries = [self.profile.get((space_id, s, i)) for s, i in entry_keys]
         return [d for d in documents if d], [e for e in entries if e]
 
-    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+    def add_document(
+        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+    ) -> str | None:
         existing = self.sources.get((document.space_id, source))
         if existing is not None:
             return existing
         self.sources[(document.space_id, source)] = document.document_id
+        for alias in dict.fromkeys(aliases):
+            self.aliases.setdefault((document.space_id, alias), []).append(document.document_id)
         self.documents[(document.space_id, document.document_id)] = document
         self._index_hold(document)
         self.log.append(audit)
         return None
+
+    def documents_known_as(self, space_id: str, alias: str, limit: int) -> list[str]:
+        return self.aliases.get((space_id, alias), [])[:limit]
 
     def _index_hold(self, document: Document) -> None:
         """The holds job's index: an unreleased hold, by the UTC day of its deadline."""

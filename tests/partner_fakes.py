@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from healthspace.kernel.clock import Clock
-from healthspace.partners.keys import KeyStatus, PartnerKey, PartnerKeys, register_key
+from healthspace.kernel.entity import Page
+from healthspace.partners.keys import KeyEvent, KeyStatus, PartnerKey, PartnerKeys, register_key
 from infra.local.partner_signer import Message, Partner
 
 __all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner", "registered"]
@@ -16,28 +17,39 @@ __all__ = ["FakeNonces", "FakePartnerKeys", "Message", "Partner", "registered"]
 class FakePartnerKeys:
     def __init__(self) -> None:
         self.keys: dict[str, PartnerKey] = {}
+        self.events: list[KeyEvent] = []
         self.reads: list[str] = []
 
     def get_key(self, key_id: str) -> PartnerKey | None:
         self.reads.append(key_id)
         return self.keys.get(key_id)
 
-    def add_key(self, key: PartnerKey) -> bool:
+    def add_key(self, key: PartnerKey, event: KeyEvent) -> bool:
         if key.key_id in self.keys:
             return False
         self.keys[key.key_id] = key
+        self.events.append(event)
         return True
 
-    def save_revoked(self, key: PartnerKey) -> bool:
+    def save_revoked(self, key: PartnerKey, event: KeyEvent) -> bool:
         stored = self.keys.get(key.key_id)
         if stored is None or stored.status is not KeyStatus.ACTIVE:
             return False
         self.keys[key.key_id] = key
+        self.events.append(event)
         return True
 
-    def list_keys(self, partner_id: str) -> list[PartnerKey]:
+    def list_keys(self, partner_id: str, limit: int, cursor: str | None) -> Page[PartnerKey]:
         mine = [key for key in self.keys.values() if key.partner_id == partner_id]
-        return sorted(mine, key=lambda key: (key.registered_at, key.key_id))
+        ordered = sorted(mine, key=lambda key: (key.registered_at, key.key_id))
+        start = int(cursor or 0)
+        more = start + limit < len(ordered)
+        return Page[PartnerKey](
+            items=ordered[start : start + limit], next_cursor=str(start + limit) if more else None
+        )
+
+    def key_events(self, key_id: str) -> list[KeyEvent]:
+        return [event for event in self.events if event.key_id == key_id]
 
 
 class FakeNonces:

@@ -1,5 +1,5 @@
 """Enrollment API: opposition, early activation and lost codes (public, code-protected), and the
-helpline's assisted decisions and wave figures (operators).
+operators' routes: the helpline's assisted decisions and wave figures, partner systems' keys.
 
 A thin adapter: routes live in healthspace.api.enrollment, rules in healthspace.enrollment_service.
 """
@@ -12,7 +12,9 @@ from healthspace.api import enrollment, operator
 from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
+from healthspace.partners.keys import KeyRegistry
 from healthspace.wiring.enrollment import enrollments
+from healthspace.wiring.partners import key_registry
 
 # At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
 enrollments()
@@ -28,4 +30,4 @@ app.include_router(enrollment.public)
 app.include_router(enrollment.patients)
 app.include_router(operator.operators)
 
-lambda_handler = api_handler(app, lambda: {Enrollments: enrollments()})
+lambda_handler = api_handler(app, lambda: {Enrollments: enrollments(), KeyRegistry: key_registry()})

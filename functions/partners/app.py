@@ -14,7 +14,7 @@ from healthspace.wiring.records import medical_file
 partner_gate()  # at init: a missing setting stops the function here, naming it
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=read_json)
-app.use(middlewares=[partner.verify_signature])
+app.use(middlewares=[partner.verify_signature])  # first: before any route, or "no such route"
 app.include_router(partner.router)
 partner.install_fhir_error_handlers(app)
 

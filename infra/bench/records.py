@@ -55,7 +55,8 @@ from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
 
 if TYPE_CHECKING:
-    from healthspace.partners.keys import PartnerKey
+    from healthspace.kernel.entity import Page
+    from healthspace.partners.keys import KeyEvent, PartnerKey
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
 
@@ -605,7 +606,7 @@ class PartnerBench:
 
     # --- 3. the access check against the size of the file
     def access_table(self, runs: int, documents: int) -> list[list[str]]:
-        from healthspace.api.partner import MAX_BUNDLE_ENTRIES
+        from healthspace.api.partner.documents import MAX_BUNDLE_ENTRIES
 
         hospital = self.hospital
         small = Patient(self.stack, nir="2900175000104")
@@ -690,14 +691,19 @@ class _KeyInMemory:
     def get_key(self, key_id: str) -> PartnerKey | None:
         return self.key if key_id == self.key.key_id else None
 
-    def add_key(self, key: PartnerKey) -> bool:
+    def add_key(self, key: PartnerKey, event: KeyEvent) -> bool:
         return False
 
-    def save_revoked(self, key: PartnerKey) -> bool:
+    def save_revoked(self, key: PartnerKey, event: KeyEvent) -> bool:
         return False
 
-    def list_keys(self, partner_id: str) -> list[PartnerKey]:
-        return [self.key]
+    def list_keys(self, partner_id: str, limit: int, cursor: str | None) -> Page[PartnerKey]:
+        from healthspace.kernel.entity import Page
+
+        return Page[PartnerKey](items=[self.key])
+
+    def key_events(self, key_id: str) -> list[KeyEvent]:
+        return []
 
 
 class _EveryNonce:

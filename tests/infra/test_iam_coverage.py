@@ -209,6 +209,16 @@ def _run_flows(stack: LocalStack) -> None:
     waves = enrollment("/operator/waves", claims=OPERATOR, method="GET")
     [wave_id] = [w["wave_id"] for w in waves["items"]]  # the import's, today's
     enrollment(f"/operator/waves/{wave_id}", claims=OPERATOR, method="GET")
+    # A partner administrator trusts a key, lists the partner's keys, revokes it (audited).
+    admin = {"sub": "admin-iam", "cognito:groups": "partner-admins", "token_use": "id"}
+    key = {
+        "partner_id": "lab-iam",
+        "key_id": "lab-iam-1",
+        "public_key": Partner("x").public_key_pem,
+    }
+    enrollment("/operator/partner-keys", key, claims=admin)
+    enrollment("/operator/partners/lab-iam/keys", claims=admin, method="GET")
+    enrollment("/operator/partner-keys/lab-iam-1/revocation", claims=admin)
 
     # RecordsFunction and IngestFunction: a patient's documents, profile and history.
     bench = Patient(stack)
@@ -262,8 +272,8 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("DELETE", f"/me/documents/{document_id}")
 
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
-    # (its retry, a new signature): filed once; then searches and reads it for the treating
-    # doctor the patient designated above.
+    # (its retry, a new signature, conditional on its identifier): filed once; then searches
+    # and reads it for the treating doctor the patient designated above.
     files = medical_file()
     hospital = Partner(key_id="iam-hospital")
     register_key(
@@ -286,6 +296,8 @@ def _run_flows(stack: LocalStack) -> None:
             created=datetime.now(UTC),
             nonce=nonce,
         )
+        if nonce.endswith("2"):
+            headers["If-None-Exist"] = "identifier=urn:oid:1.3.6.1.4.1.21367.2005.3.7"
         path = "/fhir/DocumentReference"
         event = api_event("POST", path, None, body, headers=headers, resource=path)
         status, _, payload = api_result(stack.invoke("PartnersFunction", event))

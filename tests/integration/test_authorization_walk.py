@@ -2,8 +2,9 @@
 own objects and foreign ones.
 
 The routes come from the functions' OpenAPI documents (generated from the code) and from the
-template's `Type: Api` events (the partners' routes are left out of their OpenAPI document, and a
-route the template declares must be walked all the same). A route falls under the expectation
+template's `Type: Api` events (a route the template declares must be walked all the same; the
+partners' POSTs take a FHIR resource their OpenAPI document does not model, read raw after the
+signature). A route falls under the expectation
 of its family, the (function, authorizer) pair that serves it in the template, so a new route is
 covered without a new test; a new family, a path parameter or a request body the walk cannot
 fill fails with a message saying what to add.
@@ -205,6 +206,8 @@ OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
 NOT_AN_OBJECT = {"rpps": NAMED}
 PATIENT_PARAM = "ins"
 WAVE_PARAM = {"wave_id": "W20261101-1"}
+# Partner systems' keys (operators): ids, public, named alike whoever calls.
+KEY_PARAMS = {"key_id": "walk-key-1", "partner_id": "walk-lab"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
 BODIES: dict[tuple[str, str], Any] = {
@@ -216,6 +219,11 @@ BODIES: dict[tuple[str, str], Any] = {
         "birth_date": "1985-06-01",
         "decision": "OPPOSED",
         "identity_checked": True,
+    },
+    ("POST", "/operator/partner-keys"): {
+        "partner_id": "walk-lab",
+        "key_id": "walk-key-1",
+        "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",  # RFC 8032, test 1
     },
 }
 
@@ -255,7 +263,9 @@ def walk_routes(deployed) -> tuple[list[WalkRoute], list[str]]:
                     problems.append(f"{method} {path} of {function} is served by {served}")
                     continue
                 documented.add(id(found[0]))
-                takes_body = "requestBody" in operation
+                takes_body = "requestBody" in operation or (
+                    function == "PartnersFunction" and method == "POST"
+                )
                 walked[(method, path)] = walk_route(method, path, found[0], takes_body, problems)
     for route in routes:
         if id(route) in documented:
@@ -510,7 +520,7 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
 def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
-    values = {**NOT_AN_OBJECT, **WAVE_PARAM, PATIENT_PARAM: case.space.ins}
+    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: case.space.ins}
     values["document_id"] = values["id"] = values["upload_id"] = named.document_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
@@ -535,7 +545,8 @@ def names_a_space(route: WalkRoute) -> bool:
     if route.family == "professionals":
         return PATIENT_PARAM in route.params  # else a route about the professional themselves
     if route.family == "partners":
-        return route.method == "GET"  # the patient= of a read; pushes: NOT_APPLICABLE
+        # the patient= of a read; pushes: NOT_APPLICABLE; the CapabilityStatement is nobody's
+        return route.method == "GET" and route.path != "/fhir/metadata"
     return route.family != "patient_enrollment"  # acts on the token's INS only
 
 
@@ -676,7 +687,8 @@ class Walker:
                 "entry": [{"resource": document, "request": request}],
             }
         body = sample_body(route)
-        if route.family in ("public_enrollment", "operators") and body is not None:
+        names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
+        if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}
         return body
 
@@ -816,7 +828,7 @@ def test_the_walk_covers_every_route_of_every_api(routes):
             assert (family, role) in EXPECTED, f"no expectation for {role} on {family}"
     counts = {f: sum(r.family == f for r in walked) for f in families}
     assert counts["records"] >= 50 and counts["professionals"] >= 10, counts
-    assert counts["partners"] == 4, counts  # from the template: not in any OpenAPI document
+    assert counts["partners"] == 5, counts  # their OpenAPI document, /fhir/metadata included
     for route in walked:
         if route.takes_body and route.family != "partners":  # the walker writes FHIR bodies
             assert sample_body(route) is not None, f"add a sample body for {route.path}"

@@ -14,7 +14,7 @@ from botocore.client import BaseClient
 from healthspace.adapters.dynamodb.partners import DynamoNonces, DynamoPartnerKeys
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.kernel.errors import Conflict, SignatureRefused
-from healthspace.partners.keys import KeyStatus, register_key, revoke_key
+from healthspace.partners.keys import KeyAction, KeyStatus, register_key, revoke_key
 from healthspace.partners.signatures import NONCE_RETENTION, Refusal, verify_request
 from tests.fakes import FakeClock
 from tests.partner_fakes import Partner, registered
@@ -120,9 +120,18 @@ def test_a_revoked_key_keeps_its_record_and_cannot_be_revoked_again(partner, key
         "op-3",
         clock.now(),
     )
-    # And the adapter's conditional write refuses to revoke it a second time
-    assert keys.save_revoked(revoked.model_copy(update={"revoked_by": "op-4"})) is False
+    # And the audit has both events, each with its operator
+    events = keys.key_events(partner.key_id)
+    assert [(e.action, e.operator) for e in events] == [
+        (KeyAction.REGISTERED, "op-17"),
+        (KeyAction.REVOKED, "op-3"),
+    ]
+    # And the adapter's conditional write refuses to revoke it a second time, audit and all
+    again = revoked.model_copy(update={"revoked_by": "op-4"})
+    later = events[1].model_copy(update={"operator": "op-4", "at": clock.now() + timedelta(1)})
+    assert keys.save_revoked(again, later) is False
     assert keys.get_key(partner.key_id).revoked_by == "op-3"
+    assert len(keys.key_events(partner.key_id)) == 2
 
 
 def test_a_partners_keys_are_listed_oldest_first(keys, clock):
@@ -138,8 +147,16 @@ def test_a_partners_keys_are_listed_oldest_first(keys, clock):
         )
         clock.advance(days=365)
 
-    assert [key.key_id for key in keys.list_keys("lab")] == ["lab-2025", "lab-2026"]
-    assert keys.list_keys("nobody") == []
+    assert [key.key_id for key in keys.list_keys("lab", 100, None).items] == [
+        "lab-2025",
+        "lab-2026",
+    ]
+    assert keys.list_keys("nobody", 100, None).items == []
+    # And paged: one by one, the cursor leads to the next
+    first = keys.list_keys("lab", 1, None)
+    assert [key.key_id for key in first.items] == ["lab-2025"] and first.next_cursor
+    second = keys.list_keys("lab", 1, first.next_cursor)
+    assert [key.key_id for key in second.items] == ["lab-2026"]
 
 
 # --- nonces
@@ -217,7 +234,7 @@ def test_a_refused_signature_writes_nothing(partner, keys, nonces, clock, table,
 
     assert caught.value.reason == Refusal.DIGEST_MISMATCH
     assert dynamodb_calls == {"GetItem": 1}
-    assert table.scan(Select="COUNT")["Count"] == 1  # the key alone
+    assert table.scan(Select="COUNT")["Count"] == 2  # the key and its registration's audit
 
 
 def test_an_expired_request_costs_no_request(partner, keys, nonces, clock, dynamodb_calls):

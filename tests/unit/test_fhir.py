@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from healthspace.kernel.errors import BadRequest
 from healthspace.kernel.identifiers import make_ins
 from healthspace.partners.fhir import (
     INS_SYSTEM,
@@ -17,6 +18,7 @@ from healthspace.partners.fhir import (
     InvalidResource,
     document_reference,
     operation_outcome,
+    parse_identifier_criteria,
     read_document_reference,
 )
 from healthspace.records.model import ActorKind, Author, Category, Document
@@ -34,7 +36,21 @@ def official(name: str) -> dict:
 def pushed() -> dict:
     """HL7's DocumentReference example as a partner of ours sends it: the patient by INS, the
     author by RPPS, the content inline."""
-    resource = official("DocumentReference-example.json")
+    return as_our_partners_send(official("DocumentReference-example.json"))
+
+
+def document_reference_examples() -> list[str]:
+    return sorted(
+        p.name
+        for p in EXAMPLES.glob("*.json")
+        if official(p.name)["resourceType"] == "DocumentReference"
+    )
+
+
+def as_our_partners_send(resource: dict) -> dict:
+    """A DocumentReference adapted to our rules alone: the patient by INS, the author by RPPS,
+    the content inline; everything else as published."""
+    resource = copy.deepcopy(resource)
     resource["subject"] = {"identifier": {"system": INS_SYSTEM, "value": INS}}
     resource["author"] = [
         {"identifier": {"system": RPPS_SYSTEM, "value": RPPS}, "display": "Dr Gerald Smitty"}
@@ -196,3 +212,87 @@ def test_an_operation_outcome_names_each_issue():
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["expression"] == ["DocumentReference.status"]
     assert "expression" not in outcome["issue"][1]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.mark.parametrize(
+    ("content", "declared", "extension"),
+    [
+        (PNG, "application/pdf", "png"),
+        (PDF, "text/plain", "pdf"),
+        (b"compte rendu", "image/jpeg", "txt"),
+    ],
+)
+def test_the_filename_says_what_the_bytes_are_not_what_was_declared(content, declared, extension):
+    resource = pushed()
+    resource["content"][0]["attachment"] = {
+        "contentType": declared,
+        "data": base64.b64encode(content).decode(),
+    }
+    document = read_document_reference(resource)
+    assert document.filename == f"34108-1-2005-12-24.{extension}"
+
+
+def test_if_none_exist_takes_one_identifier_token():
+    assert parse_identifier_criteria("identifier=urn:oid:1.2|A-1") == ("urn:oid:1.2", "A-1")
+    assert parse_identifier_criteria("?identifier=%7CA-1") == ("", "A-1")
+    assert parse_identifier_criteria("identifier=A-1") == (None, "A-1")
+    for refused in ("", "identifier=", "identifier=s|", "patient=1", "identifier=a&identifier=b"):
+        with pytest.raises(BadRequest):
+            parse_identifier_criteria(refused)
+
+
+def _filed(resource: dict) -> Document:
+    """The document our filing makes of a partner's DocumentReference (what a read starts from)."""
+    read = read_document_reference(resource)
+    return Document(
+        document_id="01JDOC",
+        category=read.category,
+        type_code=read.type_code,
+        title=read.title,
+        document_date=read.document_date,
+        author=Author.professional(read.author_rpps or "", read.author_name),
+        size=len(read.content),
+        content_type="application/pdf",
+        sha256=hashlib.sha256(read.content).hexdigest(),
+        masked=False,
+        created_at=datetime(2026, 11, 3, 8, 0, tzinfo=UTC),
+        version=1,
+        filename=read.filename,
+        space_id="S1",
+        confidential_from_representatives=read.confidential,
+        as_sent=dict(read.as_sent or {}),
+    )
+
+
+@pytest.mark.parametrize("name", document_reference_examples())
+def test_what_was_sent_is_given_back(name):
+    sent = as_our_partners_send(official(name))
+    back = document_reference(_filed(sent), INS)
+
+    from fhir.resources.R4B.documentreference import DocumentReference
+
+    DocumentReference.model_validate(back)  # valid FHIR
+    for element in ("masterIdentifier", "identifier", "docStatus", "type", "date", "context"):
+        assert back.get(element) == sent.get(element), element
+    assert back["securityLabel"] == sent["securityLabel"]
+    assert back["author"] == [
+        {"identifier": sent["author"][0]["identifier"], "display": "Dr Gerald Smitty"}
+    ]
+    assert all(concept in back["category"] for concept in sent["category"])
+    assert back["meta"]["lastUpdated"] == "2026-11-03T08:00:00+00:00"  # our filing time, there only
+
+
+def test_more_than_we_keep_is_refused_by_name():
+    resource = pushed()
+    resource["identifier"] = [{"system": "urn:x", "value": str(n)} for n in range(11)]
+    with pytest.raises(InvalidResource) as refused:
+        read_document_reference(resource)
+    assert refused.value.issues == [("DocumentReference.identifier", "at most 10 identifiers")]
+    resource = pushed()
+    resource["context"]["event"] = [{"text": "x" * 1000} for _ in range(20)]
+    with pytest.raises(InvalidResource) as refused:
+        read_document_reference(resource)
+    assert refused.value.issues[0][0] == "DocumentReference"

@@ -1,25 +1,33 @@
 """The operators' API: the helpline records a decision for a caller it has identified, and
-follows the enrollment waves. Who: the operators' Cognito pool, `helpline` group."""
+follows the enrollment waves (the operators' Cognito pool, `helpline` group); partner
+administrators trust, list and revoke partner systems' keys (`partner-admins` group)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, cast
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from healthspace.api.common import use
+from healthspace.api.common import json_response, use
 from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.enrollment.model import Decision
 from healthspace.kernel.dates import IsoDate
+from healthspace.kernel.entity import MAX_PAGE
 from healthspace.kernel.errors import Forbidden, Unauthorized
-from healthspace.kernel.observability import logger
+from healthspace.kernel.observability import logger, metrics
+from healthspace.partners.keys import KeyRegistry, KeyStatus, PartnerKey
 
 operators = APIGatewayRouter()
 HELPLINE_GROUP = "helpline"
+# Who may trust and revoke partner systems' keys: not the helpline.
+PARTNER_KEYS_GROUP = "partner-admins"
 
 
 class AssistedDecision(BaseModel):
@@ -32,16 +40,16 @@ class AssistedDecision(BaseModel):
     ]
 
 
-def _operator() -> str:
-    """The helpline operator behind the request (Cognito operators pool, `helpline` group)."""
+def _operator(group: str = HELPLINE_GROUP) -> str:
+    """The operator behind the request (Cognito operators pool), in `group`."""
     event = cast(APIGatewayProxyEvent, operators.current_event)
     authorizer = event.request_context.authorizer
     claims: dict[str, Any] = (authorizer.claims or {}) if authorizer else {}
     if not claims.get("sub"):
         raise Unauthorized("an operator token is required")
     groups = str(claims.get("cognito:groups", "")).replace(",", " ").split()
-    if HELPLINE_GROUP not in groups:
-        raise Forbidden("reserved to helpline operators")
+    if group not in groups:
+        raise Forbidden(f"reserved to the {group} group of operators")
     logger.append_keys(operator=claims["sub"])
     return str(claims["sub"])
 
@@ -98,3 +106,96 @@ def get_wave(
     _operator()
     wave, counts = use(operators, Enrollments).waves.figures(wave_id)
     return _wave_view(wave, counts)
+
+
+# --- partner systems' keys (docs/partners.md)
+
+
+class KeyRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    partner_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    key_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+    public_key: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=2000,
+            description="the partner's Ed25519 public key: PEM, or its 32 bytes in base64",
+        ),
+    ]
+
+
+class KeyView(BaseModel):
+    key_id: str
+    partner_id: str
+    alg: str
+    public_key: str = Field(description="the raw 32 bytes, base64")
+    status: KeyStatus
+    registered_at: datetime
+    registered_by: str
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+class KeyPage(BaseModel):
+    items: list[KeyView]
+    next_cursor: str | None = None
+
+
+def _audited(action: str, key: PartnerKey) -> None:
+    # Who (the operator, in the log's keys) did what to which key: the lasting record is the
+    # key's audit (KeyEvent); never the key material in a log.
+    logger.info(
+        "partner key changed",
+        extra={"action": action, "key_id": key.key_id, "partner_id": key.partner_id},
+    )
+    metrics.add_metric(name=f"PartnerKeys{action.title()}", unit=MetricUnit.Count, value=1)
+
+
+@operators.post(
+    "/operator/partner-keys",
+    tags=["Partner keys"],
+    summary="Trust a partner system's public key under a new key id (audited)",
+    security=SIGNED_IN,
+    **documented(201, 401, 403, 409, body=KeyView, description="registered"),
+)
+def register_partner_key(registration: KeyRegistration) -> Response[Any]:
+    operator = _operator(PARTNER_KEYS_GROUP)
+    key = use(operators, KeyRegistry).register(
+        operator, registration.partner_id, registration.key_id, registration.public_key
+    )
+    _audited("registered", key)
+    return json_response(201, key.to_api())
+
+
+@operators.get(
+    "/operator/partners/<partner_id>/keys",
+    tags=["Partner keys"],
+    summary="A partner's keys, oldest first, paged",
+    security=SIGNED_IN,
+    **documented(200, 401, 403, body=KeyPage, description="a page of keys"),
+)
+def list_partner_keys(
+    partner_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+) -> dict[str, Any]:
+    _operator(PARTNER_KEYS_GROUP)
+    page = use(operators, KeyRegistry).list(partner_id, limit, cursor)
+    return {"items": [key.to_api() for key in page.items], "next_cursor": page.next_cursor}
+
+
+@operators.post(
+    "/operator/partner-keys/<key_id>/revocation",
+    tags=["Partner keys"],
+    summary="Stop trusting a key, from the next request on (audited; again: no change)",
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 404, body=KeyView, description="the revoked key"),
+)
+def revoke_partner_key(
+    key_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")],
+) -> dict[str, Any]:
+    operator = _operator(PARTNER_KEYS_GROUP)
+    key = use(operators, KeyRegistry).revoke(operator, key_id)
+    _audited("revoked", key)
+    return key.to_api()

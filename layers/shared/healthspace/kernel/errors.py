@@ -81,6 +81,10 @@ class UnsupportedMediaType(HealthSpaceError, status=415, code="UNSUPPORTED_MEDIA
     request body declared in a type the route does not read."""
 
 
+class NotAcceptable(HealthSpaceError, status=406, code="NOT_ACCEPTABLE"):
+    """The caller asks for a format we do not serve (Accept, FHIR's `_format`)."""
+
+
 class SignatureRefused(Unauthorized, code="SIGNATURE_REFUSED"):
     """A partner's signed request was refused (healthspace.partners.signatures). The message is
     the generic diagnostic sent back; `reason` is a short stable token for logs and metrics.

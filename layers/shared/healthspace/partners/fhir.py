@@ -13,16 +13,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fhir.resources.R4B.documentreference import DocumentReference
 from pydantic import ValidationError
 
-from healthspace.kernel.errors import HealthSpaceError, InvalidIdentifier
+from healthspace.kernel.errors import BadRequest, HealthSpaceError, InvalidIdentifier
 from healthspace.kernel.identifiers import parse_ins, parse_rpps
+from healthspace.records import filetypes
 from healthspace.records.model import Category, Document, DocumentFacts
 
 # Identifier systems (OIDs of the French health identifiers, as the ANS publishes them).
@@ -55,6 +58,20 @@ CATEGORY_OF_LOINC: Mapping[str, Category] = {
 
 
 _CATEGORIES = frozenset(c.value for c in Category)
+# What a read gives back as the partner sent it (Document.as_sent); the rest is ours (id, meta,
+# status, subject, author, description, content). Bounded: it is stored with the document.
+KEPT_ELEMENTS = (
+    "masterIdentifier",
+    "identifier",
+    "docStatus",
+    "type",
+    "category",
+    "date",
+    "securityLabel",
+    "context",
+)
+MAX_KEPT_BYTES = 16_384
+MAX_IDENTIFIERS = 10
 
 
 class InvalidResource(HealthSpaceError, status=422, code="INVALID_RESOURCE"):
@@ -82,6 +99,9 @@ class PartnerDocument:
     content_type: str
     confidential: bool  # securityLabel R or V: not shown to a minor's representatives
     hold_for_announcement: bool = False  # securityLabel HOLD_SYSTEM|HOLD_CODE
+    # Every (system, value) it is known by: masterIdentifier, then identifier[] (If-None-Exist).
+    identifiers: tuple[tuple[str, str], ...] = ()
+    as_sent: Mapping[str, Any] | None = None  # its KEPT_ELEMENTS, as sent
 
     @property
     def facts(self) -> DocumentFacts:
@@ -94,10 +114,9 @@ class PartnerDocument:
 
     @property
     def filename(self) -> str:
-        """A name for the file, from what it is (the sender's own name may be health data)."""
-        extension = {"application/pdf": "pdf", "text/plain": "txt", "image/jpeg": "jpg"}.get(
-            self.content_type, "bin"
-        )
+        """A name for the file, from what it is: its extension from its bytes, not from the
+        declared type (the sender's own name may be health data)."""
+        extension = filetypes.extension(self.content)
         return f"{self.type_code or 'document'}-{self.document_date.isoformat()}.{extension}"
 
 
@@ -144,7 +163,21 @@ def read_document_reference(
         resource = DocumentReference.model_validate(dict(data))
     except ValidationError as exc:
         raise InvalidResource(_fhir_errors(exc)) from None
-    return _Reader(resource, author_required).read()
+    kept = {name: data[name] for name in KEPT_ELEMENTS if name in data}
+    return _Reader(resource, author_required, kept).read()
+
+
+def parse_identifier_criteria(query: str) -> tuple[str | None, str]:
+    """The one search criterion we take in If-None-Exist (a header, or a Bundle entry's
+    `request.ifNoneExist`): `identifier=[system]|value`, FHIR's token (`value` alone: any
+    system; `|value`: no system). As (system, value), system None for any."""
+    pairs = parse_qsl(query.removeprefix("?"), keep_blank_values=True)
+    if len(pairs) != 1 or pairs[0][0] != "identifier" or not pairs[0][1]:
+        raise BadRequest("If-None-Exist takes one criterion: identifier=[system]|value")
+    system, bar, value = pairs[0][1].rpartition("|")
+    if not value:
+        raise BadRequest("If-None-Exist: the identifier's value is required")
+    return (system if bar else None), value
 
 
 def _is_base64(value: object) -> bool:
@@ -158,9 +191,15 @@ def _is_base64(value: object) -> bool:
 class _Reader:
     """Reads one validated DocumentReference, collecting every problem before refusing."""
 
-    def __init__(self, resource: DocumentReference, author_required: bool = True) -> None:
+    def __init__(
+        self,
+        resource: DocumentReference,
+        author_required: bool = True,
+        kept: Mapping[str, Any] | None = None,
+    ) -> None:
         self.r = resource
         self.author_required = author_required
+        self.kept = dict(kept or {})
         self.issues: list[tuple[str, str]] = []
 
     def problem(self, where: str, what: str) -> None:
@@ -180,6 +219,15 @@ class _Reader:
             title = self.type_display() or ""
         if not title or len(title) > 200:
             self.problem("description", "a title of 1 to 200 characters is required")
+        identifiers = self.identifiers()
+        if len(json.dumps(self.kept)) > MAX_KEPT_BYTES:
+            self.issues.append(
+                (
+                    "DocumentReference",
+                    f"identifiers, type, category, labels and context take at most"
+                    f" {MAX_KEPT_BYTES} bytes of JSON in all",
+                )
+            )
         if self.issues:
             raise InvalidResource(self.issues)
         assert identifier and ins and day and content_type is not None
@@ -198,6 +246,8 @@ class _Reader:
             content_type=content_type,
             confidential=self.confidential(),
             hold_for_announcement=self.labelled(HOLD_SYSTEM, (HOLD_CODE,)),
+            identifiers=identifiers,
+            as_sent=self.kept,
         )
 
     def identifier(self) -> str | None:
@@ -206,6 +256,16 @@ class _Reader:
             self.problem("masterIdentifier", "your identifier of the document is required")
             return None
         return f"{master.system or ''}|{master.value}"
+
+    def identifiers(self) -> tuple[tuple[str, str], ...]:
+        """masterIdentifier and identifier[], as (system, value): what If-None-Exist finds."""
+        others = self.r.identifier or []
+        if len(others) > MAX_IDENTIFIERS:
+            self.problem("identifier", f"at most {MAX_IDENTIFIERS} identifiers")
+            return ()
+        given = [self.r.masterIdentifier, *others]
+        pairs = ((i.system or "", i.value) for i in given if i is not None and i.value)
+        return tuple(dict.fromkeys(pairs))
 
     def patient(self) -> str | None:
         subject = self.r.subject
@@ -302,21 +362,44 @@ def document_reference(
     document: Document, patient_ins: str, content_url: str | None = None
 ) -> dict[str, Any]:
     """One of our documents as a DocumentReference; `content_url`, where its content is read
-    (none: the content is not served to this reader)."""
-    type_ = (
+    (none: the content is not served to this reader). What its sender gave of KEPT_ELEMENTS comes
+    back as sent (its own `date`, never our filing time, which is `meta.lastUpdated`); the rest
+    is ours, and so are the security labels of what the rules apply now."""
+    sent = dict(document.as_sent or {})
+    type_ = sent.pop("type", None) or (
         {"coding": [{"system": LOINC, "code": document.type_code}]} if document.type_code else None
     )
+    ours = {"coding": [{"system": CATEGORY_SYSTEM, "code": document.category.value}]}
+    categories = [
+        concept
+        for concept in sent.pop("category", None) or []
+        if not any(c.get("system") == CATEGORY_SYSTEM for c in concept.get("coding") or [])
+    ]
+    labels = _security_labels(sent.pop("securityLabel", None) or [], document)
+    author = document.author
+    rpps = author.rpps
     return {
         "resourceType": "DocumentReference",
         "id": document.document_id,
-        "meta": {"versionId": str(document.version)},
+        "meta": {
+            "versionId": str(document.version),
+            "lastUpdated": document.created_at.isoformat(),
+        },
+        **{name: sent[name] for name in ("masterIdentifier", "identifier") if name in sent},
         "status": "current",
+        **({"docStatus": sent["docStatus"]} if "docStatus" in sent else {}),
         **({"type": type_} if type_ else {}),
-        "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": document.category.value}]}],
+        "category": [ours, *categories],
         "subject": {"identifier": {"system": INS_SYSTEM, "value": patient_ins}},
-        "date": document.created_at.isoformat(),
-        "author": [{"display": document.author.display_name}],
+        **({"date": sent["date"]} if "date" in sent else {}),
+        "author": [
+            {
+                **({"identifier": {"system": RPPS_SYSTEM, "value": rpps}} if rpps else {}),
+                "display": author.display_name,
+            }
+        ],
         "description": document.title,
+        **({"securityLabel": labels} if labels else {}),
         "content": [
             {
                 "attachment": {
@@ -328,7 +411,29 @@ def document_reference(
                 }
             }
         ],
+        **({"context": sent["context"]} if "context" in sent else {}),
     }
+
+
+def _security_labels(sent: list[dict[str, Any]], document: Document) -> list[dict[str, Any]]:
+    """The labels as sent, but for the two the rules apply, which say what applies now: the
+    hold while it lasts, and R where the document is hidden from a minor's representatives."""
+
+    def is_hold(label: dict[str, Any]) -> bool:
+        return any(c.get("system") == HOLD_SYSTEM for c in label.get("coding") or [])
+
+    def is_confidential(label: dict[str, Any]) -> bool:
+        return any(
+            c.get("system") == CONFIDENTIALITY and c.get("code") in ("R", "V")
+            for c in label.get("coding") or []
+        )
+
+    labels = [label for label in sent if not is_hold(label)]
+    if document.confidential_from_representatives and not any(map(is_confidential, labels)):
+        labels.append({"coding": [{"system": CONFIDENTIALITY, "code": "R"}]})
+    if document.hold is not None and document.hold.released_at is None:
+        labels.append({"coding": [{"system": HOLD_SYSTEM, "code": HOLD_CODE}]})
+    return labels
 
 
 def _sha1(data: bytes) -> bytes:

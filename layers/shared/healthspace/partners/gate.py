@@ -5,17 +5,22 @@ named as sent by the partner."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from healthspace.kernel.clock import Clock
+from healthspace.kernel.errors import PreconditionFailed
 from healthspace.partners.fhir import PartnerDocument
 from healthspace.partners.keys import NonceStore, PartnerKeys
 from healthspace.partners.signatures import VerifiedPartner, verify_request
 from healthspace.records.filing import Filing
 from healthspace.records.model import Author, Document
 from healthspace.records.spaces import Spaces
+
+# Reads that serve nobody's data, so are made for no professional: FHIR's capabilities.
+IMPERSONAL_READS = frozenset({"/fhir/metadata"})
 
 
 @dataclass(eq=False)
@@ -52,12 +57,32 @@ class PartnerGate:
             keys=self.keys,
             nonces=self.nonces,
             clock=self.clock,
+            for_professional=False if path in IMPERSONAL_READS else None,
         )
+
+    def existing(
+        self, partner: VerifiedPartner, pushed: PartnerDocument, criterion: tuple[str | None, str]
+    ) -> Document | None:
+        """FHIR's conditional create (If-None-Exist): the one document this partner sent this
+        patient that the identifier criterion (system or None for any, value) matches, None if
+        none does, MultipleMatches if several do. Only the partner's own documents are
+        searched: a partner learns nothing of what others sent."""
+        space = self.spaces.space_of(pushed.patient_ins)
+        system, value = criterion
+        found = self.filing.documents_known_as(space, _alias(partner.partner_id, system, value), 2)
+        if len(found) > 1:
+            raise MultipleMatches("If-None-Exist matches several documents: be more selective")
+        return found[0] if found else None
 
     def file(self, partner: VerifiedPartner, pushed: PartnerDocument) -> tuple[Document, bool]:
         """File a pushed document (read with its author required) in its patient's space; sent
         again, the same document comes back (False)."""
         assert pushed.author_rpps is not None
+        aliases = [
+            _alias(partner.partner_id, one_system, value)
+            for system, value in pushed.identifiers
+            for one_system in (system, None)
+        ]
         return self.filing.push_document(
             self.spaces.space_of(pushed.patient_ins),
             Author.professional(pushed.author_rpps, pushed.author_name),
@@ -68,4 +93,15 @@ class PartnerGate:
             hold_for_announcement=pushed.hold_for_announcement,
             confidential_from_representatives=pushed.confidential,
             via=partner.partner_id,
+            as_sent=pushed.as_sent,
+            aliases=aliases,
         )
+
+
+class MultipleMatches(PreconditionFailed, code="MULTIPLE_MATCHES"):
+    """A conditional create whose criterion matches several documents (FHIR: 412)."""
+
+
+def _alias(partner_id: str, system: str | None, value: str) -> str:
+    """How a partner's identifier is found: with its system, or (None) with any."""
+    return json.dumps(["identifier", partner_id, system, value])

@@ -5,6 +5,7 @@ check reads and writes."""
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
 from pydantic import Field
 
 from healthspace.kernel.clock import Clock
-from healthspace.kernel.entity import Entity
+from healthspace.kernel.entity import Entity, Page, page_size
 from healthspace.kernel.errors import BadRequest, Conflict, NotFound
 
 ALGORITHM = "ed25519"
@@ -46,21 +47,42 @@ class PartnerKey(Entity):
     revoked_by: str | None = None
 
 
+class KeyAction(StrEnum):
+    REGISTERED = "REGISTERED"
+    REVOKED = "REVOKED"
+
+
+class KeyEvent(Entity):
+    """The audit of an operator's change to a key: who did what, when (never the key itself)."""
+
+    key_id: str
+    partner_id: str
+    action: KeyAction
+    operator: str
+    at: datetime
+
+
 class PartnerKeys(Protocol):
     def get_key(self, key_id: str) -> PartnerKey | None:
         """Read with strong consistency: a revocation takes effect on the next request."""
         ...
 
-    def add_key(self, key: PartnerKey) -> bool:
-        """Store a new key; False if its id is taken (revoked ids included)."""
+    def add_key(self, key: PartnerKey, event: KeyEvent) -> bool:
+        """Store a new key with its audit event, both or neither; False if its id is taken
+        (revoked ids included)."""
         ...
 
-    def save_revoked(self, key: PartnerKey) -> bool:
-        """Replace the stored key by its revoked copy if it is still active; False otherwise."""
+    def save_revoked(self, key: PartnerKey, event: KeyEvent) -> bool:
+        """Replace the stored key by its revoked copy if it is still active, with the audit
+        event, both or neither; False otherwise."""
         ...
 
-    def list_keys(self, partner_id: str) -> list[PartnerKey]:
-        """The partner's keys, oldest first."""
+    def list_keys(self, partner_id: str, limit: int, cursor: str | None) -> Page[PartnerKey]:
+        """A page of the partner's keys, oldest first."""
+        ...
+
+    def key_events(self, key_id: str) -> list[KeyEvent]:
+        """The key's audit, oldest first (two events at most: registered, revoked)."""
         ...
 
 
@@ -98,7 +120,7 @@ def register_key(
         registered_at=clock.now(),
         registered_by=operator,
     )
-    if not keys.add_key(key):
+    if not keys.add_key(key, _event(key, KeyAction.REGISTERED, operator, key.registered_at)):
         raise Conflict(f"key id {key_id} is already registered")
     return key
 
@@ -113,16 +135,56 @@ def revoke_key(keys: PartnerKeys, clock: Clock, *, operator: str, key_id: str) -
         raise NotFound(f"no key {key_id}")
     if key.status is KeyStatus.REVOKED:
         return key
+    now = clock.now()
     revoked = key.model_copy(
-        update={"status": KeyStatus.REVOKED, "revoked_at": clock.now(), "revoked_by": operator}
+        update={"status": KeyStatus.REVOKED, "revoked_at": now, "revoked_by": operator}
     )
-    if keys.save_revoked(revoked):
+    if keys.save_revoked(revoked, _event(key, KeyAction.REVOKED, operator, now)):
         return revoked
     # Another operator revoked it meanwhile: theirs is the record.
     stored = keys.get_key(key_id)
     if stored is None:
         raise NotFound(f"no key {key_id}")
     return stored
+
+
+def list_keys(
+    keys: PartnerKeys, partner_id: str, limit: int, cursor: str | None
+) -> Page[PartnerKey]:
+    """A page of a partner's keys, oldest first (an unknown partner has none)."""
+    if not _PARTNER_ID.fullmatch(partner_id):
+        raise BadRequest("partner id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")
+    return keys.list_keys(partner_id, page_size(limit), cursor)
+
+
+@dataclass(eq=False)
+class KeyRegistry:
+    """The operators' use case: trusting, listing and revoking partners' keys."""
+
+    keys: PartnerKeys
+    clock: Clock
+
+    def register(self, operator: str, partner_id: str, key_id: str, public_key: str) -> PartnerKey:
+        return register_key(
+            self.keys,
+            self.clock,
+            operator=operator,
+            partner_id=partner_id,
+            key_id=key_id,
+            public_key=public_key,
+        )
+
+    def revoke(self, operator: str, key_id: str) -> PartnerKey:
+        return revoke_key(self.keys, self.clock, operator=operator, key_id=key_id)
+
+    def list(self, partner_id: str, limit: int, cursor: str | None) -> Page[PartnerKey]:
+        return list_keys(self.keys, partner_id, limit, cursor)
+
+
+def _event(key: PartnerKey, action: KeyAction, operator: str, at: datetime) -> KeyEvent:
+    return KeyEvent(
+        key_id=key.key_id, partner_id=key.partner_id, action=action, operator=operator, at=at
+    )
 
 
 def _raw_ed25519_key(value: str | bytes) -> bytes:

@@ -147,9 +147,12 @@ class VerifiedPartner:
     professional: str | None = None
 
 
-def required_components(method: str) -> tuple[str, ...]:
-    """What a request's signature must cover: on a read, also the professional it is for."""
-    if method.upper() in READ_METHODS:
+def required_components(method: str, for_professional: bool | None = None) -> tuple[str, ...]:
+    """What a request's signature must cover: on a read (or where `for_professional` says
+    so), also the professional it is for."""
+    if for_professional is None:
+        for_professional = method.upper() in READ_METHODS
+    if for_professional:
         return (*REQUIRED_COMPONENTS, PROFESSIONAL_FIELD)
     return REQUIRED_COMPONENTS
 
@@ -168,18 +171,20 @@ def verify_request(
     keys: PartnerKeys,
     nonces: NonceStore,
     clock: Clock,
+    for_professional: bool | None = None,
 ) -> VerifiedPartner:
     """Accept a partner's signed request or raise SignatureRefused (401).
 
     `url` is the full URL the partner called (scheme, host, path and query as sent), `body` the
     raw bytes (a str is taken as UTF-8; None is empty). Header names are case-insensitive.
     Cheap checks come first, then the key's read, the signature, the digest, and last the
-    nonce's conditional write.
+    nonce's conditional write. `for_professional`: whether the request is made for the
+    professional it names (default: reads are).
     """
     now = clock.now()
     request = _Request(method, url, _FieldLines(_field_lines(headers)))
     fields = get_header_fields(request.headers)
-    required = required_components(method)
+    required = required_components(method, for_professional)
     signature = _read_signature(fields, required)
     _check_window(signature.created, signature.expires, now)
     _check_digest_field(fields)

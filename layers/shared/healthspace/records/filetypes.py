@@ -7,6 +7,15 @@ import filetype
 ALLOWED_TYPES = frozenset(
     {"application/pdf", "text/plain", "application/rtf", "image/jpeg", "image/png", "image/tiff"}
 )
+# The file name's extension of each type (the name we give a file says what it really is).
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "application/rtf": "rtf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/tiff": "tif",
+}
 _SNIFF_BYTES = 8192
 # Text has no magic number: accept UTF-8 without control characters other than layout ones.
 _LAYOUT = {"\t", "\n", "\r", "\f"}
@@ -30,3 +39,8 @@ def sniff(data: bytes) -> str | None:
     if mime:
         return str(mime)
     return "text/plain" if _is_text(head) else None
+
+
+def extension(data: bytes) -> str:
+    """The file name extension of what these bytes are ("bin" for none we recognise)."""
+    return EXTENSIONS.get(sniff(data) or "", "bin")

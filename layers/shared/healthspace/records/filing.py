@@ -8,8 +8,10 @@ documents and profile entries alike."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.crypto import encrypt_document
@@ -55,6 +57,7 @@ class Deposit:
     hold_for_announcement: bool = False
     confidential_from_representatives: bool = False
     via: str | None = None
+    as_sent: Mapping[str, Any] | None = None  # Document.as_sent
 
 
 def check_filename(filename: str) -> str:
@@ -126,6 +129,7 @@ class Filing:
             # A hold's month counts from the filing, whichever path filed it.
             hold=AnnouncementHold(held_at=now) if deposit.hold_for_announcement else None,
             confidential_from_representatives=deposit.confidential_from_representatives,
+            as_sent=dict(deposit.as_sent) if deposit.as_sent is not None else None,
         )
         blob = encrypt_document(self.spaces.space_key(space), space.space_id, document_id, content)
         self.blobs.put_document(document.blob_key, blob)
@@ -144,18 +148,26 @@ class Filing:
         )
 
     def push(
-        self, space: Space, deposit: Deposit, content: bytes, source: str
+        self,
+        space: Space,
+        deposit: Deposit,
+        content: bytes,
+        source: str,
+        aliases: Sequence[str] = (),
     ) -> tuple[Document, bool]:
         """File a document sent from elsewhere (a partner's push, a migration). `source` is the
         sender's own id of it: sent again (a retry), the same document comes back (False: nothing
-        new); with other content, it is refused (Conflict)."""
+        new); with other content, it is refused (Conflict). `aliases`: other ids it may be found
+        by, several documents sharing one (an order number...)."""
         if problem := self.content_problem(content):
             raise problem
         not_future(deposit.facts.document_date, self.clock.now().date())
         if deposit.hold_for_announcement and deposit.author.rpps is None:
             raise BadRequest("only a professional's document can be held for announcement")
         document = self.seal(space, self.ids.new_id(), deposit, content)
-        earlier_id = self.store.add_document(document, self.entry(deposit, document), source)
+        earlier_id = self.store.add_document(
+            document, self.entry(deposit, document), source, aliases
+        )
         if earlier_id is None:
             return document, True
         self.blobs.delete_document(document.blob_key)  # this attempt's copy: the first one stays
@@ -178,10 +190,14 @@ class Filing:
         hold_for_announcement: bool = False,
         confidential_from_representatives: bool = False,
         via: str | None = None,
+        as_sent: Mapping[str, Any] | None = None,
+        aliases: Sequence[str] = (),
     ) -> tuple[Document, bool]:
         """`push` for a professional's document (`author`); the access-log entry names `actor`
         in `role` when given, else the author as a professional; `via` names the partner system
-        that sent it. A held document must have a professional author (BadRequest)."""
+        that sent it; `as_sent` is what the sender said of it, to give back; `aliases` are the
+        sender's other ids of it (`documents_known_as`). A held document must have a
+        professional author (BadRequest)."""
         deposit = Deposit(
             facts=facts,
             filename=check_filename(filename),
@@ -191,5 +207,13 @@ class Filing:
             hold_for_announcement=hold_for_announcement,
             confidential_from_representatives=confidential_from_representatives,
             via=via,
+            as_sent=as_sent,
         )
-        return self.push(space, deposit, content, source)
+        return self.push(space, deposit, content, source, aliases)
+
+    def documents_known_as(self, space: Space, alias: str, limit: int) -> list[Document]:
+        """Up to `limit` documents of the space filed with this alias (one deleted since is not
+        among them)."""
+        ids = self.store.documents_known_as(space.space_id, alias, limit)
+        found = (self.store.get_document(space.space_id, i) for i in ids)
+        return [document for document in found if document is not None]

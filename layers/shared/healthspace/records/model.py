@@ -240,7 +240,7 @@ class ItemFacts(Entity):
 
 
 class Document(Entity):
-    private = frozenset({"space_id"})
+    private = frozenset({"space_id", "as_sent"})
     document_id: str
     category: Category
     type_code: str | None
@@ -258,6 +258,9 @@ class Document(Entity):
     # Issue 4; the defaults keep older items readable. Both only concern the patient's side.
     hold: AnnouncementHold | None = None
     confidential_from_representatives: bool = False
+    # What its sender said of it in its own format, kept to give it back as sent (a partner's
+    # identifiers, labels and context, in FHIR). The rules never read it.
+    as_sent: dict[str, Any] | None = None
 
     @property
     def blob_key(self) -> str:

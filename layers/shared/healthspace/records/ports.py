@@ -53,10 +53,17 @@ class DocumentStore(Protocol):
     def reject_upload(self, upload: Upload) -> bool: ...
 
     def get_document(self, space_id: str, document_id: str) -> Document | None: ...
-    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
-        """Write a document sent from elsewhere, with its access-log entry, in one transaction,
-        unless `source` (the sender's own id of it) already names one in that space: then
-        nothing is written and that document's id is returned."""
+    def add_document(
+        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+    ) -> str | None:
+        """Write a document sent from elsewhere, with its access-log entry and its `aliases`
+        (other ids it is known by, not unique), in one transaction, unless `source` (the
+        sender's own id of it) already names one in that space: then nothing is written and
+        that document's id is returned."""
+        ...
+
+    def documents_known_as(self, space_id: str, alias: str, limit: int) -> list[str]:
+        """The ids of up to `limit` documents of the space added with this alias."""
         ...
 
     def list_documents(

@@ -1,11 +1,12 @@
 """The partners' API on AWS: their keys and nonces in the health space table, beside the
-medical file they push to and read from."""
+medical file they push to and read from; and the operators' registry of those keys."""
 
 from __future__ import annotations
 
 from healthspace.adapters.dynamodb.partners import DynamoNonces, DynamoPartnerKeys
 from healthspace.kernel.settings import PartnerSettings
 from healthspace.partners.gate import PartnerGate
+from healthspace.partners.keys import KeyRegistry
 from healthspace.wiring import root
 from healthspace.wiring.records import medical_file, table
 
@@ -21,3 +22,9 @@ def partner_gate() -> PartnerGate:
         spaces=file.spaces,
         filing=file.filing,
     )
+
+
+@root
+def key_registry() -> KeyRegistry:
+    """The operators' side of the keys (the operators' API, the CLI): no medical file."""
+    return KeyRegistry(keys=DynamoPartnerKeys(table()), clock=medical_file().clock)

@@ -3,6 +3,7 @@
 | item  | pk                     | sk    | gsi1pk                   | gsi1sk                   |
 |-------|------------------------|-------|--------------------------|--------------------------|
 | key   | PARTNERKEY#<key_id>    | KEY   | PARTNERKEYS#<partner_id> | <registered_at>#<key_id> |
+| audit | PARTNERKEY#<key_id>    | EVENT#<at>#<action> |            |                          |
 | nonce | NONCE#<key_id>#<nonce> | NONCE |                          |                          |
 
 A key keeps its record (body JSON: partner, raw public key in base64, alg, status, who registered
@@ -17,8 +18,18 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from healthspace.adapters.dynamodb.table import NEW, DynamoStore, Item, _item, put_if
-from healthspace.partners.keys import KeyStatus, PartnerKey
+from healthspace.adapters.dynamodb.table import (
+    NEW,
+    DynamoStore,
+    Item,
+    _item,
+    _page,
+    decode_cursor,
+    put_if,
+    transact,
+)
+from healthspace.kernel.entity import Page
+from healthspace.partners.keys import KeyEvent, KeyStatus, PartnerKey
 
 
 def _key_item(key: PartnerKey) -> Item:
@@ -29,6 +40,13 @@ def _key_item(key: PartnerKey) -> Item:
         status=key.status.value,
         gsi1pk=f"PARTNERKEYS#{key.partner_id}",
         gsi1sk=f"{key.registered_at.isoformat()}#{key.key_id}",
+    )
+
+
+def _event_item(event: KeyEvent) -> Item:
+    # In the key's partition: its audit reads with it, and writes with it (one transaction).
+    return _item(
+        f"PARTNERKEY#{event.key_id}", f"EVENT#{event.at.isoformat()}#{event.action}", event
     )
 
 
@@ -46,15 +64,28 @@ class DynamoPartnerKeys:
             return None
         return PartnerKey.model_validate_json(item.body)
 
-    def add_key(self, key: PartnerKey) -> bool:
-        return put_if(_key_item(key), NEW)
+    def add_key(self, key: PartnerKey, event: KeyEvent) -> bool:
+        return transact(self._store._conn(), [(_key_item(key), NEW), (_event_item(event), NEW)])
 
-    def save_revoked(self, key: PartnerKey) -> bool:
-        return put_if(_key_item(key), Item.status == KeyStatus.ACTIVE.value)
+    def save_revoked(self, key: PartnerKey, event: KeyEvent) -> bool:
+        active = Item.status == KeyStatus.ACTIVE.value
+        return transact(self._store._conn(), [(_key_item(key), active), (_event_item(event), NEW)])
 
-    def list_keys(self, partner_id: str) -> list[PartnerKey]:
-        items = Item.by_date.query(f"PARTNERKEYS#{partner_id}")
-        return [PartnerKey.model_validate_json(item.body) for item in items]
+    def list_keys(self, partner_id: str, limit: int, cursor: str | None) -> Page[PartnerKey]:
+        partition = f"PARTNERKEYS#{partner_id}"
+        results = Item.by_date.query(
+            partition,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(
+                cursor, ("gsi1pk", partition), pk="PARTNERKEY#", sk="KEY", gsi1sk=""
+            ),
+        )
+        return _page(PartnerKey, results)
+
+    def key_events(self, key_id: str) -> list[KeyEvent]:
+        items = Item.query(f"PARTNERKEY#{key_id}", Item.sk.startswith("EVENT#"))
+        return [KeyEvent.model_validate_json(item.body) for item in items]
 
 
 class DynamoNonces:

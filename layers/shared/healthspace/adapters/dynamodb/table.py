@@ -11,6 +11,8 @@
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
+| sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
 | notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
 | pro's inbox     | PRO#<rpps>    | NOTICE#<at>#<id> (adapters/notices.py)                     |
 | enrollment      | ENROLL#<ins>  | ENROLL (+ LOG#<ulid>)     |              |               |
@@ -106,6 +108,15 @@ class Item(Model):
 
 def _space(space_id: str) -> str:
     return f"SPACE#{space_id}"
+
+
+def _digest(sender_id: str) -> str:
+    return hashlib.sha256(sender_id.encode()).hexdigest()
+
+
+def _alias(alias: str) -> str:
+    """The sort key prefix of a document's alias items (hashed: a sender's id, of any length)."""
+    return f"ALIAS#{_digest(alias)}#"
 
 
 def _item(pk: str, sk: str, entity: BaseModel, **attributes: Any) -> Item:
@@ -342,9 +353,11 @@ class DynamoStore:
             [_entity(ProfileEntry, item) for item in items if item.sk.startswith("PROFILE#")],
         )
 
-    def add_document(self, document: Document, audit: AccessLogEntry, source: str) -> str | None:
+    def add_document(
+        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+    ) -> str | None:
         # The sender's id, hashed (it is theirs, of any length): one item per space and id.
-        source_sk = f"SOURCE#{hashlib.sha256(source.encode()).hexdigest()}"
+        source_sk = f"SOURCE#{_digest(source)}"
         pointer = Item(
             _space(document.space_id),
             source_sk,
@@ -355,12 +368,27 @@ class DynamoStore:
             (_document_item(document), NEW),
             (_log_item(audit), NEW),
         ]
+        # An alias is not unique: one item per alias and document, found by its prefix.
+        saves += [
+            (
+                Item(
+                    _space(document.space_id), f"{_alias(alias)}{document.document_id}", body="{}"
+                ),
+                NEW,
+            )
+            for alias in dict.fromkeys(aliases)
+        ]
         if document.hold is not None and document.hold.released_at is None:
             saves.append((_hold_item(document), NEW))
         if transact(self._conn(), saves):
             return None
         existing = Item.get(_space(document.space_id), source_sk, consistent_read=True)
         return str(json.loads(existing.body)["document_id"])
+
+    def documents_known_as(self, space_id: str, alias: str, limit: int) -> list[str]:
+        prefix = _alias(alias)
+        found = Item.query(_space(space_id), Item.sk.startswith(prefix), limit=limit)
+        return [item.sk.removeprefix(prefix) for item in found]
 
     def list_documents(
         self, space_id: str, query: DocumentFilter, limit: int, cursor: str | None
