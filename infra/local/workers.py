@@ -83,7 +83,9 @@ def _start(
 ) -> None:
     """The worker's initializer: the function's environment, then its module alone."""
     global _handler, _failure, _spec
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the stack stops us
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # Ctrl-C reaches the whole group: the stack stops us
     _spec = spec
     os.environ.clear()
     os.environ.update(environment)
@@ -215,7 +217,11 @@ class Instances:
         for instance, stopper in zip(instances, stoppers, strict=True):
             stopper.join(max(0.0, deadline - time.monotonic()))
             if stopper.is_alive() and instance.pid is not None:
-                log.warning("%s: an instance still ran after %ss, killed", self.spec.logical_id, STOP_GRACE_SECONDS)
+                log.warning(
+                    "%s: an instance still ran after %ss, killed",
+                    self.spec.logical_id,
+                    STOP_GRACE_SECONDS,
+                )
                 with suppress(ProcessLookupError):
                     os.kill(instance.pid, signal.SIGKILL)
                 stopper.join(STOP_GRACE_SECONDS)

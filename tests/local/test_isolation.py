@@ -75,7 +75,10 @@ def _me(headers: dict[str, str], given_name: str, represented: list[str]) -> Che
         if answer.status_code != 200:
             return f"/me: {answer.status_code} {answer.text[:200]}"
         me = answer.json()
-        seen = (me["space"]["holder"]["given_name"], [s["holder"]["given_name"] for s in me["represented"]])
+        seen = (
+            me["space"]["holder"]["given_name"],
+            [s["holder"]["given_name"] for s in me["represented"]],
+        )
         if seen != (given_name, represented):
             return f"/me of {given_name}: {seen}"
         return None
@@ -115,7 +118,9 @@ def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: lis
 
     def check(client: httpx.Client, marker: int) -> str | None:
         query = {"patient": f"{INS_SYSTEM}|{ins}", "_count": str(marker)}
-        target = "/fhir/DocumentReference?" + urlencode(sorted(query.items()), quote_via=quote, safe="")
+        target = "/fhir/DocumentReference?" + urlencode(
+            sorted(query.items()), quote_via=quote, safe=""
+        )
         headers = partner.sign(
             "GET",
             f"{base}{target}",
@@ -130,7 +135,9 @@ def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: lis
             return f"partner search: {answer.status_code} {answer.text[:200]}"
         bundle = answer.json()
         got = [entry["resource"]["id"] for entry in bundle.get("entry", [])]
-        subjects = {e["resource"]["subject"]["identifier"]["value"] for e in bundle.get("entry", [])}
+        subjects = {
+            e["resource"]["subject"]["identifier"]["value"] for e in bundle.get("entry", [])
+        }
         [self_url] = [link["url"] for link in bundle["link"] if link["relation"] == "self"]
         if got != expected[:marker] or subjects - {ins} or self_url != f"{base}{target}":
             return f"partner search _count={marker}: {got} about {subjects}, self {self_url}"
@@ -139,7 +146,9 @@ def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: lis
     return check
 
 
-def _run(url: str, name: str, check: Check, until: float, markers: Iterator[int]) -> tuple[int, list[str]]:
+def _run(
+    url: str, name: str, check: Check, until: float, markers: Iterator[int]
+) -> tuple[int, list[str]]:
     done, wrong = 0, []
     with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
         while time.monotonic() < until:
@@ -156,7 +165,9 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
     # Given each caller's own view, read one request at a time
     patient = _bearer(_login(stack, PATIENT.username, PATIENT.password))
     parent = _bearer(_login(stack, PARENT.username, PARENT.password))
-    doctor = _bearer(_login(stack, TREATING_DOCTOR.username, TREATING_DOCTOR.password, "professionals"))
+    doctor = _bearer(
+        _login(stack, TREATING_DOCTOR.username, TREATING_DOCTOR.password, "professionals")
+    )
     hospital = _hospital(stack)
     with httpx.Client(base_url=stack.api_url, timeout=30, trust_env=False) as client:
         camille = _ids(client.get("/me/documents", headers=patient))
@@ -174,7 +185,9 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
         "hospital system": _partner_search(stack, hospital, PATIENT.person.ins, camille),
     }
     for name, check in checks.items():  # each alone is right
-        assert check(httpx.Client(base_url=stack.api_url, trust_env=False, timeout=30), 2) is None, name
+        assert (
+            check(httpx.Client(base_url=stack.api_url, trust_env=False, timeout=30), 2) is None
+        ), name
 
     # When they all call at once for a few seconds (markers 1, 2, 3 in turn, offset per caller)
     until = time.monotonic() + SECONDS
@@ -182,7 +195,14 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
     threads = [
         threading.Thread(
             target=lambda n=name, c=check, i=i: results.__setitem__(
-                n, _run(stack.api_url, n, c, until, itertools.cycle([1, 2, 3][i % 3 :] + [1, 2, 3][: i % 3]))
+                n,
+                _run(
+                    stack.api_url,
+                    n,
+                    c,
+                    until,
+                    itertools.cycle([1, 2, 3][i % 3 :] + [1, 2, 3][: i % 3]),
+                ),
             )
         )
         for i, (name, check) in enumerate(checks.items())
@@ -196,5 +216,7 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
     assert results.keys() == checks.keys()
     wrong = [problem for _, problems in results.values() for problem in problems]
     total = sum(done for done, _ in results.values())
-    assert not wrong, f"{len(wrong)} of {total} answers were another request's:\n" + "\n".join(wrong[:20])
+    assert not wrong, f"{len(wrong)} of {total} answers were another request's:\n" + "\n".join(
+        wrong[:20]
+    )
     assert all(done >= 3 for done, _ in results.values()), results
