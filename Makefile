@@ -53,6 +53,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m infra.bench
+	$(PY) -m infra.bench.local_stack  # requests/s over HTTP next to bare moto
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 

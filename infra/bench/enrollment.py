@@ -521,7 +521,10 @@ def run(n: int, window: str, seed: int, workdir: Path) -> Run:
 
     sink = LogSink()
     # The stack's moto copies only the items a transaction touches (infra/local/moto_dynamodb.py).
-    with LocalStack(port=0, demo=False, parameters={"EnrollmentWindow": window}) as stack:
+    # The handlers in this process: every botocore call is counted where it is made.
+    with LocalStack(
+        port=0, demo=False, parameters={"EnrollmentWindow": window}, in_process=True
+    ) as stack:
         assert stack.registry is not None
         # The handlers the stack loaded from the template (CodeUri + Handler, each with its own
         # variables), timed where they are: moto's S3 notification, the state machine's tasks

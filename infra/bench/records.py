@@ -1,14 +1,14 @@
 """`make bench`: what each route costs in AWS requests and how fast the local stack serves,
-each measured side by side with a baseline in the same run (cold starts: infra/bench/cold_start).
+each measured side by side with a baseline in the same run (cold starts: infra/bench/cold_start;
+the isolated stack's HTTP throughput: infra/bench/local_stack).
 
-    python -m infra.bench [--runs 5] [--requests 200] [--pushes 30] [--documents 200]
+    python -m infra.bench [--runs 5] [--pushes 30] [--documents 200]
                           [--partners-only] [--readme README.md]
 
 Tables (medians over --runs):
 1. AWS requests per route, by service and operation, with warm caches (a second request on the
    same function instance). Targets: reads <= 2 requests, 0 KMS; no Scan anywhere.
-2. Local stack: GET /me/documents over HTTP, next to a bare GetItem loop on the same moto.
-3. Partner pushes (signed FHIR requests to PartnersFunction, docs/partners.md), under 2 minutes:
+2. Partner pushes (signed FHIR requests to PartnersFunction, docs/partners.md), under 2 minutes:
    AWS requests per request by operation and item (medians over --pushes), a retry's, a refused
    one's; the same for a file of 1 and of --documents documents side by side (the access check
    must not grow with the file); pushes per second through the handler next to a bare GetItem
@@ -196,49 +196,6 @@ def route_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list[l
 
 
 # ------------------------------------------------------------------ local stack throughput
-def throughput_table(stack: LocalStack, requests: int, runs: int) -> list[list[str]]:
-    import boto3
-
-    from infra.local.demo.people import DEMO_ACCOUNTS
-
-    account = DEMO_ACCOUNTS[0]
-    with httpx.Client(base_url=stack.api_url, timeout=30) as client:
-        login = client.post(
-            "/local/login", json={"username": account.username, "password": account.password}
-        )
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['id_token']}"}
-        client.get("/me/documents", headers=headers).raise_for_status()
-
-        def api_round() -> float:
-            started = time.perf_counter()
-            for _ in range(requests):
-                client.get("/me/documents", headers=headers).raise_for_status()
-            return requests / (time.perf_counter() - started)
-
-        dynamodb = boto3.client("dynamodb")
-        table = stack.ref("HealthSpaceTable")
-        key = {"pk": {"S": "bench"}, "sk": {"S": "bench"}}
-        dynamodb.put_item(TableName=table, Item=key)
-
-        def moto_round() -> float:
-            started = time.perf_counter()
-            for _ in range(requests):
-                dynamodb.get_item(TableName=table, Key=key)
-            return requests / (time.perf_counter() - started)
-
-        rates = interleaved({"api": api_round, "moto": moto_round}, runs)
-    api_rps, moto_rps = statistics.median(rates["api"]), statistics.median(rates["moto"])
-    return [
-        [
-            "GET /me/documents over HTTP (gateway + handler + moto)",
-            f"{api_rps:.0f}",
-            f"{api_rps / moto_rps:.2f}x",
-        ],
-        ["bare moto GetItem loop (boto3 over HTTP)", f"{moto_rps:.0f}", "1.00x"],
-    ]
-
-
 # ------------------------------------------------------------------ partner pushes
 RPPS = "10000000009"  # a Luhn-valid RPPS number: the professional the documents name
 # Operations that change something (DynamoDB and S3): a refused push must make none.
@@ -945,7 +902,6 @@ PROG = "python -m infra.bench"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--pushes", type=int, default=30, help="samples per partner request")
     parser.add_argument("--documents", type=int, default=200, help="documents in the large file")
     parser.add_argument("--push-batch", type=int, default=10, help="pushes per throughput run")
@@ -959,19 +915,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request lines
     counter = RequestCounter()
     # Streams delivered by the bench itself, in its thread: a request's count is its own, and
-    # the notices' cost is measured apart (notices_table).
-    with LocalStack(port=0, stream_poll_seconds=None) as stack:
+    # the notices' cost is measured apart (notices_table). The handlers in this process: the
+    # counter sees the AWS calls of this process only. (The isolated stack's throughput:
+    # infra/bench/local_stack.py.)
+    with LocalStack(port=0, stream_poll_seconds=None, in_process=True) as stack:
         assert stack.registry is not None
         if not args.partners_only:
             print_table(
                 "AWS requests per route (warm function; median of runs)",
                 ["route", "requests", "KMS", "by operation", "read target"],
                 route_table(stack, counter, args.runs),
-            )
-            print_table(
-                "Local stack throughput (median of runs)",
-                ["what", "requests/s", "ratio"],
-                throughput_table(stack, args.requests, args.runs),
             )
             print_table(
                 "Notices: AWS requests per access-log entry (NoticesFunction; median of runs)",

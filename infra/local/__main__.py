@@ -1,7 +1,17 @@
 """python -m infra.local [--port 3000] [--no-demo] [--no-demo-wave] [--enrollment-window PT2M]
-[--log-level INFO]: the local stack.
+[--instances [FUNCTION=]N] [--logs PATH] [--log-level INFO]: the local stack.
 
-Runs until Ctrl-C or SIGTERM, then stops the gateway and moto and exits with 0.
+Runs until Ctrl-C or SIGTERM, then stops the gateway, the functions' worker processes and moto,
+and exits with 0.
+
+The console stays for people: the functions' logs (Powertools JSON lines) and the gateway's line
+per request go to a file (--logs; the banner names it), the console shows only warnings and
+errors, one short line each, and the banner (URLs, demo accounts) comes last, once the demo wave
+is imported.
+
+Each function runs in worker processes of its own, as Lambda instances: 2 for a function serving
+API routes, 1 for the others; --instances N sets every API function's, --instances FUNCTION=N
+one function's (by logical id), and may be repeated.
 
 The demo (unless --no-demo): patients who can log in, a helpline operator, and a notification
 wave of a few hundred synthetic people imported at startup, whose deadline is the enrollment
@@ -21,11 +31,19 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.local.template import ACCOUNT_ID, DEFAULT_TEMPLATE, REGION, layer_dirs, load_template
+from infra.local.template import (
+    ACCOUNT_ID,
+    DEFAULT_TEMPLATE,
+    REGION,
+    layer_dirs,
+    load_template,
+    walk_events,
+)
 
 if TYPE_CHECKING:
     from infra.local.demo.people import DemoOperator
@@ -54,7 +72,22 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         metavar="DURATION",
         help="time to oppose, ISO 8601 (the template's EnrollmentWindow; P42D in the cloud)",
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG shows skipped settings")
+    parser.add_argument(
+        "--instances",
+        action="append",
+        default=[],
+        metavar="[FUNCTION=]N",
+        help="worker processes per API function, or for one function (repeatable)",
+    )
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "healthspace-local" / "functions.log",
+        help="the file the functions' logs and the gateway's request lines go to",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", help="of the file; DEBUG shows skipped settings"
+    )
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     return parser.parse_args(argv)
 
@@ -76,16 +109,24 @@ def _put_layers_on_path(template: Path, argv: list[str]) -> None:
 
 def banner(stack: LocalStack, operator: DemoOperator | None = None) -> str:
     url = stack.api_url
-    routes = ", ".join(f"{r.method} {r.resource}" for r in stack.routes)
     lines = [
         "",
         "Health space local stack is up",
-        f"  API       {url}   ({routes})",
+        f"  API       {url}   ({len(stack.routes)} routes: see Docs)",
         f"  Website   {url}/",
         f"  Docs      {url}/docs   OpenAPI {url}/openapi.json",
         f"  AWS       {stack.aws_endpoint_url}   (moto; aws --endpoint-url ... --region eu-west-3)",
         f"  Outbox    {url}/local/outbox   (what was sent: emails, SMS, letters; local only)",
+        f"  Logs      {stack.function_logs}   (the functions' JSON lines, the gateway's requests)"
+        if stack.function_logs
+        else "  Logs      on this console",
     ]
+    if stack.registry and stack.registry.isolated:
+        counts = stack.instance_counts()
+        lines.append(
+            f"  Functions {len(counts)}, {sum(counts.values())} worker processes "
+            "(each alone with its module state, as Lambda instances; --instances)"
+        )
     if stack.registry and stack.registry.failures:
         lines.append("  Not loaded (their routes answer 502):")
         lines += [f"    {lid}: {why}" for lid, why in stack.registry.failures.items()]
@@ -170,9 +211,11 @@ def _seed_operator(stack: LocalStack) -> DemoOperator | None:
     return DEMO_OPERATOR
 
 
-def _start_demo_wave(stack: LocalStack, stopping: threading.Event) -> threading.Thread | None:
-    """Import the demo wave in the background (about 10 s on moto), then print its figures;
-    the stack answers meanwhile."""
+def _start_demo_wave(
+    stack: LocalStack, stopping: threading.Event, report: list[str]
+) -> threading.Thread | None:
+    """Import the demo wave in the background (about 10 s on moto); its figures go to `report`.
+    The stack answers meanwhile."""
     from infra.local.demo.wave import run_demo_wave
 
     ops_bucket = stack.shared_env.get("OPS_BUCKET")
@@ -187,46 +230,109 @@ def _start_demo_wave(stack: LocalStack, stopping: threading.Event) -> threading.
             if not stopping.is_set():  # Ctrl-C during the import: the stack went away
                 logging.getLogger(__name__).exception("the demo wave failed")
             return
-        print("\n".join(["", *wave_banner(url, wave, window)]), flush=True)
+        report.extend(["", *wave_banner(url, wave, window)])
 
     thread = threading.Thread(target=run, name="demo-wave", daemon=True)
     thread.start()
     return thread
 
 
+def _instances(values: list[str], api_functions: set[str], default: int) -> dict[str, int]:
+    """Worker processes by function from --instances: N for every API function, FUNCTION=N for
+    one (unknown functions are refused by the stack)."""
+    counts = dict.fromkeys(api_functions, default)
+    for value in values:
+        name, _, count = value.rpartition("=")
+        if not count.isdigit() or int(count) < 1:
+            raise SystemExit(f"--instances {value}: expected N or FUNCTION=N, N >= 1")
+        if name:
+            counts[name] = int(count)
+        else:
+            counts.update(dict.fromkeys(api_functions, int(count)))
+    return counts
+
+
+def _log_to(path: Path, level: str) -> logging.Handler:
+    """This process's logs: to the file, and warnings and errors, one short line, to stderr
+    (that handler returned)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")  # this run's only
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    to_file.setLevel(level.upper())
+    console = logging.StreamHandler()
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    root.addHandler(to_file)
+    root.addHandler(console)
+    for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("moto").setLevel(logging.ERROR)  # its warnings are about moto itself
+    return console
+
+
+def _domain_logs_to(path: Path, console: logging.Handler) -> None:
+    """The domain code this process runs itself (the demo's seeding and wave) logs as the
+    functions do, through Powertools' handlers on stdout: into the file as well."""
+    import healthspace.kernel.observability  # noqa: F401 (its Logger, created at import)
+
+    stream = path.open("a", encoding="utf-8")
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", []):
+            if (
+                handler is not console
+                and isinstance(handler, logging.StreamHandler)
+                and handler.stream in (sys.stdout, sys.stderr)
+            ):
+                handler.setStream(stream)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parse(argv)
     _put_layers_on_path(args.template, argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-    )
-    for noisy in ("werkzeug", "botocore", "boto3", "urllib3", "moto", "pynamodb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    console = _log_to(args.logs, args.log_level)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")  # demo names are French
 
     # Imported once the layers are importable: the handlers and demo data need them.
-    from infra.local.stack import LocalStack
+    from infra.local.stack import API_INSTANCES, LocalStack
+
+    _domain_logs_to(args.logs, console)
 
     # moto then checks the operators' TOTP codes (MFA is "ON" in their pool) as Cognito does.
     os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
     # Another template may not declare the window (the stack refuses unknown parameters).
-    declared = load_template(args.template).parameters
+    template = load_template(args.template)
+    declared = template.parameters
     window = {"EnrollmentWindow": args.enrollment_window} if "EnrollmentWindow" in declared else {}
+    serving = {function for function, _, _ in walk_events(template, "Api")}
+    counts = _instances(args.instances, serving, API_INSTANCES)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    print(f"Starting the local stack (logs: {args.logs})...", flush=True)
     with LocalStack(
-        port=args.port, demo=not args.no_demo, template_path=args.template, parameters=window
+        port=args.port,
+        demo=not args.no_demo,
+        template_path=args.template,
+        parameters=window,
+        instances=counts,
+        function_logs=args.logs,
     ) as stack:
         operator = None if args.no_demo else _seed_operator(stack)
-        print(banner(stack, operator), flush=True)
+        report: list[str] = []
         demo_wave = None
         if not args.no_demo and not args.no_demo_wave:
-            demo_wave = _start_demo_wave(stack, stop)
+            demo_wave = _start_demo_wave(stack, stop, report)
         if demo_wave:
-            print("Demo wave: importing a synthetic population in the background...", flush=True)
+            print("Importing the demo wave, a synthetic population (about 10 s)...", flush=True)
+            while demo_wave.is_alive() and not stop.wait(0.2):
+                pass
+        if not stop.is_set():
+            print("\n".join([*report, banner(stack, operator)]), flush=True)
         while not stop.wait(0.5):
             pass
         logging.getLogger(__name__).info("stopping")

@@ -1,23 +1,26 @@
-"""Runs the template's Lambda handlers in this process, for the gateway and for moto.
+"""Runs the template's Lambda handlers for the gateway, moto and the stream poller.
 
 Handlers are imported from CodeUri + Handler (CodeUri functions/records, Handler app.lambda_handler
 -> module functions.records.app, attribute lambda_handler) and called with a LambdaContext-like
 object. moto has no Docker here, so `moto_invokes_in_process` replaces moto's private
 `LambdaFunction._invoke_lambda` (moto is pinned; tests/local/test_moto_guard.py fails if the
 private API moves): S3 notifications, SQS mappings and Step Functions lambda:invoke tasks then
-call the same in-process handlers.
+call the registry, as the gateway and the stream poller do.
 
-Concurrency: one invocation at a time per handler module, as in one Lambda instance (Powertools'
-resolver keeps the current event on the module's `app`); concurrent requests wait their turn.
-
-Environment: every function shares one process, so os.environ holds the Globals variables
-(table, buckets, key...), set once by the stack. The variables a function sets differently from
-the Globals (e.g. POWERTOOLS_SERVICE_NAME) are applied only while its own module is imported,
-which is when Powertools' Logger/Metrics/Tracer read them, and are restored afterwards. The
-layers' modules are shared by all functions, so they are imported first, under the Globals
-values: locally, a Logger created in the layer says service "healthspace" for every function,
-where Lambda would say "records" or "ingest". Code reading a per-function variable at call time
-sees the Globals value.
+Two ways to run a function, chosen when the registry is made:
+- in worker processes (`instances`, what the local stack does): each function has instances of
+  its own, processes that import only its handler under its own environment (the Globals and its
+  variables, as in Lambda) and reach moto over its endpoint (infra/local/workers.py). Two
+  requests never share module state, such as Powertools' current event (kept on the BaseRouter
+  class, so shared by every resolver of a process).
+- in this process (no `instances`: the integration tier on mock_aws, and what must see the
+  handlers' own AWS calls, such as the IAM recorder and the benches counting requests): one
+  invocation at a time per module, as one Lambda instance. The environment is then the
+  process's: the Globals variables, set once by the stack; a function's own variables are applied
+  only while its module is imported (when Powertools reads them) and the layers' modules are
+  imported first, under the Globals values. Handlers of different functions do share module
+  state there: concurrent requests to two API functions may read each other's event.
+Stand-in handlers (`overrides`, tests) always run in this process, one invocation at a time.
 """
 
 from __future__ import annotations
@@ -108,24 +111,100 @@ class FunctionBusy(HandlerUnavailable):
     """Another invocation held the function for longer than its timeout."""
 
 
+class FunctionError(RuntimeError):
+    """The handler failed in its worker process: what Lambda reports (errorType, errorMessage,
+    stackTrace). Built from strings only, so that it always crosses between processes."""
+
+    def __init__(self, error_type: str, message: str, stack: str) -> None:
+        super().__init__(error_type, message, stack)
+        self.error_type, self.message, self.stack = error_type, message, stack
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class FunctionRegistry:
-    """The template's functions and their in-process handlers, by logical id or name."""
+    """The template's functions and their handlers, by logical id or name."""
 
     def __init__(
         self,
         specs: Mapping[str, FunctionSpec],
         shared_env: Mapping[str, str],
         overrides: Mapping[str, Handler] | None = None,
+        *,
+        instances: Mapping[str, int] | None = None,
+        logs: Path | None = None,
     ) -> None:
+        """instances: worker processes per function logical id (1 for one not named), each
+        function in processes of its own; None: every handler in this process. logs: the file
+        the workers' stdout and stderr go to (None: this process's)."""
         self.specs = dict(specs)
         self._shared_env = dict(shared_env)
         self._handlers: dict[str, Handler] = dict(overrides or {})
+        self._instances = None if instances is None else dict(instances)
+        self._logs = logs
+        self._pools: dict[str, Any] = {}  # logical id -> workers.Instances
         self.failures: dict[str, str] = {}
         # One invocation at a time per module, as one Lambda instance: module state such as
         # Powertools' app.current_event is not thread-safe.
         self._busy = {spec.module: threading.Lock() for spec in self.specs.values()}
 
+    @property
+    def isolated(self) -> bool:
+        """Whether the template's handlers run in worker processes."""
+        return self._instances is not None
+
     def load(self, layers: Sequence[Path] = ()) -> None:
+        """Start each function's instances, or import its handler here; overrides stay."""
+        if self._instances is not None:
+            self._start_instances(self._instances)
+        else:
+            self._import_here(layers)
+
+    def close(self) -> None:
+        """Stop the worker processes (idempotent); their functions then cannot be invoked."""
+        pools, self._pools = self._pools, {}
+        for logical_id in pools:
+            self._handlers.pop(logical_id, None)
+            self.failures.setdefault(logical_id, "the stack stopped")
+        for pool in pools.values():
+            pool.close()
+
+    def _start_instances(self, counts: Mapping[str, int]) -> None:
+        from infra.local.workers import Instances  # it imports this module
+
+        environment = dict(os.environ)
+        pending = {
+            spec.logical_id: Instances(
+                spec,
+                {**environment, **spec.environment},
+                counts.get(spec.logical_id, 1),
+                self._logs,
+            )
+            for spec in self.specs.values()
+            if spec.logical_id not in self._handlers
+        }
+        # In parallel: each start waits for its processes to import their handler.
+        starters = {
+            lid: threading.Thread(target=self._start_pool, args=(lid, pool), daemon=True)
+            for lid, pool in pending.items()
+        }
+        for thread in starters.values():
+            thread.start()
+        for thread in starters.values():
+            thread.join()
+
+    def _start_pool(self, logical_id: str, pool: Any) -> None:
+        try:
+            pool.start()
+        except HandlerUnavailable as error:
+            self.failures[logical_id] = str(error)
+            log.warning("cannot load %s (%s)", logical_id, error)
+            return
+        self._pools[logical_id] = pool
+        self._handlers[logical_id] = pool
+
+    def _import_here(self, layers: Sequence[Path]) -> None:
         """Import the layers' modules, then every handler not overridden.
 
         The layers' modules are shared by every function of this process, so they are imported
@@ -149,6 +228,11 @@ class FunctionRegistry:
                     self.failures[spec.logical_id] = reason
                     log.warning("cannot load %s (%s)", spec.logical_id, reason)
 
+    def instances(self, key: str) -> int:
+        """How many invocations of the function can run at once."""
+        pool = self._pools.get(self.spec(key).logical_id)
+        return pool.count if pool is not None else 1
+
     def spec(self, key: str) -> FunctionSpec:
         """The function by logical id, name or ARN."""
         for spec in self.specs.values():
@@ -157,9 +241,11 @@ class FunctionRegistry:
         raise KeyError(f"no function {key!r} in the template")
 
     def wrap(self, key: str, wrapper: Callable[[Handler], Wrapped]) -> Wrapped:
-        """Put wrapper(handler) in place of the function's loaded handler (a benchmark timing
-        it), and return it: invoke() then calls it as it called the handler, in the same
-        instance (one invocation at a time) with the same context."""
+        """Put wrapper(handler) in place of what invoke() calls (a benchmark timing it), and
+        return it: invoke() then calls it with the event and context it gave the handler. In
+        this process, that is the handler itself, one invocation at a time; with worker
+        processes, the call to an instance: the wrapper runs here, at the invocation's
+        boundary (the handler's run, plus the event and the result passed between processes)."""
         spec = self.spec(key)
         handler = self._handlers.get(spec.logical_id)
         if handler is None:
@@ -169,7 +255,8 @@ class FunctionRegistry:
         return wrapped
 
     def invoke(self, key: str, event: Any) -> Any:
-        """Call the handler as Lambda would; its exceptions propagate to the caller."""
+        """Call the function as Lambda would; its errors propagate to the caller (a worker's as
+        FunctionError)."""
         spec = self.spec(key)
         handler = self._handlers.get(spec.logical_id)
         if handler is None:
@@ -180,8 +267,9 @@ class FunctionRegistry:
             memory_limit_in_mb=spec.memory_mb,
             deadline=time.monotonic() + spec.timeout,
         )
-        busy = self._busy[spec.module]
-        if not busy.acquire(timeout=spec.timeout):
+        # Worker processes wait for an idle instance of their own; here, one call per module.
+        busy = None if spec.logical_id in self._pools else self._busy[spec.module]
+        if busy is not None and not busy.acquire(timeout=spec.timeout):
             raise FunctionBusy(
                 f"still busy after {spec.timeout}s (a single instance locally: recursive call?)"
             )
@@ -189,7 +277,8 @@ class FunctionRegistry:
         try:
             return handler(event, context)
         finally:
-            busy.release()
+            if busy is not None:
+                busy.release()
             elapsed = time.monotonic() - started
             if elapsed > spec.timeout:  # not enforced: a debugger may hold the call
                 log.warning(
@@ -241,7 +330,8 @@ def check_moto_invoke_api() -> None:
 
 @contextmanager
 def moto_invokes_in_process(registry: FunctionRegistry) -> Iterator[None]:
-    """While active, moto's Lambda invocations call the registry's handlers."""
+    """While active, moto's Lambda invocations call the registry (its worker processes, or its
+    handlers in this process), in place of moto's Docker containers."""
     check_moto_invoke_api()
     cls = _moto_function_class()
     original = cls.__dict__["_invoke_lambda"]
@@ -251,6 +341,10 @@ def moto_invokes_in_process(registry: FunctionRegistry) -> Iterator[None]:
         payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
         try:
             result = registry.invoke(self.function_name, payload)
+        except FunctionError as error:  # its stack is in the function's log
+            log.error("%s failed: %s: %s", self.function_name, error.error_type, error)
+            body = {"errorMessage": str(error), "errorType": error.error_type}
+            return json.dumps(body), True, error.stack
         except Exception as error:
             log.exception("%s failed", self.function_name)
             body = {"errorMessage": str(error), "errorType": type(error).__name__}

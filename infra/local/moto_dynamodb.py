@@ -9,6 +9,14 @@ they cost.
   names are saved and put back if it fails: the same all-or-nothing outcome. The stream
   records its writes added before it failed are removed too (moto leaves them: a failed write
   would reach the stream's consumers).
+- A table's Query reads its partition, not the table: moto 5.2.5's lists and sorts every item of
+  the table (`Table.all_items`) and keeps those of the hash key, then tests each against the
+  range condition, so a Query cost O(table size log table size): the local stack's throughput
+  fell with every access-log entry its requests wrote. Here `all_items`, called from a Query on
+  the table (no legacy QueryFilter), gives the items of the queried hash key whose range key
+  meets the condition, sorted: what moto would have kept, in its order. From a Query on an index,
+  it gives the items whose index hash key is the one asked, unsorted (moto sorts an index's
+  results itself): one pass over the table, no sort of it.
 - One DynamoDB request at a time: item-level rollback is only all-or-nothing if no other write
   lands between a transaction's writes and its rollback, and moto's scans iterate over dicts
   that other threads' writes resize (a 500, "dictionary changed size during iteration"). The
@@ -21,7 +29,8 @@ they cost.
   which holds every Item moto builds (copies and query results included) until its reset: with
   table copies, a 300-person wave held 1.5 million items (2 GB) and took minutes to exit.
 
-check_moto_transactions() fails loudly if moto's transact_write_items is no longer the code
+check_moto_transactions() and check_moto_query() fail loudly if moto's transact_write_items or
+Table.query is no longer the code
 these rely on.
 """
 
@@ -40,12 +49,17 @@ from typing import Any
 # backs up with copy.deepcopy(self.tables[name]), rolls back by putting those back in
 # self.tables, and writes only the items its operations name.
 _REVIEWED_SOURCE = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
+# sha256 of moto 5.2.5's dynamodb Table.query, as reviewed: a query on the table (no index)
+# keeps the items of self.all_items() whose hash key is the one asked, sorts them by range key,
+# and tests each against the range comparison (filter_kwargs: the legacy QueryFilter).
+_REVIEWED_QUERY = "002b4d00be6df07cf37f6cbe0132e5eb89455ae12a8e79b23db3fb492450f21e"
 
 _lock = threading.Lock()  # guards _depth and _undo
 _requests = threading.Lock()  # one DynamoDB request at a time (and stream trimming)
 _depth = 0  # entered, not exited (a stack within another's life): the first patches
 _undo: Callable[[], None] | None = None
 _transaction = threading.local()  # .active: inside our transact_write_items, in this thread
+_partition = threading.local()  # .wanted: (hash key, range comparison, its values) of a Query
 
 _Saved = tuple[Any, Any, Any, Any]  # (table, hash key, range key or None, item copy or None)
 
@@ -75,7 +89,15 @@ def moto_dynamodb_workarounds() -> Iterator[None]:
     with _lock:
         if _undo is None:
             check_moto_transactions()
-            _undo = _patch(models, Table, DynamoHandler)
+            check_moto_query()
+            undo_transactions = _patch(models, Table, DynamoHandler)
+            undo_query = _patch_query(Table)
+
+            def _undo_both() -> None:
+                undo_query()
+                undo_transactions()
+
+            _undo = _undo_both
         _depth += 1
     tracked: tuple[Any, ...] = (Item, Table)
     for model in tracked:
@@ -129,6 +151,83 @@ def _patch(models: Any, table_type: type, handler: type) -> Callable[[], None]:
         handler.call_action = call_action  # type: ignore[attr-defined]
 
     return undo
+
+
+def check_moto_query() -> None:
+    """Fail loudly if moto's Table.query no longer finds a table's items as reviewed."""
+    from moto.dynamodb.models.table import Table
+
+    source = inspect.getsource(inspect.unwrap(Table.query))
+    if hashlib.sha256(source.encode()).hexdigest() != _REVIEWED_QUERY:
+        raise RuntimeError(
+            "moto's dynamodb Table.query changed: review infra/local/moto_dynamodb.py against it "
+            "(does a table query still take all_items() and keep those of the hash key?)"
+        )
+
+
+def _patch_query(table_type: Any) -> Callable[[], None]:
+    """Install the partition's Query; what undoes it."""
+    query = table_type.__dict__["query"]
+    all_items = table_type.__dict__["all_items"]
+
+    signature = inspect.signature(query)
+
+    @functools.wraps(query)  # check_moto_query() finds moto's behind it
+    def partition_query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        wanted: tuple[Any, ...] | None = None
+        if asked.get("filter_kwargs"):  # the legacy QueryFilter: moto's own way
+            wanted = None
+        elif asked.get("index_name"):
+            wanted = ("index", asked.get("hash_key_conditions") or [])
+        elif self.range_key_attr:
+            wanted = ("table", asked["hash_key"], asked["range_comparison"], asked["range_objs"])
+        if wanted is None or wanted == ("index", []):
+            return query(self, *args, **kwargs)
+        _partition.wanted = wanted
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _partition.wanted = None
+
+    def partition_items(self: Any) -> list[Any]:
+        wanted = getattr(_partition, "wanted", None)
+        if wanted is None:
+            return list(all_items(self))
+        if wanted[0] == "index":
+            # moto sorts an index's results itself: any order of the candidates will do.
+            _, conditions = wanted
+            every = (
+                [i for rows in self.items.values() for i in rows.values()]
+                if self.range_key_attr
+                else list(self.items.values())
+            )
+            for name, value in conditions:  # the first condition leaves few to test
+                every = [i for i in every if _same(i.attrs.get(name), value)]
+            return every
+        _, hash_key, comparison, values = wanted
+        items = self.items.get(hash_key, {}).values()
+        if comparison:
+            items = [item for item in items if item.range_key.compare(comparison, values)]
+        return sorted(items, key=lambda item: item.range_key)
+
+    table_type.query = partition_query
+    table_type.all_items = partition_items
+
+    def undo() -> None:
+        table_type.query = query
+        table_type.all_items = all_items
+
+    return undo
+
+
+def _same(value: Any, expected: Any) -> bool:
+    """DynamoType equality, strings compared without moto's costly cast."""
+    if value is None:
+        return False
+    if value.type == expected.type == "S":
+        return bool(value.value == expected.value)
+    return bool(value == expected)
 
 
 def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Saved]:

@@ -1,15 +1,23 @@
-"""The local stack: moto playing AWS, every resource of template.yaml, the handlers in-process,
-the API gateway, the website and the demo accounts, in one process.
+"""The local stack: moto playing AWS, every resource of template.yaml, the API gateway, the
+website and the demo accounts in this process; each function's instances in worker processes.
 
     with LocalStack(port=0) as stack:  # port 0: any free port
         httpx.get(f"{stack.api_url}/me", headers={"Authorization": f"Bearer {token}"})
 
+Every function runs as in Lambda, its instances alone with their module state: worker processes
+that import only its handler, with its own environment, and call moto over its endpoint
+(infra/local/lambdas.py, infra/local/workers.py): API_INSTANCES each for a function serving API
+routes, one for the others (`instances` changes a function's). The gateway, moto's S3
+notifications, SQS mappings and Step Functions tasks, and the stream poller all invoke them.
+`in_process=True` imports the handlers into this process instead (for what must see their AWS
+calls: the IAM recorder, the benches counting requests), one invocation at a time per module.
+
 While running, this process's environment points every boto3/botocore/PynamoDB client at moto
 (AWS_ENDPOINT_URL, region eu-west-3, dummy credentials, MOTO_PORT), and holds the Globals
 variables of the functions (TABLE_NAME...), and moto's DynamoDB runs with the workarounds of
-infra/local/moto_dynamodb.py (transactions without table copies). stop() restores the
-environment, moto's Lambda invocation and its DynamoDB, so tests using mock_aws afterwards are
-unaffected.
+infra/local/moto_dynamodb.py (transactions without table copies). stop() stops the workers and
+restores the environment, moto's Lambda invocation and its DynamoDB, so tests using mock_aws
+afterwards are unaffected.
 """
 
 from __future__ import annotations
@@ -50,10 +58,12 @@ from infra.local.template import (
     Template,
     layer_dirs,
     load_template,
+    walk_events,
 )
 
 log = logging.getLogger(__name__)
 
+API_INSTANCES = 2  # per function serving API routes: concurrent requests use both cores
 DOCS_FUNCTION = "RecordsFunction"  # serves /docs and /openapi.json (Powertools enable_swagger)
 _LOCAL_ENV = {
     "AWS_DEFAULT_REGION": REGION,
@@ -88,8 +98,16 @@ class LocalStack:
         docs_function: str | None = DOCS_FUNCTION,
         parameters: Mapping[str, str] | None = None,
         stream_poll_seconds: float | None = 0.5,
+        in_process: bool = False,
+        instances: Mapping[str, int] | None = None,
+        function_logs: Path | None = None,
     ) -> None:
-        """handlers: stand-ins by function logical id (tests); the others are imported.
+        """handlers: stand-ins by function logical id (tests), called in this process; the
+        others run in worker processes, or are imported here if in_process.
+        instances: worker processes by function logical id, over the defaults (API_INSTANCES
+        for a function serving API routes, 1 for the others).
+        function_logs: the file the workers' output (the functions' logs) goes to; None: this
+        process's stdout and stderr.
         parameters: template parameter values, as `sam deploy --parameter-overrides` (e.g. a
         benchmark's EnrollmentWindow); they win over the local stack's own (WebOrigin).
         stream_poll_seconds: how often DynamoDB streams are delivered to their functions; None:
@@ -102,6 +120,9 @@ class LocalStack:
         self._overrides = dict(handlers or {})
         self.parameters = dict(parameters or {})
         self.stream_poll_seconds = stream_poll_seconds
+        self.in_process = in_process
+        self._instances = dict(instances or {})
+        self.function_logs = function_logs
         self._exit = ExitStack()
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
@@ -204,9 +225,28 @@ class LocalStack:
         shared = self.resolver.resolve(variables.get("Variables", {}))
         self.shared_env = {k: as_text(v) for k, v in shared.items()}
         os.environ.update(self.shared_env)  # undone with the environment patch on stop()
-        self.registry = FunctionRegistry(deployer.functions, self.shared_env, self._overrides)
+        self.registry = FunctionRegistry(
+            deployer.functions,
+            self.shared_env,
+            self._overrides,
+            instances=None if self.in_process else self.instance_counts(),
+            logs=self.function_logs,
+        )
         self.registry.load(layer_dirs(self.template))
         self._exit.enter_context(moto_invokes_in_process(self.registry))
+        self._exit.callback(self.registry.close)  # first on stop: moto still answers them
+
+    def instance_counts(self) -> dict[str, int]:
+        """Worker processes per function: API_INSTANCES for those serving API routes, one for
+        the others, then what the stack was given."""
+        assert self.template is not None
+        serving = {function for function, _, _ in walk_events(self.template, "Api")}
+        functions = self.template.of_type("AWS::Serverless::Function")
+        counts = {f.logical_id: API_INSTANCES if f.logical_id in serving else 1 for f in functions}
+        unknown = set(self._instances) - counts.keys()
+        if unknown:
+            raise ValueError(f"instances for functions not in the template: {sorted(unknown)}")
+        return {**counts, **self._instances}
 
     def _start_gateway(self, apis: Mapping[str, ApiSpec]) -> None:
         assert self.resolver is not None and self.registry is not None
@@ -249,7 +289,7 @@ class LocalStack:
         return self.resolver.refs[logical_id]
 
     def invoke(self, function: str, event: Any) -> Any:
-        """Call a function's handler in-process, by logical id or name."""
+        """Invoke a function (an instance of it, or its handler here), by logical id or name."""
         assert self.registry is not None, "start() first"
         return self.registry.invoke(function, event)
 

@@ -125,7 +125,8 @@ class Recorded:
 def recorded() -> Recorded:
     """Every flow run once on the local stack, its calls recorded; the template's statements
     resolved against what the stack created."""
-    with LocalStack(port=0, demo=False) as stack:
+    # The handlers in this process: the recorder sees their calls and attributes them.
+    with LocalStack(port=0, demo=False, in_process=True) as stack:
         assert stack.template is not None and stack.resolver is not None
         _cold_start()  # no client of another tier's moto
         recorder = CallRecorder(cold_start=_cold_start)

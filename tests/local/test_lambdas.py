@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.lambdas import FunctionRegistry, FunctionSpec, HandlerUnavailable, function_spec
+from infra.local.lambdas import (
+    FunctionError,
+    FunctionRegistry,
+    FunctionSpec,
+    HandlerUnavailable,
+    function_spec,
+)
 
 STAND_IN = """
 import os
@@ -167,3 +173,85 @@ def test_one_invocation_at_a_time_per_module() -> None:
 
     assert max(overlaps) == 1
     assert len(set(results)) == 4  # a request id per invocation
+
+
+CRASHING = """
+import os
+
+def handler(event, context):
+    if event.get("exit"):
+        os._exit(3)  # as an out-of-memory kill would end it
+    return {"pid": os.getpid(), "service": os.environ["POWERTOOLS_SERVICE_NAME"]}
+"""
+
+
+def test_worker_processes_import_each_function_with_its_own_variables(
+    stand_in: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two functions of one package, each setting its own service name
+    code_uri, layer = stand_in
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "healthspace")
+    monkeypatch.setenv("TABLE_NAME", "t")
+    specs = {
+        "Worker": spec(code_uri, "Worker", POWERTOOLS_SERVICE_NAME="worker"),
+        "Other": spec(code_uri, "Other", POWERTOOLS_SERVICE_NAME="other"),
+    }
+    registry = FunctionRegistry(specs, {}, instances={"Worker": 2})
+    try:
+        # When each runs in processes of its own
+        registry.load([layer])
+
+        # Then each saw its own variables, the layer's module too (imported in its process)
+        assert registry.failures == {}
+        assert registry.invoke("Worker", {})["service"] == "worker"
+        assert registry.invoke("Other", {}) == {
+            "service": "other",
+            "layer_service": "other",
+            "table": "t",
+            "name": "stack-Other",
+        }
+        assert (registry.instances("Worker"), registry.instances("Other")) == (2, 1)
+        assert "standin_functions.worker.app" not in sys.modules  # nothing imported here
+    finally:
+        registry.close()
+
+
+def test_an_instance_that_dies_fails_its_invocation_and_is_replaced(
+    stand_in: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code_uri, layer = stand_in
+    (Path(sys.path[1]) / code_uri / "app.py").write_text(CRASHING)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "healthspace")
+    registry = FunctionRegistry({"Worker": spec(code_uri)}, {}, instances={"Worker": 1})
+    try:
+        registry.load([layer])
+        first = registry.invoke("Worker", {})["pid"]
+
+        # When the instance dies during an invocation
+        with pytest.raises(FunctionError, match="exited during the invocation") as died:
+            registry.invoke("Worker", {"exit": True})
+
+        # Then that invocation failed as Lambda reports it, and a new instance serves the next
+        assert died.value.error_type == "Runtime.ExitError"
+        assert registry.invoke("Worker", {})["pid"] not in (first, None)
+    finally:
+        registry.close()
+    with pytest.raises(HandlerUnavailable, match="stopped"):
+        registry.invoke("Worker", {})
+
+
+def test_a_handler_error_comes_back_with_its_type_and_stack(
+    stand_in: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code_uri, layer = stand_in
+    app = Path(sys.path[1]) / code_uri / "app.py"
+    app.write_text("def handler(event, context):\n    raise ValueError('boom')\n")
+    registry = FunctionRegistry({"Worker": spec(code_uri)}, {}, instances={})
+    try:
+        registry.load([layer])
+        with pytest.raises(FunctionError) as failed:
+            registry.invoke("Worker", {})
+        assert (failed.value.error_type, str(failed.value)) == ("ValueError", "boom")
+        assert "raise ValueError('boom')" in failed.value.stack
+    finally:
+        registry.close()

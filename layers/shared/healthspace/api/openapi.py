@@ -168,6 +168,8 @@ class JsonApi(APIGatewayRestResolver):
         common = [400, 429, 500, *self.refusals]
         if "requestBody" in operation:
             common += [413, 415]
+        if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+            common.append(404)  # a segment Powertools' patterns refuse routes nowhere
         responses.update(
             (str(s), body) for s, body in map(refusal, common) if str(s) not in responses
         )

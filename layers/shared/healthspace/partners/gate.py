@@ -33,12 +33,13 @@ class PartnerGate:
     filing: Filing
 
     def url(self, path: str, pairs: Sequence[tuple[str, str]] = ()) -> str:
-        """Our URL for `path` with the query in the canonical form partners sign: names sorted,
-        values percent-encoded but for unreserved characters (so `|` is `%7C`)."""
+        """Our URL for `path` (as API Gateway gives it: decoded) in the canonical form partners
+        sign: the path percent-encoded but for unreserved characters and "/", the query's names
+        sorted, its values percent-encoded but for unreserved characters (so `|` is `%7C`)."""
         query = "&".join(
             f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in sorted(pairs)
         )
-        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        return f"{self.base_url}{quote(path, safe='/')}" + (f"?{query}" if query else "")
 
     def verify(
         self,

@@ -290,8 +290,10 @@ def outcomes(*statuses: int) -> dict[int, OpenAPIResponse]:
 
 def _no_route(method: str, path: str) -> Response[Any]:
     """FHIR's answer where no route is: 405 on a known path (with Allow), else 404 (an
-    unsupported resource type, or no FHIR endpoint at all)."""
-    if allowed := routes.allowed_methods(path):
+    unsupported resource type, no FHIR endpoint at all, or an id of characters no route takes,
+    where the method is the path's)."""
+    allowed = routes.allowed_methods(path)
+    if allowed and method not in allowed:
         outcome = operation_outcome(
             [("", f"{method} is not supported here; allowed: {', '.join(allowed)}")],
             code="not-supported",
