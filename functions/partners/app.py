@@ -6,7 +6,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from healthspace.api import partner
-from healthspace.api.common import api_handler, read_json
+from healthspace.api.bodies import read_json
+from healthspace.api.common import api_handler
 from healthspace.partners.gate import PartnerGate
 from healthspace.wiring.partners import partner_gate
 from healthspace.wiring.records import medical_file

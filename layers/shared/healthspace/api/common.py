@@ -1,5 +1,7 @@
 """What every route shares: the use cases the function wired, who is calling, on which space,
-with which version; and how errors become `{code, message}` responses.
+with which version; how errors become `{code, message}` responses; and the answer's last
+checks (its size under Lambda's limit, the security headers). Bodies: api/bodies.py; OpenAPI
+declarations: api/openapi.py.
 
 Routes never build or import the wiring: the function hands its use cases to `api_handler`, which
 puts them in the resolver's context for each request, and a route asks for one by its type
@@ -10,28 +12,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from email.message import Message
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import ValidationException
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from healthspace.api.bodies import json_bodies_only, read_json, unreadable
 from healthspace.api.openapi import HeaderParameter, JsonApi
 from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.care.rules import Relationship
 from healthspace.kernel.errors import (
     HealthSpaceError,
-    InvalidBody,
     PreconditionRequired,
     Unauthorized,
-    UnsupportedMediaType,
 )
 from healthspace.kernel.identifiers import parse_ins
 from healthspace.kernel.observability import logger, metrics
@@ -57,9 +56,6 @@ EMERGENCY_PARAMETER = HeaderParameter(
     r"(?s).{1,500}",  # care.rules.MAX_EMERGENCY_REASON
     "the reason must be 1 to 500 characters",
 )
-# Our bodies nest four levels at most. The bound keeps parsing and validation linear and far
-# from Python's recursion limit (a body nested 1,000 deep raised RecursionError: a 500).
-MAX_JSON_DEPTH = 32
 # On every answer, the handlers' and the gateway's own (template.yaml, GatewayResponses).
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -227,75 +223,6 @@ def optional_if_match(router: BaseRouter) -> int | None:
     return int(value)
 
 
-def read_json(text: str) -> Any:
-    """The resolvers' body parser: JSON nested MAX_JSON_DEPTH levels at most."""
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        value = None
-    else:
-        if _nesting(value) <= MAX_JSON_DEPTH:
-            return value
-    raise InvalidBody(f"the request body nests more than {MAX_JSON_DEPTH} levels")
-
-
-def _nesting(value: Any) -> int:
-    """How many arrays and objects deep `value` goes (iteratively: no recursion to exhaust);
-    past the bound, the first depth found beyond it."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > MAX_JSON_DEPTH:
-                break
-            pending.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def declares_json(headers: Mapping[str, str]) -> bool:
-    """No Content-Type, or JSON's, application/json, in UTF-8: the only charset JSON has (RFC
-    8259). Spelled in lower case, as Powertools' validation reads it (it reads no +json type of
-    RFC 6839 either)."""
-    declared = headers.get("Content-Type")
-    if declared is None:
-        return True
-    if not declared.strip().startswith("application/json"):
-        return False
-    parsed = Message()
-    parsed["Content-Type"] = declared
-    kind, charset = parsed.get_content_type(), parsed.get_param("charset")
-    return kind == "application/json" and str(charset or "utf-8").lower() in ("utf-8", "utf8")
-
-
-def _unreadable(router: BaseRouter) -> HealthSpaceError | None:
-    """Why the request's body cannot be read as JSON, if it cannot."""
-    event = router.current_event
-    if not event.body:
-        return None
-    if not declares_json(event.headers):
-        return UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
-    if event.is_base64_encoded:
-        try:
-            event.decoded_body  # noqa: B018 (decodes, and keeps the text for the route)
-        except UnicodeDecodeError:
-            return InvalidBody("the request body is not UTF-8 text")
-    return None
-
-
-def json_bodies_only(
-    router: APIGatewayRestResolver, next_middleware: NextMiddleware
-) -> Response[Any]:
-    """Refuses a body that validation let through but that is not JSON (an all-optional model
-    reads a form's fields as absent). Validation runs first: `install_error_handlers` gives the
-    same answers for what it stops."""
-    problem = _unreadable(router)
-    if problem is not None:
-        raise problem
-    return next_middleware(router)
-
-
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
         status_code=status,
@@ -320,7 +247,7 @@ def install_error_handlers(app: JsonApi) -> None:
 
     @app.exception_handler(ValidationException)  # the request's, and its unsupported types
     def invalid_request(exc: ValidationException) -> Response[Any]:
-        problem = _unreadable(app)
+        problem = unreadable(app)
         if problem is not None:
             return domain_error(problem)
         first = exc.errors()[0] if exc.errors() else {}
@@ -332,7 +259,7 @@ def install_error_handlers(app: JsonApi) -> None:
 
     @app.exception_handler(UnicodeDecodeError)
     def undecodable(exc: UnicodeDecodeError) -> Response[Any]:
-        problem = _unreadable(app)  # the body (validation decodes it first), or a real fault
+        problem = unreadable(app)  # the body (validation decodes it first), or a real fault
         return domain_error(problem) if problem is not None else unexpected(exc)
 
     @app.not_found
@@ -346,7 +273,7 @@ def install_error_handlers(app: JsonApi) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response[Any]:
-        problem = _unreadable(app)  # the route never ran: what failed was reading the body
+        problem = unreadable(app)  # the route never ran: what failed was reading the body
         if problem is not None:
             return domain_error(problem)
         logger.error("unexpected failure", extra={"error": type(exc).__name__})

@@ -16,7 +16,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from healthspace.api.common import EMERGENCY_HEADER, open_file, read_json, use
+from healthspace.api.bodies import read_json
+from healthspace.api.common import EMERGENCY_HEADER, open_file, use
 from healthspace.api.partner.rest import (
     Interaction,
     SearchParameter,
