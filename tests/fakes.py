@@ -31,6 +31,7 @@ from healthspace.records.model import (
     Space,
     Upload,
     UploadStatus,
+    documents_full,
 )
 
 
@@ -117,10 +118,21 @@ class FakeStore:
         self.uploads[(upload.space_id, upload.upload_id)] = upload
         return True
 
-    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+    def count_documents(self, space_id: str) -> int:
+        return sum(1 for s, _ in self.documents if s == space_id)
+
+    def _check_room(self, space_id: str, max_documents: int) -> None:
+        if self.count_documents(space_id) >= max_documents:
+            raise documents_full(max_documents)
+
+    def accept_upload(
+        self, upload: Upload, document: Document, audit: AccessLogEntry, max_documents: int
+    ) -> bool:
         closed = upload.model_copy(
             update={"status": UploadStatus.ACCEPTED, "document_id": document.document_id}
         )
+        if self.uploads.get((upload.space_id, upload.upload_id)) == upload:  # still pending
+            self._check_room(document.space_id, max_documents)
         if not self._close(closed):
             return False
         self.documents[(document.space_id, document.document_id)] = document
@@ -142,11 +154,17 @@ class FakeStore:
         return [d for d in documents if d], [e for e in entries if e]
 
     def add_document(
-        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+        self,
+        document: Document,
+        audit: AccessLogEntry,
+        source: str,
+        max_documents: int,
+        aliases: Sequence[str] = (),
     ) -> str | None:
         existing = self.sources.get((document.space_id, source))
         if existing is not None:
             return existing
+        self._check_room(document.space_id, max_documents)
         self.sources[(document.space_id, source)] = document.document_id
         for alias in dict.fromkeys(aliases):
             self.aliases.setdefault((document.space_id, alias), []).append(document.document_id)

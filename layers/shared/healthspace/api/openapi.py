@@ -112,10 +112,33 @@ IF_MATCH = {
 }
 
 
-class JsonApi(APIGatewayRestResolver):
-    """A resolver whose OpenAPI document declares what every route answers (module docstring).
-    Powertools declares a 422 on every route: these APIs answer validation failures 400, with
-    the same body as every refusal, so the 422 goes."""
+class DeclaredApi(APIGatewayRestResolver):
+    """A resolver whose OpenAPI document says only what it answers. Powertools declares a 422
+    (its HTTPValidationError) on every validated route; our APIs answer validation failures
+    400, in their own error body, so that declaration goes where a route did not make its own
+    (the partners' 422 is an OperationOutcome)."""
+
+    def get_openapi_schema(self, **options: Any) -> OpenAPI:
+        document = super().get_openapi_schema(**options)
+        plain = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for operations in plain.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "HTTPValidationError" in str(responses.get("422", "")):
+                    del responses["422"]
+                self._complete(operation)
+        schemas = plain.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        schemas["ErrorBody"] = ErrorBody.model_json_schema()  # refusal()'s, the gateway's too
+        return OpenAPI.model_validate(plain)
+
+    def _complete(self, operation: dict[str, Any]) -> None:
+        """What the API adds to each operation of its document."""
+
+
+class JsonApi(DeclaredApi):
+    """A resolver whose OpenAPI document declares what every route answers (module docstring)."""
 
     def __init__(
         self,
@@ -149,21 +172,8 @@ class JsonApi(APIGatewayRestResolver):
         routes = self._static_routes + self._dynamic_routes
         return sorted({r.method for r in routes if r.rule.match(path) and r.method != "OPTIONS"})
 
-    def get_openapi_schema(self, **options: Any) -> OpenAPI:
-        document = super().get_openapi_schema(**options)
-        plain = document.model_dump(mode="json", by_alias=True, exclude_none=True)
-        for operations in plain.get("paths", {}).values():
-            for operation in operations.values():
-                self._complete(operation)
-        schemas = plain.setdefault("components", {}).setdefault("schemas", {})
-        schemas["ErrorBody"] = ErrorBody.model_json_schema()
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(unused, None)
-        return OpenAPI.model_validate(plain)
-
     def _complete(self, operation: dict[str, Any]) -> None:
         responses: dict[str, Any] = operation.setdefault("responses", {})
-        responses.pop("422", None)
         # 429: API Gateway throttles every route; 500: what no route means to answer.
         common = [400, 429, 500, *self.refusals]
         if "requestBody" in operation:

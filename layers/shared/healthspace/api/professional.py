@@ -164,7 +164,7 @@ class ProfessionalUploadRequest(UploadRequest):
     "/pro/patients/<ins>/uploads",
     tags=TAGS,
     summary="Start an upload of a document you author (presigned POST)",
-    **documented(201, 404),
+    **documented(201, 404, 409),  # 409: the file holds its maximum of documents
 )
 def start_upload(ins: Ins, request: ProfessionalUploadRequest) -> Response[Any]:
     """The patient's upload flow, checked against the care rules before the ticket is issued;

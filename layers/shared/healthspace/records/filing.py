@@ -19,6 +19,7 @@ from healthspace.kernel.errors import (
     BadRequest,
     Conflict,
     HealthSpaceError,
+    LimitReached,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
@@ -165,9 +166,13 @@ class Filing:
         if deposit.hold_for_announcement and deposit.author.rpps is None:
             raise BadRequest("only a professional's document can be held for announcement")
         document = self.seal(space, self.ids.new_id(), deposit, content)
-        earlier_id = self.store.add_document(
-            document, self.entry(deposit, document), source, aliases
-        )
+        try:
+            earlier_id = self.store.add_document(
+                document, self.entry(deposit, document), source, self.limits.max_documents, aliases
+            )
+        except LimitReached:
+            self.blobs.delete_document(document.blob_key)  # nothing indexes it
+            raise
         if earlier_id is None:
             return document, True
         self.blobs.delete_document(document.blob_key)  # this attempt's copy: the first one stays

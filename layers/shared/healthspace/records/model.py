@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from healthspace.kernel.dates import IsoDate, add_month
 from healthspace.kernel.entity import Entity
+from healthspace.kernel.errors import LimitReached
 from healthspace.kernel.identifiers import Rpps
 
 
@@ -333,9 +334,21 @@ class AccessLogEntry(Entity):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one document may weigh and how long its presigned URLs and upload records live."""
+    """What one document may weigh, how many a space may hold, and how long its presigned URLs
+    and upload records live."""
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    # A lifetime of care: a chronic patient's monthly results for 50 years and their reports
+    # come to a few thousand. The cap bounds what one writer (a looping partner system, say)
+    # can pile into a file; the listing is paged whatever the count.
+    max_documents: int = 20_000
     upload_url_seconds: int = 900
     download_url_seconds: int = 300
     upload_record_days: int = 7
+
+
+def documents_full(max_documents: int) -> LimitReached:
+    """The refusal of a document past its space's cap (Limits.max_documents)."""
+    return LimitReached(
+        f"the file holds at most {max_documents} documents: delete one before adding another"
+    )

@@ -46,20 +46,34 @@ class DocumentStore(Protocol):
     def get_space(self, space_id: str) -> Space | None: ...
     def put_upload(self, upload: Upload) -> None: ...
     def get_upload(self, space_id: str, upload_id: str) -> Upload | None: ...
-    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
-        """Index the document and close the upload; False if the upload was no longer pending."""
+    def accept_upload(
+        self, upload: Upload, document: Document, audit: AccessLogEntry, max_documents: int
+    ) -> bool:
+        """Index the document, count it in its space and close the upload, in one transaction;
+        False if the upload was no longer pending. LimitReached (documents_full) if the space
+        already holds `max_documents`: nothing is written."""
         ...
 
     def reject_upload(self, upload: Upload) -> bool: ...
 
     def get_document(self, space_id: str, document_id: str) -> Document | None: ...
     def add_document(
-        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+        self,
+        document: Document,
+        audit: AccessLogEntry,
+        source: str,
+        max_documents: int,
+        aliases: Sequence[str] = (),
     ) -> str | None:
         """Write a document sent from elsewhere, with its access-log entry and its `aliases`
-        (other ids it is known by, not unique), in one transaction, unless `source` (the
-        sender's own id of it) already names one in that space: then nothing is written and
-        that document's id is returned."""
+        (other ids it is known by, not unique), counted in its space, in one transaction,
+        unless `source` (the sender's own id of it) already names one in that space: then
+        nothing is written and that document's id is returned. LimitReached (documents_full) if
+        the space already holds `max_documents`."""
+        ...
+
+    def count_documents(self, space_id: str) -> int:
+        """How many documents the space holds (its counter: one read)."""
         ...
 
     def documents_known_as(self, space_id: str, alias: str, limit: int) -> list[str]:

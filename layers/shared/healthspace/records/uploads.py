@@ -6,11 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from healthspace.kernel.clock import Clock, IdGenerator
-from healthspace.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from healthspace.kernel.errors import LimitReached, NotFound, PayloadTooLarge, UnsupportedMediaType
 from healthspace.records import filetypes
 from healthspace.records.access import Access
 from healthspace.records.filing import Deposit, Filing, check_filename, not_future
-from healthspace.records.model import DocumentFacts, Limits, SpaceStatus, Upload, UploadStatus
+from healthspace.records.model import (
+    DocumentFacts,
+    Limits,
+    SpaceStatus,
+    Upload,
+    UploadStatus,
+    documents_full,
+)
 from healthspace.records.ports import BlobStore, DocumentStore, UploadRecheck
 from healthspace.records.spaces import Spaces
 
@@ -70,6 +77,8 @@ class Uploads:
                 f"size must be between 1 and {self.limits.max_upload_bytes} bytes"
             )
         not_future(facts.document_date, self.clock.now().date())
+        if self.store.count_documents(access.space_id) >= self.limits.max_documents:
+            raise documents_full(self.limits.max_documents)  # before the person sends the file
         now = self.clock.now()
         upload = Upload(
             upload_id=self.ids.new_id(),
@@ -139,5 +148,11 @@ class Uploads:
         )
         # One upload, one document (its id): a retried ingest cannot file it twice.
         document = self.filing.seal(space, upload.upload_id, deposit, data)
-        self.store.accept_upload(upload, document, self.filing.entry(deposit, document))
+        try:
+            self.store.accept_upload(
+                upload, document, self.filing.entry(deposit, document), self.limits.max_documents
+            )
+        except LimitReached as full:  # filled since the ticket: the sealed copy goes
+            self.blobs.delete_document(document.blob_key)
+            return full.message
         return None

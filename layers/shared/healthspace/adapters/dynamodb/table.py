@@ -9,6 +9,7 @@
 | hold (index)    | SPACE#<space> | HOLD#<document>           | HOLDS#<day>  | <space>#<doc> |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
+| documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
@@ -23,8 +24,9 @@
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level. A held document has a hold item while its hold
 is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries the days up to
-today instead of scanning. A section count holds the number of entries of a profile section in
-`entries`, changed in the same transaction as the entry it counts: the cap is a condition on it.
+today instead of scanning. A count (a profile section's entries, a space's documents) holds its
+number in `entries`, changed in the same transaction as what it counts: the cap is a condition
+on it.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from healthspace.records.model import (
     Space,
     Upload,
     UploadStatus,
+    documents_full,
 )
 
 E = TypeVar("E", bound=BaseModel)
@@ -180,6 +183,21 @@ def _profile_item(entry: ProfileEntry) -> Item:
 
 def _section_count_item(space_id: str, section: str) -> Item:
     return Item(_space(space_id), f"COUNT#PROFILE#{section}", body="{}")
+
+
+def _documents_count_item(space_id: str) -> Item:
+    return Item(_space(space_id), "COUNT#DOCUMENTS", body="{}")
+
+
+def _counted(counter: Item, cap: int) -> Update:
+    """One more in `counter`, on condition it holds fewer than `cap`: of two writers racing
+    for the last place, one transaction fails (or conflicts, is retried, then fails)."""
+    room = Item.entries.does_not_exist() | (Item.entries < cap)
+    return counter, [Item.entries.add(1), Item.body.set("{}")], room
+
+
+def _uncounted(counter: Item) -> Update:
+    return counter, [Item.entries.add(-1)], None
 
 
 def _care_item(record: CareRecord) -> Item:
@@ -308,11 +326,18 @@ class DynamoStore:
     def get_upload(self, space_id: str, upload_id: str) -> Upload | None:
         return self._get(Upload, _space(space_id), f"UPLOAD#{upload_id}")
 
-    def accept_upload(self, upload: Upload, document: Document, audit: AccessLogEntry) -> bool:
+    def accept_upload(
+        self, upload: Upload, document: Document, audit: AccessLogEntry, max_documents: int
+    ) -> bool:
         closed = upload.model_copy(
             update={"status": UploadStatus.ACCEPTED, "document_id": document.document_id}
         )
-        return self._close_upload(closed, document, audit)
+        if self._close_upload(closed, document, audit, max_documents):
+            return True
+        # Which condition failed: another delivery closed the upload, or the space is full.
+        if self.get_upload(upload.space_id, upload.upload_id) == upload:  # still pending
+            raise documents_full(max_documents)
+        return False
 
     def reject_upload(self, upload: Upload) -> bool:
         return self._close_upload(upload.model_copy(update={"status": UploadStatus.REJECTED}))
@@ -322,6 +347,7 @@ class DynamoStore:
         upload: Upload,
         document: Document | None = None,
         audit: AccessLogEntry | None = None,
+        max_documents: int = 0,
     ) -> bool:
         expires = upload.created_at + timedelta(days=self._upload_days)
         saves: list[Write] = [
@@ -333,8 +359,9 @@ class DynamoStore:
                 saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
         if audit is not None:
             saves.append((_log_item(audit), NEW))
-        # False: another delivery of the same event closed the upload first.
-        return transact(self._conn(), saves)
+        counted = [_counted(_documents_count_item(upload.space_id), max_documents)]
+        # False: another delivery of the same event closed the upload first, or the space is full.
+        return transact(self._conn(), saves, updates=counted if document is not None else [])
 
     # --- documents
 
@@ -353,8 +380,18 @@ class DynamoStore:
             [_entity(ProfileEntry, item) for item in items if item.sk.startswith("PROFILE#")],
         )
 
+    def count_documents(self, space_id: str) -> int:
+        counter = _documents_count_item(space_id)
+        found = self._get_item(counter.pk, counter.sk)
+        return int(found.entries or 0) if found is not None else 0
+
     def add_document(
-        self, document: Document, audit: AccessLogEntry, source: str, aliases: Sequence[str] = ()
+        self,
+        document: Document,
+        audit: AccessLogEntry,
+        source: str,
+        max_documents: int,
+        aliases: Sequence[str] = (),
     ) -> str | None:
         # The sender's id, hashed (it is theirs, of any length): one item per space and id.
         source_sk = f"SOURCE#{_digest(source)}"
@@ -380,9 +417,13 @@ class DynamoStore:
         ]
         if document.hold is not None and document.hold.released_at is None:
             saves.append((_hold_item(document), NEW))
-        if transact(self._conn(), saves):
+        counted = [_counted(_documents_count_item(document.space_id), max_documents)]
+        if transact(self._conn(), saves, updates=counted):
             return None
-        existing = Item.get(_space(document.space_id), source_sk, consistent_read=True)
+        # Which condition failed: the source names a document already, or the space is full.
+        existing = self._get_item(_space(document.space_id), source_sk)
+        if existing is None:
+            raise documents_full(max_documents)
         return str(json.loads(existing.body)["document_id"])
 
     def documents_known_as(self, space_id: str, alias: str, limit: int) -> list[str]:
@@ -438,7 +479,8 @@ class DynamoStore:
     def delete_document(
         self, document: Document, expected_version: int | None, audit: AccessLogEntry
     ) -> None:
-        self._delete(_document_item(document), expected_version, audit)
+        counter = _documents_count_item(document.space_id)
+        self._delete(_document_item(document), expected_version, audit, [_uncounted(counter)])
 
     # --- medical profile
 
@@ -453,13 +495,9 @@ class DynamoStore:
     def add_profile_entry(
         self, entry: ProfileEntry, audit: AccessLogEntry, max_entries: int
     ) -> bool:
-        # The count's condition and the entry commit together: of two adds racing for the last
-        # place, one transaction fails (or conflicts and is retried, then fails).
-        room = Item.entries.does_not_exist() | (Item.entries < max_entries)
-        count = [Item.entries.add(1), Item.body.set("{}")]
         saves: list[Write] = [(_profile_item(entry), NEW), (_log_item(audit), NEW)]
         counter = _section_count_item(entry.space_id, entry.section)
-        return transact(self._conn(), saves, updates=[(counter, count, room)])
+        return transact(self._conn(), saves, updates=[_counted(counter, max_entries)])
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
@@ -470,9 +508,7 @@ class DynamoStore:
         self, entry: ProfileEntry, expected_version: int | None, audit: AccessLogEntry
     ) -> None:
         counter = _section_count_item(entry.space_id, entry.section)
-        self._delete(
-            _profile_item(entry), expected_version, audit, [(counter, [Item.entries.add(-1)], None)]
-        )
+        self._delete(_profile_item(entry), expected_version, audit, [_uncounted(counter)])
 
     # --- the patient's settings and care team
 
@@ -508,6 +544,13 @@ class DynamoStore:
     def _get(self, model: type[E], pk: str, sk: str) -> E | None:
         try:
             return _entity(model, Item.get(pk, sk))
+        except DoesNotExist:
+            return None
+
+    def _get_item(self, pk: str, sk: str) -> Item | None:
+        """The item as last written (a consistent read: it follows a failed transaction)."""
+        try:
+            return Item.get(pk, sk, consistent_read=True)
         except DoesNotExist:
             return None
 

@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict
 
 from healthspace.api.common import TOO_LARGE, TOO_LARGE_MESSAGE, use
+from healthspace.api.openapi import refusal
 from healthspace.kernel.errors import (
     HealthSpaceError,
     NotAcceptable,
@@ -278,14 +279,18 @@ def resource_answer(description: str) -> OpenAPIResponse:
 
 def outcomes(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI declarations of the OperationOutcomes a route answers: every route may answer
-    401, 406 and 500, and the statuses given."""
-    return {
+    401, 406 and 500, and the statuses given; and API Gateway's throttling, a 429 in the
+    gateway's own body (template.yaml's GatewayResponses: one shape for every API)."""
+    declared: dict[int, OpenAPIResponse] = {
         status: {
             "description": _WHY.get(status, "an unexpected error"),
             "content": {FHIR_JSON: {"model": OperationOutcomeShape}},
         }
         for status in sorted({401, 406, 500, *statuses})
     }
+    status, throttled = refusal(429)
+    declared[status] = cast(OpenAPIResponse, throttled)
+    return declared
 
 
 def _no_route(method: str, path: str) -> Response[Any]:

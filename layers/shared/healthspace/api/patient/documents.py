@@ -39,7 +39,7 @@ class DocumentChange(BaseModel):
     "/me/uploads",
     tags=["Documents"],
     summary="Start an upload (presigned POST)",
-    **documented(201),
+    **documented(201, 409),  # 409: the file holds its maximum of documents
 )
 def start_upload(request: UploadRequest) -> Response[Any]:
     facts = DocumentFacts(**request.model_dump(include=set(DocumentFacts.model_fields)))
