@@ -452,9 +452,13 @@ class FakeEnrollmentStore:
     def wave_counts(self, wave_id: str) -> WaveCounts:
         return WaveCounts(**self.counts.get(wave_id, {}))
 
-    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
-        waves = sorted(self.waves.values(), key=lambda w: w.created_at, reverse=True)[:limit]
-        return [(w, self.wave_counts(w.wave_id)) for w in waves]
+    def list_waves(self, limit: int, cursor: str | None = None) -> Page[Wave]:
+        waves = sorted(self.waves.values(), key=lambda w: w.created_at, reverse=True)
+        start = int(cursor) if cursor else 0
+        more = start + limit < len(waves)
+        return Page[Wave](
+            items=waves[start : start + limit], next_cursor=str(start + limit) if more else None
+        )
 
 
 class FakeNotifier:

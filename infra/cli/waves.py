@@ -12,6 +12,7 @@ def add_commands(commands: Any) -> None:
     """`waves` and `wave`, on the parser's subcommands."""
     waves = commands.add_parser("waves", help="the waves, newest first, with their figures")
     waves.add_argument("--limit", type=int, default=20)
+    waves.add_argument("--cursor", help="the next page's cursor, as the last page printed it")
     waves.set_defaults(run=_waves)
     wave = commands.add_parser("wave", help="one wave's figures")
     wave.add_argument("wave_id")
@@ -30,8 +31,11 @@ def _wave_row(wave: Any, counts: Any) -> str:
 def _waves(args: argparse.Namespace) -> int:
     from healthspace.wiring.enrollment import enrollments
 
-    for wave, counts in enrollments().store.list_waves(args.limit):
+    waves, next_cursor = enrollments().waves.recent(args.limit, args.cursor)
+    for wave, counts in waves:
         print(_wave_row(wave, counts))
+    if next_cursor:
+        print(f"more: --cursor {next_cursor}")
     return 0
 
 

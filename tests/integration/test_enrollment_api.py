@@ -194,3 +194,35 @@ def test_someone_who_opposed_signs_in_and_asks_for_a_space(deployed, imported):
     assert enrollment(OTHER).status is EnrollmentStatus.ACTIVE
     status, _, error = call(deployed, "POST", "/enrollment/space-requests", claims=anne)
     assert (status, error["code"]) == (409, "CONFLICT")
+
+
+def test_the_waves_list_is_paged_newest_first(deployed):
+    """However many waves there have been, the helpline reads them a page at a time."""
+    from datetime import UTC, datetime, timedelta
+
+    from healthspace.enrollment.model import Wave
+    from healthspace.wiring.enrollment import enrollments
+
+    store = enrollments().store
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    made = [f"W2030010{day}-1" for day in range(1, 6)]
+    for day, wave_id in enumerate(made):
+        created = start + timedelta(days=day)
+        store.create_wave(Wave(wave_id=wave_id, created_at=created, deadline=created))
+
+    def page(query: dict[str, str]) -> tuple:
+        event = api_event("GET", "/operator/waves", OPERATOR, query=query)
+        event["resource"] = "/operator/{proxy+}"
+        return api_result(deployed[1].invoke("EnrollmentFunction", event))
+
+    seen, cursor = [], None
+    while True:
+        status, _, answer = page({"limit": "2", **({"cursor": cursor} if cursor else {})})
+        assert status == 200, answer
+        seen += [wave["wave_id"] for wave in answer["items"]]
+        if not answer["next_cursor"]:
+            break
+        cursor = answer["next_cursor"]
+    assert seen == made[::-1]
+    status, _, refused = page({"cursor": "not-a-cursor"})
+    assert (status, refused["code"]) == (400, "BAD_REQUEST")

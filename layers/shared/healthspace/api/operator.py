@@ -87,10 +87,13 @@ def _wave_view(wave: Any, counts: Any) -> dict[str, Any]:
     security=SIGNED_IN,
     **documented(200, 401, 403),
 )
-def list_waves(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+def list_waves(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+) -> dict[str, Any]:
     _operator()
-    waves = use(operators, Enrollments).waves.recent(limit)
-    return {"items": [_wave_view(wave, counts) for wave, counts in waves]}
+    waves, next_cursor = use(operators, Enrollments).waves.recent(limit, cursor)
+    return {"items": [_wave_view(w, counts) for w, counts in waves], "next_cursor": next_cursor}
 
 
 @operators.get(

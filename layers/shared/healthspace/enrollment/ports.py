@@ -16,6 +16,7 @@ from healthspace.enrollment.model import (
     WaveCounts,
     WaveStatus,
 )
+from healthspace.kernel.entity import Page
 from healthspace.records.model import Holder, Role, Space
 
 
@@ -66,7 +67,9 @@ class EnrollmentStore(Protocol):
         ...
 
     def wave_counts(self, wave_id: str) -> WaveCounts: ...
-    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]: ...
+    def list_waves(self, limit: int, cursor: str | None = None) -> Page[Wave]:
+        """A page of the waves, newest first."""
+        ...
 
 
 class Notifier(Protocol):

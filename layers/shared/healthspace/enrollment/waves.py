@@ -11,6 +11,7 @@ from healthspace.enrollment.activation import activate
 from healthspace.enrollment.model import EnrollmentStatus, Wave, WaveCounts, WaveStatus
 from healthspace.enrollment.ports import EnrollmentStore, NewSpace, OpsFiles
 from healthspace.kernel.clock import Clock, IdGenerator
+from healthspace.kernel.entity import page_size
 from healthspace.kernel.errors import NotFound
 
 
@@ -22,9 +23,14 @@ class Waves:
     ids: IdGenerator
     new_space: NewSpace
 
-    def recent(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
-        """The waves, newest first, with their counts (for operators)."""
-        return self.store.list_waves(limit)
+    def recent(
+        self, limit: int, cursor: str | None = None
+    ) -> tuple[list[tuple[Wave, WaveCounts]], str | None]:
+        """A page of the waves, newest first, each with its counts (for operators), and the
+        next page's cursor."""
+        page = self.store.list_waves(page_size(limit), cursor)
+        waves = [(wave, self.store.wave_counts(wave.wave_id)) for wave in page.items]
+        return waves, page.next_cursor
 
     def figures(self, wave_id: str) -> tuple[Wave, WaveCounts]:
         wave = self.store.get_wave(wave_id)

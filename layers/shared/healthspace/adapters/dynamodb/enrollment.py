@@ -17,6 +17,8 @@ from healthspace.adapters.dynamodb.table import (
     _grant_item,
     _item,
     _space_item,
+    decode_cursor,
+    encode_cursor,
     put_if,
     transact,
 )
@@ -27,6 +29,7 @@ from healthspace.enrollment.model import (
     WaveCounts,
     WaveStatus,
 )
+from healthspace.kernel.entity import Page
 from healthspace.records.model import Role, Space
 
 # A wave's counters are spread over shards, each its own partition: millions of people notified
@@ -192,7 +195,14 @@ class DynamoEnrollmentStore:
                 totals[name] += int(getattr(shard, name) or 0)
         return WaveCounts(**totals)
 
-    def list_waves(self, limit: int) -> list[tuple[Wave, WaveCounts]]:
-        items = Item.by_date.query("WAVES", scan_index_forward=False, limit=limit)
-        waves = [Wave.model_validate_json(item.body) for item in items]
-        return [(wave, self.wave_counts(wave.wave_id)) for wave in waves]
+    def list_waves(self, limit: int, cursor: str | None = None) -> Page[Wave]:
+        start = decode_cursor(cursor, ("gsi1pk", "WAVES"), pk="WAVE#", sk="WAVE", gsi1sk="")
+        results = Item.by_date.query(
+            "WAVES",
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        waves = [Wave.model_validate_json(item.body) for item in results]
+        return Page[Wave](items=waves, next_cursor=encode_cursor(results.last_evaluated_key))
