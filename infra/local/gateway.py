@@ -19,8 +19,10 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
 - anything else: 404 {"code": "NOT_FOUND", "message"}; a routed path with another method: 405.
 
 As in the cloud: a route guarded by an authorizer answers 401 {"code": "UNAUTHORIZED"} without
-calling the handler; a request over 10 MB, or an event over Lambda's 6 MB, is refused with 413;
-a handler that raises, returns a malformed proxy response, or a response over 6 MB gives 502.
+calling the handler; a route whose request validator requires a header (the partners' signature)
+answers 400 {"code": "BAD_REQUEST_PARAMETERS"} without it; a request over 10 MB, or an event
+over Lambda's 6 MB, is refused with 413; a handler that raises, returns a malformed proxy
+response, or a response over 6 MB gives 502.
 """
 
 from __future__ import annotations
@@ -186,6 +188,10 @@ class Gateway:
                 claims = api.authorizers[route.authorizer].claims(dict(request.headers))
             except Unauthorized as refused:
                 return error(401, "UNAUTHORIZED", str(refused))
+        missing = [name for name in route.required_headers if name not in request.headers]
+        if missing:  # the request validator's answer (gateway response BAD_REQUEST_PARAMETERS)
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            return error(400, "BAD_REQUEST_PARAMETERS", message)
         event = build_event(
             request,
             route,

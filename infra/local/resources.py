@@ -3,7 +3,11 @@
 One small function per resource type, found through `CREATORS` (type -> creator); each reads the
 template's properties, calls the service, and registers the physical id (what !Ref returns) and
 the attributes (!GetAtt) with the resolver. Settings moto refuses are skipped with a debug line;
-types with no creator (none today) are skipped the same way, with placeholder ids (Ref and Arn).
+types with no creator are skipped the same way, with placeholder ids (Ref and Arn): the WAF
+web ACL and its association, and the partners' usage plan (moto neither filters nor throttles
+requests, and the local gateway plays neither: it checks no API key), the Lambda permission of
+the Cognito trigger. Resources whose Condition is false are not created, as in CloudFormation
+(the custom domains, Pro Santé Connect, unless their parameters are given).
 A creator that fails stops the stack: a missing table or bucket would only fail later, worse.
 Event sources of SAM functions are wired once everything exists (`EVENT_WIRERS`): S3
 notifications and SQS mappings, which moto fires into the in-process handlers, and DynamoDB
@@ -134,6 +138,9 @@ class Deployer:
     def deploy(self) -> None:
         for logical_id in self.template.creation_order():
             resource = self.template.resources[logical_id]
+            if not self.resolver.creates(logical_id):
+                log.debug("skipped %s: condition %s is false", logical_id, resource.condition)
+                continue
             creator = CREATORS.get(resource.type)
             if creator is None:
                 log.debug("skipped %s (%s): no local equivalent", logical_id, resource.type)
@@ -453,6 +460,7 @@ def _rest_api(d: Deployer, lid: str, props: dict[str, Any]) -> None:
     # Only an id for requestContext.apiId and !Ref: the local gateway serves the routes.
     api = d.client("apigateway").create_rest_api(name=d.name(lid, props, "Name"))
     d.resolver.register(lid, api["id"], RootResourceId=api["rootResourceId"])
+    d.resolver.register(f"{lid}.Stage", str(props.get("StageName", "Prod")))  # !Ref Api.Stage
 
 
 def _state_machine(d: Deployer, lid: str, props: dict[str, Any]) -> None:

@@ -5,6 +5,10 @@ Method (ANY included). Which authorizer guards a route follows SAM: the event's 
 (NONE: open), else the Api's Auth.DefaultAuthorizer. Cognito authorizers (UserPoolArn) are
 verified locally; any other kind fails closed, as an unverified route would hide a hole.
 Matching follows API Gateway's precedence: literal segments beat {param}, which beats {proxy+}.
+An event's required RequestParameters (method.request.header.X, Required: true) are the request
+validator SAM adds: the gateway refuses a request missing one (400) before the function runs.
+Usage plans and API keys (ApiKeyRequired) are not played: they throttle, and the local stack
+throttles nothing (as it applies no WAF).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Route:
     api: str  # logical id of the AWS::Serverless::Api
     authorizer: str | None
     pattern: re.Pattern[str] = field(compare=False)
+    required_headers: tuple[str, ...] = ()  # the request validator's (RequestParameters)
 
     @property
     def specificity(self) -> tuple[int, int, int]:
@@ -148,9 +153,23 @@ def load_routes(resolver: Resolver, apis: Mapping[str, ApiSpec]) -> list[Route]:
                 api=api_id,
                 authorizer=authorizer,
                 pattern=compile_path(props["Path"]),
+                required_headers=_required_headers(props.get("RequestParameters")),
             )
         )
     return sorted(routes, key=lambda r: r.specificity)
+
+
+_HEADER_PARAMETER = "method.request.header."
+
+
+def _required_headers(parameters: Any) -> tuple[str, ...]:
+    """SAM's RequestParameters: a list of names, or of {name: {Required, Caching}}."""
+    required = []
+    for entry in parameters or []:
+        for name, spec in entry.items() if isinstance(entry, dict) else [(entry, {})]:
+            if name.startswith(_HEADER_PARAMETER) and (spec or {}).get("Required"):
+                required.append(name[len(_HEADER_PARAMETER) :])
+    return tuple(required)
 
 
 def _api_logical_id(rest_api_id: Any, resolver: Resolver) -> str:

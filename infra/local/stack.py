@@ -186,6 +186,8 @@ class LocalStack:
         origin = {
             "WebOrigin": f"http://127.0.0.1:{self.port}",
             "PartnerBaseUrl": f"http://127.0.0.1:{self.port}",
+            # The local-only patients' client /local/login signs in with (template.yaml).
+            "LocalPasswordLogin": "true",
         }
         self.resolver = Resolver(self.template, parameters={**origin, **self.parameters})
         deployer = Deployer(self.template, self.resolver)
@@ -314,6 +316,8 @@ class LocalStack:
         """The client of the pool that allows USER_PASSWORD_AUTH (for /local/login)."""
         assert self.template is not None and self.resolver is not None
         for client in self.template.of_type("AWS::Cognito::UserPoolClient"):
+            if not self.resolver.creates(client.logical_id):
+                continue
             props = self.resolver.resolve(client.properties)
             flows = props.get("ExplicitAuthFlows") or []
             if props.get("UserPoolId") == pool_id and (

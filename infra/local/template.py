@@ -3,8 +3,9 @@
 The local stack never restates a resource: it loads the template, merges SAM Globals into each
 serverless resource, orders resources by their references, and resolves the intrinsic functions
 (!Ref, !Sub, !GetAtt, !Join, !Select, !Split) against the physical ids of what it created.
-Conditions (!If and friends) are not supported: the template has none, and failing loudly beats
-guessing.
+Conditions are evaluated as CloudFormation does, from the parameters (!Equals, !Not, !And, !Or,
+!Condition): a resource whose Condition is false is not created, and !If picks its branch.
+Any other intrinsic fails loudly: failing beats guessing.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Resource:
     type: str
     properties: dict[str, Any]
     depends_on: tuple[str, ...] = ()
+    condition: str | None = None  # created only when this condition of the template holds
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Template:
     parameters: dict[str, Any]
     globals: dict[str, Any]
     resources: dict[str, Resource]
+    conditions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -138,12 +141,14 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
             type=body["Type"],
             properties=body.get("Properties") or {},
             depends_on=(depends_on,) if isinstance(depends_on, str) else tuple(depends_on),
+            condition=body.get("Condition"),
         )
     return Template(
         path=path,
         parameters=doc.get("Parameters") or {},
         globals=doc.get("Globals") or {},
         resources=resources,
+        conditions=doc.get("Conditions") or {},
     )
 
 
@@ -194,6 +199,34 @@ class Resolver:
     # --parameter-overrides` would), e.g. the website origin of the local stack.
     parameters: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def condition(self, name: str) -> bool:
+        """The value of one of the template's Conditions, under the parameters."""
+        if name not in self.template.conditions:
+            raise TemplateError(f"condition {name} is not declared")
+        return self._truth(self.template.conditions[name])
+
+    def creates(self, logical_id: str) -> bool:
+        """Whether CloudFormation would create the resource (its Condition holds, if any)."""
+        condition = self.template.resources[logical_id].condition
+        return condition is None or self.condition(condition)
+
+    def _truth(self, value: Any) -> bool:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise TemplateError(f"not a condition: {value!r}")
+        ((key, arg),) = value.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            left, right = (as_condition_text(self.resolve(v)) for v in arg)
+            return left == right
+        if key == "Fn::Not":
+            return not self._truth(arg[0])
+        if key == "Fn::And":
+            return all(self._truth(v) for v in arg)
+        if key == "Fn::Or":
+            return any(self._truth(v) for v in arg)
+        raise TemplateError(f"{key} is not a condition function")
 
     def register(self, logical_id: str, ref: str, **attrs: str) -> None:
         self.refs[logical_id] = ref
@@ -266,6 +299,11 @@ class Resolver:
     def _intrinsic(self, key: str, arg: Any) -> Any:
         if key == "Ref":
             return self.ref(arg)
+        if key == "Fn::If":
+            name, when_true, when_false = arg
+            return self.resolve(when_true if self.condition(name) else when_false)
+        if key == "Condition":
+            return self.condition(arg)
         if key == "Fn::GetAtt":
             logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
             return self.get_att(logical_id, self.resolve(attribute))
@@ -283,6 +321,11 @@ class Resolver:
             separator, text = arg
             return str(self.resolve(text)).split(separator)
         raise TemplateError(f"{key} is not supported by the local stack")
+
+
+def as_condition_text(value: Any) -> str:
+    """What !Equals compares: parameter values are strings, YAML's true is "true"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def walk_events(template: Template, event_type: str) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -23,7 +23,9 @@ and finishes it (WaveFunction); the treating doctor releases a document they hel
 announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
-stack's poller), which emails a patient and fills the treating doctor's inbox, read by him.
+stack's poller), which emails a patient and fills the treating doctor's inbox, read by him; a
+doctor signs in through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre
+token generation trigger would be), which calls no AWS service and is granted none.
 """
 
 from __future__ import annotations
@@ -68,9 +70,13 @@ from tests.partner_fakes import Partner
 from tests.unit.test_care_access import rpps
 from tests.unit.test_fhir import PDF, pushed
 from tests.unit.test_migration import NOBODY_INS, former, ndjson
+from tests.unit.test_pro_sante_connect import recorded as recorded_claims
+from tests.unit.test_pro_sante_connect import sign_in_event as psc_sign_in_event
 from tests.wave.test_wave_timer import finished
 
 FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
+# Functions that call no AWS service: least privilege is then no statement at all.
+NO_AWS_CALLS = {"ProfessionalSignInFunction"}
 CODE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 OPERATOR = {"sub": "operator-iam", "cognito:groups": "helpline", "token_use": "id"}
 DOCTOR = rpps(51)
@@ -393,11 +399,22 @@ def _run_flows(stack: LocalStack) -> None:
     # the wave ran on the stack's wave: everyone still pending (the texter) was activated
     assert json.loads(described["output"])["activated"] == 1, described["output"]
 
+    # ProfessionalSignInFunction: a doctor's PSC sign-in, as Cognito's trigger event.
+    signed_in = stack.invoke(
+        "ProfessionalSignInFunction", psc_sign_in_event(recorded_claims("userinfo_medecin"))
+    )
+    tokens = signed_in["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]
+    assert tokens["custom:profession"] == "10", tokens
+
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_the_function_ran_and_called_aws(recorded: Recorded, function: str) -> None:
     assert recorded.recorder.invocations[function], f"no flow invoked {function}"
-    assert recorded.recorder.by(function), f"{function} made no AWS call in the flows"
+    if function in NO_AWS_CALLS:
+        assert not recorded.recorder.by(function), f"{function} calls AWS now: give it a policy"
+        assert recorded.functions[function] == [], f"{function} is granted what it never uses"
+    else:
+        assert recorded.recorder.by(function), f"{function} made no AWS call in the flows"
 
 
 def test_every_call_is_attributed(recorded: Recorded) -> None:

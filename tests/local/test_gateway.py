@@ -345,3 +345,33 @@ def test_the_gateways_own_answers_are_shaped_as_the_handlers() -> None:
     refused = error(401, "UNAUTHORIZED", "missing token")
     assert SECURITY_HEADERS.items() <= dict(refused.headers).items()
     assert set(json.loads(refused.get_data())) == {"code", "message"}
+
+
+def test_an_unsigned_partner_request_is_refused_before_the_function_runs() -> None:
+    """The request validator of the /fhir routes (template.yaml RequestParameters): without the
+    signature's headers the gateway answers 400 itself; no function exists here to answer."""
+    resolver = project_resolver()
+    apis = load_apis(resolver, "http://127.0.0.1:1")
+    settings = LocalSettings(
+        login_client_id=None,
+        docs_function=None,
+        web_dir=WEB_DIR,
+        config={},
+        env={},
+        account_id="123456789012",
+        region="eu-west-3",
+    )
+    gateway = Client(
+        Gateway(load_routes(resolver, apis), apis, {}, FunctionRegistry({}, {}), settings)
+    )
+
+    unsigned = gateway.get("/fhir/DocumentReference", headers={"Signature-Input": "sig1=()"})
+
+    assert unsigned.status_code == 400
+    assert json.loads(unsigned.get_data()) == {
+        "code": "BAD_REQUEST_PARAMETERS",
+        "message": "Missing required request parameters: [Signature]",
+    }
+    signed = {"Signature": "sig1=:AA==:", "Signature-Input": "sig1=()"}
+    # past the validator: the (absent) function is called
+    assert gateway.get("/fhir/DocumentReference", headers=signed).status_code == 502

@@ -95,6 +95,16 @@ class SignatureRefused(Unauthorized, code="SIGNATURE_REFUSED"):
         self.reason = reason
 
 
+class IdentityNotMapped(Unauthorized, code="IDENTITY_NOT_MAPPED"):
+    """A national login's claims that do not name one professional the care rules know
+    (healthspace.care.pro_sante_connect): the sign-in is refused. `reason` is a short stable
+    token for logs and metrics; neither it nor the message holds an identifier."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class ProfessionNotAllowed(Forbidden, code="PROFESSION_NOT_ALLOWED"):
     """The professional's profession has no row in the access matrices (healthspace.care)."""
 
