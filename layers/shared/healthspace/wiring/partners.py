@@ -4,6 +4,7 @@ medical file they push to and read from; and the operators' registry of those ke
 from __future__ import annotations
 
 from healthspace.adapters.dynamodb.partners import DynamoNonces, DynamoPartnerKeys
+from healthspace.adapters.system import SystemClock
 from healthspace.kernel.settings import PartnerSettings
 from healthspace.partners.gate import PartnerGate
 from healthspace.partners.keys import KeyRegistry
@@ -26,5 +27,6 @@ def partner_gate() -> PartnerGate:
 
 @root
 def key_registry() -> KeyRegistry:
-    """The operators' side of the keys (the operators' API, the CLI): no medical file."""
-    return KeyRegistry(keys=DynamoPartnerKeys(table()), clock=medical_file().clock)
+    """The operators' side of the keys (the operators' API, the CLI): the table only, so that
+    the CLI runs with TABLE_NAME alone."""
+    return KeyRegistry(keys=DynamoPartnerKeys(table()), clock=SystemClock())
