@@ -33,7 +33,7 @@ they cost.
 - Item operations' answers (GetItem, Query, PutItem...) are written with json.dumps: moto 5.2.5
   walks the operation's output shape for every attribute of every item (its generic
   serializer), which cost a local GET /me/documents more than moto's own Query (three items:
-  ~2 ms of CPU). Only answers made of JSON types whose top-level keys the output shape declares
+  about 1 ms of CPU). Only answers made of JSON types whose top-level keys the output shape declares
   take this path (no bytes, no datetime, no None: the serializer's own conversions); any other,
   and every error, goes through moto's serializer.
 - Items and tables are not kept in moto's instance registry (for the /moto-api dashboard only),
