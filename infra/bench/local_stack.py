@@ -8,12 +8,18 @@ Both subjects are driven alike: `--clients` threads of this process, each with i
 (httpx, or boto3), each sending `--requests` one after another; a sample is all the requests
 over the wall time they took. Samples are interleaved, one of each subject per round; the table
 gives the medians and the ratio, and says whether the target (>= 0.5x) is met.
+
+A second table is each subject's CPU time per request, by process (medians): this one (moto's
+server, the gateway and the bench's clients), the RecordsFunction instances, and the other
+processes of the stack (the stream consumers' instances, the forkserver). On a machine whose
+cores are all busy, requests/s follow CPU time per request.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -21,18 +27,56 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
+import psutil
 
 from infra.bench.measure import interleaved, print_table
 
 TARGET = 0.5
 
 
-def concurrently(clients: int, requests: int, make: Callable[[], Callable[[], None]]) -> float:
+PROCESSES = ("this process", "RecordsFunction instances", "other processes")
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent so far by this process, by the function's instances,
+    and by the stack's other processes (its children that are not those instances)."""
+
+    def __init__(self, instances: list[int]) -> None:
+        self._this = psutil.Process()
+        self._instances = [psutil.Process(pid) for pid in instances]
+
+    def read(self) -> dict[str, float]:
+        others = [p for p in self._this.children(recursive=True) if p not in self._instances]
+        return {
+            PROCESSES[0]: _cpu([self._this]),
+            PROCESSES[1]: _cpu(self._instances),
+            PROCESSES[2]: _cpu(others),
+        }
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:  # a child that exited meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+Sample = tuple[float, dict[str, float]]  # requests/s, CPU ms per request by process
+
+
+def concurrently(
+    clients: int, requests: int, make: Callable[[], Callable[[], None]], meter: CpuMeter
+) -> Sample:
     """Requests per second of `clients` threads, each making its own client with `make` (not
-    timed) and calling it `requests` times."""
+    timed) and calling it `requests` times; and the CPU time per request of each process."""
     calls = [make() for _ in range(clients)]
 
     def run(call: Callable[[], None]) -> None:
@@ -40,15 +84,20 @@ def concurrently(clients: int, requests: int, make: Callable[[], Callable[[], No
             call()
 
     with ThreadPoolExecutor(clients) as pool:
+        before = meter.read()
         started = time.perf_counter()
         for done in [pool.submit(run, call) for call in calls]:
             done.result()
-        return clients * requests / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        after = meter.read()
+    count = clients * requests
+    return count / elapsed, {k: (after[k] - before[k]) * 1000 / count for k in PROCESSES}
 
 
 def throughput_rows(
-    api_url: str, table: str, requests: int, clients: int, runs: int
-) -> tuple[list[list[str]], float]:
+    api_url: str, table: str, requests: int, clients: int, runs: int, meter: CpuMeter
+) -> tuple[list[list[str]], list[list[str]], float]:
+    """The throughput table's rows, the CPU table's, and the ratio of the medians."""
     from infra.local.demo.people import DEMO_ACCOUNTS
 
     account = DEMO_ACCOUNTS[0]
@@ -81,24 +130,42 @@ def throughput_rows(
 
         return call
 
-    rates = interleaved(
+    samples = interleaved(
         {
-            "api": lambda: concurrently(clients, requests, api_client),
-            "moto": lambda: concurrently(clients, requests, moto_client),
+            "api": lambda: concurrently(clients, requests, api_client, meter),
+            "moto": lambda: concurrently(clients, requests, moto_client, meter),
         },
         runs,
     )
-    api_rps, moto_rps = statistics.median(rates["api"]), statistics.median(rates["moto"])
-    ratio = api_rps / moto_rps
+    rps = {name: statistics.median(rate for rate, _ in runs) for name, runs in samples.items()}
+    cpu = {
+        name: {k: statistics.median(ms[k] for _, ms in runs) for k in PROCESSES}
+        for name, runs in samples.items()
+    }
+    ratio = rps["api"] / rps["moto"]
+    names = {
+        "api": "GET /me/documents over HTTP (gateway + handler + 2 AWS calls)",
+        "moto": "bare moto GetItem loop (boto3 over HTTP, same moto)",
+    }
     rows = [
-        [
-            "GET /me/documents over HTTP (gateway + handler + 2 AWS calls)",
-            f"{api_rps:.0f}",
-            f"{ratio:.2f}x",
-        ],
-        ["bare moto GetItem loop (boto3 over HTTP, same moto)", f"{moto_rps:.0f}", "1.00x"],
+        [names["api"], f"{rps['api']:.0f}", f"{ratio:.2f}x"],
+        [names["moto"], f"{rps['moto']:.0f}", "1.00x"],
     ]
-    return rows, ratio
+    baseline = sum(cpu["moto"].values())
+    cpu_rows = [
+        [
+            names[name],
+            *(f"{cpu[name][k]:.2f}" for k in PROCESSES),
+            f"{sum(cpu[name].values()):.2f}",
+            f"{sum(cpu[name].values()) / baseline:.1f}x",
+        ]
+        for name in ("api", "moto")
+    ]
+    return rows, cpu_rows, ratio
+
+
+def _documented(args: Any) -> str:
+    return f"{args.clients} concurrent clients for each; median of {args.runs} runs"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,16 +186,28 @@ def main(argv: list[str] | None = None) -> int:
     ):
         assert stack.registry is not None
         instances = stack.registry.instances("RecordsFunction")
-        rows, ratio = throughput_rows(
-            stack.api_url, stack.ref("HealthSpaceTable"), args.requests, args.clients, args.runs
+        meter = CpuMeter(stack.registry.pids("RecordsFunction"))
+        rows, cpu_rows, ratio = throughput_rows(
+            stack.api_url,
+            stack.ref("HealthSpaceTable"),
+            args.requests,
+            args.clients,
+            args.runs,
+            meter,
         )
     print_table(
-        f"Local stack throughput ({args.clients} concurrent clients for each, "
-        f"{instances} RecordsFunction instances; median of {args.runs} runs)",
+        f"Local stack throughput ({_documented(args)}, {instances} RecordsFunction instances)",
         ["what", "requests/s", "ratio"],
         rows,
     )
     print(f"\ntarget >= {TARGET}x: {'met' if ratio >= TARGET else 'NOT met'} on this run")
+    print_table(
+        f"CPU time per request, ms, by process ({_documented(args)})",
+        ["what", *PROCESSES, "total", "vs GetItem"],
+        cpu_rows,
+    )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nload average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} CPUs")
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import botocore.handlers
 
 Subject = TypeVar("Subject")
+Sample = TypeVar("Sample")
 
 
 # ------------------------------------------------------------------ counting AWS requests
@@ -123,11 +124,11 @@ def median_counts(samples: list[Counter[str]]) -> dict[str, float]:
 
 # ------------------------------------------------------------------ timing loops
 def interleaved(
-    subjects: Mapping[Subject, Callable[[], float]], runs: int
-) -> dict[Subject, list[float]]:
+    subjects: Mapping[Subject, Callable[[], Sample]], runs: int
+) -> dict[Subject, list[Sample]]:
     """Each subject's samples over `runs` rounds, one sample of every subject per round, in their
     order: machine noise (other processes, the CPU's clock) hits every subject alike."""
-    samples: dict[Subject, list[float]] = {name: [] for name in subjects}
+    samples: dict[Subject, list[Sample]] = {name: [] for name in subjects}
     for _ in range(runs):
         for name, subject in subjects.items():
             samples[name].append(subject())

@@ -233,6 +233,11 @@ class FunctionRegistry:
         pool = self._pools.get(self.spec(key).logical_id)
         return pool.count if pool is not None else 1
 
+    def pids(self, key: str) -> list[int]:
+        """The worker processes of the function (none when it runs in this process)."""
+        pool = self._pools.get(self.spec(key).logical_id)
+        return pool.pids if pool is not None else []
+
     def spec(self, key: str) -> FunctionSpec:
         """The function by logical id, name or ARN."""
         for spec in self.specs.values():

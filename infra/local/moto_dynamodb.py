@@ -16,7 +16,12 @@ they cost.
   the table (no legacy QueryFilter), gives the items of the queried hash key whose range key
   meets the condition, sorted: what moto would have kept, in its order. From a Query on an index,
   it gives the items whose index hash key is the one asked, unsorted (moto sorts an index's
-  results itself): one pass over the table, no sort of it.
+  results itself), found by its value: each table keeps its items by the string value of each
+  index hash key queried (built by one pass at the first such Query, then told of every item
+  written: Table.put_item, DynamoDBBackend.update_item, a transaction's rollback), and each item
+  found is checked again (still stored, still holding the value), as one deleted or updated
+  since may not be. A Query on an index cost a pass over the table (1 ms at 6,000 items, for
+  each GET /me/documents) and grew with every access-log entry.
 - One DynamoDB request at a time: item-level rollback is only all-or-nothing if no other write
   lands between a transaction's writes and its rollback, and moto's scans iterate over dicts
   that other threads' writes resize (a 500, "dictionary changed size during iteration"). The
@@ -25,6 +30,12 @@ they cost.
   stack, infra/local/streams.py, never delivered by moto inside a write): no deadlock.
 - Stream records already delivered are forgotten (`forget_stream_records`): moto keeps every
   record of a stream for the life of the stack.
+- Item operations' answers (GetItem, Query, PutItem...) are written with json.dumps: moto 5.2.5
+  walks the operation's output shape for every attribute of every item (its generic
+  serializer), which cost a local GET /me/documents more than moto's own Query (three items:
+  about 1 ms of CPU). Only answers made of JSON types whose top-level keys the output shape declares
+  take this path (no bytes, no datetime, no None: the serializer's own conversions); any other,
+  and every error, goes through moto's serializer.
 - Items and tables are not kept in moto's instance registry (for the /moto-api dashboard only),
   which holds every Item moto builds (copies and query results included) until its reset: with
   table copies, a 300-person wave held 1.5 million items (2 GB) and took minutes to exit.
@@ -41,7 +52,9 @@ import copy
 import functools
 import hashlib
 import inspect
+import json
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -60,6 +73,9 @@ _depth = 0  # entered, not exited (a stack within another's life): the first pat
 _undo: Callable[[], None] | None = None
 _transaction = threading.local()  # .active: inside our transact_write_items, in this thread
 _partition = threading.local()  # .wanted: (hash key, range comparison, its values) of a Query
+# table -> attribute -> its string value -> {item's key: item} of the items written with it
+_ByValue = dict[str, dict[str, dict[tuple[Any, ...], Any]]]
+_by_value: weakref.WeakKeyDictionary[Any, _ByValue] = weakref.WeakKeyDictionary()
 
 _Saved = tuple[Any, Any, Any, Any]  # (table, hash key, range key or None, item copy or None)
 
@@ -84,20 +100,23 @@ def moto_dynamodb_workarounds() -> Iterator[None]:
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
     with _lock:
         if _undo is None:
             check_moto_transactions()
             check_moto_query()
-            undo_transactions = _patch(models, Table, DynamoHandler)
-            undo_query = _patch_query(Table)
+            undoes = [
+                _patch(models, Table, DynamoHandler),
+                _patch_query(Table, models.DynamoDBBackend),
+                _patch_serializer(DynamoResult),
+            ]
 
-            def _undo_both() -> None:
-                undo_query()
-                undo_transactions()
+            def _undo_all() -> None:
+                for undo in reversed(undoes):
+                    undo()
 
-            _undo = _undo_both
+            _undo = _undo_all
         _depth += 1
     tracked: tuple[Any, ...] = (Item, Table)
     for model in tracked:
@@ -165,10 +184,12 @@ def check_moto_query() -> None:
         )
 
 
-def _patch_query(table_type: Any) -> Callable[[], None]:
-    """Install the partition's Query; what undoes it."""
+def _patch_query(table_type: Any, backend_type: Any) -> Callable[[], None]:
+    """Install the partition's Query, and what keeps items by value; what undoes them."""
     query = table_type.__dict__["query"]
     all_items = table_type.__dict__["all_items"]
+    put_item = table_type.__dict__["put_item"]
+    update_item = backend_type.__dict__["update_item"]
 
     signature = inspect.signature(query)
 
@@ -197,11 +218,8 @@ def _patch_query(table_type: Any) -> Callable[[], None]:
         if wanted[0] == "index":
             # moto sorts an index's results itself: any order of the candidates will do.
             _, conditions = wanted
-            every = (
-                [i for rows in self.items.values() for i in rows.values()]
-                if self.range_key_attr
-                else list(self.items.values())
-            )
+            name, value = conditions[0]
+            every = _with_value(self, name, value)
             for name, value in conditions:  # the first condition leaves few to test
                 every = [i for i in every if _same(i.attrs.get(name), value)]
             return every
@@ -211,14 +229,136 @@ def _patch_query(table_type: Any) -> Callable[[], None]:
             items = [item for item in items if item.range_key.compare(comparison, values)]
         return sorted(items, key=lambda item: item.range_key)
 
+    @functools.wraps(put_item)
+    def put_item_remembered(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = put_item(self, *args, **kwargs)
+        _remember(self, item)
+        return item
+
+    @functools.wraps(update_item)
+    def update_item_remembered(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        item = update_item(self, table_name, *args, **kwargs)
+        _remember(self.get_table(table_name), item)
+        return item
+
     table_type.query = partition_query
     table_type.all_items = partition_items
+    table_type.put_item = put_item_remembered
+    backend_type.update_item = update_item_remembered
 
     def undo() -> None:
         table_type.query = query
         table_type.all_items = all_items
+        table_type.put_item = put_item
+        backend_type.update_item = update_item
+        _by_value.clear()
 
     return undo
+
+
+def _with_value(table: Any, name: str, value: Any) -> list[Any]:
+    """The table's items whose attribute `name` is `value` (a DynamoType)."""
+    stored = (
+        [i for rows in table.items.values() for i in rows.values()]
+        if table.range_key_attr
+        else list(table.items.values())
+    )
+    if value.type != "S":  # numbers compare as numbers: moto's own test, on every item
+        return [i for i in stored if _same(i.attrs.get(name), value)]
+    by_value = _by_value.setdefault(table, {})
+    if name not in by_value:
+        by_value[name] = {}
+        for item in stored:
+            _remember_by(by_value[name], name, item)
+    candidates = by_value[name].get(value.value, {})
+    found = []
+    for key, item in list(candidates.items()):
+        if _stored(table, item) and _same(item.attrs.get(name), value):
+            found.append(item)
+        else:  # deleted, replaced, or updated to another value since
+            del candidates[key]
+    return found
+
+
+def _stored(table: Any, item: Any) -> bool:
+    """Whether the item is the one the table holds at its key."""
+    if table.range_key_attr:
+        return table.items.get(item.hash_key, {}).get(item.range_key) is item
+    return table.items.get(item.hash_key) is item
+
+
+def _remember(table: Any, item: Any) -> None:
+    """Tell the table's items-by-value of an item written (new, updated, or put back)."""
+    by_value = _by_value.get(table)
+    if not by_value or item is None:
+        return
+    for name, values in by_value.items():
+        _remember_by(values, name, item)
+
+
+def _remember_by(values: dict[str, dict[tuple[Any, ...], Any]], name: str, item: Any) -> None:
+    held = item.attrs.get(name)
+    if held is not None and held.type == "S":
+        # By the item's key: an item written again replaces its entry (the same value), and
+        # any other is checked, then dropped, by the next Query of its value.
+        key = (item.hash_key.value, item.range_key.value if item.range_key is not None else None)
+        values.setdefault(held.value, {})[key] = item
+
+
+# The operations whose answers are items and counts (moto's DynamoResult, dynamo_to_dict'ed).
+_ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+
+
+def _patch_serializer(result_type: Any) -> Callable[[], None]:
+    """Answer the item operations with json.dumps; what undoes it."""
+    if "execute_result" in vars(result_type):
+        raise RuntimeError("moto's DynamoResult has its own execute_result now: review this")
+    serialize = result_type.execute_result  # ActionResult's: moto's generic serializer
+
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = context.operation_model
+        result = self.result
+        output = operation.output_shape
+        if (
+            operation.name in _ITEM_OPERATIONS
+            and isinstance(result, dict)
+            and output is not None
+            and result.keys() <= output.members.keys()
+            and _json_only(result)
+        ):
+            version = context.service_model.metadata.get("jsonVersion", "1.0")
+            headers = {"Content-Type": f"application/x-amz-json-{version}"}
+            return operation.http.get("responseCode", 200), headers, json.dumps(result)
+        return serialize(self, context)
+
+    result_type.execute_result = execute_result
+
+    def undo() -> None:
+        del result_type.execute_result
+
+    return undo
+
+
+def _json_only(value: Any) -> bool:
+    """Whether json.dumps writes it as moto's serializer would: JSON types only, no None."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_only(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_only(v) for v in value)
+    return isinstance(value, str | int | float)  # bool is an int
 
 
 def _same(value: Any, expected: Any) -> bool:
@@ -261,6 +401,7 @@ def _put_back(saved: list[_Saved]) -> None:
             holder.pop(key, None)
         else:
             holder[key] = before
+            _remember(table, before)
 
 
 class _CopyKeepingTables:

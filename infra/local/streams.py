@@ -83,6 +83,7 @@ class StreamPoller:
         self._region = region
         self._forget = forget
         self._iterators: dict[tuple[str, str], str] = {}  # (stream, shard) -> next iterator
+        self._client: Any = None  # made at the first round (a client a round cost more than it)
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,9 +113,10 @@ class StreamPoller:
         """Deliver every record written so far; the number of records passed to functions."""
         delivered = 0
         with self._lock:
-            client = boto3.client("dynamodbstreams", region_name=self._region)
+            if self._client is None:
+                self._client = boto3.client("dynamodbstreams", region_name=self._region)
             for stream_arn in {m.stream_arn for m in self._mappings}:
-                for records in self._read(client, stream_arn):
+                for records in self._read(self._client, stream_arn):
                     delivered += self._deliver(stream_arn, records)
                     if self._forget is not None:
                         self._forget(stream_arn, int(records[-1]["dynamodb"]["SequenceNumber"]))

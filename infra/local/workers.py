@@ -197,6 +197,12 @@ class Instances:
         finally:
             self._idle.put(instance)
 
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the instances started (for a benchmark's CPU accounting)."""
+        with self._lock:
+            return [pid for instance in self._all if (pid := instance.pid) is not None]
+
     def close(self) -> None:
         """Stop every instance: each ends what it runs (a grace period), then is killed."""
         with self._lock:

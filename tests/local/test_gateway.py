@@ -4,13 +4,17 @@ and the website's static files with their types and security headers."""
 import base64
 import json
 import re
+import time
 from pathlib import Path
 
+import jwt
 import pytest
+from moto.utilities.utils import load_resource
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
-from infra.local.auth import Unauthorized, api_gateway_claims
+from infra.local import auth
+from infra.local.auth import CognitoAuthorizer, Unauthorized, api_gateway_claims
 from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry
 from infra.local.proxy import build_event, to_response
@@ -110,6 +114,57 @@ def test_a_missing_token_is_refused_before_any_key_is_fetched() -> None:
     ]
     with pytest.raises(Unauthorized, match="missing token"):
         authorizer.claims({"Accept": "application/json"})
+
+
+def pool_authorizer() -> tuple[CognitoAuthorizer, jwt.PyJWK]:
+    """An authorizer holding the key moto's pools sign with (no JWKS fetch), and that key."""
+    private = jwt.PyJWK.from_dict(load_resource("cognitoidp/resources/jwks-private.json"))
+    public = jwt.PyJWK.from_dict(load_resource("cognitoidp/resources/jwks-public.json")["keys"][0])
+    authorizer = CognitoAuthorizer(
+        "Auth",
+        "eu-west-3_pool",
+        "eu-west-3",
+        "http://127.0.0.1:1",
+        _keys={public.key_id: public.key},
+    )
+    return authorizer, private
+
+
+def id_token(authorizer: CognitoAuthorizer, key: jwt.PyJWK, sub: str, lifetime: int) -> str:
+    now = int(time.time())
+    claims = {"iss": authorizer.issuer, "sub": sub, "token_use": "id", "iat": now}
+    return jwt.encode(
+        {**claims, "exp": now + lifetime}, key.key, algorithm="RS256", headers={"kid": key.key_id}
+    )
+
+
+def test_a_remembered_token_is_refused_once_expired() -> None:
+    authorizer, key = pool_authorizer()
+    token = id_token(authorizer, key, "u1", lifetime=1)
+    assert authorizer.claims({"Authorization": f"Bearer {token}"})["sub"] == "u1"
+    assert authorizer.claims({"Authorization": token})["sub"] == "u1"  # remembered
+    time.sleep(1.1)
+    with pytest.raises(Unauthorized, match="token expired"):
+        authorizer.claims({"Authorization": f"Bearer {token}"})
+
+
+def test_tokens_are_verified_once_each_and_remembered_within_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS", 2)
+    verified: list[str] = []
+    decode = jwt.decode
+    monkeypatch.setattr(
+        auth.jwt, "decode", lambda token, *a, **k: verified.append(token) or decode(token, *a, **k)
+    )
+    authorizer, key = pool_authorizer()
+    first, second, third = (id_token(authorizer, key, sub, 600) for sub in ("a", "b", "c"))
+    for token in (first, first, second, first):
+        authorizer.claims({"Authorization": token})
+    assert verified == [first, second]
+    authorizer.claims({"Authorization": third})  # over the bound: the oldest is forgotten
+    assert authorizer.claims({"Authorization": first})["sub"] == "a"
+    assert verified == [first, second, third, first]
 
 
 def make_request(**kwargs) -> Request:
