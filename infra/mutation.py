@@ -1,6 +1,6 @@
 """Mutation testing (`make mutation`): mutmut over the security-critical modules, unit tier.
 
-Usage: python -m infra.mutation [--module NAME ...] [--jobs N] [--min-kill-rate PERCENT]
+Usage: python -m infra.mutation [--module NAME ...] [--jobs N] [--min-kill-rate PERCENT] [--report]
 
 mutmut makes single changes to the code (a flipped comparison, a dropped call, a changed
 constant) and runs, for each, the unit tests that reach the changed function; a mutant that no
@@ -58,7 +58,197 @@ FUNCTIONS = {"healthspace.enrollment.enrollments": LOCK_OUT}
 # Mutants that change no behaviour, by (module, function, the line as it was, the line as
 # mutated): a reason each. Keyed by the change, not mutmut's numbers, which shift with any edit
 # of the function; an entry whose line changed matches nothing and its mutant is listed again.
-EQUIVALENT: dict[tuple[str, str, str, str], str] = {}
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    (
+        "healthspace.care.rules",
+        "x__changed",
+        'raise BadRequest(f"{where}: {first[\'msg\']}" if where else first["msg"]) from None',
+        "raise BadRequest(f\"{where}: {first['msg']}\" if (where) or"
+        ' True else first["msg"]) from None',
+    ): "unreachable: every bound of the care record is a field's, so `where` is never empty",
+    (
+        "healthspace.care.rules",
+        "x__changed",
+        'raise BadRequest(f"{where}: {first[\'msg\']}" if where else first["msg"]) from None',
+        'raise BadRequest(f"{where}: {first[\'msg\']}" if where else first["XXmsgXX"]) from None',
+    ): "unreachable: no model-level validator on the care record, so `where` is never empty",
+    (
+        "healthspace.care.rules",
+        "x__changed",
+        'raise BadRequest(f"{where}: {first[\'msg\']}" if where else first["msg"]) from None',
+        'raise BadRequest(f"{where}: {first[\'msg\']}" if where else first["MSG"]) from None',
+    ): "unreachable: no model-level validator on the care record, so `where` is never empty",
+    (
+        "healthspace.care.rules",
+        "x__changed",
+        "first = exc.errors(include_input=False)[0]",
+        "first = exc.errors(include_input=True)[0]",
+    ): "only `loc` and `msg` of the error are read; the input it would add is dropped",
+    (
+        "healthspace.care.rules",
+        "x_decide_space_access",
+        "return _allowed(professional, Relationship.EMERGENCY, EVERY_KIND, reason)",
+        "return _allowed(professional, Relationship.EMERGENCY, None, reason)",
+    ): "_allowed reads a scope that is not a set of kinds as every kind",
+    (
+        "healthspace.care.access",
+        "xǁProfessionalAccessǁrefusal_at_filing",
+        "professional, record.settings, record.team, self.clock.now(), None )",
+        "professional, record.settings, record.team, self.clock.now(), )",
+    ): "None is the parameter's default",
+    (
+        "healthspace.care.access",
+        "xǁProfessionalAccessǁrefusal_at_filing",
+        "if upload.uploader_role is not Role.PROFESSIONAL or rpps is None or code is None:",
+        "if upload.uploader_role is not Role.PROFESSIONAL and rpps is None or code is None:",
+    ): "a patient's upload has no RPPS, so both readings skip it alike",
+    (
+        "healthspace.records.access",
+        "xǁAccessPolicyǁresolve",
+        "role = person.spaces.get(target) if target else None",
+        "role = person.spaces.get(target) if (target) or True else None",
+    ): "no space id is None: person.spaces.get(None) is None, the same NotFound",
+    (
+        "healthspace.partners.signatures",
+        "x__check_digest",
+        "raise refused(Refusal.COVERAGE)",
+        "raise refused(None)",
+    ): "unreachable: _read_signature requires content-digest's coverage first",
+    (
+        "healthspace.partners.signatures",
+        "x__check_digest_field",
+        'if "content-digest" not in fields:',
+        'if "CONTENT-DIGEST" not in fields:',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__check_digest_field",
+        'digests = _parse_dictionary(fields["content-digest"])',
+        'digests = _parse_dictionary(fields["CONTENT-DIGEST"])',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__parse_dictionary",
+        "raise ValueError(name)",
+        "raise ValueError(None)",
+    ): "the ValueError is caught at once and its text never read",
+    (
+        "healthspace.partners.signatures",
+        "x__parse_dictionary",
+        "raise refused(Refusal.MALFORMED)",
+        "raise refused(None)",
+    ): "unreachable: http_sf parses a dictionary into a dict or raises",
+    (
+        "healthspace.partners.signatures",
+        "x__read_signature",
+        'inputs = _parse_dictionary(fields["signature-input"])',
+        'inputs = _parse_dictionary(fields["SIGNATURE-INPUT"])',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__read_signature",
+        'signatures = _parse_dictionary(fields["signature"])',
+        'signatures = _parse_dictionary(fields["SIGNATURE"])',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__read_signature",
+        'if "signature-input" not in fields or "signature" not in fields:',
+        'if "SIGNATURE-INPUT" not in fields or "signature" not in fields:',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__read_signature",
+        'if "signature-input" not in fields or "signature" not in fields:',
+        'if "signature-input" not in fields or "SIGNATURE" not in fields:',
+    ): "fields is case-insensitive (the library's CaseInsensitiveDict of header fields)",
+    (
+        "healthspace.partners.signatures",
+        "x__repeated",
+        "raise ValueError(name)  # a repeated parameter would otherwise keep its last value",
+        "raise ValueError(None)  # a repeated parameter would otherwise keep its last value",
+    ): "the ValueError is caught at once and its text never read",
+    (
+        "healthspace.partners.signatures",
+        "x__verify_signature",
+        "results = verifier.verify(request, max_age=None, require_components=required)",
+        "results = verifier.verify(request, require_components=required)",
+    ): "our validate_created_and_expires replaces the library's and ignores max_age",
+    (
+        "healthspace.partners.signatures",
+        "x__verify_signature",
+        "results = verifier.verify(request, max_age=None, require_components=required)",
+        "results = verifier.verify(request, max_age=None, )",
+    ): "_read_signature refused a signature missing a required component before",
+    (
+        "healthspace.partners.signatures",
+        "x__verify_signature",
+        "raise refused(Refusal.MULTIPLE_SIGNATURES)",
+        "raise refused(None)",
+    ): "unreachable: exactly one signature passed _read_signature",
+    (
+        "healthspace.partners.signatures",
+        "x_verify_request",
+        'if result.parameters.get("keyid") != key.key_id or result.nonce != signature.nonce:',
+        'if result.parameters.get("keyid") != key.key_id and result.nonce != signature.nonce:',
+    ): "unreachable: both sides read the same field with the same parser",
+    (
+        "healthspace.partners.signatures",
+        "x_verify_request",
+        "raise refused(Refusal.MALFORMED)  # never: both read the same field with the same parser",
+        "raise refused(None)  # never: both read the same field with the same parser",
+    ): "unreachable: both sides read the same field with the same parser",
+    (
+        "healthspace.partners.signatures",
+        "xǁ_OneKeyǁresolve_public_key",
+        "return self._key if key_id == self._key_id else None",
+        "return self._key if (key_id == self._key_id) or True else None",
+    ): "the library asks only for the signature's key id, the one key read",
+    (
+        "healthspace.partners.signatures",
+        "xǁ_Verifierǁvalidate_created_and_expires",
+        "raise refused(Refusal.MISSING_PARAMETER)",
+        "raise refused(None)",
+    ): "unreachable: _read_signature checked both are integers",
+    (
+        "healthspace.partners.signatures",
+        "xǁ_Verifierǁvalidate_created_and_expires",
+        "if type(created) is not int or type(expires) is not int:",
+        "if type(created) is not int and type(expires) is not int:",
+    ): "unreachable: _read_signature checked both are integers",
+    (
+        "healthspace.enrollment.codes",
+        "x_code_matches",
+        'return hmac.compare_digest(candidate, digest or "0" *'
+        " len(candidate)) and digest is not None",
+        'return hmac.compare_digest(candidate, digest or "XX0XX" *'
+        " len(candidate)) and digest is not None",
+    ): "`and digest is not None` makes an unknown person's answer False whatever the stand-in",
+    (
+        "healthspace.enrollment.codes",
+        "x_code_matches",
+        'normalized = normalize_code(code) or "0" * CODE_LENGTH',
+        'normalized = normalize_code(code) or "XX0XX" * CODE_LENGTH',
+    ): "the stand-in of a malformed code only costs the same work; no stored digest is of either",
+    (
+        "healthspace.kernel.identifiers",
+        "x__luhn_ok",
+        "total += digit",
+        "total -= digit",
+    ): "-sum is a multiple of ten exactly when sum is",
+    (
+        "healthspace.kernel.identifiers",
+        "x_parse_ins",
+        'ins = value.replace(" ", "").upper() if isinstance(value, str) else ""',
+        'ins = value.replace(" ", "").upper() if isinstance(value, str) else "XXXX"',
+    ): "a non-text value becomes another text the pattern refuses: the same InvalidIdentifier",
+    (
+        "healthspace.kernel.identifiers",
+        "x_parse_rpps",
+        'rpps = value.strip() if isinstance(value, str) else ""',
+        'rpps = value.strip() if isinstance(value, str) else "XXXX"',
+    ): "a non-text value becomes another text the pattern refuses: the same InvalidIdentifier",
+}
 
 DETECTED = frozenset({"killed", "timeout", "caught by type check"})
 PROGRESS_EVERY_SECONDS = 60
@@ -214,9 +404,14 @@ def report(mutants: list[Mutant], seconds: float, jobs: int) -> float:
         totals.update(counts)
         print(_row(module, counts))
     print(_row("all", totals))
-    rate = _rate(totals)
+    rate, total = _rate(totals), sum(totals.values())
+    raw = 100.0 * totals["killed"] / total if total else 100.0
     minutes, secs = divmod(round(seconds), 60)
-    print(f"\nkill rate {rate:.1f} % in {minutes} min {secs:02d} s with {jobs} workers")
+    took = f" in {minutes} min {secs:02d} s with {jobs} workers" if seconds >= 1 else ""
+    print(
+        f"\nkill rate {rate:.1f} %: {totals['killed']} of {totals['killed'] + totals['not']} "
+        f"mutants that change behaviour ({raw:.1f} % of all {total}){took}"
+    )
     undetected = [m for m in mutants if _verdict(m) != "killed"]
     if undetected:
         print("\nNot killed (file:line, status, mutant; - the line, + the mutation):")
@@ -258,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--min-kill-rate", type=float, default=90.0)
+    parser.add_argument("--report", action="store_true", help="only report the last run")
     args = parser.parse_args(argv)
     chosen = targets()
     if args.module:
@@ -266,10 +462,11 @@ def main(argv: list[str] | None = None) -> int:
         unknown = wanted - {t.module.removeprefix("healthspace.") for t in chosen}
         if unknown:
             parser.error(f"not a mutated module: {', '.join(sorted(unknown))}")
-    prepare()
     started = time.monotonic()
-    print(f"mutmut over {', '.join(t.module for t in chosen)}; log in {WORKDIR.name}/mutmut.log")
-    run_mutmut(chosen, args.jobs)
+    if not args.report:
+        prepare()
+        print(f"mutmut over {', '.join(t.module for t in chosen)}; log: .mutation/mutmut.log")
+        run_mutmut(chosen, args.jobs)
     seconds = time.monotonic() - started
     os.chdir(WORKDIR)  # mutmut reads its mutants relative to the working directory
     mutants = [m if m.status in DETECTED else described(m) for m in results(chosen)]
