@@ -6,7 +6,7 @@ PORT ?= 3000
 # The layer package imports the same way here as in Lambda (/opt/python) and pytest.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
-.PHONY: setup run test test-fast validate build lint bench clean
+.PHONY: setup run test test-fast validate build lint bench mutation clean
 
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,5 +57,11 @@ bench: setup
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 
+## On demand, not part of `make test`: mutmut over the security-critical modules with the unit
+## tier; prints the kill rate and every survivor (README: Mutation testing). MODULE=kernel.crypto
+## runs one module; JOBS sets how many mutants are tested at once.
+mutation: setup
+	$(PY) -m infra.mutation --jobs $(or $(JOBS),2) $(foreach m,$(MODULE),--module $(m))
+
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam .mutation

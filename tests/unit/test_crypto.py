@@ -58,3 +58,35 @@ def test_a_data_key_is_unwrapped_only_for_its_own_space():
     assert DataKeyCache(keys).data_key("space-1", wrapped) == plaintext
     with pytest.raises(WrongEncryptionContext):
         DataKeyCache(keys).data_key("space-2", wrapped)
+
+
+def test_each_space_gets_its_own_key_from_one_cache():
+    keys = FakeKeys()
+    cache = DataKeyCache(keys)
+    first, wrapped_first = keys.generate_data_key("space-1")
+    second, wrapped_second = keys.generate_data_key("space-2")
+    assert cache.data_key("space-1", wrapped_first) == first
+    assert cache.data_key("space-2", wrapped_second) == second
+    assert cache.data_key("space-1", wrapped_first) == first
+    assert keys.unwraps == 2  # the third read came from the cache
+
+
+def test_a_cached_key_is_unwrapped_again_after_five_minutes():
+    """A purged space's key does not linger in a warm function."""
+    now = [0.0]
+    keys = FakeKeys()
+    cache = DataKeyCache(keys, timer=lambda: now[0])
+    _, wrapped = keys.generate_data_key("space-1")
+    cache.data_key("space-1", wrapped)
+    now[0] = 299.9
+    cache.data_key("space-1", wrapped)
+    assert keys.unwraps == 1
+    now[0] = 300.0
+    cache.data_key("space-1", wrapped)
+    assert keys.unwraps == 2
+
+
+def test_a_blob_of_another_format_is_refused():
+    blob = encrypt_document(KEY, "space-1", "doc-1", TEXT)
+    with pytest.raises(DecryptionFailed):
+        decrypt_document(KEY, "space-1", "doc-1", b"\x02" + blob[1:])

@@ -75,3 +75,11 @@ def test_rpps_luhn():
 def test_malformed_rpps_is_refused(value):
     with pytest.raises(InvalidIdentifier):
         parse_rpps(value)
+
+
+@pytest.mark.parametrize("parse", [parse_ins, parse_rpps])
+@pytest.mark.parametrize("value", [None, 18505780060484, 10000000009])
+def test_an_identifier_that_is_not_text_is_refused_not_a_crash(parse, value):
+    """A JSON body may carry a number or null where an identifier belongs: a 400, not a 500."""
+    with pytest.raises(InvalidIdentifier):
+        parse(value)

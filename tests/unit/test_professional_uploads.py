@@ -3,7 +3,7 @@ ingest), on in-memory fakes: the care rules checked before any ticket, the profe
 author, the deposit's facts (masked, held, confidential) carried to the filed document, and the
 upload's status for its uploader only."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -275,3 +275,19 @@ def test_the_care_rules_are_asked_again_when_the_file_arrives(
     )
     assert titles(medical_file, holder) == []
     assert key not in blobs.quarantine
+
+
+def test_a_professionals_upload_stored_without_its_profession_is_filed_as_ticketed(medical_file):
+    """An upload item written before uploads recorded the profession: the rules cannot be
+    asked again without it, so the ticket's check stands (no crash at filing)."""
+    upload = Upload(
+        upload_id="u1",
+        status=UploadStatus.PENDING,
+        space_id="s1",
+        facts=REPORT,
+        filename="cr.pdf",
+        uploader=Author.professional(DOCTOR),
+        uploader_role=Role.PROFESSIONAL,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert medical_file.professionals.refusal_at_filing(upload) is None

@@ -10,11 +10,14 @@ from healthspace.care.record import FULL, GrantKind
 from healthspace.care.rules import Relationship
 from healthspace.kernel.errors import BadRequest, CareAccessRefused, Conflict
 from healthspace.kernel.identifiers import make_ins
-from healthspace.records.model import Action, Category, Section
+from healthspace.records.model import Action, Category, Section, UploadStatus
+from healthspace.records.uploads import upload_key
 from tests.unit.conftest import ALICE_INS
 from tests.unit.test_care_access import rpps
+from tests.unit.test_medical_file import PDF
 from tests.unit.test_professional_access import holder as holder  # the fixture
 from tests.unit.test_professional_access import pro
+from tests.unit.test_professional_uploads import REPORT
 
 DOCTOR, NEW_DOCTOR = rpps(81), rpps(82)
 LABS = frozenset({Category.BIOLOGY, Section.ALLERGIES})
@@ -88,3 +91,33 @@ def test_refused_as_the_care_rules_refuse(medical_file, holder, clock, store):
             pro(DOCTOR), ALICE_INS, FULL, clock.now() + timedelta(days=366)
         )
     assert len(store.log) == before
+
+
+def test_a_recorded_consent_is_one_change_of_the_care_record_traced_to_its_professional(
+    medical_file, holder, store
+):
+    before = medical_file.controls.care_record(holder).version
+    record = medical_file.professionals.record_consent(pro(NEW_DOCTOR), ALICE_INS, LABS)
+    assert record.version == before + 1 == medical_file.controls.care_record(holder).version
+    assert (store.log[-1].object.type, store.log[-1].object.id) == ("care/consent", NEW_DOCTOR)
+
+
+def test_a_consent_that_ends_before_the_file_arrives_files_nothing(
+    medical_file, holder, blobs, store, clock
+):
+    medical_file.professionals.record_consent(
+        pro(NEW_DOCTOR), ALICE_INS, FULL, clock.now() + timedelta(days=1)
+    )
+    opened = medical_file.professionals.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+    ticket = medical_file.uploads.start_upload(
+        opened, REPORT, "cr.pdf", "application/pdf", len(PDF)
+    )
+    clock.advance(days=1)
+    key = upload_key(opened.space_id, ticket.upload.upload_id)
+    blobs.quarantine[key] = PDF
+    assert medical_file.uploads.ingest(key, len(PDF)) is UploadStatus.REJECTED
+    expired = "your access to this patient's file has expired: ask the patient"
+    assert store.get_upload(opened.space_id, ticket.upload.upload_id).reason == expired
+    with pytest.raises(CareAccessRefused) as refused:  # and the refusal says so to him
+        medical_file.professionals.open_for_professional(pro(NEW_DOCTOR), ALICE_INS)
+    assert (refused.value.code, refused.value.message) == ("CONSENT_EXPIRED", expired)

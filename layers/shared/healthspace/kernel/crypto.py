@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from cachetools import TTLCache
@@ -64,9 +66,15 @@ class DataKeyCache:
     Bounded in size and age, so a purged space's key does not linger.
     """
 
-    def __init__(self, keys: KeyService, ttl_seconds: float = 300, max_keys: int = 1024) -> None:
+    def __init__(
+        self,
+        keys: KeyService,
+        ttl_seconds: float = 300,
+        max_keys: int = 1024,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._keys = keys
-        self._cache: TTLCache[tuple[str, bytes], bytes] = TTLCache(max_keys, ttl_seconds)
+        self._cache: TTLCache[tuple[str, bytes], bytes] = TTLCache(max_keys, ttl_seconds, timer)
         self._lock = threading.Lock()
 
     def data_key(self, space_id: str, wrapped: bytes) -> bytes:

@@ -37,14 +37,6 @@ def parse_ins(value: str) -> str:
     return ins
 
 
-def is_valid_ins(value: str) -> bool:
-    try:
-        parse_ins(value)
-    except InvalidIdentifier:
-        return False
-    return True
-
-
 def make_ins(nir: str) -> str:
     """Append the control key to a NIR (test data, demo data)."""
     return f"{nir}{nir_key(nir):02d}"
