@@ -244,7 +244,12 @@ def _run_flows(stack: LocalStack) -> None:
         assert status < 300, (path, status, payload)
         return payload
 
-    patient = f"/pro/patients/{bench.ins}"
+    def referred(ins: str, claims: Any, **headers: str) -> str:
+        """The professional's path to the file: the INS resolved once, in a body."""
+        answer = professional("POST", "/pro/patient-references", claims, {"ins": ins}, **headers)
+        return f"/pro/patients/{answer['reference']}"
+
+    patient = referred(bench.ins, TREATING_DOCTOR)
     professional("GET", f"{patient}/documents", TREATING_DOCTOR)
     professional("GET", f"{patient}/documents/{document_id}", TREATING_DOCTOR)
     link = professional("GET", f"{patient}/documents/{document_id}/content", TREATING_DOCTOR)
@@ -267,9 +272,9 @@ def _run_flows(stack: LocalStack) -> None:
     ticket = professional("POST", f"{patient}/uploads", TREATING_DOCTOR, report)
     upload = professional("GET", f"{patient}/uploads/{ticket['upload_id']}", TREATING_DOCTOR)
     assert upload["status"] == "PENDING", upload
-    professional(
-        "GET", f"{patient}/documents", EMERGENCY_DOCTOR, **{"X-Emergency-Reason": "unconscious"}
-    )
+    emergency = {"X-Emergency-Reason": "unconscious"}
+    rescue = referred(bench.ins, EMERGENCY_DOCTOR, **emergency)
+    professional("GET", f"{rescue}/documents", EMERGENCY_DOCTOR, **emergency)
     bench.call("DELETE", f"/me/documents/{document_id}")
 
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
@@ -364,9 +369,9 @@ def _run_flows(stack: LocalStack) -> None:
         resource="/me/{proxy+}",
     )
     assert api_result(stack.invoke("RecordsFunction", event))[0] == 200
-    professional("GET", f"/pro/patients/{EARLY.ins}/profile", TREATING_DOCTOR)
-    consent = {"scope": ["biology"], "patient_agreed": True}  # a doctor she never named
-    professional("POST", f"/pro/patients/{EARLY.ins}/consent", EMERGENCY_DOCTOR, consent)
+    professional("GET", f"{referred(EARLY.ins, TREATING_DOCTOR)}/profile", TREATING_DOCTOR)
+    consent = {"ins": EARLY.ins, "scope": ["biology"], "patient_agreed": True}  # never named
+    professional("POST", "/pro/consents", EMERGENCY_DOCTOR, consent)
     stack.deliver_streams()  # what the stack's poller has not delivered yet
     told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
     assert any("consulté" in m["subject"] for m in told), told

@@ -161,7 +161,11 @@ EXCEPTIONS = {
 }
 OUTCOMES["same answer whatever the details (202)"] = {202}
 # Exceptions that depend on the role too: (method, path, role, variant) -> (outcome, why).
-CONSENT = "/pro/patients/{ins}/consent"
+CONSENT = "/pro/consents"
+# The professionals' routes that name a patient by INS in their body (never in a URL): the
+# others name the file by the reference the first one answers.
+REFERENCES = "/pro/patient-references"
+BY_INS = {CONSENT, REFERENCES}
 PATIENTS_OWN = "conflict (409): the patient set this access themselves, only they change it"
 OUTCOMES[PATIENTS_OWN] = {409}
 ROLE_EXCEPTIONS = {
@@ -204,14 +208,17 @@ OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
 NOT_AN_OBJECT = {"rpps": NAMED}
-PATIENT_PARAM = "ins"
+# A professional's reference to the patient's file: the walker resolves the space's INS for
+# each case, as the professional would (a refused resolution is the case's answer).
+PATIENT_PARAM = "ref"
 WAVE_PARAM = {"wave_id": "W20261101-1"}
 # Partner systems' keys (operators): ids, public, named alike whoever calls.
 KEY_PARAMS = {"key_id": "walk-key-1", "partner_id": "walk-lab"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
 BODIES: dict[tuple[str, str], Any] = {
-    ("POST", CONSENT): {"scope": "full", "patient_agreed": True},
+    ("POST", CONSENT): {"scope": "full", "patient_agreed": True},  # and the INS (Walker.body)
+    ("POST", REFERENCES): {},
     ("POST", "/enrollment/opposition"): CODE_CHECK,
     ("POST", "/enrollment/activation"): CODE_CHECK,
     ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
@@ -297,8 +304,14 @@ def sample_body(route: WalkRoute) -> Any:
     if (route.method, route.path) in BODIES:
         return BODIES[(route.method, route.path)]
     if route.family == "professionals":  # the patient's bodies: uploads, profile entries
-        return body_for(route.method, "/me" + route.path.removeprefix("/pro/patients/{ins}"))
+        return body_for(route.method, "/me" + route.path.removeprefix("/pro/patients/{ref}"))
     return body_for(route.method, route.path)
+
+
+def resolved(pro, ins: str, number: str, headers=None) -> tuple[int, Any, Any]:
+    """The professional's resolution of an INS into their reference to the file."""
+    claims = professional_claims(number)
+    return pro("POST", REFERENCES, claims, body={"ins": ins}, headers=headers)
 
 
 # ------------------------------------------------------------------------------------- world
@@ -423,11 +436,11 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     )
     professional_inbox().deliver(DOCTOR, notice)
     uploads = {}
-    if any(r.method == "POST" and r.path == "/pro/patients/{ins}/uploads" for r in routes):
+    if any(r.method == "POST" and r.path == "/pro/patients/{ref}/uploads" for r in routes):
         body = body_for("POST", "/me/uploads")
         for role in ("treating_doctor", "team_member"):
             number = PROFESSIONAL_OF[role]
-            url = f"/pro/patients/{alice.ins}/uploads"
+            url = f"/pro/patients/{resolved(pro, alice.ins, number)[2]['reference']}/uploads"
             status, _, ticket = pro("POST", url, professional_claims(number), body=body)
             assert status == 201, ticket
             uploads[role] = ticket["upload_id"]
@@ -520,7 +533,7 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
 def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
-    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: case.space.ins}
+    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: "resolved in call"}
     values["document_id"] = values["id"] = values["upload_id"] = named.document_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
@@ -542,8 +555,8 @@ def path_values(case: Case, world: World) -> dict[str, str] | None:
 
 def names_a_space(route: WalkRoute) -> bool:
     """Whether a request of the route can name a space other than the caller's."""
-    if route.family == "professionals":
-        return PATIENT_PARAM in route.params  # else a route about the professional themselves
+    if route.family == "professionals":  # else a route about the professional themselves
+        return PATIENT_PARAM in route.params or route.path in BY_INS
     if route.family == "partners":
         # the patient= of a read; pushes: NOT_APPLICABLE; the CapabilityStatement is nobody's
         return route.method == "GET" and route.path != "/fhir/metadata"
@@ -581,7 +594,8 @@ def _cases(world: World, routes: list[WalkRoute], family: str, role: str) -> Ite
         for variant in EXPECTED[(family, role)]:
             if (family, route.method, variant) in NOT_APPLICABLE:
                 continue
-            if variant == EMERGENCY and (route.method != "GET" or not names_a_space(route)):
+            reads = route.method == "GET" or route.path == REFERENCES
+            if variant == EMERGENCY and (not reads or not names_a_space(route)):
                 continue  # break-glass only reads, a patient's file
             if variant in (FOREIGN_SPACE, HIDDEN) and not names_a_space(route):
                 continue
@@ -636,6 +650,7 @@ class Walker:
 
     world: World
     api: Any
+    pro: Any
     person: Any
     s3: Any
     deployed: Any
@@ -690,6 +705,8 @@ class Walker:
         names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}
+        if route.family == "professionals" and route.path in BY_INS:
+            body = {**body, "ins": case.space.ins}
         return body
 
     def call(self, case: Case) -> tuple[int, Any, dict[str, Any]]:
@@ -714,15 +731,25 @@ class Walker:
             case = Case(route, case.role, case.variant, objects, objects, {}, case.expected)
         values = path_values(case, world)
         assert values is not None
-        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
         headers: dict[str, str] = {}
+        if case.variant == EMERGENCY:
+            headers["X-Emergency-Reason"] = "patient inconscient aux urgences"
+        if route.family == "professionals" and PATIENT_PARAM in route.params:
+            if case.role not in PROFESSIONAL_OF:  # another pool's token: refused before any rule
+                values[PATIENT_PARAM] = "A" * 24
+            else:
+                status, _, answer = resolved(
+                    self.pro, case.space.ins, PROFESSIONAL_OF[case.role], headers
+                )
+                if status != 201:  # the rules refuse the file at its naming
+                    return status, answer, {"resolved": case.space.ins, "headers": headers}
+                values[PATIENT_PARAM] = answer["reference"]
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
         if route.family == "records" and case.space.holder is not who:
             headers["X-Space-Id"] = case.space.space_id
         if route.family == "records" and route.method in ("PUT", "PATCH", "DELETE"):
             care = route.path.startswith("/me/care")
             headers["If-Match"] = str(case.space.care_version) if care else "1"
-        if case.variant == EMERGENCY:
-            headers["X-Emergency-Reason"] = "patient inconscient aux urgences"
         body = self.body(case) if route.takes_body else None
         carried = {"url": url, "headers": headers, "body": body}
         registry = self.deployed[1]
@@ -813,8 +840,8 @@ def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[s
 
 
 @pytest.fixture
-def walker(world, api, person, s3, deployed) -> Walker:
-    return Walker(world, api, person, s3, deployed)
+def walker(world, api, pro, person, s3, deployed) -> Walker:
+    return Walker(world, api, pro, person, s3, deployed)
 
 
 # ------------------------------------------------------------------------------------ tests

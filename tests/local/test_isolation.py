@@ -172,8 +172,12 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
     with httpx.Client(base_url=stack.api_url, timeout=30, trust_env=False) as client:
         camille = _ids(client.get("/me/documents", headers=patient))
         julien = _ids(client.get("/me/documents", headers=parent))
+        # The doctor names Camille by INS once, in a body: his reference to her file.
+        ins = {"ins": PATIENT.person.ins}
+        referred = client.post("/pro/patient-references", json=ins, headers=doctor)
+        assert referred.status_code == 201, referred.text
     assert len(camille) == len(julien) == 3 and not set(camille) & set(julien)
-    pro_path = f"/pro/patients/{PATIENT.person.ins}/documents"
+    pro_path = f"/pro/patients/{referred.json()['reference']}/documents"
     checks: dict[str, Check] = {
         "patient list": _own_list("/me/documents", patient, camille),
         "patient space": _me(patient, PATIENT.person.given_name, []),
