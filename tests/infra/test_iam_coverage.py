@@ -308,27 +308,26 @@ def _run_flows(stack: LocalStack) -> None:
         event = api_event("POST", path, None, body, headers=headers, resource=path)
         status, _, payload = api_result(stack.invoke("PartnersFunction", event))
         assert status in (200, 201), payload
-    query = {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{bench.ins}"}
-    canonical = f"patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{bench.ins}"
-    for path, nonce in (
-        ("/fhir/DocumentReference", "iam-nonce-search-3"),
-        (f"/fhir/DocumentReference/{payload['id']}", "iam-nonce-read-4"),
+    patient_token = f"patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{bench.ins}"
+    path = "/fhir/DocumentReference/_search"
+    for form, nonce in (
+        (patient_token, "iam-nonce-search-3"),
+        (f"_id={payload['id']}&{patient_token}", "iam-nonce-read-4"),
     ):
         headers = hospital.sign(
-            "GET",
-            f"{base_url}{path}?{canonical}",
-            b"",
+            "POST",
+            f"{base_url}{path}",
+            form.encode(),
             created=datetime.now(UTC),
             nonce=nonce,
             components=(*REQUIRED, "healthspace-professional"),
             headers={"Healthspace-Professional": f'"{DOCTOR}";profession="10"'},
         )
-        resource_path = (
-            path if path.endswith("DocumentReference") else "/fhir/DocumentReference/{id}"
-        )
-        event = api_event("GET", path, None, None, headers, query, resource=resource_path)
+        event = api_event("POST", path, None, form, headers, resource=path)
+        event["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+        event["multiValueHeaders"]["Content-Type"] = ["application/x-www-form-urlencoded"]
         status, _, read = api_result(stack.invoke("PartnersFunction", event))
-        assert status == 200, read
+        assert status == 200 and read["entry"], read
 
     # ProfessionalsFunction and ReleasesFunction: documents held for the announcement (filed
     # by the test, as a partner's push would), one released by its author, one by the job.

@@ -108,8 +108,8 @@ def _hospital(stack: LocalStack) -> Partner:
 
 
 def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: list[str]) -> Check:
-    """A signed FHIR search for the treating doctor, `_count=marker`: the patient's first
-    `marker` documents, and a self link naming this very query."""
+    """A signed FHIR search for the treating doctor (POST, form-encoded), `_count=marker`: the
+    patient's first `marker` documents, and a self link naming this very URL."""
     base = stack.shared_env["PARTNER_BASE_URL"]
     doctor = (
         f'"{TREATING_DOCTOR.rpps}";profession="10";'
@@ -117,20 +117,20 @@ def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: lis
     )
 
     def check(client: httpx.Client, marker: int) -> str | None:
-        query = {"patient": f"{INS_SYSTEM}|{ins}", "_count": str(marker)}
-        target = "/fhir/DocumentReference?" + urlencode(
-            sorted(query.items()), quote_via=quote, safe=""
-        )
+        form = {"patient": f"{INS_SYSTEM}|{ins}", "_count": str(marker)}
+        body = urlencode(sorted(form.items()), quote_via=quote, safe="").encode()
+        target = "/fhir/DocumentReference/_search"
         headers = partner.sign(
-            "GET",
+            "POST",
             f"{base}{target}",
-            b"",
+            body,
             created=datetime.now(UTC),
             nonce=uuid.uuid4().hex,
             components=(*REQUIRED, "healthspace-professional"),
             headers={"Healthspace-Professional": doctor},
         )
-        answer = client.get(target, headers=headers)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        answer = client.post(target, content=body, headers=headers)
         if answer.status_code != 200:
             return f"partner search: {answer.status_code} {answer.text[:200]}"
         bundle = answer.json()
