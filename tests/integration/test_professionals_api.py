@@ -324,3 +324,28 @@ def test_a_professional_records_consent_and_the_patient_sees_and_revokes_it(api,
     )
     assert revoked[0] == 200, revoked
     assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 403
+
+
+def test_a_patients_work_is_shown_to_professionals_by_role_and_name_never_by_subject(
+    api, person, s3, pro
+):
+    # Given Alice's own document and allergy, and her treating doctor
+    alice = person("Alice")
+    document_id = upload_pdf(api, alice, s3)
+    assert api("POST", "/me/profile/allergies", alice, body=ALLERGY)[0] == 201
+    designate(api, alice, DOCTOR)
+    base = refer(pro, alice, claims(DOCTOR))
+    # When the doctor reads them every way the API shows them
+    answers = [
+        pro("GET", f"{base}/documents", claims(DOCTOR))[2]["items"][0],
+        pro("GET", f"{base}/documents/{document_id}", claims(DOCTOR))[2],
+        pro("GET", f"{base}/profile/allergies", claims(DOCTOR))[2]["items"][0],
+        pro("GET", f"{base}/profile", claims(DOCTOR))[2]["sections"]["allergies"]["items"][0],
+    ]
+    # Then her work is hers by role and name; her identity provider's subject is nowhere
+    for answer in answers:
+        assert answer["author"] == {"kind": "PATIENT", "display_name": "Alice Martin"}, answer
+        assert alice.subject not in json.dumps(answer)
+    # and a professional's work still names them by RPPS
+    _, _, entry = pro("POST", f"{base}/profile/allergies", claims(DOCTOR), body=ALLERGY)
+    assert entry["author"]["id"] == f"rpps:{DOCTOR}"

@@ -61,7 +61,13 @@ from healthspace.kernel.observability import metrics
 from healthspace.notices.patient import ProfessionalInbox
 from healthspace.records.documents import Documents
 from healthspace.records.holds import Holds
-from healthspace.records.model import Category, DocumentFacts, DocumentFilter
+from healthspace.records.model import (
+    Category,
+    Document,
+    DocumentFacts,
+    DocumentFilter,
+    ProfileEntry,
+)
 from healthspace.records.profile import Profile
 from healthspace.records.sections import SECTIONS, SUMMARY_PAGE, SectionModel
 from healthspace.records.uploads import Uploads
@@ -96,6 +102,12 @@ def professional_caller(router: APIGatewayRouter) -> ProfessionalCaller:
         raise Unauthorized("a health professional's identity token is required")
     professional = Professional.from_claims(str(rpps), str(profession))
     return ProfessionalCaller(professional=professional, display_name=display_name(claims))
+
+
+def shown(item: Document | ProfileEntry) -> dict[str, Any]:
+    """A document or an entry as a professional sees it: its author by role and name, never a
+    patient's identity-provider subject."""
+    return {**item.to_api(), "author": item.author.shown_to_professionals()}
 
 
 def _emergency_reason(router: APIGatewayRouter, reads: bool) -> str | None:
@@ -168,7 +180,7 @@ def list_documents(
 ) -> dict[str, Any]:
     query = DocumentFilter(category=category, date_from=date_from, date_to=date_to)
     page = use(router, Documents).list_documents(patient_file(router, ref), query, limit, cursor)
-    return {"items": [d.to_api() for d in page.items], "next_cursor": page.next_cursor}
+    return page_body(page, shown)
 
 
 @router.get(
@@ -178,7 +190,7 @@ def list_documents(
     **documented(200, 404),
 )
 def get_document(ref: Ref, document_id: DocumentId) -> dict[str, Any]:
-    return use(router, Documents).get_document(patient_file(router, ref), document_id).to_api()
+    return shown(use(router, Documents).get_document(patient_file(router, ref), document_id))
 
 
 @router.get(
@@ -204,7 +216,7 @@ def release_document(ref: Ref, document_id: DocumentId) -> dict[str, Any]:
     opened = patient_file(router, ref, reads=False)
     document = use(router, Holds).release_document(opened, document_id)
     metrics.add_metric(name="HeldDocumentReleased", unit=MetricUnit.Count, value=1)
-    return document.to_api()
+    return shown(document)
 
 
 class ProfessionalUploadRequest(UploadRequest):
@@ -290,7 +302,7 @@ def upload_status(ref: Ref, upload_id: DocumentId) -> dict[str, Any]:
     ),
 )
 def get_profile(ref: Ref) -> dict[str, Any]:
-    return profile_summary(use(router, Profile).read(patient_file(router, ref)))
+    return profile_summary(use(router, Profile).read(patient_file(router, ref)), shown)
 
 
 def _add_section_routes(section: str, model: type[SectionModel], writes: bool) -> None:
@@ -306,7 +318,7 @@ def _add_section_routes(section: str, model: type[SectionModel], writes: bool) -
         ref: Ref, limit: Limit = SUMMARY_PAGE, cursor: Cursor = None
     ) -> dict[str, Any]:
         page = use(router, Profile).list_section(patient_file(router, ref), section, limit, cursor)
-        return page_body(page)
+        return page_body(page, shown)
 
     list_entries.__name__ = f"pro_list_entries_{suffix}"
     router.get(
@@ -329,7 +341,7 @@ def _add_section_routes(section: str, model: type[SectionModel], writes: bool) -
             confidential_from_representatives=confidential_from_representatives,
         )
         metrics.add_metric(name="ProfessionalProfileEntryAdded", unit=MetricUnit.Count, value=1)
-        return json_response(201, entry.to_api(), {"ETag": f'"{entry.version}"'})
+        return json_response(201, shown(entry), {"ETag": f'"{entry.version}"'})
 
     add_entry.__annotations__["body"] = model
     add_entry.__name__ = f"pro_add_entry_{suffix}"
