@@ -160,7 +160,8 @@ def signed(case: Any, stack: StackProcess, partner: Partner) -> requests.Prepare
     prepared.prepare_url(target, None)
     body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode()
     components, extra = REQUIRED, {}
-    if case.path.endswith("/_search"):  # a read (FHIR's POST search), for a professional
+    reads = case.method == "GET" and not case.path.endswith("/metadata")
+    if reads or case.path.endswith("/_search"):  # a read (a GET, or FHIR's POST search)
         doctor = TREATING_DOCTOR
         name = f"{doctor.given_name} {doctor.family_name}"
         extra = {"Healthspace-Professional": f'"{doctor.rpps}";profession="10";name="{name}"'}
