@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
-from healthspace.care.record import CareRecord
+from healthspace.care.record import CareRecord, PatientReference
 from healthspace.enrollment.model import (
     Channel,
     Enrollment,
@@ -78,6 +78,7 @@ class FakeStore:
         self.log: list[AccessLogEntry] = []
         self.reads = 0
         self.care: dict[str, CareRecord] = {}
+        self.references: dict[str, PatientReference] = {}
 
     def get_person(self, ins: str) -> PersonAccess | None:
         self.reads += 1
@@ -287,6 +288,12 @@ class FakeStore:
             raise PreconditionFailed("changed since read")
         self.care[record.space_id] = record
         self.log.append(audit)
+
+    def put_patient_reference(self, digest: str, reference: PatientReference) -> None:
+        self.references[digest] = reference
+
+    def get_patient_reference(self, digest: str) -> PatientReference | None:
+        return self.references.get(digest)
 
     def append_access_log(self, entry: AccessLogEntry) -> None:
         self.log.append(entry)

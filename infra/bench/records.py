@@ -358,15 +358,26 @@ def notices_table(stack: LocalStack, counter: RequestCounter, runs: int) -> list
             "PUT", f"/me/care/team/{rpps}", {"scope": "full"}, **{"If-Match": str(version)}
         )
         version += 1
+
+    def claims(rpps: str) -> dict[str, str]:
+        return {"sub": f"bench-{rpps}", "custom:rpps": rpps, "custom:profession": "10"}
+
+    def call(method: str, path: str, rpps: str, body: Any = None) -> Any:
+        event = api_event(method, path, claims(rpps), body, resource="/pro/{proxy+}")
+        status, _, payload = api_result(stack.invoke("ProfessionalsFunction", event))
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {payload}")
+        return payload
+
+    # Each doctor names the patient by INS once, in a body: their reference to her file.
+    references = {
+        rpps: call("POST", "/pro/patient-references", rpps, {"ins": patient.ins})["reference"]
+        for rpps in doctors
+    }
     stack.deliver_streams()
-    path = f"/pro/patients/{patient.ins}/profile"
 
     def read(rpps: str) -> None:
-        claims = {"sub": f"bench-{rpps}", "custom:rpps": rpps, "custom:profession": "10"}
-        event = api_event("GET", path, claims, resource="/pro/{proxy+}")
-        status, _, payload = api_result(stack.invoke("ProfessionalsFunction", event))
-        if status != 200:
-            raise RuntimeError(f"GET {path}: {status} {payload}")
+        call("GET", f"/pro/patients/{references[rpps]}/profile", rpps)
 
     further = 5
     first, repeats = [], []

@@ -18,7 +18,9 @@ STACK_OPTIONS = ("--enrollment-window", f"PT{ENROLLMENT_WINDOW_SECONDS}S", "--no
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
-    stack = start_stack(tmp_path_factory.mktemp("local-stack") / "stack.log", *STACK_OPTIONS)
+    folder = tmp_path_factory.mktemp("local-stack")
+    logs = ("--logs", str(folder / "functions.log"))  # this session's own, read by its tests
+    stack = start_stack(folder / "stack.log", *STACK_OPTIONS, *logs)
     yield stack
     code = stack.stop()  # SIGINT, as Ctrl-C
     assert code == 0, stack.output()

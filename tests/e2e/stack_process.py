@@ -23,7 +23,8 @@ STARTUP_SECONDS = 90
 class StackProcess:
     process: subprocess.Popen[bytes]
     url: str
-    log: Path
+    log: Path  # the process's own output (stdout, stderr)
+    function_logs: Path | None = None  # --logs: the functions' JSON lines, the gateway's lines
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -49,7 +50,8 @@ def start_stack(log: Path, *options: str) -> StackProcess:
         stdout=output,
         stderr=subprocess.STDOUT,
     )
-    stack = StackProcess(process, f"http://127.0.0.1:{port}", log)
+    logs = options[options.index("--logs") + 1] if "--logs" in options else None
+    stack = StackProcess(process, f"http://127.0.0.1:{port}", log, Path(logs) if logs else None)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -150,7 +150,7 @@ def hospital(local_stack: StackProcess) -> Partner:
 def signed(case: Any, stack: StackProcess, partner: Partner) -> requests.PreparedRequest:
     """The case's request as the partner sends it: signed over its exact body, its target URI
     written as the server rebuilds it (the query's names sorted, values percent-encoded), and
-    for a read, the professional it is for (docs/partners.md)."""
+    for a search, the professional it is for (docs/partners.md)."""
     prepared = requests.Request(**case.as_transport_kwargs(base_url=stack.url)).prepare()
     parts = urlsplit(prepared.url)
     query = sorted(parse_qsl(parts.query, keep_blank_values=True))
@@ -160,7 +160,8 @@ def signed(case: Any, stack: StackProcess, partner: Partner) -> requests.Prepare
     prepared.prepare_url(target, None)
     body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode()
     components, extra = REQUIRED, {}
-    if case.method == "GET" and not case.path.endswith("/metadata"):
+    reads = case.method == "GET" and not case.path.endswith("/metadata")
+    if reads or case.path.endswith("/_search"):  # a read (a GET, or FHIR's POST search)
         doctor = TREATING_DOCTOR
         name = f"{doctor.given_name} {doctor.family_name}"
         extra = {"Healthspace-Professional": f'"{doctor.rpps}";profession="10";name="{name}"'}

@@ -250,7 +250,12 @@ def _run_flows(stack: LocalStack) -> None:
         assert status < 300, (path, status, payload)
         return payload
 
-    patient = f"/pro/patients/{bench.ins}"
+    def referred(ins: str, claims: Any, **headers: str) -> str:
+        """The professional's path to the file: the INS resolved once, in a body."""
+        answer = professional("POST", "/pro/patient-references", claims, {"ins": ins}, **headers)
+        return f"/pro/patients/{answer['reference']}"
+
+    patient = referred(bench.ins, TREATING_DOCTOR)
     professional("GET", f"{patient}/documents", TREATING_DOCTOR)
     professional("GET", f"{patient}/documents/{document_id}", TREATING_DOCTOR)
     link = professional("GET", f"{patient}/documents/{document_id}/content", TREATING_DOCTOR)
@@ -273,9 +278,9 @@ def _run_flows(stack: LocalStack) -> None:
     ticket = professional("POST", f"{patient}/uploads", TREATING_DOCTOR, report)
     upload = professional("GET", f"{patient}/uploads/{ticket['upload_id']}", TREATING_DOCTOR)
     assert upload["status"] == "PENDING", upload
-    professional(
-        "GET", f"{patient}/documents", EMERGENCY_DOCTOR, **{"X-Emergency-Reason": "unconscious"}
-    )
+    emergency = {"X-Emergency-Reason": "unconscious"}
+    rescue = referred(bench.ins, EMERGENCY_DOCTOR, **emergency)
+    professional("GET", f"{rescue}/documents", EMERGENCY_DOCTOR, **emergency)
     bench.call("DELETE", f"/me/documents/{document_id}")
 
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
@@ -309,27 +314,26 @@ def _run_flows(stack: LocalStack) -> None:
         event = api_event("POST", path, None, body, headers=headers, resource=path)
         status, _, payload = api_result(stack.invoke("PartnersFunction", event))
         assert status in (200, 201), payload
-    query = {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{bench.ins}"}
-    canonical = f"patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{bench.ins}"
-    for path, nonce in (
-        ("/fhir/DocumentReference", "iam-nonce-search-3"),
-        (f"/fhir/DocumentReference/{payload['id']}", "iam-nonce-read-4"),
+    patient_token = f"patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{bench.ins}"
+    path = "/fhir/DocumentReference/_search"
+    for form, nonce in (
+        (patient_token, "iam-nonce-search-3"),
+        (f"_id={payload['id']}&{patient_token}", "iam-nonce-read-4"),
     ):
         headers = hospital.sign(
-            "GET",
-            f"{base_url}{path}?{canonical}",
-            b"",
+            "POST",
+            f"{base_url}{path}",
+            form.encode(),
             created=datetime.now(UTC),
             nonce=nonce,
             components=(*REQUIRED, "healthspace-professional"),
             headers={"Healthspace-Professional": f'"{DOCTOR}";profession="10"'},
         )
-        resource_path = (
-            path if path.endswith("DocumentReference") else "/fhir/DocumentReference/{id}"
-        )
-        event = api_event("GET", path, None, None, headers, query, resource=resource_path)
+        event = api_event("POST", path, None, form, headers, resource=path)
+        event["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+        event["multiValueHeaders"]["Content-Type"] = ["application/x-www-form-urlencoded"]
         status, _, read = api_result(stack.invoke("PartnersFunction", event))
-        assert status == 200, read
+        assert status == 200 and read["entry"], read
 
     # ProfessionalsFunction and ReleasesFunction: documents held for the announcement (filed
     # by the test, as a partner's push would), one released by its author, one by the job.
@@ -370,9 +374,9 @@ def _run_flows(stack: LocalStack) -> None:
         resource="/me/{proxy+}",
     )
     assert api_result(stack.invoke("RecordsFunction", event))[0] == 200
-    professional("GET", f"/pro/patients/{EARLY.ins}/profile", TREATING_DOCTOR)
-    consent = {"scope": ["biology"], "patient_agreed": True}  # a doctor she never named
-    professional("POST", f"/pro/patients/{EARLY.ins}/consent", EMERGENCY_DOCTOR, consent)
+    professional("GET", f"{referred(EARLY.ins, TREATING_DOCTOR)}/profile", TREATING_DOCTOR)
+    consent = {"ins": EARLY.ins, "scope": ["biology"], "patient_agreed": True}  # never named
+    professional("POST", "/pro/consents", EMERGENCY_DOCTOR, consent)
     stack.deliver_streams()  # what the stack's poller has not delivered yet
     told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
     assert any("consulté" in m["subject"] for m in told), told

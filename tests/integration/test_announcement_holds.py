@@ -8,7 +8,7 @@ import pytest
 
 from healthspace.records.model import Author, Category, DocumentFacts
 from tests.fakes import FakeClock
-from tests.integration.test_professionals_api import claims, designate
+from tests.integration.test_professionals_api import claims, designate, refer
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.integration.test_records_api import PDF
 from tests.unit.test_care_access import rpps
@@ -60,19 +60,20 @@ def test_the_author_releases_a_held_document_and_the_patient_is_told(api, person
     )
     held = deposit(alice, "urn:x|HELD-1", hold_for_announcement=True)
     assert not patient_sees(api, alice, held)
-    base = f"/pro/patients/{alice.ins}/documents/{held}"
+    mine = f"{refer(pro, alice, claims(DOCTOR))}/documents/{held}"
+    base = f"{refer(pro, alice, claims(COLLEAGUE))}/documents/{held}"
     assert pro("GET", base, claims(COLLEAGUE))[0] == 200  # professionals: the ordinary rules
 
     status, _, refused = pro("POST", f"{base}/release", claims(COLLEAGUE))
     assert (status, refused["code"]) == (403, "FORBIDDEN")
     assert not patient_sees(api, alice, held)
 
-    status, _, released = pro("POST", f"{base}/release", claims(DOCTOR))
+    status, _, released = pro("POST", f"{mine}/release", claims(DOCTOR))
     assert status == 200 and released["hold"]["released_at"], released
     assert patient_sees(api, alice, held)
     [entry] = told(api, alice, held)
     assert (entry["actor"]["id"], entry["action"]) == (f"rpps:{DOCTOR}", "UPDATE")
-    assert pro("POST", f"{base}/release", claims(DOCTOR))[0] == 200  # twice: nothing changes
+    assert pro("POST", f"{mine}/release", claims(DOCTOR))[0] == 200  # twice: nothing changes
     assert len(told(api, alice, held)) == 1
 
 

@@ -38,7 +38,14 @@ import pytest
 from infra.local.routes import find_route, load_apis, load_routes
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_announcement_holds import deposit
-from tests.integration.test_partner_api import BASE, document_for, professional_field, read, send
+from tests.integration.test_partner_api import (
+    BASE,
+    SEARCH_POST,
+    document_for,
+    professional_field,
+    search,
+    send,
+)
 from tests.integration.test_partner_api import hospital as hospital  # the fixture
 from tests.integration.test_professionals_api import claims as professional_claims
 from tests.integration.test_professionals_api import pro as pro  # the fixture
@@ -161,7 +168,11 @@ EXCEPTIONS = {
 }
 OUTCOMES["same answer whatever the details (202)"] = {202}
 # Exceptions that depend on the role too: (method, path, role, variant) -> (outcome, why).
-CONSENT = "/pro/patients/{ins}/consent"
+CONSENT = "/pro/consents"
+# The professionals' routes that name a patient by INS in their body (never in a URL): the
+# others name the file by the reference the first one answers.
+REFERENCES = "/pro/patient-references"
+BY_INS = {CONSENT, REFERENCES}
 PATIENTS_OWN = "conflict (409): the patient set this access themselves, only they change it"
 OUTCOMES[PATIENTS_OWN] = {409}
 ROLE_EXCEPTIONS = {
@@ -204,14 +215,17 @@ OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
 NOT_AN_OBJECT = {"rpps": NAMED}
-PATIENT_PARAM = "ins"
+# A professional's reference to the patient's file: the walker resolves the space's INS for
+# each case, as the professional would (a refused resolution is the case's answer).
+PATIENT_PARAM = "ref"
 WAVE_PARAM = {"wave_id": "W20261101-1"}
 # Partner systems' keys (operators): ids, public, named alike whoever calls.
 KEY_PARAMS = {"key_id": "walk-key-1", "partner_id": "walk-lab"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
 BODIES: dict[tuple[str, str], Any] = {
-    ("POST", CONSENT): {"scope": "full", "patient_agreed": True},
+    ("POST", CONSENT): {"scope": "full", "patient_agreed": True},  # and the INS (Walker.body)
+    ("POST", REFERENCES): {},
     ("POST", "/enrollment/opposition"): CODE_CHECK,
     ("POST", "/enrollment/activation"): CODE_CHECK,
     ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
@@ -297,8 +311,14 @@ def sample_body(route: WalkRoute) -> Any:
     if (route.method, route.path) in BODIES:
         return BODIES[(route.method, route.path)]
     if route.family == "professionals":  # the patient's bodies: uploads, profile entries
-        return body_for(route.method, "/me" + route.path.removeprefix("/pro/patients/{ins}"))
+        return body_for(route.method, "/me" + route.path.removeprefix("/pro/patients/{ref}"))
     return body_for(route.method, route.path)
+
+
+def resolved(pro, ins: str, number: str, headers=None) -> tuple[int, Any, Any]:
+    """The professional's resolution of an INS into their reference to the file."""
+    claims = professional_claims(number)
+    return pro("POST", REFERENCES, claims, body={"ins": ins}, headers=headers)
 
 
 # ------------------------------------------------------------------------------------- world
@@ -423,11 +443,11 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     )
     professional_inbox().deliver(DOCTOR, notice)
     uploads = {}
-    if any(r.method == "POST" and r.path == "/pro/patients/{ins}/uploads" for r in routes):
+    if any(r.method == "POST" and r.path == "/pro/patients/{ref}/uploads" for r in routes):
         body = body_for("POST", "/me/uploads")
         for role in ("treating_doctor", "team_member"):
             number = PROFESSIONAL_OF[role]
-            url = f"/pro/patients/{alice.ins}/uploads"
+            url = f"/pro/patients/{resolved(pro, alice.ins, number)[2]['reference']}/uploads"
             status, _, ticket = pro("POST", url, professional_claims(number), body=body)
             assert status == 201, ticket
             uploads[role] = ticket["upload_id"]
@@ -520,7 +540,7 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
 def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
-    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: case.space.ins}
+    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: "resolved in call"}
     values["document_id"] = values["id"] = values["upload_id"] = named.document_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
@@ -542,11 +562,12 @@ def path_values(case: Case, world: World) -> dict[str, str] | None:
 
 def names_a_space(route: WalkRoute) -> bool:
     """Whether a request of the route can name a space other than the caller's."""
-    if route.family == "professionals":
-        return PATIENT_PARAM in route.params  # else a route about the professional themselves
+    if route.family == "professionals":  # else a route about the professional themselves
+        return PATIENT_PARAM in route.params or route.path in BY_INS
     if route.family == "partners":
-        # the patient= of a read; pushes: NOT_APPLICABLE; the CapabilityStatement is nobody's
-        return route.method == "GET" and route.path != "/fhir/metadata"
+        # the patient of a search (its body); pushes: NOT_APPLICABLE; the CapabilityStatement
+        # is nobody's
+        return route.path == SEARCH_POST
     return route.family != "patient_enrollment"  # acts on the token's INS only
 
 
@@ -579,9 +600,11 @@ def _cases(world: World, routes: list[WalkRoute], family: str, role: str) -> Ite
     for route in (r for r in routes if r.family == family):
         objects = [p for p in route.params if p in OBJECT_PARAMS]
         for variant in EXPECTED[(family, role)]:
-            if (family, route.method, variant) in NOT_APPLICABLE:
+            pushes = route.method == "POST" and route.path != SEARCH_POST
+            if (family, "POST" if pushes else route.method, variant) in NOT_APPLICABLE:
                 continue
-            if variant == EMERGENCY and (route.method != "GET" or not names_a_space(route)):
+            reads = route.method == "GET" or route.path == REFERENCES
+            if variant == EMERGENCY and (not reads or not names_a_space(route)):
                 continue  # break-glass only reads, a patient's file
             if variant in (FOREIGN_SPACE, HIDDEN) and not names_a_space(route):
                 continue
@@ -636,6 +659,7 @@ class Walker:
 
     world: World
     api: Any
+    pro: Any
     person: Any
     s3: Any
     deployed: Any
@@ -676,6 +700,8 @@ class Walker:
 
     def body(self, case: Case) -> Any:
         route = case.route
+        if route.path == SEARCH_POST:
+            return {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{case.space.ins}"}
         if route.family == "partners" and route.method == "POST":
             document = document_for(case.space.holder, f"WALK-{nonce()}")
             if route.path == "/fhir/DocumentReference":
@@ -689,6 +715,8 @@ class Walker:
         body = sample_body(route)
         names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
+            body = {**body, "ins": case.space.ins}
+        if route.family == "professionals" and route.path in BY_INS:
             body = {**body, "ins": case.space.ins}
         return body
 
@@ -714,28 +742,42 @@ class Walker:
             case = Case(route, case.role, case.variant, objects, objects, {}, case.expected)
         values = path_values(case, world)
         assert values is not None
-        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
         headers: dict[str, str] = {}
+        if case.variant == EMERGENCY:
+            headers["X-Emergency-Reason"] = "patient inconscient aux urgences"
+        if route.family == "professionals" and PATIENT_PARAM in route.params:
+            if case.role not in PROFESSIONAL_OF:  # another pool's token: refused before any rule
+                values[PATIENT_PARAM] = "A" * 24
+            else:
+                status, _, answer = resolved(
+                    self.pro, case.space.ins, PROFESSIONAL_OF[case.role], headers
+                )
+                if status != 201:  # the rules refuse the file at its naming
+                    return status, answer, {"resolved": case.space.ins, "headers": headers}
+                values[PATIENT_PARAM] = answer["reference"]
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
         if route.family == "records" and case.space.holder is not who:
             headers["X-Space-Id"] = case.space.space_id
         if route.family == "records" and route.method in ("PUT", "PATCH", "DELETE"):
             care = route.path.startswith("/me/care")
             headers["If-Match"] = str(case.space.care_version) if care else "1"
-        if case.variant == EMERGENCY:
-            headers["X-Emergency-Reason"] = "patient inconscient aux urgences"
         body = self.body(case) if route.takes_body else None
         carried = {"url": url, "headers": headers, "body": body}
         registry = self.deployed[1]
         if case.role == "partner":
             partner = world.partner
             professional = TEAM_MEMBER if case.variant == HIDDEN else DOCTOR
-            if route.family == "partners" and route.method == "GET":
-                query = {"patient": f"urn:oid:1.2.250.1.213.1.4.8|{case.space.ins}"}
-                carried["query"] = query
+            if route.path == SEARCH_POST:
                 field_value = professional_field(professional)
-                status, _, answer = read(
-                    self.deployed, partner, url, query, nonce=nonce(), professional=field_value
+                status, _, answer = search(
+                    self.deployed, partner, body, nonce=nonce(), professional=field_value
                 )
+            elif route.family == "partners" and route.method == "GET":  # the capabilities
+                signed = partner.sign(
+                    "GET", f"{BASE}{url}", b"", created=datetime.now(UTC), nonce=nonce()
+                )
+                event = api_event("GET", url, None, None, signed, resource=route.resource)
+                status, _, answer = api_result(registry.invoke(route.function, event))
             elif route.family == "partners":
                 status, _, answer = send(self.deployed, partner, url, body, nonce=nonce())
             else:  # a signed request on a route that is not the partners'
@@ -813,8 +855,8 @@ def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[s
 
 
 @pytest.fixture
-def walker(world, api, person, s3, deployed) -> Walker:
-    return Walker(world, api, person, s3, deployed)
+def walker(world, api, pro, person, s3, deployed) -> Walker:
+    return Walker(world, api, pro, person, s3, deployed)
 
 
 # ------------------------------------------------------------------------------------ tests
@@ -828,7 +870,7 @@ def test_the_walk_covers_every_route_of_every_api(routes):
             assert (family, role) in EXPECTED, f"no expectation for {role} on {family}"
     counts = {f: sum(r.family == f for r in walked) for f in families}
     assert counts["records"] >= 50 and counts["professionals"] >= 10, counts
-    assert counts["partners"] == 5, counts  # their OpenAPI document, /fhir/metadata included
+    assert counts["partners"] == 4, counts  # their OpenAPI document, /fhir/metadata included
     for route in walked:
         if route.takes_body and route.family != "partners":  # the walker writes FHIR bodies
             assert sample_body(route) is not None, f"add a sample body for {route.path}"

@@ -23,6 +23,7 @@ from tests.integration.test_partner_api import (  # the fixture too
     document_for,
     patient_documents,
     professional_field,
+    search,
 )
 from tests.integration.test_partner_api import (
     hospital as hospital,
@@ -121,9 +122,9 @@ def test_a_path_that_is_no_fhir_endpoint_is_a_404(deployed, hospital):
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", "/fhir/DocumentReference/01ABC", "GET"),
-        ("PUT", "/fhir/DocumentReference/01ABC", "GET"),
-        ("PATCH", "/fhir/DocumentReference", "GET, POST"),
+        ("GET", "/fhir/DocumentReference", "POST"),  # search is POST _search: no INS in a URL
+        ("GET", "/fhir/DocumentReference/_search", "POST"),
+        ("PATCH", "/fhir/DocumentReference", "POST"),
         ("DELETE", "/fhir", "POST"),
         ("POST", "/fhir/metadata", "GET"),
     ],
@@ -131,7 +132,14 @@ def test_a_path_that_is_no_fhir_endpoint_is_a_404(deployed, hospital):
 def test_another_method_on_a_known_path_is_a_405_with_allow(
     deployed, hospital, method, path, allow
 ):
-    answer = call(deployed, hospital, method, path, {"resourceType": "DocumentReference"})
+    answer = call(
+        deployed,
+        hospital,
+        method,
+        path,
+        {"resourceType": "DocumentReference"},
+        professional=professional_field(DOCTOR),  # a GET's signature covers it
+    )
     assert_outcome(answer, 405, "not-supported")
     assert answer[1]["Allow"] == allow
 
@@ -219,15 +227,14 @@ def test_the_domains_errors_are_outcomes_with_fitting_codes(deployed, person, ho
     answer = call(deployed, hospital, "POST", "/fhir/DocumentReference", "[1, 2]")
     assert_outcome(answer, 422, "invalid")
 
-    search = call(
+    status, _, outcome = search(
         deployed,
         hospital,
-        "GET",
-        "/fhir/DocumentReference",
-        query={"patient": patient.ins, "status": "current"},
+        {"patient": patient.ins, "status": "current"},
+        nonce=f"st{next(_nonces)}".ljust(16, "0"),
         professional=professional_field(DOCTOR),
     )
-    assert_outcome(search, 400, "invalid")
+    assert_outcome((status, {"Content-Type": FHIR_JSON}, outcome), 400, "invalid")
 
     bundle = {
         "resourceType": "Bundle",
@@ -249,6 +256,8 @@ def _interaction_of(method: str, path: str) -> tuple[str | None, str]:
         return None, {"POST": "transaction"}[method]
     if len(parts) == 1:
         return parts[0], {"POST": "create", "GET": "search-type"}[method]
+    if len(parts) == 2 and parts[1] == "_search":
+        return parts[0], {"POST": "search-type"}[method]
     if len(parts) == 2 and re.fullmatch(r"\{\w+\}", parts[1]):
         return parts[0], {"GET": "read", "PUT": "update", "DELETE": "delete"}[method]
     raise AssertionError(f"a route FHIR has no name for: {method} {path}")
@@ -282,28 +291,25 @@ def test_each_search_parameter_listed_is_taken_and_no_other(deployed, person, ho
     _, _, statement = call(deployed, hospital, "GET", "/fhir/metadata")
     [documents] = statement["rest"][0]["resource"]
     listed = {p["name"] for p in documents["searchParam"]}
-    values = {"patient": patient.ins, "_count": "5", "_cursor": "x" * 10}
+    values = {"patient": patient.ins, "_id": "01ABC", "_count": "5", "_cursor": "x" * 10}
     assert listed == set(values)
     for name in listed:  # each alone with the required patient: never refused as unknown
-        query = {"patient": patient.ins, name: values[name]}
-        answer = call(
+        answer = search(
             deployed,
             hospital,
-            "GET",
-            "/fhir/DocumentReference",
-            query=query,
+            {"patient": patient.ins, name: values[name]},
+            nonce=f"sp{next(_nonces)}".ljust(16, "0"),
             professional=professional_field(DOCTOR),
         )
         assert "unsupported search parameter" not in json.dumps(answer[2]), (name, answer)
-    unlisted = call(
+    status, _, unlisted = search(
         deployed,
         hospital,
-        "GET",
-        "/fhir/DocumentReference",
-        query={"patient": patient.ins, "date": "2026"},
+        {"patient": patient.ins, "date": "2026"},
+        nonce=f"sp{next(_nonces)}".ljust(16, "0"),
         professional=professional_field(DOCTOR),
     )
-    assert_outcome(unlisted, 400, "invalid")
+    assert_outcome((status, {"Content-Type": FHIR_JSON}, unlisted), 400, "invalid")
 
 
 # --- conditional create
@@ -468,16 +474,16 @@ def test_a_read_gives_back_what_was_pushed(deployed, api, person, hospital, name
     assert status == 201, created
     designate(api, patient, DOCTOR)
 
-    status, _, back = call(
+    status, _, found = search(  # FHIR's read, by _id: the patient in the body, not the URL
         deployed,
         hospital,
-        "GET",
-        f"/fhir/DocumentReference/{created['id']}",
-        query={"patient": f"{INS_SYSTEM}|{patient.ins}"},
+        {"patient": f"{INS_SYSTEM}|{patient.ins}", "_id": created["id"]},
+        nonce=f"rt{next(_nonces)}".ljust(16, "0"),
         professional=professional_field(DOCTOR),
     )
 
-    assert status == 200, back
+    assert status == 200, found
+    [back] = [entry["resource"] for entry in found["entry"]]
     assert back == created | {"meta": back["meta"]}  # the push answers what a read will
     for element in ("masterIdentifier", "identifier", "docStatus", "type", "date", "context"):
         assert back.get(element) == sent.get(element), element

@@ -30,10 +30,12 @@ from tests.integration.test_authorization_walk import (
     ALLOWED,
     DOCTOR,
     OWN,
+    PATIENT_PARAM,
     PROFESSIONAL_OF,
     Case,
     Walker,
     path_values,
+    resolved,
 )
 from tests.integration.test_authorization_walk import (
     _built as _built,  # the fixtures the world is built with
@@ -134,12 +136,13 @@ def identity(family: str, world) -> dict[str, Any] | None:
     return None
 
 
-def request(route, world, walker: Walker, draw) -> dict[str, Any]:
-    """A random request on the route, starting from a valid one."""
+def request(route, world, walker: Walker, draw, reference: str) -> dict[str, Any]:
+    """A random request on the route, starting from a valid one (`reference`: the treating
+    doctor's to the patient's file)."""
     case = Case(
         route, CALLER[route.family] or "patient", OWN, world.alice, world.alice, {}, ALLOWED
     )
-    values = dict(path_values(case, world) or {})
+    values = {**(path_values(case, world) or {}), PATIENT_PARAM: reference}
     for name in route.params:
         if draw(st.booleans()):
             values[name] = draw(TEXT.filter(lambda t: t and "/" not in t and "?" not in t))
@@ -187,8 +190,10 @@ def invoke(route, world, deployed, sent: dict[str, Any]) -> tuple[int, dict[str,
 
 
 @pytest.mark.parametrize("family", sorted(CALLER))
-def test_no_request_gets_a_server_error(family, routes, world, api, person, s3, deployed):
-    walker = Walker(world, api, person, s3, deployed)
+def test_no_request_gets_a_server_error(family, routes, world, api, pro, person, s3, deployed):
+    walker = Walker(world, api, pro, person, s3, deployed)
+    status, _, referred = resolved(pro, world.alice.ins, DOCTOR)
+    assert status == 201, referred
     served = [route for route in routes[0] if route.family == family]
     assert served, f"no route of {family}"
 
@@ -202,7 +207,7 @@ def test_no_request_gets_a_server_error(family, routes, world, api, person, s3, 
     @given(data=st.data())
     def answers_without_a_fault(data):
         route = data.draw(st.sampled_from(served), label="route")
-        sent = request(route, world, walker, data.draw)
+        sent = request(route, world, walker, data.draw, referred["reference"])
         status, headers, answer = invoke(route, world, deployed, sent)
         shown = json.dumps(answer, default=str)[:300]
         assert status < 500, f"{route.method} {route.path} {sent!r} answered {status} {shown}"

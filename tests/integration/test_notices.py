@@ -15,7 +15,7 @@ from healthspace.enrollment.model import Contact, Enrollment, EnrollmentLogEntry
 from infra.local.outbox import read_outbox
 from infra.local.sample_events import dynamodb_stream_event
 from infra.local.template import ACCOUNT_ID, REGION
-from tests.integration.test_professionals_api import claims, designate
+from tests.integration.test_professionals_api import claims, designate, refer
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.unit.test_care_access import rpps
 
@@ -71,12 +71,13 @@ def test_the_patient_and_the_treating_doctor_are_told_once(api, person, pro, not
     alice = person("Alice")
     enroll(alice, "alice.notices@example.org")
     designate(api, alice, DOCTOR)
-    base = f"/pro/patients/{alice.ins}"
+    base = refer(pro, alice, claims(DOCTOR))
     # Given her doctor reads her file twice and an emergency doctor breaks the glass
     for _ in range(2):
         assert pro("GET", f"{base}/documents", claims(DOCTOR))[0] == 200
     emergency = {"X-Emergency-Reason": "inconsciente aux urgences"}
-    assert pro("GET", f"{base}/profile", claims(ER_DOCTOR), headers=emergency)[0] == 200
+    er_base = refer(pro, alice, claims(ER_DOCTOR), headers=emergency)
+    assert pro("GET", f"{er_base}/profile", claims(ER_DOCTOR), headers=emergency)[0] == 200
     # When the stream delivers her access log, then delivers it again (a retried batch)
     items = access_log_items(alice)
     assert notify(items) == {"batchItemFailures": []}
@@ -106,7 +107,7 @@ def test_a_record_that_cannot_be_read_is_reported_alone(api, person, pro, notify
     bob = person("Bob")
     enroll(bob, "bob.notices@example.org")
     designate(api, bob, DOCTOR)
-    assert pro("GET", f"/pro/patients/{bob.ins}/documents", claims(DOCTOR))[0] == 200
+    assert pro("GET", f"{refer(pro, bob, claims(DOCTOR))}/documents", claims(DOCTOR))[0] == 200
     [entry] = [i for i in access_log_items(bob) if "PROFESSIONAL" in i["body"]["S"]]
     broken = {**entry, "sk": {"S": "LOG#BROKEN"}, "body": {"S": "{not json"}}
     # The broken record comes first: Lambda retries from it, so it alone is reported
@@ -120,7 +121,7 @@ def test_the_inbox_pages_and_refuses_a_cursor_into_another_inbox(api, person, pr
     for patient in patients:
         designate(api, patient, DOCTOR)
         reason = {"X-Emergency-Reason": "urgence"}
-        path = f"/pro/patients/{patient.ins}/documents"
+        path = f"{refer(pro, patient, claims(ER_DOCTOR), headers=reason)}/documents"
         assert pro("GET", path, claims(ER_DOCTOR), headers=reason)[0] == 200
         notify(access_log_items(patient))  # no enrollment: no email, the doctor is told
     first = pro("GET", "/pro/notices", claims(DOCTOR), query={"limit": "2"})[2]

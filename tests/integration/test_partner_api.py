@@ -194,27 +194,35 @@ def test_an_unknown_patient_is_a_404_outcome(deployed, hospital):
 # --- reads on behalf of a professional (the care rules of docs/professionals.md)
 
 SEARCH = "/fhir/DocumentReference"
+SEARCH_POST = "/fhir/DocumentReference/_search"
+FORM = "application/x-www-form-urlencoded"
 
 
 def professional_field(number, profession="10", name="Claire Dubois"):
     return f'"{number}";profession="{profession}";name="{name}"'
 
 
-def read(deployed, partner, path, query, *, nonce, professional, cover=True, url=None):
-    """A signed GET for `professional`, its query sent canonical (names sorted, values
-    percent-encoded), or the given `url` (a next link) signed as is."""
-    url = url or f"{BASE}{path}?" + urlencode(sorted(query.items()), quote_via=quote, safe="")
+def search(deployed, partner, form, *, nonce, professional, cover=True, url=None, headers=None):
+    """A signed POST search for `professional`: the parameters in a form-encoded body (its
+    Content-Digest signed), or a `next` link's `url` (its paging in the query) posted with it."""
+    url = url or f"{BASE}{SEARCH_POST}"
+    query = dict(parse_qsl(urlsplit(url).query)) or None
+    body = urlencode(sorted(form.items()), quote_via=quote, safe="")
     components = (*REQUIRED, "healthspace-professional") if cover else REQUIRED
-    headers = partner.sign(
-        "GET",
+    signed = partner.sign(
+        "POST",
         url,
-        b"",
+        body.encode(),
         created=datetime.now(UTC),
         nonce=nonce,
         components=components,
-        headers={"Healthspace-Professional": professional},
+        headers={"Healthspace-Professional": professional, **(headers or {})},
     )
-    event = api_event("GET", path, None, None, headers=headers, query=query, resource=path)
+    event = api_event(
+        "POST", SEARCH_POST, None, body, headers=signed, query=query, resource=SEARCH_POST
+    )
+    event["headers"]["Content-Type"] = FORM
+    event["multiValueHeaders"]["Content-Type"] = [FORM]
     return api_result(deployed[1].invoke("PartnersFunction", event))
 
 
@@ -233,11 +241,11 @@ def test_the_treating_doctor_reads_what_the_hospital_pushed(deployed, api, perso
     designate(api, patient, DOCTOR)
     doctor = professional_field(DOCTOR)
 
-    # The search, one per page: the next link is canonical, signed as is
-    status, _, bundle = read(
+    # The search, one per page (POST, the patient in the body): the next link carries only
+    # the paging, canonical, signed as is
+    status, _, bundle = search(
         deployed,
         hospital,
-        SEARCH,
         {**for_patient(patient), "_count": "1"},
         nonce="s" * 16,
         professional=doctor,
@@ -247,13 +255,12 @@ def test_the_treating_doctor_reads_what_the_hospital_pushed(deployed, api, perso
     assert "total" not in bundle
     [first] = bundle["entry"]
     [next_url] = [link["url"] for link in bundle["link"] if link["relation"] == "next"]
-    assert next_url.startswith(f"{BASE}{SEARCH}?_count=1&_cursor=")
-    assert next_url.endswith(f"&patient=urn%3Aoid%3A1.2.250.1.213.1.4.8%7C{patient.ins}")
-    status, _, page_two = read(
+    assert next_url.startswith(f"{BASE}{SEARCH_POST}?_count=1&_cursor=")
+    assert patient.ins not in next_url
+    status, _, page_two = search(
         deployed,
         hospital,
-        SEARCH,
-        dict(parse_qsl(urlsplit(next_url).query)),
+        for_patient(patient),
         nonce="t" * 16,
         professional=doctor,
         url=next_url,
@@ -267,21 +274,17 @@ def test_the_treating_doctor_reads_what_the_hospital_pushed(deployed, api, perso
         "value": patient.ins,
     }
 
-    # The read, by id and patient
-    status, headers, document = read(
+    # The read: a search by _id (and the patient, in the body)
+    status, _, one = search(
         deployed,
         hospital,
-        f"{SEARCH}/{found[0]}",
-        for_patient(patient),
+        {**for_patient(patient), "_id": found[0]},
         nonce="u" * 16,
         professional=doctor,
     )
-    assert (status, document["resourceType"], document["id"]) == (
-        200,
-        "DocumentReference",
-        found[0],
-    )
-    assert headers["ETag"] == 'W/"1"'
+    assert status == 200, one
+    [document] = [entry["resource"] for entry in one["entry"]]
+    assert (document["resourceType"], document["id"]) == ("DocumentReference", found[0])
 
     # The patient's history: the professional read, through their hospital's system
     log = api("GET", "/me/access-log", patient)[2]["items"]
@@ -304,10 +307,9 @@ def test_a_professional_with_no_relationship_is_refused(deployed, person, hospit
     patient = person("Jules")
     send(deployed, hospital, SEARCH, document_for(patient), nonce="q" * 16)
 
-    status, _, outcome = read(
+    status, _, outcome = search(
         deployed,
         hospital,
-        SEARCH,
         for_patient(patient),
         nonce="v" * 16,
         professional=professional_field(STRANGER),
@@ -324,26 +326,24 @@ def test_a_document_of_another_patient_is_not_found(deployed, api, person, hospi
     elsewhere = send(deployed, hospital, SEARCH, document_for(other), nonce="w" * 16)[2]["id"]
     designate(api, patient, DOCTOR)
 
-    status, _, outcome = read(
+    status, _, bundle = search(
         deployed,
         hospital,
-        f"{SEARCH}/{elsewhere}",
-        for_patient(patient),
+        {**for_patient(patient), "_id": elsewhere},
         nonce="x" * 16,
         professional=professional_field(DOCTOR),
     )
 
-    assert (status, outcome["issue"][0]["code"]) == (404, "not-found")
+    assert (status, bundle["type"], bundle["entry"]) == (200, "searchset", [])
 
 
 def test_a_professional_the_signature_does_not_cover_is_refused(deployed, api, person, hospital):
     patient = person("Paul")
     designate(api, patient, DOCTOR)
 
-    status, _, outcome = read(
+    status, _, outcome = search(
         deployed,
         hospital,
-        SEARCH,
         for_patient(patient),
         nonce="y" * 16,
         professional=professional_field(DOCTOR),
@@ -356,23 +356,54 @@ def test_a_professional_the_signature_does_not_cover_is_refused(deployed, api, p
 
 def test_break_glass_is_not_offered_to_partners(deployed, person, hospital):
     patient = person("Anna")
-    path = SEARCH
-    url = f"{BASE}{path}?" + urlencode(sorted(for_patient(patient).items()), quote_via=quote)
-    headers = hospital.sign(
-        "GET",
-        url,
-        b"",
-        created=datetime.now(UTC),
+    status, _, outcome = search(
+        deployed,
+        hospital,
+        for_patient(patient),
         nonce="z" * 16,
-        components=(*REQUIRED, "healthspace-professional"),
-        headers={
-            "Healthspace-Professional": professional_field(STRANGER),
-            "X-Emergency-Reason": "unconscious",
-        },
+        professional=professional_field(STRANGER),
+        headers={"X-Emergency-Reason": "unconscious"},
     )
-    event = api_event(
-        "GET", path, None, None, headers=headers, query=for_patient(patient), resource=path
-    )
-    status, _, outcome = api_result(deployed[1].invoke("PartnersFunction", event))
 
     assert (status, outcome["issue"][0]["code"]) == (400, "invalid")
+
+
+def test_no_ins_in_a_url_get_search_is_gone_and_the_url_takes_no_patient(
+    deployed, api, person, hospital
+):
+    patient = person("Hugo")
+    designate(api, patient, DOCTOR)
+    doctor = professional_field(DOCTOR)
+    # The patient in the search URL's query is refused, even signed
+    url = f"{BASE}{SEARCH_POST}?" + urlencode(for_patient(patient), quote_via=quote, safe="")
+    status, _, outcome = search(
+        deployed, hospital, {}, nonce="n" * 16, professional=doctor, url=url
+    )
+    assert (status, outcome["issue"][0]["code"]) == (400, "invalid")
+    assert "body" in outcome["issue"][0]["diagnostics"]
+    # A search body that is not a form is a 415
+    signed = hospital.sign(
+        "POST",
+        f"{BASE}{SEARCH_POST}",
+        b"{}",
+        created=datetime.now(UTC),
+        nonce="m" * 16,
+        components=(*REQUIRED, "healthspace-professional"),
+        headers={"Healthspace-Professional": doctor},
+    )
+    event = api_event("POST", SEARCH_POST, None, "{}", headers=signed, resource=SEARCH_POST)
+    assert api_result(deployed[1].invoke("PartnersFunction", event))[0] == 415
+    # GET search is no route: it says where searching went
+    signed = hospital.sign(
+        "GET",
+        f"{BASE}{SEARCH}",
+        b"",
+        created=datetime.now(UTC),
+        nonce="k" * 16,
+        components=(*REQUIRED, "healthspace-professional"),
+        headers={"Healthspace-Professional": doctor},
+    )
+    event = api_event("GET", SEARCH, None, None, headers=signed, resource=SEARCH)
+    status, headers, outcome = api_result(deployed[1].invoke("PartnersFunction", event))
+    assert (status, headers["Allow"]) == (405, "POST")
+    assert "_search" in outcome["issue"][0]["diagnostics"]

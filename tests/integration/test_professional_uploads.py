@@ -13,7 +13,7 @@ import pytest
 from healthspace.kernel.identifiers import make_ins
 from healthspace.records.model import Holder, Role
 from tests.integration.conftest import Person
-from tests.integration.test_professionals_api import claims, designate
+from tests.integration.test_professionals_api import claims, designate, refer
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.integration.test_records_api import PDF
 from tests.unit.test_care_access import rpps
@@ -36,7 +36,7 @@ def ticket_request(category="reports", **flags):
 
 def deposit(pro, s3, patient, who, **request):
     """The professional's browser: ask for a ticket, post the file; S3 notifies the ingest."""
-    status, _, ticket = pro("POST", f"/pro/patients/{patient.ins}/uploads", who, body=request)
+    status, _, ticket = pro("POST", f"{refer(pro, patient, who)}/uploads", who, body=request)
     assert status == 201, ticket
     s3.put_object(Bucket=os.environ["QUARANTINE_BUCKET"], Key=ticket["fields"]["key"], Body=PDF)
     return ticket["upload_id"]
@@ -93,7 +93,8 @@ def test_a_doctors_deposit_reaches_the_patient_with_him_as_author(api, person, s
 
     upload_id = deposit(pro, s3, alice, claims(DOCTOR), **ticket_request())
 
-    status, _, upload = pro("GET", f"/pro/patients/{alice.ins}/uploads/{upload_id}", claims(DOCTOR))
+    base = refer(pro, alice, claims(DOCTOR))
+    status, _, upload = pro("GET", f"{base}/uploads/{upload_id}", claims(DOCTOR))
     assert (status, upload["status"], upload["document_id"]) == (200, "ACCEPTED", upload_id)
     document = seen_by_patient(api, alice)[upload_id]
     assert document["author"] == {
@@ -123,7 +124,7 @@ def test_a_held_deposit_is_invisible_to_the_patient_until_released(api, person, 
 
     assert upload_id not in seen_by_patient(api, alice)
     assert api("GET", f"/me/documents/{upload_id}", alice)[0] == 404
-    base = f"/pro/patients/{alice.ins}/documents/{upload_id}"
+    base = f"{refer(pro, alice, claims(DOCTOR))}/documents/{upload_id}"
     assert pro("GET", base, claims(DOCTOR))[2]["hold"]["released_at"] is None
     assert pro("POST", f"{base}/release", claims(DOCTOR))[0] == 200
     assert upload_id in seen_by_patient(api, alice)
@@ -151,7 +152,7 @@ def test_a_confidential_deposit_on_a_minors_file_is_hidden_from_the_parent(
 
     assert upload_id not in seen_by_patient(api, alice, space=lea.space_id)
     status, _, document = pro(
-        "GET", f"/pro/patients/{lea.ins}/documents/{upload_id}", claims(DOCTOR)
+        "GET", f"{refer(pro, lea, claims(DOCTOR))}/documents/{upload_id}", claims(DOCTOR)
     )
     assert (status, document["confidential_from_representatives"]) == (200, True)
 
@@ -161,7 +162,7 @@ def test_confidentiality_on_an_adults_file_is_bad_input(api, person, pro):
     designate(api, alice, DOCTOR)
     request = ticket_request(confidential_from_representatives=True)
     status, _, body = pro(
-        "POST", f"/pro/patients/{alice.ins}/uploads", claims(DOCTOR), body=request
+        "POST", f"{refer(pro, alice, claims(DOCTOR))}/uploads", claims(DOCTOR), body=request
     )
     assert (status, body["code"]) == (400, "BAD_REQUEST")
 
@@ -182,7 +183,7 @@ def test_a_dentist_writing_outside_his_row_is_refused_and_nothing_is_stored(
     before = stored_documents(s3, stack_env)
 
     status, _, body = pro(
-        "POST", f"/pro/patients/{alice.ins}/uploads", dentist, body=ticket_request("biology")
+        "POST", f"{refer(pro, alice, dentist)}/uploads", dentist, body=ticket_request("biology")
     )
 
     assert (status, body["code"]) == (403, "FORBIDDEN")
@@ -199,8 +200,8 @@ def test_break_glass_deposits_nothing(api, person, pro, stack_env):
     """Given a doctor without a relationship, then an upload under break-glass is refused,
     whether he states the emergency (400: it only reads) or not (403)."""
     alice = person("Alice")
-    path = f"/pro/patients/{alice.ins}/uploads"
     reason = {"X-Emergency-Reason": "unconscious"}
+    path = f"{refer(pro, alice, claims(DOCTOR), headers=reason)}/uploads"
 
     status, _, body = pro("POST", path, claims(DOCTOR), body=ticket_request(), headers=reason)
     assert (status, body["code"]) == (400, "BAD_REQUEST")
@@ -222,11 +223,12 @@ def test_an_upload_status_is_for_its_uploader_only(api, person, s3, pro):
     )
     upload_id = deposit(pro, s3, alice, claims(DOCTOR), **ticket_request())
 
-    path = f"/pro/patients/{alice.ins}/uploads/{upload_id}"
+    path = f"{refer(pro, alice, claims(DOCTOR))}/uploads/{upload_id}"
     assert pro("GET", path, claims(DOCTOR))[0] == 200
-    status, _, body = pro("GET", path, claims(COLLEAGUE))
+    colleagues = f"{refer(pro, alice, claims(COLLEAGUE))}/uploads/{upload_id}"
+    status, _, body = pro("GET", colleagues, claims(COLLEAGUE))
     assert (status, body["code"]) == (404, "NOT_FOUND")
-    other = f"/pro/patients/{bob.ins}/uploads/{upload_id}"
+    other = f"{refer(pro, bob, claims(DOCTOR))}/uploads/{upload_id}"
     assert pro("GET", other, claims(DOCTOR))[0] == 404
     assert api("GET", f"/me/uploads/{upload_id}", alice)[0] == 404  # the doctor's, not hers
 
@@ -250,7 +252,7 @@ def test_a_confidential_profile_entry_on_a_minors_file_is_hidden_from_the_parent
 
     status, _, entry = pro(
         "POST",
-        f"/pro/patients/{lea.ins}/profile/treatments",
+        f"{refer(pro, lea, claims(DOCTOR))}/profile/treatments",
         claims(DOCTOR),
         body=pill,
         query={"confidential_from_representatives": "true"},
@@ -261,5 +263,5 @@ def test_a_confidential_profile_entry_on_a_minors_file_is_hidden_from_the_parent
     assert entry["entry_id"] not in str(section)
     history = api("GET", "/me/access-log", alice, headers=mother_on_lea)[2]["items"]
     assert entry["entry_id"] not in str(history)
-    read = pro("GET", f"/pro/patients/{lea.ins}/profile", claims(DOCTOR))[2]
+    read = pro("GET", f"{refer(pro, lea, claims(DOCTOR))}/profile", claims(DOCTOR))[2]
     assert entry["entry_id"] in str(read)

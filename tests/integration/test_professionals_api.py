@@ -41,6 +41,15 @@ def pro(deployed):
     return call
 
 
+def refer(pro, patient, who, headers=None):
+    """The base path of the patient's file for this professional: the INS resolved once, in a
+    body, into their reference."""
+    body = {"ins": patient.ins}
+    status, _, answer = pro("POST", "/pro/patient-references", who, body=body, headers=headers)
+    assert status == 201, answer
+    return f"/pro/patients/{answer['reference']}"
+
+
 def designate(api, patient, number):
     status, _, care = api(
         "PUT", "/me/care/treating-doctor", patient, body={"rpps": number}, headers={"If-Match": "0"}
@@ -55,7 +64,8 @@ def test_the_treating_doctor_reads_and_adds_and_the_patient_sees_it(
     document_id = upload_pdf(api, alice, s3)
     designate(api, alice, DOCTOR)
     doctor = claims(DOCTOR)
-    base = f"/pro/patients/{alice.ins}"
+    base = refer(pro, alice, doctor)
+    assert alice.ins not in base
 
     status, _, page = pro("GET", f"{base}/documents", doctor)
     assert status == 200, page
@@ -98,30 +108,60 @@ def test_the_treating_doctor_reads_and_adds_and_the_patient_sees_it(
     assert all(e["emergency_reason"] is None for e in log)
 
 
+def resolve(pro, ins, who, headers=None):
+    return pro("POST", "/pro/patient-references", who, body={"ins": ins}, headers=headers)
+
+
 def test_refusals_and_an_unknown_patient_answer_alike(api, person, pro):
     alice = person("Alice")
-    status, _, body = pro("GET", f"/pro/patients/{alice.ins}/documents", claims(STRANGER))
+    status, _, body = resolve(pro, alice.ins, claims(STRANGER))
     assert (status, body["code"]) == (403, "NO_RELATIONSHIP")
     unknown = make_ins("1991299999999")  # a valid INS nobody opened a space for
-    status, _, other = pro("GET", f"/pro/patients/{unknown}/documents", claims(STRANGER))
+    status, _, other = resolve(pro, unknown, claims(STRANGER))
     assert (status, other) == (403, body)
 
     api("PUT", f"/me/care/blocked/{STRANGER}", alice, headers={"If-Match": "0"})
     reason = {"X-Emergency-Reason": "unconscious"}
-    status, _, body = pro(
-        "GET", f"/pro/patients/{alice.ins}/profile", claims(STRANGER), headers=reason
-    )
+    status, _, body = resolve(pro, alice.ins, claims(STRANGER), headers=reason)
     assert (status, body["code"]) == (403, "BLOCKED")
+
+
+def test_a_reference_is_its_professionals_only_and_the_rules_decide_each_request(api, person, pro):
+    # Given Alice's treating doctor's reference
+    alice = person("Alice")
+    designate(api, alice, DOCTOR)
+    base = refer(pro, alice, claims(DOCTOR))
+    # Another professional, even one Alice let in, cannot use it: it is not theirs
+    api("PUT", f"/me/care/team/{NURSE}", alice, body={"scope": "full"}, headers={"If-Match": "1"})
+    status, _, body = pro("GET", f"{base}/documents", claims(NURSE, "60"))
+    assert (status, body["code"]) == (404, "PATIENT_REFERENCE_UNKNOWN")
+    status, _, unknown = pro(
+        "GET", "/pro/patients/AAAAAAAAAAAAAAAAAAAAAAAA/documents", claims(DOCTOR)
+    )
+    assert (status, unknown) == (404, body)
+    # When Alice ends the designation, the doctor's reference opens nothing any more
+    assert pro("GET", f"{base}/documents", claims(DOCTOR))[0] == 200
+    api("DELETE", "/me/care/treating-doctor", alice, headers={"If-Match": "2"})
+    status, _, body = pro("GET", f"{base}/documents", claims(DOCTOR))
+    assert (status, body["code"]) == (403, "NO_RELATIONSHIP")
 
 
 def test_a_bad_token_or_profession_is_refused(person, pro):
     alice = person("Alice")
-    path = f"/pro/patients/{alice.ins}/profile"
-    assert pro("GET", path, {"sub": "x", "token_use": "id"})[0] == 401
-    status, _, body = pro("GET", path, claims(STRANGER, profession="93"))
+    assert resolve(pro, alice.ins, {"sub": "x", "token_use": "id"})[0] == 401
+    status, _, body = resolve(pro, alice.ins, claims(STRANGER, profession="93"))
     assert (status, body["code"]) == (403, "PROFESSION_NOT_ALLOWED")
+    status, _, body = resolve(pro, "123", claims(STRANGER))
+    assert (status, body["code"]) == (400, "VALIDATION_ERROR")
     status, _, body = pro("GET", "/pro/patients/123/profile", claims(STRANGER))
     assert (status, body["code"]) == (400, "VALIDATION_ERROR")
+
+
+def test_no_route_takes_an_ins_in_its_path_any_more(person, pro, api):
+    alice = person("Alice")
+    designate(api, alice, DOCTOR)
+    status, _, body = pro("GET", f"/pro/patients/{alice.ins}/documents", claims(DOCTOR))
+    assert (status, body["code"]) == (400, "VALIDATION_ERROR")  # not a reference
 
 
 def test_break_glass_reads_and_the_reason_is_in_the_patients_history_only(api, person, s3, pro):
@@ -129,7 +169,7 @@ def test_break_glass_reads_and_the_reason_is_in_the_patients_history_only(api, p
     document_id = upload_pdf(api, alice, s3)
     stated = "patient inconscient aux urgences, antécédents ?"
     headers = {"X-Emergency-Reason": quote(stated)}
-    base = f"/pro/patients/{alice.ins}"
+    base = refer(pro, alice, claims(NURSE, "60"), headers=headers)
 
     status, _, page = pro("GET", f"{base}/documents", claims(NURSE, "60"), headers=headers)
     assert (status, [d["document_id"] for d in page["items"]]) == (200, [document_id])
@@ -165,7 +205,7 @@ def test_a_nurse_with_a_partial_grant_adds_only_what_her_row_writes(api, person,
         api("PUT", f"/me/care/team/{NURSE}", alice, body=grant, headers={"If-Match": "0"})[0] == 200
     )
     nurse = claims(NURSE, "60")
-    base = f"/pro/patients/{alice.ins}"
+    base = refer(pro, alice, nurse)
     vaccine = {"vaccine": "Grippe", "date": "2025-10-20"}
     assert pro("POST", f"{base}/profile/vaccinations", nurse, body=vaccine)[0] == 201
     measure = {
@@ -180,7 +220,7 @@ def test_a_nurse_with_a_partial_grant_adds_only_what_her_row_writes(api, person,
     assert set(sections) == {"allergies", "vaccinations"}
 
 
-UPLOADS = "/pro/patients/{ins}/uploads"
+UPLOADS = "/pro/patients/{ref}/uploads"
 # The bodies of the routes that take one, besides the profile sections (SPACE_SAMPLES).
 BODIES = {
     ("POST", UPLOADS): {
@@ -200,8 +240,10 @@ NOT_HEALTH_DATA = {
 # Routes this walk (a stranger refused, the treating doctor served and traced) does not fit.
 WALKED_ELSEWHERE = {
     ("GET", "/pro/notices"): "the professional's own inbox, no patient's file (test_notices.py)",
-    ("POST", "/pro/patients/{ins}/consent"): "how a stranger gets in, and the treating doctor's "
+    ("POST", "/pro/consents"): "how a stranger gets in, and the treating doctor's "
     "access is the patient's to change (test_recorded_consent.py)",
+    ("POST", "/pro/patient-references"): "how every walked route gets its reference, and "
+    "refuses a stranger (test_refusals_and_an_unknown_patient_answer_alike)",
 }
 
 
@@ -212,10 +254,12 @@ def pro_openapi(deployed):
     return json.loads(app.get_openapi_json_schema())
 
 
-def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
+def test_every_route_refuses_another_and_traces_the_treating_doctor(
     api, person, s3, pro, pro_openapi, empty_table
 ):
-    """The walk of every professionals' route (a new one is covered without a new test)."""
+    """The walk of every professionals' route (a new one is covered without a new test): the
+    doctor's reference is refused to another professional, serves the doctor (traced), and
+    serves them no more once the patient ends the designation."""
     for path, operations in pro_openapi["paths"].items():
         for method in (m.upper() for m in operations):
             if (method, path) in WALKED_ELSEWHERE:
@@ -226,14 +270,15 @@ def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
             designate(api, alice, DOCTOR)
             section = re.fullmatch(r".*/profile/([a-z-]+)", path)
             body = SPACE_SAMPLES[section.group(1)] if section else BODIES.get((method, path))
-            url = path.replace("{ins}", alice.ins).replace("{document_id}", document_id)
+            base = refer(pro, alice, claims(DOCTOR))
+            url = path.replace("/pro/patients/{ref}", base).replace("{document_id}", document_id)
             if "{upload_id}" in path:  # the doctor's own upload: nobody else's status is shown
-                uploads = UPLOADS.replace("{ins}", alice.ins)
+                uploads = UPLOADS.replace("/pro/patients/{ref}", base)
                 ticket = pro("POST", uploads, claims(DOCTOR), body=BODIES[("POST", UPLOADS)])[2]
                 url = url.replace("{upload_id}", ticket["upload_id"])
 
             status, _, refused = pro(method, url, claims(STRANGER), body=body)
-            assert (status, refused["code"]) == (403, "NO_RELATIONSHIP"), (method, path)
+            assert (status, refused["code"]) == (404, "PATIENT_REFERENCE_UNKNOWN"), (method, path)
             before = len(api("GET", "/me/access-log", alice)[2]["items"])
             status, _, answer = pro(method, url, claims(DOCTOR), body=body)
             assert status < 300, (method, path, status, answer)
@@ -243,25 +288,30 @@ def test_every_route_refuses_a_stranger_and_traces_the_treating_doctor(
                 continue
             assert len(after) == before + 1, f"{method} {path} wrote no access-log entry"
             assert (after[0]["actor"]["id"], after[0]["role"]) == (f"rpps:{DOCTOR}", "PROFESSIONAL")
+            ended = api("DELETE", "/me/care/treating-doctor", alice, headers={"If-Match": "1"})
+            assert ended[0] == 200, ended
+            status, _, refused = pro(method, url, claims(DOCTOR), body=body)
+            assert (status, refused["code"]) == (403, "NO_RELATIONSHIP"), (method, path)
 
 
 def test_a_professional_records_consent_and_the_patient_sees_and_revokes_it(api, person, pro):
     alice = person("Alice")
-    base = f"/pro/patients/{alice.ins}"
-    assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 403
+    assert resolve(pro, alice.ins, claims(STRANGER))[0] == 403
     # Without attesting the patient's agreement: refused, nothing recorded
-    status, _, refused = pro("POST", f"{base}/consent", claims(STRANGER), body={"scope": "full"})
+    unattested = {"ins": alice.ins, "scope": "full"}
+    status, _, refused = pro("POST", "/pro/consents", claims(STRANGER), body=unattested)
     assert status in (400, 422), refused
     assert api("GET", "/me/care", alice)[2]["team"] == []
     # With it: the consent, a year at most, opens the file within its scope
-    consent = {"scope": ["biology", "allergies"], "patient_agreed": True}
-    status, _, grant = pro("POST", f"{base}/consent", claims(STRANGER), body=consent)
+    consent = {"ins": alice.ins, "scope": ["biology", "allergies"], "patient_agreed": True}
+    status, _, grant = pro("POST", "/pro/consents", claims(STRANGER), body=consent)
     assert status == 200, grant
     assert (grant["rpps"], grant["kind"], sorted(grant["scope"])) == (
         STRANGER,
         "CONSENT",
         ["allergies", "biology"],
     )
+    base = refer(pro, alice, claims(STRANGER))
     assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 200
     # Alice sees it, and who recorded it; she revokes it, and the door closes again
     status, headers, care = api("GET", "/me/care", alice)
@@ -274,3 +324,28 @@ def test_a_professional_records_consent_and_the_patient_sees_and_revokes_it(api,
     )
     assert revoked[0] == 200, revoked
     assert pro("GET", f"{base}/documents", claims(STRANGER))[0] == 403
+
+
+def test_a_patients_work_is_shown_to_professionals_by_role_and_name_never_by_subject(
+    api, person, s3, pro
+):
+    # Given Alice's own document and allergy, and her treating doctor
+    alice = person("Alice")
+    document_id = upload_pdf(api, alice, s3)
+    assert api("POST", "/me/profile/allergies", alice, body=ALLERGY)[0] == 201
+    designate(api, alice, DOCTOR)
+    base = refer(pro, alice, claims(DOCTOR))
+    # When the doctor reads them every way the API shows them
+    answers = [
+        pro("GET", f"{base}/documents", claims(DOCTOR))[2]["items"][0],
+        pro("GET", f"{base}/documents/{document_id}", claims(DOCTOR))[2],
+        pro("GET", f"{base}/profile/allergies", claims(DOCTOR))[2]["items"][0],
+        pro("GET", f"{base}/profile", claims(DOCTOR))[2]["sections"]["allergies"]["items"][0],
+    ]
+    # Then her work is hers by role and name; her identity provider's subject is nowhere
+    for answer in answers:
+        assert answer["author"] == {"kind": "PATIENT", "display_name": "Alice Martin"}, answer
+        assert alice.subject not in json.dumps(answer)
+    # and a professional's work still names them by RPPS
+    _, _, entry = pro("POST", f"{base}/profile/allergies", claims(DOCTOR), body=ALLERGY)
+    assert entry["author"]["id"] == f"rpps:{DOCTOR}"

@@ -104,8 +104,18 @@ def test_a_full_section_refuses_the_next_entry_naming_its_cap(full_file, call):
     )
 
 
+def referred(call, patient, who, headers=None):
+    """The professional's path to the patient's profile: the INS resolved once, in a body."""
+    body = {"ins": patient.ins}
+    path = "/pro/patient-references"
+    status, answer, _ = call("ProfessionalsFunction", "POST", path, who, body, headers)
+    assert status == 201, answer
+    return f"/pro/patients/{answer['reference']}/profile"
+
+
 def test_every_reader_reads_a_full_section_page_by_page_under_the_limit(full_file, call):
     parent, lea = full_file
+    emergency = {"X-Emergency-Reason": quote("inconsciente, directives ?")}
     readers = {
         "holder": ("RecordsFunction", "/me/profile", lea.claims, None),
         "representative": (
@@ -116,15 +126,15 @@ def test_every_reader_reads_a_full_section_page_by_page_under_the_limit(full_fil
         ),
         "treating doctor": (
             "ProfessionalsFunction",
-            f"/pro/patients/{lea.ins}/profile",
+            referred(call, lea, claims(DOCTOR)),
             claims(DOCTOR),
             None,
         ),
         "break-glass": (
             "ProfessionalsFunction",
-            f"/pro/patients/{lea.ins}/profile",
+            referred(call, lea, claims(RESCUER), emergency),
             claims(RESCUER),
-            {"X-Emergency-Reason": quote("inconsciente, directives ?")},
+            emergency,
         ),
     }
     for reader, (function, base, who, headers) in readers.items():

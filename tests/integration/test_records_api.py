@@ -272,3 +272,28 @@ def test_missing_claims_or_malformed_ins_are_refused(api, person):
     assert api("GET", "/me", alice, claims={})[0] == 401
     status, _, error = api("GET", "/me", alice, claims={"sub": "x", "custom:ins": "123"})
     assert (status, error["code"]) == (400, "INVALID_IDENTIFIER")
+
+
+def test_a_file_of_another_size_than_its_ticket_is_rejected_on_moto(api, person, s3):
+    # Given a ticket for a PDF's size, and a longer file posted under it (moto, unlike S3, does
+    # not enforce the presigned POST's content-length-range)
+    alice = person("Alice")
+    body = {
+        "filename": "bilan.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF),
+        "category": "biology",
+        "title": "Bilan sanguin",
+        "document_date": "2026-11-02",
+    }
+    status, _, ticket = api("POST", "/me/uploads", alice, body=body)
+    assert status == 201, ticket
+    longer = PDF + b"\n%% appended"
+    s3.put_object(Bucket=os.environ["QUARANTINE_BUCKET"], Key=ticket["fields"]["key"], Body=longer)
+    # Then the ingest refuses it, says why, and files nothing
+    status, _, upload = api("GET", f"/me/uploads/{ticket['upload_id']}", alice)
+    assert (status, upload["status"]) == (200, "REJECTED"), upload
+    assert upload["reason"] == (
+        f"the file is {len(longer)} bytes, not the {len(PDF)} bytes its upload declared"
+    )
+    assert api("GET", "/me/documents", alice)[2]["items"] == []

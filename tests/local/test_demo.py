@@ -150,32 +150,46 @@ def pro_login(http: httpx.Client, professional: DemoProfessional) -> dict[str, s
     return {"Authorization": f"Bearer {login.json()['id_token']}"}
 
 
+def referred(http: httpx.Client, ins: str, headers: dict[str, str]) -> httpx.Response:
+    """The professional names the patient by INS once, in a body: their reference to her file."""
+    return http.post("/pro/patient-references", json={"ins": ins}, headers=headers)
+
+
+def files_documents(http: httpx.Client, ins: str, headers: dict[str, str]) -> str:
+    answer = referred(http, ins, headers)
+    assert answer.status_code == 201, answer.text
+    return f"/pro/patients/{answer.json()['reference']}/documents"
+
+
 def test_demo_professionals_read_refuse_and_break_the_glass(stack: LocalStack) -> None:
     patient = DEMO_ACCOUNTS[0]
-    documents = f"/pro/patients/{patient.person.ins}/documents"
+    ins = patient.person.ins
     with httpx.Client(base_url=stack.api_url, trust_env=False, timeout=30) as http:
         # The treating doctor reads the whole file: every document, every profile section.
         doctor = pro_login(http, TREATING_DOCTOR)
+        documents = files_documents(http, ins, doctor)
         listed = http.get(documents, headers=doctor)
         assert listed.status_code == 200, listed.text
         titles = {d["title"] for d in listed.json()["items"]}
         assert titles == {"Compte rendu de consultation", "Bilan sanguin", "Ordonnance"}
-        profile = http.get(f"/pro/patients/{patient.person.ins}/profile", headers=doctor)
+        profile = http.get(documents.replace("/documents", "/profile"), headers=doctor)
         assert profile.status_code == 200, profile.text
 
         # The pharmacist's grant is narrower than his row: the prescription, not the lab results.
         pharmacist = pro_login(http, PHARMACIST)
-        listed = http.get(documents, headers=pharmacist)
+        listed = http.get(files_documents(http, ins, pharmacist), headers=pharmacist)
         assert listed.status_code == 200, listed.text
         assert [d["title"] for d in listed.json()["items"]] == ["Ordonnance"]
 
         # A doctor the patient never named is refused, until he states an emergency.
         stranger = pro_login(http, STRANGER_DOCTOR)
-        refused = http.get(documents, headers=stranger)
+        refused = referred(http, ins, stranger)
         assert refused.status_code == 403
         assert refused.json()["code"] == "NO_RELATIONSHIP"
+        assert http.get(documents, headers=stranger).status_code == 404  # not his reference
         reason = "Unconscious patient admitted to the emergency room"
-        glass = http.get(documents, headers={**stranger, "X-Emergency-Reason": reason})
+        emergency = {**stranger, "X-Emergency-Reason": reason}
+        glass = http.get(files_documents(http, ins, emergency), headers=emergency)
         assert glass.status_code == 200, glass.text
         assert {d["title"] for d in glass.json()["items"]} == titles
 

@@ -108,8 +108,8 @@ def _hospital(stack: LocalStack) -> Partner:
 
 
 def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: list[str]) -> Check:
-    """A signed FHIR search for the treating doctor, `_count=marker`: the patient's first
-    `marker` documents, and a self link naming this very query."""
+    """A signed FHIR search for the treating doctor (POST, form-encoded), `_count=marker`: the
+    patient's first `marker` documents, and a self link naming this very URL."""
     base = stack.shared_env["PARTNER_BASE_URL"]
     doctor = (
         f'"{TREATING_DOCTOR.rpps}";profession="10";'
@@ -117,20 +117,20 @@ def _partner_search(stack: LocalStack, partner: Partner, ins: str, expected: lis
     )
 
     def check(client: httpx.Client, marker: int) -> str | None:
-        query = {"patient": f"{INS_SYSTEM}|{ins}", "_count": str(marker)}
-        target = "/fhir/DocumentReference?" + urlencode(
-            sorted(query.items()), quote_via=quote, safe=""
-        )
+        form = {"patient": f"{INS_SYSTEM}|{ins}", "_count": str(marker)}
+        body = urlencode(sorted(form.items()), quote_via=quote, safe="").encode()
+        target = "/fhir/DocumentReference/_search"
         headers = partner.sign(
-            "GET",
+            "POST",
             f"{base}{target}",
-            b"",
+            body,
             created=datetime.now(UTC),
             nonce=uuid.uuid4().hex,
             components=(*REQUIRED, "healthspace-professional"),
             headers={"Healthspace-Professional": doctor},
         )
-        answer = client.get(target, headers=headers)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        answer = client.post(target, content=body, headers=headers)
         if answer.status_code != 200:
             return f"partner search: {answer.status_code} {answer.text[:200]}"
         bundle = answer.json()
@@ -172,8 +172,12 @@ def test_concurrent_requests_to_different_functions_each_get_their_own_answer(
     with httpx.Client(base_url=stack.api_url, timeout=30, trust_env=False) as client:
         camille = _ids(client.get("/me/documents", headers=patient))
         julien = _ids(client.get("/me/documents", headers=parent))
+        # The doctor names Camille by INS once, in a body: his reference to her file.
+        ins = {"ins": PATIENT.person.ins}
+        referred = client.post("/pro/patient-references", json=ins, headers=doctor)
+        assert referred.status_code == 201, referred.text
     assert len(camille) == len(julien) == 3 and not set(camille) & set(julien)
-    pro_path = f"/pro/patients/{PATIENT.person.ins}/documents"
+    pro_path = f"/pro/patients/{referred.json()['reference']}/documents"
     checks: dict[str, Check] = {
         "patient list": _own_list("/me/documents", patient, camille),
         "patient space": _me(patient, PATIENT.person.given_name, []),

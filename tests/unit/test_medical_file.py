@@ -164,6 +164,29 @@ class TestUpload:
         )
         assert blobs.quarantine == {} and blobs.documents == {}
 
+    @pytest.mark.parametrize("sent", [PDF[:-1], PDF + b"%%"], ids=["shorter", "longer"])
+    @pytest.mark.parametrize("reported", ["as S3 reports it", "as read"])
+    def test_a_file_of_another_size_than_declared_is_rejected_at_ingest(
+        self, medical_file, store, blobs, alice, spaces, sent, reported
+    ):
+        # Given a ticket for the PDF's size and a file of another size under it (S3 enforces the
+        # POST's content-length-range, moto does not): S3's event may even report the size
+        # declared, when the object changed after it
+        access = medical_file.spaces.policy.resolve(alice, None)
+        ticket = medical_file.uploads.start_upload(
+            access, FACTS, "a.pdf", "application/pdf", len(PDF)
+        )
+        key = upload_key(access.space_id, ticket.upload.upload_id)
+        blobs.quarantine[key] = sent
+        size = len(sent) if reported == "as S3 reports it" else len(PDF)
+        # When it is ingested, Then it is refused as other bad uploads are, naming both sizes
+        assert medical_file.uploads.ingest(key, size) is UploadStatus.REJECTED
+        reason = medical_file.uploads.upload_status(access, ticket.upload.upload_id).reason
+        assert reason == (
+            f"the file is {len(sent)} bytes, not the {len(PDF)} bytes its upload declared"
+        )
+        assert blobs.quarantine == {} and blobs.documents == {} and store.documents == {}
+
     def test_unknown_key_is_discarded(self, medical_file, blobs):
         blobs.quarantine["uploads/nope"] = PDF
         assert medical_file.uploads.ingest("uploads/nope", 10) is None

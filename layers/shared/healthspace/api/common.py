@@ -283,10 +283,15 @@ def install_error_handlers(app: JsonApi) -> None:
 def open_file(
     router: BaseRouter, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
 ) -> CareAccess:
-    """open_for_professional, logged: shared with the partner API's reads on behalf of a
-    professional. Logs carry the space and the relationship, never the RPPS, the INS or the
-    reason."""
-    opened = use(router, ProfessionalAccess).open_for_professional(caller, ins, emergency_reason)
+    """open_for_professional, logged: the partner API's reads on behalf of a professional, who
+    name the patient by INS in a signed body."""
+    access = use(router, ProfessionalAccess)
+    return opened_file(router, access.open_for_professional(caller, ins, emergency_reason))
+
+
+def opened_file(router: BaseRouter, opened: CareAccess) -> CareAccess:
+    """A professional's opening of a file, in the logs: the space and the relationship, never
+    the RPPS, the INS, the reference or the reason."""
     relationship = opened.decision.relationship
     logger.append_keys(
         space_id=opened.space_id, role=opened.role.value, relationship=relationship.value

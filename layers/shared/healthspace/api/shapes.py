@@ -3,6 +3,7 @@ professional both upload, grant, name a document)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -39,15 +40,21 @@ Cursor = Annotated[
 ]
 
 
-def page_body(page: Page[Any]) -> dict[str, Any]:
-    """A page as every list answers it: its items, and the cursor of the next page (null: last)."""
+def page_body(
+    page: Page[Any], view: Callable[[Any], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A page as every list answers it: its items (each as `view` shows it, by default its
+    to_api()), and the cursor of the next page (null: last)."""
     items: list[Entity] = page.items
-    return {"items": [item.to_api() for item in items], "next_cursor": page.next_cursor}
+    shown = view or (lambda item: item.to_api())
+    return {"items": [shown(item) for item in items], "next_cursor": page.next_cursor}
 
 
-def profile_summary(sections: dict[str, Page[ProfileEntry]]) -> dict[str, Any]:
+def profile_summary(
+    sections: dict[str, Page[ProfileEntry]], view: Callable[[Any], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The whole-profile view: each section's first page, its cursor leading to the next."""
-    return {"sections": {name: page_body(page) for name, page in sections.items()}}
+    return {"sections": {name: page_body(page, view) for name, page in sections.items()}}
 
 
 class PageBody(BaseModel):

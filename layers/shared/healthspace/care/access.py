@@ -1,28 +1,59 @@
-"""Professionals on a patient's file. A professional names the patient by INS; the care rules
-decide, on the patient's care record (one read), whether they open the file and with what
+"""Professionals on a patient's file. A professional names the patient by INS once, in a request
+body, and gets an opaque reference to the file for the URLs of their next requests (`refer`,
+`open_reference`: no INS in a URL, docs/professionals.md); the care rules decide, on the
+patient's care record (one read), on every request, whether they open the file and with what
 rights. The `CareAccess` they get then goes through the records' use cases like a patient's
 `Access`: it answers the same questions (what it sees, what it may add) by the care rules, so
 there is one way to read, download and add."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from healthspace.care import rules
 from healthspace.care.matrices import Profession
-from healthspace.care.ports import CareRecords
-from healthspace.care.record import CareRecord, PatientSettings, Professional, Scope
+from healthspace.care.ports import CareRecords, PatientReferences
+from healthspace.care.record import (
+    CareRecord,
+    PatientReference,
+    PatientSettings,
+    Professional,
+    Scope,
+)
 from healthspace.care.rules import Refusal, SpaceDecision
 from healthspace.kernel.clock import Clock
-from healthspace.kernel.errors import CareAccessRefused, Forbidden, NotFound
+from healthspace.kernel.errors import (
+    CareAccessRefused,
+    Forbidden,
+    NotFound,
+    UnknownPatientReference,
+)
 from healthspace.records.access import Access
 from healthspace.records.access_log import AccessLog
-from healthspace.records.model import Action, Author, ItemFacts, Kind, Role, Section, Upload
+from healthspace.records.model import (
+    Action,
+    Author,
+    ItemFacts,
+    Kind,
+    Role,
+    Section,
+    SpaceStatus,
+    Upload,
+)
 from healthspace.records.spaces import Spaces
 
 # The access-log object of a consent a professional recorded (the patient is told of it).
 CONSENT_OBJECT = "care/consent"
+# A patient reference lasts a working day: a consultation, or a shift at the hospital. The
+# professional resolves the INS again the next day (one request).
+REFERENCE_LIFETIME = timedelta(hours=12)
+# 144 random bits, 24 characters of base64url: a reference cannot be guessed, nor told from
+# the INS, the space or the professional.
+REFERENCE_BYTES = 18
+REFERENCE_PATTERN = r"^[A-Za-z0-9_-]{24}$"
 
 _REFUSALS = {
     Refusal.NO_RELATIONSHIP: "no care relationship gives you access to this patient's file",
@@ -96,12 +127,63 @@ class CareAccess(Access):
         return self.decision.professional.profession.value
 
 
+def reference_digest(reference: str) -> str:
+    """The key a reference is stored under: a copy of the table holds no usable reference."""
+    return hashlib.sha256(reference.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Referred:
+    """A patient reference, as the professional who resolved the INS gets it."""
+
+    reference: str
+    expires_at: datetime
+    opened: CareAccess
+
+
 @dataclass(eq=False)
 class ProfessionalAccess:
     store: CareRecords
     spaces: Spaces
     log: AccessLog
     clock: Clock
+    references: PatientReferences
+
+    def refer(
+        self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
+    ) -> Referred:
+        """Resolve the INS once: if the care rules let the professional in (break-glass
+        included), a new reference to the patient's file, theirs only, for REFERENCE_LIFETIME.
+        It only names the file: every request made with it is decided again
+        (`open_reference`). Refused as `open_for_professional` refuses."""
+        opened = self.open_for_professional(caller, ins, emergency_reason)
+        reference = secrets.token_urlsafe(REFERENCE_BYTES)
+        expires_at = self.clock.now() + REFERENCE_LIFETIME
+        stored = PatientReference(
+            space_id=opened.space_id, rpps=caller.professional.rpps, expires_at=expires_at
+        )
+        self.references.put_patient_reference(reference_digest(reference), stored)
+        return Referred(reference, expires_at, opened)
+
+    def open_reference(
+        self, caller: ProfessionalCaller, reference: str, emergency_reason: str | None = None
+    ) -> CareAccess:
+        """The file a reference names, as the care rules let the professional in for this
+        request; UnknownPatientReference (404) for a reference that is not theirs, has expired
+        or never was."""
+        stored = self.references.get_patient_reference(reference_digest(reference))
+        if stored is None or not stored.valid_for(caller.professional.rpps, self.clock.now()):
+            raise UnknownPatientReference(
+                "unknown or expired patient reference: resolve the INS again "
+                "(POST /pro/patient-references)"
+            )
+        try:
+            space = self.spaces.get(stored.space_id)
+        except NotFound:
+            space = None
+        if space is None or space.status is not SpaceStatus.ACTIVE:  # closed since
+            raise refused(Refusal.NO_RELATIONSHIP)
+        return self._open(caller, space.space_id, emergency_reason)
 
     def open_for_professional(
         self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
@@ -109,7 +191,13 @@ class ProfessionalAccess:
         """The professional's access to the file of the patient with this INS, or
         CareAccessRefused. A patient without an active space is refused as one with whom the
         professional has no relationship: the answer tells nobody who has a space."""
-        space_id, record = self._record_of(ins)
+        space_id = self._space_of(ins)
+        return self._open(caller, space_id, emergency_reason)
+
+    def _open(
+        self, caller: ProfessionalCaller, space_id: str, emergency_reason: str | None
+    ) -> CareAccess:
+        record = self.store.get_care_record(space_id)
         decision = rules.decide_space_access(
             caller.professional, record.settings, record.team, self.clock.now(), emergency_reason
         )
@@ -134,7 +222,8 @@ class ProfessionalAccess:
         with them): a CONSENT grant the patient sees in their care record and history (and is
         told of by email) and may revoke. Refused as the care rules refuse: an unknown patient
         as one without a relationship, a blocked professional as blocked."""
-        space_id, record = self._record_of(ins)
+        space_id = self._space_of(ins)
+        record = self.store.get_care_record(space_id)
         if caller.professional.rpps in record.settings.blocked:
             raise refused(Refusal.BLOCKED)
         team = rules.record_consent(
@@ -164,9 +253,8 @@ class ProfessionalAccess:
             return "you may no longer add this kind of document to this patient's file"
         return None
 
-    def _record_of(self, ins: str) -> tuple[str, CareRecord]:
+    def _space_of(self, ins: str) -> str:
         try:
-            space = self.spaces.space_of(ins)
+            return self.spaces.space_of(ins).space_id
         except NotFound:
             raise refused(Refusal.NO_RELATIONSHIP) from None
-        return space.space_id, self.store.get_care_record(space.space_id)

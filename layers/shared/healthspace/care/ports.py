@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from healthspace.care.record import CareRecord
+from healthspace.care.record import CareRecord, PatientReference
 from healthspace.records.model import AccessLogEntry
 
 
@@ -21,4 +21,17 @@ class CareRecords(Protocol):
     ) -> None:
         """Write the record, with its access-log entry, if the stored one is still at
         `expected_version` (0: none stored yet); PreconditionFailed otherwise."""
+        ...
+
+
+class PatientReferences(Protocol):
+    """The professionals' patient references (care.access.ProfessionalAccess.refer), by the
+    SHA-256 digest of the reference: a copy of the table gives no usable reference."""
+
+    def put_patient_reference(self, digest: str, reference: PatientReference) -> None:
+        """Store it until its expiry (DynamoDB's TTL then deletes it)."""
+        ...
+
+    def get_patient_reference(self, digest: str) -> PatientReference | None:
+        """The reference stored under this digest, expired or not (TTL deletes late)."""
         ...

@@ -121,3 +121,16 @@ class CareRecord(Entity):
                 for rpps, grant in sorted(self.team.grants.items())
             ],
         }
+
+
+class PatientReference(Entity):
+    """What a professional's opaque patient reference stands for (docs/professionals.md,
+    "Patients by reference"): a space, for one professional, until `expires_at` (excluded).
+    Stored under the reference's digest, never the reference itself."""
+
+    space_id: str
+    rpps: Rpps
+    expires_at: AwareDatetime
+
+    def valid_for(self, rpps: str, now: datetime) -> bool:
+        return self.rpps == rpps and now < self.expires_at

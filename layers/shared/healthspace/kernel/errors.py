@@ -114,6 +114,11 @@ class BlockConflict(Conflict, code="BLOCK_CONFLICT"):
     designated, and a blocked professional cannot be designated or granted access."""
 
 
+class UnknownPatientReference(NotFound, code="PATIENT_REFERENCE_UNKNOWN"):
+    """A professional's patient reference that is not theirs, has expired or never was: one
+    answer for all three, so that it tells nothing. The professional resolves the INS again."""
+
+
 class CareAccessRefused(Forbidden):
     """The care rules refuse a professional this patient's file. The code is the rules' refusal
     (NO_RELATIONSHIP, BLOCKED, CONSENT_EXPIRED, EMERGENCY_DISABLED): the professional learns why,

@@ -21,6 +21,8 @@ from healthspace.records.spaces import Spaces
 
 # Reads that serve nobody's data, so are made for no professional: FHIR's capabilities.
 IMPERSONAL_READS = frozenset({"/fhir/metadata"})
+# FHIR's POST search ([type]/_search): a read, made for a professional, though a POST.
+SEARCH_SUFFIX = "/_search"
 
 
 @dataclass(eq=False)
@@ -58,7 +60,11 @@ class PartnerGate:
             keys=self.keys,
             nonces=self.nonces,
             clock=self.clock,
-            for_professional=False if path in IMPERSONAL_READS else None,
+            for_professional=False
+            if path in IMPERSONAL_READS
+            else True
+            if path.endswith(SEARCH_SUFFIX)
+            else None,
         )
 
     def existing(

@@ -59,6 +59,14 @@ class Author(Entity):
             display_name=display_name or f"RPPS {rpps}",
         )
 
+    def shown_to_professionals(self) -> dict[str, str]:
+        """What a professional is shown of an author: a patient's side by its role (kind) and
+        name, never by id: a patient's id is their identity provider's subject, which would
+        link their acts across files. A professional's id is their public RPPS, a system's a
+        name."""
+        shown = {"kind": self.kind.value, "display_name": self.display_name}
+        return shown if self.kind is ActorKind.PATIENT else {**shown, "id": self.id}
+
     @property
     def rpps(self) -> str | None:
         """The professional author's RPPS; None for a patient or a system."""
@@ -166,6 +174,7 @@ class Upload(Entity):
             "uploader_profession",
             "created_at",
             "masked",
+            "declared_size",
         }
     )
     upload_id: str
@@ -186,6 +195,10 @@ class Upload(Entity):
     # A professional's RPPS profession code (care.matrices.Profession): the ingest asks the care
     # rules again before filing (a block or a revoked grant since the ticket refuses it).
     uploader_profession: str | None = None
+    # The size the ticket was issued for: the ingest refuses a file of any other size (S3
+    # enforces the presigned POST's content-length-range; moto does not, and we check anyway).
+    # None: an upload stored before the check.
+    declared_size: int | None = None
 
     @model_validator(mode="after")
     def _hold_has_professional_author(self) -> "Upload":

@@ -93,6 +93,7 @@ class Uploads:
             hold_for_announcement=deposit.hold is not None,
             confidential_from_representatives=deposit.confidential_from_representatives,
             uploader_profession=access.profession,
+            declared_size=size,
         )
         self.store.put_upload(upload)
         url, fields = self.blobs.presign_upload(
@@ -128,9 +129,13 @@ class Uploads:
         """File the upload; return the reason it was refused, if it was."""
         if size > self.limits.max_upload_bytes:
             return f"the file is larger than {self.limits.max_upload_bytes} bytes"
+        if mismatch := _size_mismatch(upload, size):  # as S3 reports it, before reading it
+            return mismatch
         if refusal := self.recheck.refusal_at_filing(upload):
             return refusal
         data = self.blobs.read_upload(key)
+        if mismatch := _size_mismatch(upload, len(data)):  # as read
+            return mismatch
         if problem := self.filing.content_problem(data):
             return str(problem)
         space = self.store.get_space(upload.space_id)
@@ -156,3 +161,11 @@ class Uploads:
             self.blobs.delete_document(document.blob_key)
             return full.message
         return None
+
+
+def _size_mismatch(upload: Upload, size: int) -> str | None:
+    """Why a stored file is not the one its ticket was issued for, by its size."""
+    declared = upload.declared_size
+    if declared is None or size == declared:
+        return None
+    return f"the file is {size} bytes, not the {declared} bytes its upload declared"

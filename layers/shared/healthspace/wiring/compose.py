@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
-from healthspace.care.ports import CareRecords
+from healthspace.care.ports import CareRecords, PatientReferences
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.crypto import KeyService
 from healthspace.records.model import Limits
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from healthspace.records.uploads import Uploads
 
 
-class FileStore(Store, CareRecords, Protocol):
+class FileStore(Store, CareRecords, PatientReferences, Protocol):
     """The one table holds both rooms' items (the DynamoDB adapter, the tests' fake)."""
 
 
@@ -107,7 +107,7 @@ class MedicalFile:
     def professionals(self) -> ProfessionalAccess:
         from healthspace.care.access import ProfessionalAccess
 
-        return ProfessionalAccess(self.store, self.spaces, self.history, self.clock)
+        return ProfessionalAccess(self.store, self.spaces, self.history, self.clock, self.store)
 
     @cached_property
     def use_cases(self) -> dict[type, object]:

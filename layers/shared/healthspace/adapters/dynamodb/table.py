@@ -11,6 +11,7 @@
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
+| pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
@@ -52,7 +53,7 @@ from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
-from healthspace.care.record import CareRecord
+from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
 from healthspace.kernel.errors import BadRequest, PreconditionFailed
 from healthspace.records.model import (
@@ -520,6 +521,15 @@ class DynamoStore:
     ) -> None:
         condition = NEW if expected_version == 0 else Item.version == expected_version
         self._write(_care_item(record), condition, audit)
+
+    # --- professionals' patient references (expires_at: the table's TTL attribute)
+
+    def put_patient_reference(self, digest: str, reference: PatientReference) -> None:
+        pk = f"PATREF#{digest}"
+        _item(pk, "PATREF", reference, expires_at=reference.expires_at).save()
+
+    def get_patient_reference(self, digest: str) -> PatientReference | None:
+        return self._get(PatientReference, f"PATREF#{digest}", "PATREF")
 
     # --- access log
 

@@ -19,7 +19,7 @@ from healthspace.api.partner.rest import (
 from healthspace.partners.gate import PartnerGate
 
 # The day the statement last changed (FHIR's `date`): change it with the routes.
-STATEMENT_DATE = "2026-06-01"
+STATEMENT_DATE = "2026-12-04"
 FHIR_RELEASE = "4.0.1"
 # Interactions a CapabilityStatement lists at system level (capabilities itself is implied).
 _SYSTEM_INTERACTIONS = frozenset({"transaction", "batch", "search-system", "history-system"})

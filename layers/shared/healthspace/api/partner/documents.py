@@ -2,8 +2,9 @@
 create, transaction Bundles), and search and read them on behalf of a professional.
 
 A document is filed on behalf of the professional the DocumentReference names as author (RPPS);
-the partner's own identifier of it (masterIdentifier) makes a retried push one document. A read
-is made for the professional named by the signed Healthspace-Professional field, through the
+the partner's own identifier of it (masterIdentifier) makes a retried push one document. A search
+(POST, the patient in its body: no INS in a URL) is made for the professional named by the
+signed Healthspace-Professional field, through the
 professionals' own use cases (the care rules, the access log): the partner layer adds no access
 logic of its own.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -30,7 +32,7 @@ from healthspace.api.partner.rest import (
     signed_query,
 )
 from healthspace.care.access import CareAccess, ProfessionalCaller
-from healthspace.kernel.entity import MAX_PAGE
+from healthspace.kernel.entity import MAX_PAGE, Page
 from healthspace.kernel.errors import BadRequest, HealthSpaceError, InvalidBody, NotFound
 from healthspace.kernel.observability import metrics
 from healthspace.partners.fhir import (
@@ -60,10 +62,11 @@ router = routes.router
 PATIENT = SearchParameter(
     "patient",
     "reference",
-    f"required: the patient by INS, {INS_SYSTEM}|<INS> (or the INS alone)",
+    f"required, in the POST body only: the patient by INS, {INS_SYSTEM}|<INS> (or the INS alone)",
 )
 SEARCH = (
     PATIENT,
+    SearchParameter("_id", "token", "one document by its id (FHIR's read, without a URL)"),
     SearchParameter("_count", "number", f"page size, 1 to {MAX_PAGE} (default {DEFAULT_COUNT})"),
     SearchParameter("_cursor", "string", "the next page's cursor, from the `next` link"),
 )
@@ -205,16 +208,35 @@ def transaction() -> Response[Any]:
 # --- reads on behalf of a professional
 
 
+SEARCH_PATH = "/fhir/DocumentReference/_search"
+# What may ride in the _search URL's query besides the body: the paging of a `next` link.
+_URL_PARAMETERS = frozenset({"_count", "_cursor"})
+
+
 def _parameters(allowed: tuple[SearchParameter, ...]) -> dict[str, str]:
-    """The query's parameters, each once. Unknown ones are refused rather than ignored (FHIR's
-    strict handling): a partner must not believe a filter applied that we do not know.
+    """The search's parameters, each once: the form-encoded body's (FHIR's POST search), and
+    the paging a `next` link carries in its query. The patient never comes in a URL (no INS in
+    a URL: traces, proxies and logs keep them). Unknown ones are refused rather than ignored
+    (FHIR's strict handling): a partner must not believe a filter applied that we do not know.
     `_format` is checked before any route (rest.negotiate)."""
-    query = router.current_event.raw_event.get("multiValueQueryStringParameters") or {}
-    if unknown := set(query) - {p.name for p in (*allowed, FORMAT)}:
+    event = router.current_event.raw_event
+    query = event.get("multiValueQueryStringParameters") or {}
+    if in_url := set(query) - _URL_PARAMETERS - {FORMAT.name}:
+        raise BadRequest(
+            f"send {', '.join(sorted(in_url))} in the form-encoded body, not in the URL"
+        )
+    try:
+        text = raw_body(event).decode()
+        form = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+    except ValueError:  # not UTF-8, or not a form
+        raise BadRequest("the body must be form-encoded (name=value&...), in UTF-8") from None
+    pairs = [*form, *((n, v) for n, values in query.items() if n != FORMAT.name for v in values)]
+    names = [name for name, _ in pairs]
+    if unknown := set(names) - {p.name for p in allowed}:
         raise BadRequest(f"unsupported search parameter(s): {', '.join(sorted(unknown))}")
-    if any(len(values or []) != 1 for values in query.values()):
+    if len(names) != len(set(names)):
         raise BadRequest("each search parameter may be given once")
-    return {name: values[0] for name, values in query.items()}
+    return dict(pairs)
 
 
 def _patient(parameters: dict[str, str]) -> str:
@@ -242,7 +264,7 @@ def _for_professional(ins: str) -> CareAccess:
     partner = current_partner(router)
     if router.current_event.headers.get(EMERGENCY_HEADER) is not None:
         raise BadRequest("emergency access is not available through the partner API")
-    if partner.professional is None:  # never: every read's signature covers it
+    if partner.professional is None:  # never: every search's signature covers it
         raise refused(Refusal.PROFESSIONAL_NOT_COVERED)
     who = read_professional_field(partner.professional)
     caller = ProfessionalCaller(
@@ -251,31 +273,49 @@ def _for_professional(ins: str) -> CareAccess:
     return open_file(router, caller, ins)
 
 
+def _found(
+    access: CareAccess, document_id: str | None, count: int, cursor: str | None
+) -> Page[Document]:
+    """One page of the documents the professional sees, or the one `_id` names (none if it
+    does not exist or is hidden from them: the same answer)."""
+    documents = use(router, Documents)
+    if document_id is None:
+        return documents.list_documents(access, DocumentFilter(), count, cursor)
+    if not _DOCUMENT_ID.fullmatch(document_id):
+        return Page[Document](items=[])
+    try:
+        return Page[Document](items=[documents.get_document(access, document_id)])
+    except NotFound:
+        return Page[Document](items=[])
+
+
 @routes.route(
-    Interaction("GET", "/fhir/DocumentReference", "search-type", DOCUMENT_REFERENCE, SEARCH),
-    summary="Search a patient's documents on behalf of the signed professional",
-    responses={200: resource_answer("a searchset Bundle, newest first"), **outcomes(400, 403)},
+    Interaction("POST", SEARCH_PATH, "search-type", DOCUMENT_REFERENCE, SEARCH, form_encoded=True),
+    summary="Search a patient's documents on behalf of the signed professional (POST, "
+    "form-encoded: the INS never goes in a URL)",
+    responses={
+        200: resource_answer("a searchset Bundle, newest first"),
+        **outcomes(400, 403, 415),
+    },
 )
 def search_document_references() -> Response[Any]:
-    """`?patient=` search: the documents the professional sees, newest first, as a searchset
-    Bundle. No `total` (counting what the care rules hide would mean reading every document);
-    the `next` link carries our cursor as `_cursor`, in the canonical form to sign as is."""
+    """FHIR's POST search: the documents the professional sees, newest first (or the one `_id`
+    names), as a searchset Bundle. No `total` (counting what the care rules hide would mean
+    reading every document); the `next` link is this URL with `_count` and `_cursor` in its
+    query, to POST with the same body. No GET search: its parameters would put the INS in the
+    URL (docs/partners.md)."""
     parameters = _parameters(SEARCH)
     ins, count, cursor = _patient(parameters), _count(parameters), parameters.get("_cursor")
     if cursor is not None and not 1 <= len(cursor) <= MAX_CURSOR:
         raise BadRequest(f"_cursor must be 1 to {MAX_CURSOR} characters")
-    page = use(router, Documents).list_documents(
-        _for_professional(ins), DocumentFilter(), count, cursor
-    )
+    page = _found(_for_professional(ins), parameters.get("_id"), count, cursor)
     metrics.add_metric(name="PartnerSearches", unit=MetricUnit.Count, value=1)
-    path = "/fhir/DocumentReference"
-    query = [("patient", f"{INS_SYSTEM}|{ins}"), ("_count", str(count))]
     event = router.current_event.raw_event
     gate = use(router, PartnerGate)
     links = [{"relation": "self", "url": gate.url(event["path"], signed_query(event))}]
     if page.next_cursor:
-        next_url = gate.url(path, [*query, ("_cursor", page.next_cursor)])
-        links.append({"relation": "next", "url": next_url})
+        paging = [("_count", str(count)), ("_cursor", page.next_cursor)]
+        links.append({"relation": "next", "url": gate.url(SEARCH_PATH, paging)})
     entries = [
         {
             "fullUrl": _location(document),
@@ -286,19 +326,3 @@ def search_document_references() -> Response[Any]:
     ]
     bundle = {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
     return fhir_response(200, bundle)
-
-
-@routes.route(
-    Interaction("GET", "/fhir/DocumentReference/<document_id>", "read", DOCUMENT_REFERENCE),
-    summary="Read one document on behalf of the signed professional (patient required)",
-    responses={200: resource_answer("the DocumentReference, its ETag"), **outcomes(400, 403, 404)},
-)
-def read_document(document_id: str) -> Response[Any]:
-    """One document, `patient` required: our documents live in the patient's space, found by
-    INS. One the professional may not see is "not found", as one that does not exist."""
-    ins = _patient(_parameters((PATIENT,)))
-    if not _DOCUMENT_ID.fullmatch(document_id):
-        raise NotFound("document not found")
-    document = use(router, Documents).get_document(_for_professional(ins), document_id)
-    metrics.add_metric(name="PartnerDocumentsRead", unit=MetricUnit.Count, value=1)
-    return fhir_response(200, document_reference(document, ins), ETag=f'W/"{document.version}"')

@@ -38,6 +38,7 @@ from healthspace.partners.gate import PartnerGate
 from healthspace.partners.signatures import VerifiedPartner
 
 FHIR_JSON = "application/fhir+json"
+FORM = "application/x-www-form-urlencoded"
 # What a body may be declared as, and what we answer in: FHIR's JSON (and plain JSON, which
 # FHIR servers accept for it). XML is not served.
 JSON_TYPES = frozenset({FHIR_JSON, "application/json"})
@@ -89,6 +90,7 @@ class Interaction:
     resource: str | None = None
     search: tuple[SearchParameter, ...] = ()
     conditional_create: bool = False
+    form_encoded: bool = False  # its body: FHIR's POST search form, not a resource
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -112,7 +114,7 @@ class FhirRoutes:
             summary=summary,
             tags=["FHIR"],
             responses=responses,
-            middlewares=[negotiate],
+            middlewares=[negotiate_form if interaction.form_encoded else negotiate],
         )
 
     def allowed_methods(self, path: str) -> list[str]:
@@ -194,13 +196,27 @@ def negotiate(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) 
     """Middleware of every FHIR route (after the signature): a body must be declared as FHIR
     JSON (else 415: XML is not served), and what the caller accepts must admit it (else 406)."""
     event = app.current_event
-    headers = event.headers
     if event.http_method in ("POST", "PUT", "PATCH"):
-        declared, parameters = _media_type(headers.get("content-type") or "")
+        declared, parameters = _media_type(event.headers.get("content-type") or "")
         if declared not in JSON_TYPES or not _serves_fhir_version(parameters):
             raise UnsupportedMediaType(
                 "send the resource as FHIR R4 JSON (Content-Type: application/fhir+json)"
             )
+    return _answers_fhir(app, next_middleware)
+
+
+def negotiate_form(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) -> Any:
+    """`negotiate` for FHIR's POST search, whose body is a form (FHIR R4 http.html#search)."""
+    declared, _ = _media_type(app.current_event.headers.get("content-type") or "")
+    if declared != FORM:
+        raise UnsupportedMediaType(f"send the search parameters as a form (Content-Type: {FORM})")
+    return _answers_fhir(app, next_middleware)
+
+
+def _answers_fhir(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) -> Any:
+    """What the caller accepts must admit FHIR JSON (else 406)."""
+    event = app.current_event
+    headers = event.headers
     formats = (event.multi_value_query_string_parameters or {}).get("_format") or []
     if any(value.lower() not in FORMATS for value in formats):
         raise NotAcceptable("only _format=json (application/fhir+json) is served")
@@ -298,13 +314,23 @@ def _no_route(method: str, path: str) -> Response[Any]:
     unsupported resource type, no FHIR endpoint at all, or an id of characters no route takes,
     where the method is the path's)."""
     allowed = routes.allowed_methods(path)
+    segments = path.removeprefix("/fhir").strip("/").split("/")
+    searched = f"/fhir/{segments[0]}/_search"
+    # GET search and read would put the patient's INS in the URL: say where they went.
+    hint = (
+        f"; search (and read, by _id) with POST {searched}, the parameters in a form body"
+        if method == "GET" and searched in {i.path for i in routes.interactions}
+        else ""
+    )
     if allowed and method not in allowed:
         outcome = operation_outcome(
-            [("", f"{method} is not supported here; allowed: {', '.join(allowed)}")],
+            [("", f"{method} is not supported here; allowed: {', '.join(allowed)}{hint}")],
             code="not-supported",
         )
         return fhir_response(405, outcome, Allow=", ".join(allowed))
-    segments = path.removeprefix("/fhir").strip("/").split("/")
+    if hint:
+        message = f"no such endpoint{hint}"
+        return fhir_response(404, operation_outcome([("", message)], code="not-found"))
     types = supported(routes.interactions)
     if segments[0][:1].isupper() and segments[0] not in types:
         message = f"this server supports the resource types {', '.join(types)} only"
