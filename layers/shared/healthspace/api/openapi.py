@@ -5,8 +5,9 @@ A route declares its own answers (`@router.put(path, **documented(200, 404, if_m
 its success, the refusals its logic can give, whether it reads If-Match. Its API adds what every
 one of its routes can answer (`JsonApi`): 400 for a request it cannot read or validate, 429 (the
 gateway's throttling), 500, 413 and 415 for a body, 404 for a path parameter, the API's own
-(401 and 403 behind an authorizer) and the headers it reads on every route (X-Space-Id). Schemathesis checks the result against the running stack
-(tests/e2e/test_api_contract.py): an answer the document does not declare fails it.
+(401 and 403 behind an authorizer) and the headers it reads on every route (X-Space-Id).
+Schemathesis checks the result against the running stack (tests/e2e/test_api_contract.py): an
+answer the document does not declare fails it.
 """
 
 from __future__ import annotations
