@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from healthspace.api.common import json_response, use
 from healthspace.api.openapi import SIGNED_IN, documented
+from healthspace.api.shapes import page_body
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.enrollment.model import Decision
 from healthspace.kernel.dates import IsoDate
 from healthspace.kernel.entity import MAX_PAGE
 from healthspace.kernel.errors import Forbidden, Unauthorized
 from healthspace.kernel.observability import logger, metrics
-from healthspace.partners.keys import KeyRegistry, KeyStatus, PartnerKey
+from healthspace.partners.keys import KEY_ID, PARTNER_ID, KeyRegistry, KeyStatus, PartnerKey
 
 operators = APIGatewayRouter()
 HELPLINE_GROUP = "helpline"
@@ -116,8 +117,8 @@ def get_wave(
 
 class KeyRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    partner_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-    key_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+    partner_id: Annotated[str, Field(pattern=f"^{PARTNER_ID.pattern}$")]
+    key_id: Annotated[str, Field(pattern=f"^{KEY_ID.pattern}$")]
     public_key: Annotated[
         str,
         Field(
@@ -179,13 +180,13 @@ def register_partner_key(registration: KeyRegistration) -> Response[Any]:
     **documented(200, 401, 403, body=KeyPage, description="a page of keys"),
 )
 def list_partner_keys(
-    partner_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")],
+    partner_id: Annotated[str, Path(pattern=f"^{PARTNER_ID.pattern}$")],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
 ) -> dict[str, Any]:
     _operator(PARTNER_KEYS_GROUP)
     page = use(operators, KeyRegistry).list(partner_id, limit, cursor)
-    return {"items": [key.to_api() for key in page.items], "next_cursor": page.next_cursor}
+    return page_body(page)
 
 
 @operators.post(
@@ -196,7 +197,7 @@ def list_partner_keys(
     **documented(200, 401, 403, 404, body=KeyView, description="the revoked key"),
 )
 def revoke_partner_key(
-    key_id: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")],
+    key_id: Annotated[str, Path(pattern=f"^{KEY_ID.pattern}$")],
 ) -> dict[str, Any]:
     operator = _operator(PARTNER_KEYS_GROUP)
     key = use(operators, KeyRegistry).revoke(operator, key_id)

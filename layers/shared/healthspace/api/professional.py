@@ -372,4 +372,4 @@ def list_notices(
     page = use(router, ProfessionalInbox).list(  # type: ignore[type-abstract]
         rpps, limit, cursor
     )
-    return {"items": [n.to_api() for n in page.items], "next_cursor": page.next_cursor}
+    return page_body(page)

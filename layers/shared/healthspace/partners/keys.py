@@ -24,7 +24,7 @@ from healthspace.kernel.errors import BadRequest, Conflict, NotFound
 
 ALGORITHM = "ed25519"
 KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+PARTNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class KeyStatus(StrEnum):
@@ -109,7 +109,7 @@ def register_key(
     id. `operator` is the operator's pseudonymous id, kept in the key's record."""
     if not KEY_ID.fullmatch(key_id):
         raise BadRequest("key id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -")
-    if not _PARTNER_ID.fullmatch(partner_id):
+    if not PARTNER_ID.fullmatch(partner_id):
         raise BadRequest("partner id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")
     if not operator:
         raise BadRequest("operator is required")
@@ -152,7 +152,7 @@ def list_keys(
     keys: PartnerKeys, partner_id: str, limit: int, cursor: str | None
 ) -> Page[PartnerKey]:
     """A page of a partner's keys, oldest first (an unknown partner has none)."""
-    if not _PARTNER_ID.fullmatch(partner_id):
+    if not PARTNER_ID.fullmatch(partner_id):
         raise BadRequest("partner id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")
     return keys.list_keys(partner_id, page_size(limit), cursor)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from healthspace.api.common import access, if_match, json_response, optional_if_match, use
 from healthspace.api.openapi import OPTIONAL, REQUIRED, documented
-from healthspace.api.shapes import DocumentId, UploadRequest, ticket_response
+from healthspace.api.shapes import DocumentId, UploadRequest, page_body, ticket_response
 from healthspace.kernel.observability import metrics
 from healthspace.records.documents import Documents
 from healthspace.records.model import Category, DocumentFacts, DocumentFilter
@@ -69,7 +69,7 @@ def list_documents(
 ) -> dict[str, Any]:
     query = DocumentFilter(category=category, date_from=date_from, date_to=date_to)
     page = use(router, Documents).list_documents(access(router), query, limit, cursor)
-    return {"items": [d.to_api() for d in page.items], "next_cursor": page.next_cursor}
+    return page_body(page)
 
 
 def _with_etag(document: Any) -> Response[Any]:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from healthspace.api.common import access, caller, use
 from healthspace.api.openapi import documented
+from healthspace.api.shapes import page_body
 from healthspace.records.access_log import AccessLog
 from healthspace.records.spaces import Spaces
 
@@ -36,4 +37,4 @@ def get_access_log(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> dict[str, Any]:
     page = use(router, AccessLog).history(access(router), limit, cursor)
-    return {"items": [e.to_api() for e in page.items], "next_cursor": page.next_cursor}
+    return page_body(page)
