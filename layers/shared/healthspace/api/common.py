@@ -122,7 +122,7 @@ def api_handler(
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         app.append_context(use_cases=use_cases())  # the resolver clears its context after
         response = app.resolve(event, context)
-        size = response_bytes(response)
+        size = response_bytes(response) if _may_be_too_large(response) else 0
         if size > MAX_RESPONSE_BYTES:
             logger.error(
                 "response too large", extra={"bytes": size, "status": response["statusCode"]}
@@ -148,6 +148,14 @@ def response_bytes(response: dict[str, Any]) -> int:
     """What Lambda counts of a proxy response: the JSON it sends, as UTF-8 (python3.12's runtime
     does not escape non-ASCII; our bodies are ASCII anyway, json.dumps escapes it)."""
     return len(json.dumps(response, ensure_ascii=False, default=str).encode())
+
+
+def _may_be_too_large(response: dict[str, Any]) -> bool:
+    """Whether the answer needs weighing: a character of the body takes 6 bytes at most once
+    escaped in the proxy response, the headers far less than 64 KiB; most answers are far under
+    and skip serialising the whole response a second time."""
+    body = response.get("body") or ""
+    return 6 * len(body) + 65_536 > MAX_RESPONSE_BYTES
 
 
 def _replaced(response: dict[str, Any], content_type: str, body: str) -> dict[str, Any]:
