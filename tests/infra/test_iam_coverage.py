@@ -42,9 +42,7 @@ import httpx
 import pytest
 
 from healthspace import wiring
-from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
 from healthspace.kernel.identifiers import make_ins
-from healthspace.partners.keys import register_key
 from healthspace.records.model import Author, Category, DocumentFacts
 from healthspace.wiring.compose import compose_medical_file
 from healthspace.wiring.records import medical_file
@@ -66,6 +64,7 @@ from tests.infra.iam import (
     check,
     policies,
 )
+from tests.integration.test_partner_api import registered_partner
 from tests.partner_fakes import Partner
 from tests.unit.test_care_access import rpps
 from tests.unit.test_fhir import PDF, pushed
@@ -287,15 +286,7 @@ def _run_flows(stack: LocalStack) -> None:
     # (its retry, a new signature, conditional on its identifier): filed once; then searches
     # and reads it for the treating doctor the patient designated above.
     files = medical_file()
-    hospital = Partner(key_id="iam-hospital")
-    register_key(
-        DynamoPartnerKeys(files.store),
-        files.clock,
-        operator="op-iam",
-        partner_id="chu-iam",
-        key_id=hospital.key_id,
-        public_key=hospital.public_key_pem,
-    )
+    hospital = registered_partner("chu-iam", "iam-hospital", operator="op-iam")
     resource = pushed()
     resource["subject"]["identifier"]["value"] = bench.ins
     body = json.dumps(resource)

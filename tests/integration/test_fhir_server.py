@@ -23,6 +23,7 @@ from tests.integration.test_partner_api import (  # the fixture too
     document_for,
     patient_documents,
     professional_field,
+    registered_partner,
     search,
 )
 from tests.integration.test_partner_api import (
@@ -378,21 +379,7 @@ def test_if_none_exist_creates_once_then_answers_the_match(deployed, person, hos
 
 def test_another_partners_documents_are_never_matched(deployed, person, hospital):
     """If-None-Exist searches the partner's own documents: nothing of what others sent shows."""
-    from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
-    from healthspace.partners.keys import register_key
-    from healthspace.wiring.records import medical_file
-    from tests.partner_fakes import Partner
-
-    files = medical_file()
-    clinic = Partner(key_id="clinique-du-parc-1")
-    register_key(
-        DynamoPartnerKeys(files.store),
-        files.clock,
-        operator="op-1",
-        partner_id="clinique-du-parc",
-        key_id=clinic.key_id,
-        public_key=clinic.public_key_pem,
-    )
+    clinic = registered_partner("clinique-du-parc", "clinique-du-parc-1")
     patient = person("Zoé")
     assert (
         call(deployed, hospital, "POST", "/fhir/DocumentReference", document_for(patient))[0] == 201

@@ -21,24 +21,29 @@ from tests.unit.test_fhir import pushed
 BASE = "https://partenaires.espace.example.org"  # the template's PartnerBaseUrl
 
 
-@pytest.fixture
-def hospital(deployed):
-    """A hospital system whose public key an operator registered."""
+def registered_partner(partner_id: str, key_id: str, operator: str = "op-1") -> Partner:
+    """A partner system whose public key an operator registered (on the deployed table)."""
     from healthspace.adapters.dynamodb.partners import DynamoPartnerKeys
     from healthspace.partners.keys import register_key
     from healthspace.wiring.records import medical_file
 
     files = medical_file()
-    partner = Partner(key_id=f"chu-lyon-{datetime.now(UTC):%H%M%S%f}")
+    partner = Partner(key_id=key_id)
     register_key(
         DynamoPartnerKeys(files.store),
         files.clock,
-        operator="op-1",
-        partner_id="chu-lyon",
+        operator=operator,
+        partner_id=partner_id,
         key_id=partner.key_id,
         public_key=partner.public_key_pem,
     )
     return partner
+
+
+@pytest.fixture
+def hospital(deployed):
+    """A hospital system whose public key an operator registered."""
+    return registered_partner("chu-lyon", f"chu-lyon-{datetime.now(UTC):%H%M%S%f}")
 
 
 def document_for(patient, identifier="LAB-2026-0042") -> dict:
