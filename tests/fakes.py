@@ -147,6 +147,9 @@ class FakeStore:
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self.documents.get((space_id, document_id))
 
+    def space_of_document(self, document_id: str) -> str | None:
+        return next((s for s, d in self.documents if d == document_id), None)
+
     def get_named_items(
         self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
     ) -> tuple[list[Document], list[ProfileEntry]]:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -80,19 +80,20 @@ def _register(stack: StackProcess) -> Partner:
 
 
 def _signed(
-    http: httpx.Client, partner: Partner, base: str, path: str, body: bytes, kind: str
+    http: httpx.Client, partner: Partner, base: str, path: str, body: bytes, kind: str | None
 ) -> httpx.Response:
-    """A partner's signed POST: a FHIR resource, or a search form for the treating doctor."""
+    """A partner's signed POST (a FHIR resource, or a search form for the treating doctor), or
+    with no body (`kind` None) a GET for the treating doctor."""
     extra = {}
     components = REQUIRED
-    if kind == FORM:
+    if kind in (FORM, None):
         name = f"{TREATING_DOCTOR.given_name} {TREATING_DOCTOR.family_name}"
         extra = {
             "Healthspace-Professional": f'"{TREATING_DOCTOR.rpps}";profession="10";name="{name}"'
         }
         components = (*REQUIRED, "healthspace-professional")
     headers = partner.sign(
-        "POST",
+        "GET" if kind is None else "POST",
         f"{base}{path}",
         body,
         created=datetime.now(UTC),
@@ -100,6 +101,8 @@ def _signed(
         components=components,
         headers=extra,
     )
+    if kind is None:
+        return http.get(path, headers=headers)
     return http.post(path, content=body, headers={**headers, "Content-Type": kind})
 
 
@@ -156,6 +159,8 @@ def _journey(stack: StackProcess, sent: list[str]) -> None:
                 http, partner, partner_base, "/fhir/DocumentReference/_search", encoded, FORM
             )
             assert found.status_code in (200, 403), found.text
+        location = urlsplit(filed.headers["Location"]).path  # FHIR's read, at the push's URL
+        assert _signed(http, partner, partner_base, location, b"", None).status_code == 200
         # Enrollment: a lost code asked for, an opposition with a wrong code, the helpline's
         for who, born in (
             (REPRESENTED.person.ins, REPRESENTED.person.birth_date),

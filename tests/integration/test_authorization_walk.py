@@ -43,6 +43,7 @@ from tests.integration.test_partner_api import (
     SEARCH_POST,
     document_for,
     professional_field,
+    read,
     search,
     send,
 )
@@ -211,7 +212,7 @@ NOT_APPLICABLE = {
 }
 
 # Path parameters: which object each names. Others fail the walk ("add a rule").
-OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "id"}
+OBJECT_PARAMS = {"document_id", "upload_id", "entry_id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
 NOT_AN_OBJECT = {"rpps": NAMED}
@@ -533,7 +534,7 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
             "document_id": world.out_of_scope,
             "upload_id": world.uploads.get("treating_doctor", ""),
         },
-        "partner": {"id": world.out_of_scope},  # read for the team member
+        "partner": {"document_id": world.out_of_scope},  # read for the team member
     }.get(role, {})
 
 
@@ -541,7 +542,7 @@ def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
     values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: "resolved in call"}
-    values["document_id"] = values["id"] = values["upload_id"] = named.document_id
+    values["document_id"] = values["upload_id"] = named.document_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
         values["upload_id"] = (
@@ -565,9 +566,9 @@ def names_a_space(route: WalkRoute) -> bool:
     if route.family == "professionals":  # else a route about the professional themselves
         return PATIENT_PARAM in route.params or route.path in BY_INS
     if route.family == "partners":
-        # the patient of a search (its body); pushes: NOT_APPLICABLE; the CapabilityStatement
-        # is nobody's
-        return route.path == SEARCH_POST
+        # the patient of a search (its body), the document of a read (its space); pushes:
+        # NOT_APPLICABLE; the CapabilityStatement is nobody's
+        return route.path == SEARCH_POST or "document_id" in route.params
     return route.family != "patient_enrollment"  # acts on the token's INS only
 
 
@@ -772,6 +773,11 @@ class Walker:
                 status, _, answer = search(
                     self.deployed, partner, body, nonce=nonce(), professional=field_value
                 )
+            elif route.family == "partners" and route.params:  # a read, by the document's id
+                field_value = professional_field(professional)
+                status, _, answer = read(
+                    self.deployed, partner, url, nonce=nonce(), professional=field_value
+                )
             elif route.family == "partners" and route.method == "GET":  # the capabilities
                 signed = partner.sign(
                     "GET", f"{BASE}{url}", b"", created=datetime.now(UTC), nonce=nonce()
@@ -870,7 +876,7 @@ def test_the_walk_covers_every_route_of_every_api(routes):
             assert (family, role) in EXPECTED, f"no expectation for {role} on {family}"
     counts = {f: sum(r.family == f for r in walked) for f in families}
     assert counts["records"] >= 50 and counts["professionals"] >= 10, counts
-    assert counts["partners"] == 4, counts  # their OpenAPI document, /fhir/metadata included
+    assert counts["partners"] == 5, counts  # their OpenAPI document, /fhir/metadata included
     for route in walked:
         if route.takes_body and route.family != "partners":  # the walker writes FHIR bodies
             assert sample_body(route) is not None, f"add a sample body for {route.path}"

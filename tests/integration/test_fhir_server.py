@@ -461,7 +461,14 @@ def test_a_read_gives_back_what_was_pushed(deployed, api, person, hospital, name
     assert status == 201, created
     designate(api, patient, DOCTOR)
 
-    status, _, found = search(  # FHIR's read, by _id: the patient in the body, not the URL
+    read, _, back = call(  # FHIR's read, at the URL the push's Location names
+        deployed,
+        hospital,
+        "GET",
+        f"/fhir/DocumentReference/{created['id']}",
+        professional=professional_field(DOCTOR),
+    )
+    status, _, found = search(  # and a search by _id: the same resource
         deployed,
         hospital,
         {"patient": f"{INS_SYSTEM}|{patient.ins}", "_id": created["id"]},
@@ -469,9 +476,9 @@ def test_a_read_gives_back_what_was_pushed(deployed, api, person, hospital, name
         professional=professional_field(DOCTOR),
     )
 
-    assert status == 200, found
-    [back] = [entry["resource"] for entry in found["entry"]]
-    assert back == created | {"meta": back["meta"]}  # the push answers what a read will
+    assert (read, status) == (200, 200), (back, found)
+    assert [entry["resource"] for entry in found["entry"]] == [back]
+    assert back == created  # the push answers what a read will
     for element in ("masterIdentifier", "identifier", "docStatus", "type", "date", "context"):
         assert back.get(element) == sent.get(element), element
     assert back["securityLabel"] == sent["securityLabel"]

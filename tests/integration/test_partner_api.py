@@ -412,3 +412,121 @@ def test_no_ins_in_a_url_get_search_is_gone_and_the_url_takes_no_patient(
     status, headers, outcome = api_result(deployed[1].invoke("PartnersFunction", event))
     assert (status, headers["Allow"]) == (405, "POST")
     assert "_search" in outcome["issue"][0]["diagnostics"]
+
+
+# --- FHIR's read: the document by the URL its push answered (Location, fullUrl)
+
+
+def read(deployed, partner, path, *, nonce, professional, query=None):
+    """A signed GET for `professional` (the signature covers the field naming them)."""
+    url = f"{BASE}{path}" + ("?" + urlencode(sorted(query.items())) if query else "")
+    signed = partner.sign(
+        "GET",
+        url,
+        b"",
+        created=datetime.now(UTC),
+        nonce=nonce,
+        components=(*REQUIRED, "healthspace-professional"),
+        headers={"Healthspace-Professional": professional},
+    )
+    event = api_event("GET", path, None, None, headers=signed, query=query, resource=path)
+    return api_result(deployed[1].invoke("PartnersFunction", event))
+
+
+def test_the_location_a_push_answers_reads_the_document(deployed, api, person, hospital):
+    patient = person("Inès")
+    status, headers, created = send(
+        deployed, hospital, SEARCH, document_for(patient), nonce="l" * 16
+    )
+    assert status == 201, created
+    designate(api, patient, DOCTOR)
+    location = urlsplit(headers["Location"])
+    assert f"{location.scheme}://{location.netloc}" == BASE and patient.ins not in location.path
+
+    status, headers, back = read(
+        deployed, hospital, location.path, nonce="r" * 16, professional=professional_field(DOCTOR)
+    )
+
+    assert status == 200, back
+    assert back == created
+    assert back["subject"]["identifier"] == {"system": INS_SYSTEM, "value": patient.ins}
+    assert headers["ETag"] == 'W/"1"'
+    # The patient sees the read, made by the doctor through the hospital's system
+    [last, *_] = api("GET", "/me/access-log", patient)[2]["items"]
+    assert (last["action"], last["object"]["type"], last["object"]["id"]) == (
+        "READ",
+        "document",
+        created["id"],
+    )
+    assert (last["actor"]["id"], last["role"], last["via"]) == (
+        f"rpps:{DOCTOR}",
+        "PROFESSIONAL",
+        "chu-lyon",
+    )
+
+
+def test_a_read_the_care_rules_refuse_is_the_404_of_an_unknown_id(deployed, api, person, hospital):
+    """No relationship, another patient's document, no such id: one answer, so a read tells
+    nobody which ids exist, nor whose they are."""
+    patient, other = person("Jules"), person("Rose")
+    mine = send(deployed, hospital, SEARCH, document_for(patient, "A-1"), nonce="a1" * 8)[2]
+    theirs = send(deployed, hospital, SEARCH, document_for(other, "B-1"), nonce="b1" * 8)[2]
+    designate(api, patient, DOCTOR)
+    doctor, stranger = professional_field(DOCTOR), professional_field(STRANGER)
+
+    attempts = [
+        (stranger, mine["id"]),  # no care relationship
+        (doctor, theirs["id"]),  # the doctor treats Jules, not Rose
+        (doctor, "01UNKNOWNDOCUMENT"),  # no such document
+        (doctor, "no-such.id"),  # a FHIR id, not one of ours
+    ]
+    answers = [
+        read(
+            deployed,
+            hospital,
+            f"{SEARCH}/{document_id}",
+            nonce=f"z{n}".ljust(16, "0"),
+            professional=who,
+        )
+        for n, (who, document_id) in enumerate(attempts)
+    ]
+
+    assert [status for status, _, _ in answers] == [404] * len(attempts)
+    assert len({json.dumps(outcome) for _, _, outcome in answers}) == 1
+    assert answers[0][2]["issue"][0]["code"] == "not-found"
+    mine_read = read(
+        deployed, hospital, f"{SEARCH}/{mine['id']}", nonce="ok" * 8, professional=doctor
+    )
+    assert mine_read[0] == 200
+
+
+def test_a_deleted_document_no_longer_says_where_it_was(api, person, s3):
+    from healthspace.wiring.records import medical_file
+    from tests.integration.test_records_api import upload_pdf
+
+    alice = person("Alice")
+    document_id = upload_pdf(api, alice, s3)
+    store = medical_file().store
+    assert store.space_of_document(document_id) == alice.space_id
+
+    assert api("DELETE", f"/me/documents/{document_id}", alice)[0] == 204
+
+    assert store.space_of_document(document_id) is None
+
+
+def test_a_read_takes_no_parameter_and_no_patient(deployed, api, person, hospital):
+    patient = person("Hugo")
+    created = send(deployed, hospital, SEARCH, document_for(patient), nonce="h" * 16)[2]
+    designate(api, patient, DOCTOR)
+
+    status, _, outcome = read(
+        deployed,
+        hospital,
+        f"{SEARCH}/{created['id']}",
+        nonce="p" * 16,
+        professional=professional_field(DOCTOR),
+        query=for_patient(patient),
+    )
+
+    assert (status, outcome["issue"][0]["code"]) == (400, "invalid")
+    assert "patient" in outcome["issue"][0]["diagnostics"]

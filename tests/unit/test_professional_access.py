@@ -20,6 +20,7 @@ from healthspace.records.model import (
     DocumentFilter,
     Role,
     Section,
+    SpaceStatus,
 )
 from tests.unit.conftest import ALICE_INS
 from tests.unit.test_care_access import rpps
@@ -193,3 +194,24 @@ def test_a_professional_changes_or_deletes_nothing(medical_file, holder, documen
 def test_the_author_rpps_is_read_back_from_the_author():
     assert Author.professional(DOCTOR).rpps == DOCTOR
     assert Author(kind=ActorKind.PATIENT, id="rpps:x", display_name="p").rpps is None
+
+
+def test_a_document_named_by_its_id_alone_opens_its_space_under_the_care_rules(
+    medical_file, holder, documents, store
+):
+    """FHIR's read: the space is found from the document, then the rules decide as for any
+    opening; a space closed since is refused as one without a relationship."""
+    medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
+    space = medical_file.spaces.holding(documents["imaging"])
+    assert space.space_id == holder.space_id
+
+    opened = medical_file.professionals.open_space(pro(DOCTOR), space)
+    assert opened.decision.relationship is Relationship.TREATING
+    with pytest.raises(CareAccessRefused):
+        medical_file.professionals.open_space(pro(STRANGER), space)
+    closed = space.model_copy(update={"status": SpaceStatus.CLOSED})
+    with pytest.raises(CareAccessRefused) as refused:
+        medical_file.professionals.open_space(pro(DOCTOR), closed)
+    assert refused.value.code == "NO_RELATIONSHIP"
+    with pytest.raises(NotFound):
+        medical_file.spaces.holding("01NOSUCHDOCUMENT")

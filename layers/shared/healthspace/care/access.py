@@ -40,6 +40,7 @@ from healthspace.records.model import (
     Kind,
     Role,
     Section,
+    Space,
     SpaceStatus,
     Upload,
 )
@@ -180,8 +181,16 @@ class ProfessionalAccess:
         try:
             space = self.spaces.get(stored.space_id)
         except NotFound:
-            space = None
-        if space is None or space.status is not SpaceStatus.ACTIVE:  # closed since
+            raise refused(Refusal.NO_RELATIONSHIP) from None
+        return self.open_space(caller, space, emergency_reason)
+
+    def open_space(
+        self, caller: ProfessionalCaller, space: Space, emergency_reason: str | None = None
+    ) -> CareAccess:
+        """A space found otherwise than by INS (a reference, a document's id), as the care
+        rules let the professional in; a space no longer active is refused as one without a
+        relationship."""
+        if space.status is not SpaceStatus.ACTIVE:  # closed since
             raise refused(Refusal.NO_RELATIONSHIP)
         return self._open(caller, space.space_id, emergency_reason)
 

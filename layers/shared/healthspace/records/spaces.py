@@ -86,6 +86,13 @@ class Spaces:
             raise NotFound("no active health space for this patient")
         return space
 
+    def holding(self, document_id: str) -> Space:
+        """The space that holds this document, whatever its status (NotFound if none does)."""
+        space_id = self.store.space_of_document(document_id)
+        if space_id is None:
+            raise NotFound("document not found")
+        return self.get(space_id)
+
     def get(self, space_id: str) -> Space:
         """The space an access names, whatever its status."""
         space = self.store.get_space(space_id)

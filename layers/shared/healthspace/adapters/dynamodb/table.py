@@ -6,6 +6,7 @@
 | space           | SPACE#<space> | SPACE                     |              |               |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
+| document's space | DOCREF#<document> | SPACE                 |              |               |
 | hold (index)    | SPACE#<space> | HOLD#<document>           | HOLDS#<day>  | <space>#<doc> |
 | profile entry   | SPACE#<space> | PROFILE#<section>#<entry> |              |               |
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
@@ -25,9 +26,10 @@
 Each item keeps its entity as JSON in `body`; the few attributes conditions and filters need
 (version, status, category) are also top-level. A held document has a hold item while its hold
 is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries the days up to
-today instead of scanning. A count (a profile section's entries, a space's documents) holds its
-number in `entries`, changed in the same transaction as what it counts: the cap is a condition
-on it.
+today instead of scanning. A document's space item says where a document lives to those who
+name it by id alone (FHIR's read), written and deleted with the document. A count (a profile
+section's entries, a space's documents) holds its number in `entries`, changed in the same
+transaction as what it counts: the cap is a condition on it.
 """
 
 from __future__ import annotations
@@ -151,6 +153,14 @@ def _document_item(document: Document) -> Item:
         gsi1sk=f"{document.document_date.isoformat()}#{document.document_id}",
         version=document.version,
         category=document.category.value,
+    )
+
+
+def _document_space_item(document: Document) -> Item:
+    return Item(
+        f"DOCREF#{document.document_id}",
+        "SPACE",
+        body=json.dumps({"space_id": document.space_id}),
     )
 
 
@@ -355,7 +365,7 @@ class DynamoStore:
             (_upload_item(upload, expires), Item.status == UploadStatus.PENDING.value)
         ]
         if document is not None:
-            saves.append((_document_item(document), NEW))
+            saves += [(_document_item(document), NEW), (_document_space_item(document), NEW)]
             if document.hold is not None and document.hold.released_at is None:
                 saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
         if audit is not None:
@@ -368,6 +378,10 @@ class DynamoStore:
 
     def get_document(self, space_id: str, document_id: str) -> Document | None:
         return self._get(Document, _space(space_id), f"DOC#{document_id}")
+
+    def space_of_document(self, document_id: str) -> str | None:
+        found = self._get_item(f"DOCREF#{document_id}", "SPACE")
+        return str(json.loads(found.body)["space_id"]) if found is not None else None
 
     def get_named_items(
         self, space_id: str, document_ids: Sequence[str], entry_keys: Sequence[tuple[str, str]]
@@ -404,6 +418,7 @@ class DynamoStore:
         saves: list[Write] = [
             (pointer, NEW),
             (_document_item(document), NEW),
+            (_document_space_item(document), NEW),
             (_log_item(audit), NEW),
         ]
         # An alias is not unique: one item per alias and document, found by its prefix.
@@ -481,7 +496,13 @@ class DynamoStore:
         self, document: Document, expected_version: int | None, audit: AccessLogEntry
     ) -> None:
         counter = _documents_count_item(document.space_id)
-        self._delete(_document_item(document), expected_version, audit, [_uncounted(counter)])
+        self._delete(
+            _document_item(document),
+            expected_version,
+            audit,
+            [_uncounted(counter)],
+            also=[_document_space_item(document)],
+        )
 
     # --- medical profile
 
@@ -574,11 +595,14 @@ class DynamoStore:
         expected_version: int | None,
         audit: AccessLogEntry,
         updates: Sequence[Update] = (),
+        also: Sequence[Item] = (),
     ) -> None:
+        """Delete the item (at that version, if given) and, unconditionally, what goes with it
+        (`also`), with its access-log entry."""
         condition = (
             Item.pk.exists() if expected_version is None else Item.version == expected_version
         )
-        deletes = [(item, condition)]
+        deletes: list[Write] = [(item, condition), *((other, None) for other in also)]
         if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=deletes, updates=updates):
             raise PreconditionFailed(STALE)
 

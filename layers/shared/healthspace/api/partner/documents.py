@@ -3,8 +3,8 @@ create, transaction Bundles), and search and read them on behalf of a profession
 
 A document is filed on behalf of the professional the DocumentReference names as author (RPPS);
 the partner's own identifier of it (masterIdentifier) makes a retried push one document. A search
-(POST, the patient in its body: no INS in a URL) is made for the professional named by the
-signed Healthspace-Professional field, through the
+(POST, the patient in its body: no INS in a URL) and a read (by the document's id alone) are made
+for the professional named by the signed Healthspace-Professional field, through the
 professionals' own use cases (the care rules, the access log): the partner layer adds no access
 logic of its own.
 """
@@ -19,8 +19,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from healthspace.api.bodies import read_json
-from healthspace.api.common import EMERGENCY_HEADER, open_file, use
+from healthspace.api.common import EMERGENCY_HEADER, open_file, opened_file, use
 from healthspace.api.partner.rest import (
+    FHIR_ID,
     Interaction,
     SearchParameter,
     current_partner,
@@ -30,10 +31,17 @@ from healthspace.api.partner.rest import (
     resource_answer,
     routes,
     signed_query,
+    unrouted,
 )
-from healthspace.care.access import CareAccess, ProfessionalCaller
+from healthspace.care.access import CareAccess, ProfessionalAccess, ProfessionalCaller
 from healthspace.kernel.entity import MAX_PAGE, Page
-from healthspace.kernel.errors import BadRequest, HealthSpaceError, InvalidBody, NotFound
+from healthspace.kernel.errors import (
+    BadRequest,
+    CareAccessRefused,
+    HealthSpaceError,
+    InvalidBody,
+    NotFound,
+)
 from healthspace.kernel.observability import metrics
 from healthspace.partners.fhir import (
     INS_SYSTEM,
@@ -47,6 +55,7 @@ from healthspace.partners.gate import PartnerGate
 from healthspace.partners.signatures import Refusal, read_professional_field, refused
 from healthspace.records.documents import Documents
 from healthspace.records.model import Document, DocumentFilter
+from healthspace.records.spaces import Spaces
 
 MAX_BUNDLE_ENTRIES = 20  # and 6 MB of request in all: Lambda's synchronous payload limit
 DEFAULT_COUNT = 20
@@ -257,20 +266,24 @@ def _count(parameters: dict[str, str]) -> int:
     return int(raw)
 
 
-def _for_professional(ins: str) -> CareAccess:
-    """The file as the professional the partner signed for may open it: the professionals' own
-    use case, so the care rules and the access log are theirs. Break-glass is not offered to
-    partners (refused, not ignored, so that nobody believes they read under it)."""
+def _professional() -> ProfessionalCaller:
+    """The professional the partner signed for. Break-glass is not offered to partners
+    (refused, not ignored, so that nobody believes they read under it)."""
     partner = current_partner(router)
     if router.current_event.headers.get(EMERGENCY_HEADER) is not None:
         raise BadRequest("emergency access is not available through the partner API")
-    if partner.professional is None:  # never: every search's signature covers it
+    if partner.professional is None:  # never: every read's signature covers it
         raise refused(Refusal.PROFESSIONAL_NOT_COVERED)
     who = read_professional_field(partner.professional)
-    caller = ProfessionalCaller(
+    return ProfessionalCaller(
         professional=who.professional, display_name=who.display_name or "", via=partner.partner_id
     )
-    return open_file(router, caller, ins)
+
+
+def _for_professional(ins: str) -> CareAccess:
+    """The file as the professional the partner signed for may open it: the professionals' own
+    use case, so the care rules and the access log are theirs."""
+    return open_file(router, _professional(), ins)
 
 
 def _found(
@@ -326,3 +339,33 @@ def search_document_references() -> Response[Any]:
     ]
     bundle = {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
     return fhir_response(200, bundle)
+
+
+@routes.route(
+    Interaction("GET", "/fhir/DocumentReference/<document_id>", "read", DOCUMENT_REFERENCE),
+    summary="Read one document on behalf of the signed professional (the URL of Location and "
+    "fullUrl)",
+    responses={200: resource_answer("the DocumentReference, its ETag"), **outcomes(400, 404)},
+)
+def read_document(document_id: str) -> Response[Any]:
+    """FHIR's read: the document by its id alone (no patient in the URL), found in the space
+    that holds it, through the care rules as a search is. Whatever the professional may not
+    read (no such document, no care relationship, a hidden document, a closed space) is the
+    same 404: the answer tells nobody which ids exist."""
+    query = router.current_event.raw_event.get("multiValueQueryStringParameters") or {}
+    if unknown := set(query) - {FORMAT.name}:
+        raise BadRequest(f"unsupported parameter(s): {', '.join(sorted(unknown))}")
+    if not re.fullmatch(FHIR_ID, document_id):  # `_search`: a GET where only POST is
+        return unrouted("GET", router.current_event.path)
+    caller = _professional()
+    if not _DOCUMENT_ID.fullmatch(document_id):
+        raise NotFound("document not found")
+    space = use(router, Spaces).holding(document_id)
+    try:
+        access = opened_file(router, use(router, ProfessionalAccess).open_space(caller, space))
+    except CareAccessRefused:
+        raise NotFound("document not found") from None
+    document = use(router, Documents).get_document(access, document_id)
+    metrics.add_metric(name="PartnerDocumentsRead", unit=MetricUnit.Count, value=1)
+    resource = document_reference(document, space.holder_ins)
+    return fhir_response(200, resource, ETag=f'W/"{document.version}"')

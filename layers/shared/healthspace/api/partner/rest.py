@@ -79,6 +79,11 @@ class SearchParameter:
     documentation: str
 
 
+# FHIR's id datatype: what a path parameter may be. Powertools routes any segment to a
+# parameter (`_search` included); a route whose parameter is no id answers as no route would.
+FHIR_ID = r"[A-Za-z0-9\-.]{1,64}"
+
+
 @dataclass(frozen=True)
 class Interaction:
     """One route in FHIR's terms: `code` is FHIR's interaction (create, read, search-type,
@@ -94,7 +99,7 @@ class Interaction:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(re.sub(r"<\w+>", "[^/]+", re.escape(self.path)))
+        return re.compile(re.sub(r"<\w+>", FHIR_ID, re.escape(self.path)))
 
 
 @dataclass
@@ -309,16 +314,16 @@ def outcomes(*statuses: int) -> dict[int, OpenAPIResponse]:
     return declared
 
 
-def _no_route(method: str, path: str) -> Response[Any]:
+def unrouted(method: str, path: str) -> Response[Any]:
     """FHIR's answer where no route is: 405 on a known path (with Allow), else 404 (an
     unsupported resource type, no FHIR endpoint at all, or an id of characters no route takes,
     where the method is the path's)."""
     allowed = routes.allowed_methods(path)
     segments = path.removeprefix("/fhir").strip("/").split("/")
     searched = f"/fhir/{segments[0]}/_search"
-    # GET search and read would put the patient's INS in the URL: say where they went.
+    # A GET search would put the patient's INS in the URL: say where it went.
     hint = (
-        f"; search (and read, by _id) with POST {searched}, the parameters in a form body"
+        f"; search with POST {searched}, the parameters in a form body"
         if method == "GET" and searched in {i.path for i in routes.interactions}
         else ""
     )
@@ -354,7 +359,7 @@ def install_fhir_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.not_found
     def no_route(_: NotFoundError) -> Response[Any]:
         event = app.current_event
-        return _no_route(event.http_method.upper(), event.path)
+        return unrouted(event.http_method.upper(), event.path)
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response[Any]:
