@@ -6,7 +6,7 @@ PORT ?= 3000
 # The layer package imports the same way here as in Lambda (/opt/python) and pytest.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
-.PHONY: setup run test test-fast validate build lint bench mutation clean
+.PHONY: setup chromium run test test-fast validate build lint bench mutation clean
 
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,20 @@ $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 
 setup: $(VENV)/.stamp
 
+## The browser tier's Chromium (tests/browser): Debian's, installed with apt when missing.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM)
+
 ## The local stack: moto + every resource of template.yaml + API gateway + website + demo data.
 run: setup
 	$(PY) -m infra.local --port $(PORT)
 
 ## Everything CI checks: lint, types, template validation, all test tiers.
-test: setup validate lint
+test: setup chromium validate lint
 	$(PY) -m pytest
 
 test-fast: setup

@@ -1,0 +1,74 @@
+"""Browser tier: the website in Debian's Chromium, driven by Playwright, against the local stack
+(with its demo wave, so that letters with codes are in the outbox). axe-core comes with the
+axe-playwright-python package. `make test` installs Chromium with apt when it is missing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.e2e.stack_process import StackProcess, start_stack
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags, Chromium's calls to Google's hosts are refused by the
+# closed network, many at a time; --no-sandbox because CI runs as root.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000  # one action or expectation; the upload's check takes a few seconds
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
+    """The local stack with its demo data and demo wave, as `make run` starts it."""
+    folder = tmp_path_factory.mktemp("browser-stack")
+    stack = start_stack(folder / "stack.log", "--logs", str(folder / "functions.log"))
+    yield stack
+    code = stack.stop()
+    assert code == 0, stack.output()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, site: StackProcess) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=site.url, locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A page that fails its test if a script throws."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert not errors, f"the page threw: {errors}"
