@@ -1,4 +1,6 @@
 // Everything that talks to the server: session storage, the JSON fetch wrapper, the file upload.
+import { has, t } from "./i18n.js";
+
 const TOKEN = "espace-sante.token";
 const SPACE = "espace-sante.space";
 
@@ -22,28 +24,12 @@ export const session = {
 let unauthorized = () => {};
 export const onUnauthorized = (fn) => { unauthorized = fn; };
 
-// The API's messages are English, for developers: the user reads these, by code, else by status.
-const BY_CODE = {
-  VALIDATION_ERROR: "Une information saisie n'est pas acceptée : vérifiez le formulaire.",
-  UNSUPPORTED_MEDIA_TYPE: "Ce type de fichier n'est pas accepté : choisissez un PDF, un texte, un RTF ou une image JPEG, PNG ou TIFF.",
-  PRECONDITION_REQUIRED: "Cette modification n'a pas pu être enregistrée. Rechargez la page puis réessayez.",
-  BLOCK_CONFLICT: "Ce professionnel est bloqué, ou c'est votre médecin traitant : débloquez-le, ou mettez fin à sa désignation, puis recommencez.",
-  INVALID_IDENTIFIER: "Ce numéro n'est pas valide : vérifiez-le.",
-  LIMIT_REACHED: "Le maximum est atteint ici : supprimez une information ancienne avant d'en ajouter une autre.",
-  RESPONSE_TOO_LARGE: "Il y a trop d'informations à afficher d'un coup. Réessayez plus tard.",
-};
-const BY_STATUS = {
-  400: "La demande n'a pas pu être traitée : vérifiez les informations saisies.",
-  401: "Identifiant ou mot de passe incorrect.", // only for calls without a session (login)
-  403: "Vous n'avez pas le droit de faire cette action.",
-  404: "Cette information n'existe pas ou plus.",
-  409: "Cette action n'est pas possible pour l'instant. Rechargez la page puis réessayez.",
-  412: "Cette information a été modifiée entre-temps.",
-  413: "Le fichier est trop volumineux.",
-  429: "Trop de demandes en peu de temps. Patientez quelques instants puis réessayez.",
-};
-export const SESSION_EXPIRED = "Votre session a expiré. Reconnectez-vous.";
-const OFFLINE = "Le service est injoignable. Vérifiez votre connexion puis réessayez.";
+// The API's messages are English, for developers: the user reads the catalogue's, by code, else by
+// status (errors.byCode, errors.byStatus).
+function message(status, code) {
+  for (const key of [`errors.byCode.${code}`, `errors.byStatus.${status}`]) if (has(key)) return t(key);
+  return t("errors.other");
+}
 
 /** Calls the API. `space` defaults to the space being viewed (null: the user's own space);
  *  `version` becomes If-Match. Resolves with the JSON body, rejects with an ApiError. */
@@ -57,18 +43,17 @@ export async function api(path, { method = "GET", body, version, space = session
   try {
     res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, "NETWORK", OFFLINE);
+    throw new ApiError(0, "NETWORK", t("errors.offline"));
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.ok) return data;
   if (res.status === 401 && auth) {
     session.clear();
     unauthorized();
-    throw new ApiError(401, data?.code ?? "UNAUTHORIZED", SESSION_EXPIRED);
+    throw new ApiError(401, data?.code ?? "UNAUTHORIZED", t("errors.sessionExpired"));
   }
   const code = data?.code ?? `HTTP_${res.status}`;
-  const message = BY_CODE[code] ?? BY_STATUS[res.status] ?? "Une erreur est survenue. Réessayez plus tard.";
-  throw new ApiError(res.status, code, message, res.status === 400 ? fieldOf(data?.message) : undefined);
+  throw new ApiError(res.status, code, message(res.status, code), res.status === 400 ? fieldOf(data?.message) : undefined);
 }
 
 /** The field a 400 names ("email: value is not a valid email address" → "email"), if any. */
@@ -85,7 +70,7 @@ export function query(params) {
 /** Only http(s) URLs from the server are ever opened or linked. */
 export function safeUrl(url) {
   const u = new URL(url, location.href);
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new ApiError(0, "BAD_URL", "Adresse du document invalide.");
+  if (u.protocol !== "https:" && u.protocol !== "http:") throw new ApiError(0, "BAD_URL", t("errors.badUrl"));
   return u.href;
 }
 
@@ -102,11 +87,11 @@ export function uploadFile(url, fields, file, onProgress) {
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => (xhr.status >= 200 && xhr.status < 300
       ? resolve(true)
-      : reject(new ApiError(xhr.status, "UPLOAD_FAILED", "Le stockage a refusé le fichier (taille, type ou délai dépassé). Réessayez.")));
+      : reject(new ApiError(xhr.status, "UPLOAD_FAILED", t("upload.storageRefused"))));
     // No CORS answer from the storage (the progress listener forces a preflight): send it again as a
     // plain form post, whose answer cannot be read; the caller then relies on the upload status.
     xhr.onerror = () => fetch(target, { method: "POST", body: form, mode: "no-cors" })
-      .then(() => resolve(false), () => reject(new ApiError(0, "NETWORK", OFFLINE)));
+      .then(() => resolve(false), () => reject(new ApiError(0, "NETWORK", t("errors.offline"))));
     xhr.send(form);
   });
 }

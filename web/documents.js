@@ -1,23 +1,21 @@
 // "Mes documents": filters, paged list, upload with progress, download, rename, mask, delete.
 import { api, query, safeUrl, session, uploadFile, ApiError } from "./api.js";
-import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, fmtDate, fmtSize } from "./ui.js";
+import { fmtDate, fmtSize, has, t } from "./i18n.js";
+import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
 
-export const CATEGORIES = {
-  summary: "Synthèse", "prescriptions-care": "Ordonnances et soins", imaging: "Imagerie", biology: "Biologie",
-  reports: "Comptes rendus", screening: "Dépistages", certificates: "Certificats", administrative: "Administratif", other: "Autres",
-};
+export const CATEGORIES = ["summary", "prescriptions-care", "imaging", "biology", "reports", "screening", "certificates", "administrative", "other"];
+/** A category's name; a code the site does not know yet shows as it is. */
+export const categoryLabel = (code) => (has(`categories.${code}`) ? t(`categories.${code}`) : code);
 const TYPES = {
   pdf: "application/pdf", txt: "text/plain", rtf: "application/rtf",
   jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", tif: "image/tiff", tiff: "image/tiff",
 };
 const MAX_BYTES = 20 * 1024 * 1024;
 const PAGE = 20;
-const CONFLICT = "Ce document a été modifié entre-temps (sur un autre appareil ou par un professionnel). "
-  + "Sa dernière version est maintenant affichée : vérifiez-la, puis recommencez si besoin.";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const categorySelect = (name, empty) => h("select", { name },
-  h("option", { value: "" }, empty), Object.entries(CATEGORIES).map(([code, label]) => h("option", { value: code }, label)));
+  h("option", { value: "" }, empty), CATEGORIES.map((code) => h("option", { value: code }, categoryLabel(code))));
 
 /** Content type from the browser, else from the extension; null if not accepted. */
 function contentType(file) {
@@ -30,23 +28,23 @@ function contentType(file) {
 export async function documentsView(view) {
   const filters = {};
   let cursor = null;
-  const listTitle = h("h2", { tabindex: -1, id: "docs-title" }, "Vos documents");
+  const listTitle = h("h2", { tabindex: -1, id: "docs-title" }, t("documents.yours"));
   const list = h("ul", { class: "cards" });
   const listStatus = h("p", { role: "status", class: "hint" });
-  const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: () => load(false) }, "Afficher plus de documents");
+  const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: () => load(false) }, t("documents.more"));
 
-  const filterForm = h("form", { class: "filters", "aria-label": "Filtrer les documents", novalidate: true },
-    field({ label: "Catégorie", control: categorySelect("category", "Toutes les catégories") }),
-    field({ label: "Du", control: h("input", { type: "date", name: "date_from" }) }),
-    field({ label: "Au", control: h("input", { type: "date", name: "date_to" }) }),
+  const filterForm = h("form", { class: "filters", "aria-label": t("documents.filter"), novalidate: true },
+    field({ label: t("documents.category"), control: categorySelect("category", t("documents.allCategories")) }),
+    field({ label: t("documents.from"), control: h("input", { type: "date", name: "date_from" }) }),
+    field({ label: t("documents.to"), control: h("input", { type: "date", name: "date_to" }) }),
     h("div", { class: "actions" },
-      h("button", { type: "submit", class: "btn" }, "Filtrer"),
-      h("button", { type: "reset", class: "btn secondary" }, "Tout afficher")));
+      h("button", { type: "submit", class: "btn" }, t("documents.apply")),
+      h("button", { type: "reset", class: "btn secondary" }, t("documents.reset"))));
   filterForm.addEventListener("submit", (e) => {
     e.preventDefault();
     const values = Object.fromEntries(new FormData(filterForm));
     const bad = values.date_from && values.date_to && values.date_from > values.date_to;
-    if (showErrors(filterForm, { date_to: bad ? "Cette date doit être après la date de début." : "" })) return;
+    if (showErrors(filterForm, { date_to: bad ? t("documents.toBeforeFrom") : "" })) return;
     Object.assign(filters, values);
     load(true);
   });
@@ -56,15 +54,15 @@ export async function documentsView(view) {
     load(true);
   });
 
-  view.append(h("h1", { tabindex: -1 }, "Mes documents"),
-    h("p", { class: "lead" }, "Comptes rendus, ordonnances, résultats d'examens… ajoutés par vous ou par les professionnels qui vous soignent."),
+  view.append(h("h1", { tabindex: -1 }, t("nav.documents")),
+    h("p", { class: "lead" }, t("documents.lead")),
     uploadForm(() => list.isConnected && load(true)),
     h("section", { "aria-labelledby": "docs-title" }, listTitle, filterForm, listStatus, list, more));
   await load(true);
 
   async function load(reset) {
     if (reset) cursor = null;
-    listStatus.textContent = "Chargement des documents…";
+    listStatus.textContent = t("documents.loading");
     more.disabled = true;
     try {
       const page = await api(`/me/documents${query({ ...filters, limit: PAGE, cursor })}`);
@@ -73,7 +71,7 @@ export async function documentsView(view) {
       cursor = page.next_cursor ?? null;
       more.hidden = !cursor;
       const n = list.children.length;
-      listStatus.textContent = n === 0 ? "Aucun document ne correspond." : `${n} document${n > 1 ? "s" : ""} affiché${n > 1 ? "s" : ""}${cursor ? " (il y en a d'autres)" : ""}.`;
+      listStatus.textContent = n === 0 ? t("documents.none") : t(cursor ? "documents.countMore" : "documents.count", { count: n });
     } catch (err) {
       listStatus.textContent = "";
       notify(err.message, "error");
@@ -89,20 +87,19 @@ export async function documentsView(view) {
   }
 
   function fill(li, doc) {
-    const t = srOnly(` « ${doc.title} »`);
     const author = doc.author ?? {};
     li.replaceChildren(...[
       h("h3", {}, doc.title),
-      h("p", { class: "meta" }, [CATEGORIES[doc.category] ?? doc.category, fmtDate(doc.document_date), fmtSize(doc.size)].filter(Boolean).join(" · ")),
-      h("p", { class: "meta" }, `Ajouté par ${author.display_name ?? "—"}`, author.kind === "PROFESSIONAL" ? " (professionnel de santé)" : "",
-        doc.created_at ? ` le ${fmtDate(doc.created_at)}` : ""),
-      doc.masked && h("p", { class: "badge" }, "Masqué aux professionnels de santé"),
+      h("p", { class: "meta" }, [categoryLabel(doc.category), fmtDate(doc.document_date), fmtSize(doc.size)].filter(Boolean).join(t("common.separator"))),
+      h("p", { class: "meta" }, t("documents.addedBy", { name: author.display_name ?? t("common.unknown") }), author.kind === "PROFESSIONAL" ? t("documents.byProfessional") : "",
+        doc.created_at ? t("documents.on", { date: fmtDate(doc.created_at) }) : ""),
+      doc.masked && h("p", { class: "badge" }, t("documents.masked")),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn", "data-action": "download", onclick: () => download(doc) }, "Télécharger", t.cloneNode(true)),
-        h("button", { type: "button", class: "btn secondary", "data-action": "rename", onclick: () => rename(li, doc) }, "Renommer", t.cloneNode(true)),
+        h("button", { type: "button", class: "btn", "data-action": "download", onclick: () => download(doc) }, t("documents.download"), srTitle(doc.title)),
+        h("button", { type: "button", class: "btn secondary", "data-action": "rename", onclick: () => rename(li, doc) }, t("documents.rename"), srTitle(doc.title)),
         h("button", { type: "button", class: "btn secondary", "data-action": "mask", onclick: () => toggleMask(li, doc) },
-          doc.masked ? "Ne plus masquer" : "Masquer aux professionnels", t.cloneNode(true)),
-        author.kind === "PATIENT" && h("button", { type: "button", class: "btn secondary danger", "data-action": "delete", onclick: () => remove(li, doc) }, "Supprimer", t)),
+          doc.masked ? t("documents.unmask") : t("documents.mask"), srTitle(doc.title)),
+        author.kind === "PATIENT" && h("button", { type: "button", class: "btn secondary danger", "data-action": "delete", onclick: () => remove(li, doc) }, t("documents.delete"), srTitle(doc.title))),
     ].filter(Boolean));
   }
 
@@ -118,9 +115,9 @@ export async function documentsView(view) {
       document.body.append(link);
       link.click();
       link.remove();
-      notify(h("span", {}, `Le téléchargement de « ${doc.title} » a commencé. S'il ne démarre pas, `,
-        h("a", { href, rel: "noopener noreferrer" }, "utilisez ce lien"),
-        seconds >= 60 ? ` (valable ${Math.floor(seconds / 60)} minute${seconds >= 120 ? "s" : ""}).` : "."), "success");
+      notify(h("span", {}, t("documents.downloadStarted", { title: doc.title }),
+        h("a", { href, rel: "noopener noreferrer" }, t("documents.downloadLink")),
+        seconds >= 60 ? t("documents.validFor", { count: Math.floor(seconds / 60) }) : "."), "success");
     } catch (err) {
       notify(err.message, "error");
     }
@@ -138,7 +135,7 @@ export async function documentsView(view) {
       } catch (again) {
         if (again.status === 404) li.remove();
       }
-      notify(CONFLICT, "error");
+      notify(t("documents.conflict"), "error");
       return null;
     }
     fill(li, updated);
@@ -148,12 +145,12 @@ export async function documentsView(view) {
 
   function rename(li, doc) {
     formDialog({
-      title: "Renommer le document",
-      body: [field({ label: "Nouveau titre", control: h("input", { name: "title", value: doc.title, maxlength: 200, autocomplete: "off" }) })],
+      title: t("documents.renameTitle"),
+      body: [field({ label: t("documents.newTitle"), control: h("input", { name: "title", value: doc.title, maxlength: 200, autocomplete: "off" }) })],
       submit: async (form) => {
         const title = form.elements.title.value.trim();
-        if (showErrors(form, { title: title ? "" : "Saisissez un titre." })) return false;
-        if (await patch(li, doc, { title }, "rename")) notify("Le document a été renommé.", "success");
+        if (showErrors(form, { title: title ? "" : t("documents.titleMissing") })) return false;
+        if (await patch(li, doc, { title }, "rename")) notify(t("documents.renamed"), "success");
         return true;
       },
       returnFocus: () => actionButton(doc, "rename"),
@@ -164,9 +161,7 @@ export async function documentsView(view) {
     try {
       const updated = await patch(li, doc, { masked: !doc.masked }, "mask");
       if (updated) {
-        notify(updated.masked
-          ? `« ${updated.title} » est maintenant masqué aux professionnels de santé.`
-          : `« ${updated.title} » est de nouveau visible par les professionnels de santé.`, "success");
+        notify(t(updated.masked ? "documents.nowMasked" : "documents.nowVisible", { title: updated.title }), "success");
       }
     } catch (err) {
       notify(err.message, "error");
@@ -175,13 +170,13 @@ export async function documentsView(view) {
 
   function remove(li, doc) {
     confirmDialog({
-      title: "Supprimer ce document ?",
-      text: `« ${doc.title} » sera définitivement supprimé de votre espace santé.`,
-      confirmLabel: "Supprimer",
+      title: t("documents.deleteTitle"),
+      text: t("documents.deleteText", { title: doc.title }),
+      confirmLabel: t("documents.delete"),
       action: async () => {
         await api(`/me/documents/${encodeURIComponent(doc.document_id)}`, { method: "DELETE" });
         li.remove();
-        notify(`« ${doc.title} » a été supprimé.`, "success");
+        notify(t("documents.deleted", { title: doc.title }), "success");
       },
       returnFocus: () => listTitle,
     });
@@ -189,16 +184,16 @@ export async function documentsView(view) {
 }
 
 function uploadForm(onAccepted) {
-  const progress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": "Progression de l'envoi" });
+  const progress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": t("upload.progress") });
   const status = h("div", { role: "status", class: "upload-status" });
-  const submit = h("button", { type: "submit", class: "btn" }, "Envoyer le document");
+  const submit = h("button", { type: "submit", class: "btn" }, t("upload.send"));
   const say = (text, kind = "info") => status.replaceChildren(text ? h("p", { class: `notice notice-${kind}` }, text) : "");
   const fileInput = h("input", { type: "file", name: "file", accept: [...Object.keys(TYPES).map((e) => `.${e}`), ...new Set(Object.values(TYPES))].join(",") });
-  const form = h("form", { "aria-label": "Ajouter un document", novalidate: true },
-    field({ label: "Fichier", control: fileInput, hint: "PDF, texte, RTF, JPEG, PNG ou TIFF, 20 Mo au maximum." }),
-    field({ label: "Titre", control: h("input", { name: "title", maxlength: 200, autocomplete: "off" }) }),
-    field({ label: "Catégorie", control: categorySelect("category", "Choisir…") }),
-    field({ label: "Date du document", control: h("input", { type: "date", name: "document_date", value: today(), max: today() }) }),
+  const form = h("form", { "aria-label": t("upload.add"), novalidate: true },
+    field({ label: t("upload.file"), control: fileInput, hint: t("upload.fileHint") }),
+    field({ label: t("upload.title"), control: h("input", { name: "title", maxlength: 200, autocomplete: "off" }) }),
+    field({ label: t("upload.category"), control: categorySelect("category", t("upload.choose")) }),
+    field({ label: t("upload.date"), control: h("input", { type: "date", name: "document_date", value: today(), max: today() }) }),
     h("div", { class: "actions" }, submit), progress, status);
 
   let suggested = "";
@@ -214,14 +209,14 @@ function uploadForm(onAccepted) {
     const v = Object.fromEntries(["title", "category", "document_date"].map((k) => [k, form.elements[k].value.trim()]));
     const type = file && contentType(file);
     const errors = {
-      file: !file ? "Choisissez un fichier."
-        : !type ? "Ce type de fichier n'est pas accepté : choisissez un PDF, un texte, un RTF ou une image JPEG, PNG ou TIFF."
-        : file.size > MAX_BYTES ? `Ce fichier fait ${fmtSize(file.size)} : la taille maximale est de 20 Mo.`
-        : file.size === 0 ? "Ce fichier est vide." : "",
-      title: v.title ? "" : "Saisissez un titre.",
-      category: v.category ? "" : "Choisissez une catégorie.",
-      document_date: !v.document_date ? "Saisissez la date du document."
-        : v.document_date > today() ? "La date ne peut pas être dans le futur." : "",
+      file: !file ? t("upload.noFile")
+        : !type ? t("upload.badType")
+        : file.size > MAX_BYTES ? t("upload.tooBig", { size: fmtSize(file.size) })
+        : file.size === 0 ? t("upload.emptyFile") : "",
+      title: v.title ? "" : t("upload.noTitle"),
+      category: v.category ? "" : t("upload.noCategory"),
+      document_date: !v.document_date ? t("upload.noDate")
+        : v.document_date > today() ? t("upload.future") : "",
     };
     if (showErrors(form, errors)) return;
 
@@ -229,22 +224,22 @@ function uploadForm(onAccepted) {
     submit.disabled = true;
     progress.value = 0;
     progress.hidden = false;
-    say("Préparation de l'envoi…");
+    say(t("upload.preparing"));
     try {
       const slot = await api("/me/uploads", { method: "POST", space, body: { filename: file.name, content_type: type, size: file.size, ...v } });
-      if (slot.max_bytes && file.size > slot.max_bytes) throw new ApiError(413, "TOO_LARGE", `La taille maximale est de ${fmtSize(slot.max_bytes)}.`);
-      say("Envoi du fichier en cours…");
+      if (slot.max_bytes && file.size > slot.max_bytes) throw new ApiError(413, "TOO_LARGE", t("upload.maxSize", { size: fmtSize(slot.max_bytes) }));
+      say(t("upload.sending"));
       const sent = await uploadFile(slot.url, slot.fields, file, (p) => { progress.value = p; });
       progress.value = 1;
-      say("Fichier envoyé. Vérification du document…");
+      say(t("upload.checking"));
       const result = await waitFor(slot.upload_id, space, sent);
       if (result.status === "ACCEPTED") {
-        say(`« ${v.title} » a été ajouté à vos documents.`, "success");
+        say(t("upload.accepted", { title: v.title }), "success");
         form.reset();
         form.elements.document_date.value = today();
         if (session.spaceId === space) onAccepted();
       } else {
-        say(`Le document a été refusé : ${refusal(result.reason)}`, "error");
+        say(t("upload.refused", { reason: refusal(result.reason) }), "error");
       }
     } catch (err) {
       say(err.message, "error");
@@ -253,17 +248,12 @@ function uploadForm(onAccepted) {
       progress.hidden = true;
     }
   });
-  return h("details", { class: "card upload" }, h("summary", {}, "Ajouter un document"), form);
+  return h("details", { class: "card upload" }, h("summary", {}, t("upload.add")), form);
 }
 
-// The ingest's reasons are English, for developers: the user reads one of these.
-const REFUSALS = [
-  [/larger/i, "il dépasse la taille maximale de 20 Mo."],
-  [/empty/i, "le fichier est vide."],
-  [/not a pdf|type/i, "son contenu n'est pas celui d'un PDF, d'un texte, d'un RTF ou d'une image JPEG, PNG ou TIFF."],
-  [/not active/i, "cet espace santé n'est pas ouvert."],
-];
-const refusal = (reason) => REFUSALS.find(([pattern]) => pattern.test(reason ?? ""))?.[1] ?? "format ou contenu non accepté.";
+// The ingest's reasons are English, for developers: the user reads one of upload.reasons.
+const REFUSALS = [[/larger/i, "larger"], [/empty/i, "empty"], [/not a pdf|type/i, "type"], [/not active/i, "inactive"]];
+const refusal = (reason) => t(`upload.reasons.${REFUSALS.find(([pattern]) => pattern.test(reason ?? ""))?.[1] ?? "other"}`);
 
 /** Polls the upload until it is checked. Without a readable storage answer, gives up sooner. */
 async function waitFor(uploadId, space, sent) {
@@ -272,9 +262,7 @@ async function waitFor(uploadId, space, sent) {
     const r = await api(`/me/uploads/${encodeURIComponent(uploadId)}`, { space });
     if (r.status !== "PENDING") return r;
     if (Date.now() > deadline) {
-      throw new ApiError(0, "TIMEOUT", sent
-        ? "La vérification prend plus de temps que prévu. Le document apparaîtra dans la liste dès qu'il sera accepté."
-        : "Le fichier n'a pas pu être envoyé. Vérifiez votre connexion puis réessayez.");
+      throw new ApiError(0, "TIMEOUT", t(sent ? "upload.slow" : "upload.notSent"));
     }
     await sleep(delay);
   }

@@ -1,36 +1,35 @@
 // "Profil médical": one tab per section of sections.js, entries as cards, add/edit/delete in dialogs.
 import { api, query } from "./api.js";
-import { SECTIONS } from "./sections.js";
-import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, fmtDate, fmtDateTime, fmtNumber } from "./ui.js";
+import { decimalSeparator, fmtDate, fmtDateTime, fmtNumber, t } from "./i18n.js";
+import { SECTIONS, fieldHint, fieldLabel, optionLabel, sectionText } from "./sections.js";
+import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
 
 const INPUT = { date: "date", datetime: "datetime-local", tel: "tel", email: "email" };
 const MODE = { number: "decimal", integer: "numeric" };
-const CONFLICT = "Cette information a été modifiée entre-temps (sur un autre appareil ou par un professionnel). "
-  + "Sa dernière version est maintenant affichée : vérifiez-la, puis recommencez si besoin.";
 
 // Turns the text typed by the user into the value sent: [value] or [null, error message].
 const PARSE = {
   number: (v) => {
     const n = Number(v.replace(",", "."));
-    return Number.isFinite(n) ? [n] : [null, "Saisissez un nombre, par exemple 72,5."];
+    return Number.isFinite(n) ? [n] : [null, t("profile.number")];
   },
-  integer: (v) => (/^\d+$/.test(v) ? [Number(v)] : [null, "Saisissez un nombre entier."]),
+  integer: (v) => (/^\d+$/.test(v) ? [Number(v)] : [null, t("profile.integer")]),
   tel: (v) => [v.replace(/[\s.-]/g, "")],
   date: (v, f) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) return [null, "Saisissez une date valide."];
-    return f.notFuture && v > today() ? [null, "La date ne peut pas être dans le futur."] : [v];
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) return [null, t("profile.date")];
+    return f.notFuture && v > today() ? [null, t("profile.future")] : [v];
   },
   datetime: (v, f) => {
     const d = new Date(v);
-    if (Number.isNaN(d.getTime())) return [null, "Saisissez une date et une heure valides."];
-    return f.notFuture && d.getTime() > Date.now() + 60000 ? [null, "La date ne peut pas être dans le futur."] : [d.toISOString()];
+    if (Number.isNaN(d.getTime())) return [null, t("profile.datetime")];
+    return f.notFuture && d.getTime() > Date.now() + 60000 ? [null, t("profile.future")] : [d.toISOString()];
   },
 };
 
-/** The value as shown in an input (numbers with a decimal comma, date-times in local time). */
+/** The value as shown in an input (numbers with the language's decimal mark, date-times in local time). */
 function toInput(f, v) {
   if (v === undefined || v === null) return "";
-  if (f.type === "number") return String(v).replace(".", ",");
+  if (f.type === "number") return String(v).replace(".", decimalSeparator());
   if (f.type === "datetime") {
     const d = new Date(v);
     return Number.isNaN(d.getTime()) ? "" : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
@@ -38,11 +37,11 @@ function toInput(f, v) {
   return String(v);
 }
 
-function control(f, value) {
+function control(section, f, value) {
   const attrs = { name: f.name, required: f.required, readonly: Boolean(f.derive) };
   if (f.type === "select") {
-    return h("select", attrs, h("option", { value: "" }, "Choisir…"),
-      Object.entries(f.options).map(([code, label]) => h("option", { value: code, selected: code === value }, label)));
+    return h("select", attrs, h("option", { value: "" }, t("common.choose")),
+      f.options.map((code) => h("option", { value: code, selected: code === value }, optionLabel(section, f, code))));
   }
   if (f.type === "textarea") return h("textarea", { ...attrs, rows: 5 }, value ?? "");
   return h("input", {
@@ -67,7 +66,7 @@ function collect(section, raw) {
   for (const f of section.fields) {
     if (f.when && !f.when(raw)) continue;
     if (raw[f.name] === "") {
-      if (f.required) errors[f.name] = "Ce champ est obligatoire.";
+      if (f.required) errors[f.name] = t("profile.required");
       continue;
     }
     const [value, error] = PARSE[f.type]?.(raw[f.name], f) ?? [raw[f.name]];
@@ -87,8 +86,8 @@ function applyRules(form, section) {
   }
 }
 
-function show(f, v) {
-  if (f.options) return f.options[v] ?? String(v);
+function show(section, f, v) {
+  if (f.options) return optionLabel(section, f, v);
   if (f.type === "date") return fmtDate(v);
   if (f.type === "datetime") return fmtDateTime(v);
   return f.type === "number" ? fmtNumber(v) : String(v);
@@ -99,10 +98,8 @@ let selected = SECTIONS[0].id;
 const PAGE = 20;
 
 export async function profileView(view) {
-  const status = h("p", { role: "status" }, "Chargement du profil…");
-  view.append(h("h1", { tabindex: -1 }, "Profil médical"),
-    h("p", { class: "lead" }, "Les informations utiles à votre prise en charge. Les professionnels de santé qui vous soignent peuvent les consulter."),
-    status);
+  const status = h("p", { role: "status" }, t("profile.loading"));
+  view.append(h("h1", { tabindex: -1 }, t("nav.profil")), h("p", { class: "lead" }, t("profile.lead")), status);
   // Per section: the entries read so far, newest first, and the cursor of the next page (null: all read).
   let profile;
   const reload = async () => {
@@ -117,7 +114,7 @@ export async function profileView(view) {
   if (!(await reload())) return status.replaceChildren();
   status.replaceChildren();
 
-  const tablist = h("div", { role: "tablist", "aria-label": "Rubriques du profil médical", class: "tabs", onkeydown: onKey });
+  const tablist = h("div", { role: "tablist", "aria-label": t("profile.tabs"), class: "tabs", onkeydown: onKey });
   const panel = h("section", { role: "tabpanel", id: "profile-panel", class: "panel" });
   view.append(tablist, panel);
   draw();
@@ -137,7 +134,7 @@ export async function profileView(view) {
       type: "button", role: "tab", id: `tab-${s.id}`, "aria-controls": "profile-panel",
       "aria-selected": String(s.id === selected), tabindex: s.id === selected ? 0 : -1,
       onclick: () => { selected = s.id; draw(true); },
-    }, s.label, h("span", { class: "count" }, ` (${count(s.id)})`))));
+    }, sectionText(s, "label"), h("span", { class: "count" }, ` (${count(s.id)})`))));
     if (focusTab) tablist.querySelector('[aria-selected="true"]').focus();
     panel.setAttribute("aria-labelledby", `tab-${selected}`);
 
@@ -145,12 +142,12 @@ export async function profileView(view) {
     const { items: entries = [], next_cursor: next = null } = profile[section.id] ?? {};
     panel.replaceChildren(
       h("div", { class: "panel-head" },
-        h("div", {}, h("h2", {}, section.label), h("p", { class: "hint" }, section.help)),
-        h("button", { type: "button", class: "btn", "data-add": "", onclick: () => edit(section) }, `Ajouter ${section.noun}`)),
+        h("div", {}, h("h2", {}, sectionText(section, "label")), h("p", { class: "hint" }, sectionText(section, "help"))),
+        h("button", { type: "button", class: "btn", "data-add": "", onclick: () => edit(section) }, t("profile.add", { noun: sectionText(section, "noun") }))),
       entries.length
         ? h("ul", { class: "cards" }, entries.map((e) => card(section, e)))
-        : h("p", { class: "empty" }, "Rien n'est renseigné pour l'instant."),
-      next && h("button", { type: "button", class: "btn secondary", "data-more": "", onclick: () => more(section) }, "Afficher plus"));
+        : h("p", { class: "empty" }, t("profile.nothing")),
+      next && h("button", { type: "button", class: "btn secondary", "data-more": "", onclick: () => more(section) }, t("profile.more")));
   }
 
   /** The tab's count: what is read, "+" while the section has more. */
@@ -179,21 +176,23 @@ export async function profileView(view) {
     const shown = section.fields.filter((f) => f.list !== false && entry[f.name] !== undefined && entry[f.name] !== null && entry[f.name] !== "");
     return h("li", { class: "card", "data-id": entry.entry_id },
       h("h3", {}, title),
-      shown.length > 0 && h("dl", {}, shown.map((f) => h("div", {}, h("dt", {}, f.label), h("dd", {}, show(f, entry[f.name]))))),
-      h("p", { class: "meta" }, `Renseigné par ${author.display_name ?? "—"}`,
-        author.kind === "PROFESSIONAL" ? " (professionnel de santé)" : "", ` · mis à jour le ${fmtDateTime(entry.updated_at)}`),
+      shown.length > 0 && h("dl", {}, shown.map((f) => h("div", {}, h("dt", {}, fieldLabel(section, f)), h("dd", {}, show(section, f, entry[f.name]))))),
+      h("p", { class: "meta" }, t("profile.by", { name: author.display_name ?? t("common.unknown") }),
+        author.kind === "PROFESSIONAL" ? t("profile.byProfessional") : "", t("profile.updated", { date: fmtDateTime(entry.updated_at) })),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn secondary", onclick: () => edit(section, entry) }, "Modifier", srOnly(` « ${title} »`)),
-        h("button", { type: "button", class: "btn secondary danger", onclick: () => remove(section, entry) }, "Supprimer", srOnly(` « ${title} »`))));
+        h("button", { type: "button", class: "btn secondary", onclick: () => edit(section, entry) }, t("profile.edit"), srTitle(title)),
+        h("button", { type: "button", class: "btn secondary danger", onclick: () => remove(section, entry) }, t("profile.delete"), srTitle(title))));
   }
 
   const addButton = () => panel.querySelector("[data-add]");
 
   function edit(section, entry) {
     formDialog({
-      title: entry ? `Modifier : ${section.title(entry)}` : `Ajouter ${section.noun}`,
-      body: [h("p", { class: "hint" }, "Tous les champs sont obligatoires, sauf ceux marqués « facultatif »."),
-        ...section.fields.map((f) => field({ label: f.label, hint: f.hint, optional: !f.required, control: control(f, entry?.[f.name]) }))],
+      title: entry ? t("profile.editTitle", { title: section.title(entry) }) : t("profile.add", { noun: sectionText(section, "noun") }),
+      body: [h("p", { class: "hint" }, t("profile.allRequired")),
+        ...section.fields.map((f) => field({
+          label: fieldLabel(section, f), hint: fieldHint(section, f), optional: !f.required, control: control(section, f, entry?.[f.name]),
+        }))],
       setup: (form) => {
         form.addEventListener("input", () => applyRules(form, section));
         applyRules(form, section);
@@ -210,10 +209,10 @@ export async function profileView(view) {
           }
         } catch (err) {
           if (err.status !== 412) throw err;
-          if (await reload()) { draw(); notify(CONFLICT, "error"); }
+          if (await reload()) { draw(); notify(t("profile.conflict"), "error"); }
           return true;
         }
-        if (await reload()) { draw(); notify(entry ? "Modification enregistrée." : "Information ajoutée.", "success"); }
+        if (await reload()) { draw(); notify(t(entry ? "profile.saved" : "profile.added"), "success"); }
         return true;
       },
       returnFocus: () => (entry && panel.querySelector(`[data-id="${CSS.escape(entry.entry_id)}"] button`)) || addButton(),
@@ -222,12 +221,12 @@ export async function profileView(view) {
 
   function remove(section, entry) {
     confirmDialog({
-      title: "Supprimer cette information ?",
-      text: `« ${section.title(entry)} » sera supprimé de votre profil médical. Cette action est définitive.`,
-      confirmLabel: "Supprimer",
+      title: t("profile.deleteTitle"),
+      text: t("profile.deleteText", { title: section.title(entry) }),
+      confirmLabel: t("profile.delete"),
       action: async () => {
         await api(`/me/profile/${section.id}/${encodeURIComponent(entry.entry_id)}`, { method: "DELETE" });
-        if (await reload()) { draw(); notify("Information supprimée.", "success"); }
+        if (await reload()) { draw(); notify(t("profile.deleted"), "success"); }
       },
       returnFocus: addButton,
     });

@@ -1,4 +1,5 @@
 // DOM helpers. Server data only ever reaches the page as text nodes or attribute values (never innerHTML).
+import { t } from "./i18n.js";
 
 /** h("p", {class: "x", onclick: fn}, "text", child) — strings become text nodes; false/null attributes are skipped. */
 export function h(tag, attrs, ...children) {
@@ -14,31 +15,12 @@ export function h(tag, attrs, ...children) {
 
 /** Visually hidden text giving context to screen readers ("Supprimer" → "Supprimer « Ordonnance »"). */
 export const srOnly = (text) => h("span", { class: "sr-only" }, text);
+/** The hidden quoted title that tells a screen reader which item a button acts on. */
+export const srTitle = (title) => srOnly(t("common.quoted", { title }));
 
 let uid = 0;
 export const newId = (prefix) => `${prefix}-${++uid}`;
 
-const DATE = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", year: "numeric" });
-const DATETIME = new Intl.DateTimeFormat("fr-FR", { dateStyle: "medium", timeStyle: "short" });
-const NUMBER = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
-
-/** "2024-03-12" (read as a local date, no time-zone shift) or an ISO date-time → "12 mars 2024". */
-export function fmtDate(value) {
-  if (!value) return "";
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const d = m ? new Date(+m[1], +m[2] - 1, +m[3]) : new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value) : DATE.format(d);
-}
-export function fmtDateTime(value) {
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value ?? "") : DATETIME.format(d);
-}
-export const fmtNumber = (n) => (typeof n === "number" ? NUMBER.format(n) : String(n ?? ""));
-export function fmtSize(bytes) {
-  if (!(bytes >= 0)) return "";
-  if (bytes < 1024) return `${bytes} o`;
-  return bytes < 1024 * 1024 ? `${NUMBER.format(bytes / 1024)} Ko` : `${NUMBER.format(bytes / 1024 / 1024)} Mo`;
-}
 /** Today as YYYY-MM-DD in the user's time zone. */
 export function today() {
   const d = new Date();
@@ -59,7 +41,7 @@ export function field({ label, control, hint, optional, name }) {
   const described = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" ");
   control.setAttribute("aria-describedby", described);
   return h("div", { class: "field", "data-field": name ?? control.getAttribute("name") },
-    h("label", { for: id }, label, optional && h("span", { class: "optional" }, " (facultatif)")),
+    h("label", { for: id }, label, optional && h("span", { class: "optional" }, t("common.optional"))),
     hint && h("p", { class: "hint", id: `${id}-hint` }, hint),
     control,
     h("p", { class: "field-error", id: `${id}-error` }));
@@ -86,13 +68,13 @@ export function showErrors(form, errors) {
  * Modal form in a native <dialog> (focus kept inside, Escape closes). `submit(form)` may throw
  * (the message is shown in the dialog) or return false to keep the dialog open.
  */
-export function formDialog({ title, body = [], submitLabel = "Enregistrer", danger = false, submit, setup, returnFocus }) {
+export function formDialog({ title, body = [], submitLabel = t("common.save"), danger = false, submit, setup, returnFocus }) {
   const opener = document.activeElement;
   const titleId = newId("dlg");
   const error = h("div", { class: "form-error", role: "alert" });
   const ok = h("button", { type: "submit", class: danger ? "btn danger" : "btn" }, submitLabel);
   const form = h("form", { novalidate: true }, error, body,
-    h("div", { class: "actions" }, ok, h("button", { type: "button", class: "btn secondary", onclick: () => dialog.close() }, "Annuler")));
+    h("div", { class: "actions" }, ok, h("button", { type: "button", class: "btn secondary", onclick: () => dialog.close() }, t("common.cancel"))));
   const dialog = h("dialog", { "aria-labelledby": titleId }, h("h2", { id: titleId }, title), form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -103,7 +85,7 @@ export function formDialog({ title, body = [], submitLabel = "Enregistrer", dang
       if ((await submit(form)) !== false) dialog.close();
     } catch (err) {
       error.append(h("p", {}, err.message));
-      if (err.field) setFieldError(form, err.field, "Cette valeur n'est pas acceptée.");
+      if (err.field) setFieldError(form, err.field, t("errors.notAccepted"));
     } finally {
       ok.disabled = false;
       form.removeAttribute("aria-busy");

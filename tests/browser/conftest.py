@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from tests.browser.site import LOCALES
 from tests.e2e.stack_process import StackProcess, start_stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -57,8 +58,16 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def context(browser: Browser, site: StackProcess) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=site.url, locale="fr-FR", timezone_id="Europe/Paris")
+def language() -> str:
+    """The language the browser prefers; a test parametrizes it to run in each."""
+    return "fr"
+
+
+@pytest.fixture
+def context(browser: Browser, site: StackProcess, language: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        base_url=site.url, locale=LOCALES[language], timezone_id="Europe/Paris"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()

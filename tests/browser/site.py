@@ -1,7 +1,10 @@
-"""What the browser tests do often: sign in as a demo account, check a state with axe-core."""
+"""What the browser tests do often: read the site's words in a language, sign in as a demo
+account, check a state with axe-core."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -14,12 +17,50 @@ AXE = Axe()
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
-def sign_in(page: Page, account: DemoAccount) -> None:
+WEB = Path(__file__).parents[2] / "web"
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}  # what the browser says it prefers, per language
+
+
+class Words:
+    """The site's catalogue of one language: `words("login.title")`, placeholders filled from
+    keywords; a text that varies with a number takes `count`."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.tree = json.loads((WEB / "locales" / f"{language}.json").read_text(encoding="utf-8"))
+
+    def __call__(self, key: str, **params: object) -> str:
+        node: object = self.tree
+        for part in key.split("."):
+            node = node[part]  # type: ignore[index]
+        if isinstance(node, dict):
+            node = node["one" if params.get("count") == 1 else "other"]
+        return re.sub(r"\{(\w+)\}", lambda m: str(params[m.group(1)]), str(node))
+
+    def texts(self) -> set[str]:
+        """Every text of the catalogue, whole (placeholders left in)."""
+        found: set[str] = set()
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                for value in node.values():
+                    walk(value)
+            else:
+                found.add(str(node))
+
+        walk(self.tree)
+        return found
+
+
+FR, EN = Words("fr"), Words("en")
+
+
+def sign_in(page: Page, account: DemoAccount, words: Words = FR) -> None:
     page.goto("/")
-    page.get_by_label("Identifiant").fill(account.username)
-    page.get_by_label("Mot de passe").fill(account.password)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    page.get_by_label(words("login.username")).fill(account.username)
+    page.get_by_label(words("login.password")).fill(account.password)
+    page.get_by_role("button", name=words("login.submit")).click()
+    expect(page.get_by_role("button", name=words("shell.signOut"))).to_be_visible()
 
 
 # The smallest PDF the ingest's check accepts: header, one empty page, trailer.
@@ -31,21 +72,20 @@ PDF = (
 )
 
 
-def upload_pdf(page: Page, folder: Path, title: str) -> Locator:
+def upload_pdf(page: Page, folder: Path, title: str, words: Words = FR) -> Locator:
     """Adds a PDF through the documents page's form (open on it); its entry in the list."""
     pdf = folder / "compte-rendu.pdf"
     pdf.write_bytes(PDF)
-    upload = page.get_by_role("form", name="Ajouter un document")
+    upload = page.get_by_role("form", name=words("upload.add"))
     if not upload.is_visible():
-        page.get_by_text("Ajouter un document").click()
-    upload.get_by_label("Fichier").set_input_files(pdf)
-    expect(upload.get_by_label("Titre")).to_have_value("compte-rendu")  # suggested from the name
-    upload.get_by_label("Titre").fill(title)
-    upload.get_by_label("Catégorie").select_option(label="Biologie")
-    upload.get_by_role("button", name="Envoyer le document").click()
-    expect(upload.get_by_role("status")).to_contain_text(
-        f"« {title} » a été ajouté à vos documents."
-    )
+        page.get_by_text(words("upload.add")).click()
+    upload.get_by_label(words("upload.file")).set_input_files(pdf)
+    title_field = upload.get_by_label(words("upload.title"), exact=True)
+    expect(title_field).to_have_value("compte-rendu")  # suggested from the name
+    title_field.fill(title)
+    upload.get_by_label(words("upload.category")).select_option(label=words("categories.biology"))
+    upload.get_by_role("button", name=words("upload.send")).click()
+    expect(upload.get_by_role("status")).to_contain_text(words("upload.accepted", title=title))
     entry = page.get_by_role("listitem").filter(has_text=title)
     expect(entry).to_have_count(1)
     return entry

@@ -1,5 +1,6 @@
-"""Every view and state of the site passes axe-core's WCAG 2.1 AA rules; the site is usable with
-the keyboard alone; it reflows at 320 CSS px and at 200 % zoom without horizontal scrolling."""
+"""Every view and state of the site passes axe-core's WCAG 2.1 AA rules, in French and in English;
+the site is usable with the keyboard alone; it reflows at 320 CSS px and at 200 % zoom without
+horizontal scrolling."""
 
 from __future__ import annotations
 
@@ -9,146 +10,183 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from infra.local.demo.people import DEMO_ACCOUNTS
-from tests.browser.site import assert_accessible, sign_in, upload_pdf
+from tests.browser.site import FR, LOCALES, Words, assert_accessible, sign_in, upload_pdf
 from tests.e2e.stack_process import StackProcess
 
 pytestmark = pytest.mark.browser
 
 CAMILLE, JULIEN = DEMO_ACCOUNTS
-VIEWS = {  # route: its page title
-    "accueil": "Accueil",
-    "documents": "Mes documents",
-    "profil": "Profil médical",
-    "historique": "Historique des accès",
-    "acces": "Qui voit mon dossier",
-}
+ROUTES = ("accueil", "documents", "profil", "historique", "acces")
+BOTH = pytest.mark.parametrize("language", ["fr", "en"])
 
 
-def open_view(page: Page, route: str) -> None:
+def open_view(page: Page, route: str, words: Words = FR) -> None:
     page.goto(f"/#/{route}")
-    expect(page).to_have_title(f"{VIEWS[route]} \u2013 Espace santé")
+    expect(page).to_have_title(words("shell.title", page=words(f"nav.{route}")))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    # Loaded: no "Chargement…" status left.
-    expect(page.get_by_role("status").filter(has_text="Chargement")).to_have_count(0)
+    # Loaded: no status still saying it is loading ("Chargement…", "Loading…").
+    expect(page.get_by_role("status").filter(has_text="…")).to_have_count(0)
 
 
-def test_the_sign_in_page_and_its_error(page: Page):
+@BOTH
+def test_the_sign_in_page_and_its_error(page: Page, language: str):
+    words = Words(language)
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    assert_accessible(page, "sign-in")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("alert")).to_contain_text("Saisissez votre identifiant")
-    assert_accessible(page, "sign-in, empty fields refused")
-    page.get_by_label("Identifiant").fill(CAMILLE.username)
-    page.get_by_label("Mot de passe").fill("not-the-password")
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("alert")).not_to_be_empty()
-    assert_accessible(page, "sign-in, wrong password")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", level=1, name=words("login.title"))).to_be_visible()
+    assert_accessible(page, f"{language}: sign-in")
+    page.get_by_role("button", name=words("login.submit")).click()
+    expect(page.get_by_role("alert")).to_contain_text(words("login.missing"))
+    assert_accessible(page, f"{language}: sign-in, empty fields refused")
+    page.get_by_label(words("login.username")).fill(CAMILLE.username)
+    page.get_by_label(words("login.password")).fill("not-the-password")
+    page.get_by_role("button", name=words("login.submit")).click()
+    expect(page.get_by_role("alert")).to_contain_text(words("errors.byStatus.401"))
+    assert_accessible(page, f"{language}: sign-in, wrong password")
 
 
-@pytest.mark.parametrize("route", VIEWS)
-def test_every_view(page: Page, route: str):
-    sign_in(page, CAMILLE)
-    open_view(page, route)
-    assert_accessible(page, route)
+@BOTH
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_view(page: Page, language: str, route: str):
+    words = Words(language)
+    sign_in(page, CAMILLE, words)
+    open_view(page, route, words)
+    assert_accessible(page, f"{language}: {route}")
 
 
-def test_the_documents_forms_and_dialogs(page: Page, tmp_path: Path):
-    sign_in(page, CAMILLE)
-    open_view(page, "documents")
-    page.get_by_text("Ajouter un document").click()
-    upload = page.get_by_role("form", name="Ajouter un document")
-    upload.get_by_role("button", name="Envoyer le document").click()
-    expect(upload.get_by_text("Choisissez un fichier.")).to_be_visible()
-    assert_accessible(page, "upload form with its errors")
+@BOTH
+def test_the_documents_forms_and_dialogs(page: Page, language: str, tmp_path: Path):
+    words = Words(language)
+    sign_in(page, CAMILLE, words)
+    open_view(page, "documents", words)
+    page.get_by_text(words("upload.add")).click()
+    upload = page.get_by_role("form", name=words("upload.add"))
+    upload.get_by_role("button", name=words("upload.send")).click()
+    expect(upload.get_by_text(words("upload.noFile"))).to_be_visible()
+    assert_accessible(page, f"{language}: upload form with its errors")
 
-    entry = upload_pdf(page, tmp_path, "Compte rendu de radiologie")
-    entry.get_by_role("button", name="Renommer").click()
+    entry = upload_pdf(page, tmp_path, f"Compte rendu de radiologie ({language})", words)
+    entry.get_by_role("button", name=words("documents.rename")).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Nouveau titre").fill("")
-    dialog.get_by_role("button", name="Enregistrer").click()
-    expect(dialog.get_by_text("Saisissez un titre.")).to_be_visible()
-    assert_accessible(page, "rename dialog with its error")
+    dialog.get_by_label(words("documents.newTitle")).fill("")
+    dialog.get_by_role("button", name=words("common.save")).click()
+    expect(dialog.get_by_text(words("documents.titleMissing"))).to_be_visible()
+    assert_accessible(page, f"{language}: rename dialog with its error")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
 
-def test_the_profile_tabs_and_the_entry_dialog(page: Page):
-    sign_in(page, CAMILLE)
-    open_view(page, "profil")
+@BOTH
+def test_the_profile_tabs_and_the_entry_dialog(page: Page, language: str):
+    words = Words(language)
+    sign_in(page, CAMILLE, words)
+    open_view(page, "profil", words)
     tabs = page.get_by_role("tab")
     for i in range(tabs.count()):
         tabs.nth(i).click()
         expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
         expect(
-            page.get_by_role("tabpanel").get_by_role("status").filter(has_text="Chargement")
+            page.get_by_role("tabpanel").get_by_role("status").filter(has_text="…")
         ).to_have_count(0)
-        assert_accessible(page, f"profile tab {tabs.nth(i).inner_text()}")
-    page.get_by_role("tabpanel").get_by_role("button").filter(has_text="Ajouter").first.click()
+        assert_accessible(page, f"{language}: profile tab {tabs.nth(i).inner_text()}")
+    page.locator("[data-add]").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     dialog.locator("button[type=submit]").click()
-    assert_accessible(page, "profile entry dialog with its errors")
+    expect(dialog.get_by_text(words("profile.required")).first).to_be_visible()
+    assert_accessible(page, f"{language}: profile entry dialog with its errors")
 
 
-def test_a_representative_sees_the_space_of_the_child(page: Page):
-    sign_in(page, JULIEN)
+@BOTH
+def test_a_representative_sees_the_space_of_the_child(page: Page, language: str):
+    words = Words(language)
+    sign_in(page, JULIEN, words)
     child = JULIEN.represents[0]
-    page.get_by_label("Espace affiché").select_option(
-        label=f"{child.given_name} {child.family_name}"
-    )
-    page.get_by_role("button", name="Afficher", exact=True).click()
-    expect(page.locator("#context")).to_contain_text(f"{child.given_name} {child.family_name}")
-    expect(page.locator("#context")).to_contain_text("représentant légal")
-    for route in VIEWS:
-        open_view(page, route)
-        assert_accessible(page, f"child's space, {route}")
+    name = f"{child.given_name} {child.family_name}"
+    page.get_by_label(words("shell.shownSpace")).select_option(label=name)
+    page.get_by_role("button", name=words("shell.show"), exact=True).click()
+    expect(page.locator("#context")).to_have_text(words("shell.viewing", name=name))
+    for route in ROUTES:
+        open_view(page, route, words)
+        assert_accessible(page, f"{language}: child's space, {route}")
+
+
+@BOTH
+def test_a_page_holds_no_word_of_the_other_language(page: Page, language: str):
+    """Every text comes from the catalogue of the language shown: none of the other's appears."""
+    words, other = Words(language), Words("en" if language == "fr" else "fr")
+    # Texts of one word or with placeholders may be shared or cut apart; whole sentences are not.
+    foreign = {
+        text for text in other.texts() - words.texts() if " " in text.strip() and "{" not in text
+    }
+    sign_in(page, CAMILLE, words)
+    for route in ROUTES:
+        open_view(page, route, words)
+        shown = page.locator("body").inner_text()
+        assert [text for text in foreign if text.strip() in shown] == [], route
+
+
+def test_the_language_switch_changes_every_word_and_is_remembered(page: Page):
+    sign_in(page, CAMILLE, FR)
+    open_view(page, "documents", FR)
+    page.get_by_role("button", name=FR("shell.language")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1, name=Words("en")("nav.documents"))).to_be_visible()
+    expect(page.get_by_role("button", name=FR("shell.language"))).to_have_count(0)
+    switch = page.get_by_role("button", name=Words("en")("shell.language"))
+    expect(switch).to_be_focused()
+    expect(switch).to_have_attribute("lang", "fr")  # read in the language it names
+    page.reload()
+    expect(page.get_by_role("navigation", name=Words("en")("shell.menu"))).to_be_visible()
+    expect(page).to_have_title(Words("en")("shell.title", page=Words("en")("nav.documents")))
 
 
 def test_keyboard_alone_signs_in_and_reaches_the_documents(page: Page):
     page.goto("/")
-    expect(page.get_by_label("Identifiant")).to_be_visible()
+    expect(page.get_by_label(FR("login.username"))).to_be_visible()
     page.keyboard.press("Tab")  # the skip link first
-    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
-    page.get_by_label("Identifiant").focus()
+    expect(page.get_by_role("link", name=FR("shell.skip"))).to_be_focused()
+    page.get_by_label(FR("login.username")).focus()
     page.keyboard.type(CAMILLE.username)
     page.keyboard.press("Tab")
-    expect(page.get_by_label("Mot de passe")).to_be_focused()
+    expect(page.get_by_label(FR("login.password"))).to_be_focused()
     page.keyboard.type(CAMILLE.password)
     page.keyboard.press("Enter")
     expect(
-        page.get_by_role("heading", level=1, name=f"Bonjour {CAMILLE.person.given_name}")
+        page.get_by_role("heading", level=1, name=FR("home.hello", name=CAMILLE.person.given_name))
     ).to_be_focused()
     # Tab through the page until the menu's "Mes documents", then follow it with Enter.
     for _ in range(30):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.textContent.trim()") == "Mes documents":
+        if page.evaluate("document.activeElement.textContent.trim()") == FR("nav.documents"):
             break
     else:
         pytest.fail("no keyboard path to « Mes documents »")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1, name="Mes documents")).to_be_focused()
+    expect(page.get_by_role("heading", level=1, name=FR("nav.documents"))).to_be_focused()
 
 
+@BOTH
 @pytest.mark.parametrize(
     ("width", "scale"), [(320, 1), (640, 2)], ids=["320px reflow", "200% zoom of 1280px"]
 )
 def test_every_view_reflows_without_horizontal_scrolling(
-    browser: Browser, site: StackProcess, width: int, scale: int
+    browser: Browser, site: StackProcess, language: str, width: int, scale: int
 ):
     # 200 % zoom of a 1280 px window lays the page out in 640 CSS px, drawn twice as large.
+    words = Words(language)
     context = browser.new_context(
         base_url=site.url,
-        locale="fr-FR",
+        locale=LOCALES[language],
         viewport={"width": width, "height": 800},
         device_scale_factor=scale,
     )
     try:
         page = context.new_page()
-        sign_in(page, CAMILLE)
-        for route in VIEWS:
-            open_view(page, route)
+        sign_in(page, CAMILLE, words)
+        for route in ROUTES:
+            open_view(page, route, words)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{route} at {width}px: {overflow}px wider than the window"
     finally:
