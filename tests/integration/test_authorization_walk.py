@@ -157,6 +157,10 @@ EXCEPTIONS = {
         ALLOWED,
         "about the caller, whatever space is named: it must only not show the named one",
     ),
+    ("GET", "/enrollment/help", FOREIGN_SPACE): (
+        ALLOWED,
+        "facts anyone may know before deciding (the code's validity, the helpline): nobody's data",
+    ),
     ("POST", "/enrollment/code-requests", FOREIGN_SPACE): (
         "same answer whatever the details (202)",
         "it must not tell whether the details matched; it only sends a code to the person",

@@ -3,6 +3,7 @@ operations bucket, the import function notifies by email (SES), the person oppos
 with the code from their email, the helpline decides for a caller."""
 
 import json
+import os
 import re
 from datetime import date
 
@@ -125,6 +126,16 @@ def test_wrong_details_get_one_answer_and_five_lock_the_code(deployed, imported)
     right = {**wrong, "code": code_sent_to("anne.petit@example.org")}
     assert call(deployed, "POST", "/enrollment/opposition", right)[2]["code"] == "CODE_REFUSED"
     assert enrollment(OTHER).status is EnrollmentStatus.PENDING
+
+
+def test_anyone_reads_how_long_a_code_is_valid_and_the_helpline(deployed):
+    status, _, facts = call(deployed, "GET", "/enrollment/help", None)
+    assert status == 200
+    assert facts == {
+        "window_days": 42,
+        "window_seconds": 42 * 24 * 3600,
+        "helpline_phone": os.environ["HELPLINE_PHONE"],
+    }
 
 
 def test_malformed_requests_are_4xx(deployed, imported):

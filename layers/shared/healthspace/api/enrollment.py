@@ -41,6 +41,16 @@ class CodeRequest(BaseModel):
     ]
 
 
+@public.get(
+    "/enrollment/help",
+    tags=["Enrollment"],
+    summary="How long a code is valid, and the helpline's number",
+    **documented(),
+)
+def public_facts() -> dict[str, Any]:
+    return use(public, Enrollments).public_facts()
+
+
 @public.post(
     "/enrollment/opposition",
     tags=["Enrollment"],

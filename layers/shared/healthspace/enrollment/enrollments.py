@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 
 from healthspace.enrollment.activation import activate, log_entry
 from healthspace.enrollment.codes import (
@@ -62,6 +63,7 @@ class Rules:
     window: timedelta = timedelta(days=42)
     max_failures: int = 5
     failure_window: timedelta = timedelta(hours=1)
+    helpline_phone: str = ""  # where people who prefer to call are sent (letters, the website)
 
 
 def wave_id_for(day: date) -> str:
@@ -96,6 +98,14 @@ class Enrollments:
         self._waves: dict[str, Wave] = {}
         self._posted: list[Enrollment] = []  # codes sent by letter, batches not yet written
         self._lock = threading.Lock()
+
+    def public_facts(self) -> dict[str, Any]:
+        """What anyone may know before deciding: how long a code is valid and the helpline."""
+        return {
+            "window_days": self.rules.window.days,
+            "window_seconds": int(self.rules.window.total_seconds()),
+            "helpline_phone": self.rules.helpline_phone,
+        }
 
     @cached_property
     def pepper(self) -> bytes:

@@ -22,10 +22,11 @@ from healthspace.wiring.records import medical_file, table
 @root
 def enrollments() -> Enrollments:
     settings = EnrollmentSettings.from_env()
+    notify = NotifySettings.from_env()
     file = medical_file()
     return Enrollments(
         store=DynamoEnrollmentStore(table()),
-        notifier=Notifications(NotifySettings.from_env(), clock=file.clock, ids=file.ids),
+        notifier=Notifications(notify, clock=file.clock, ids=file.ids),
         files=ops_files(),
         scheduler=StepFunctionsWaves(settings.wave_state_machine_arn),
         # Read on first use: the wave timer never checks a code, so never reads the secret.
@@ -34,7 +35,7 @@ def enrollments() -> Enrollments:
         ids=file.ids,
         new_space=file.spaces.new_space,
         render_receipt=render_receipt,
-        rules=Rules(window=settings.window),
+        rules=Rules(window=settings.window, helpline_phone=notify.helpline_phone),
     )
 
 
