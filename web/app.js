@@ -2,12 +2,16 @@
 import { api, onUnauthorized, query, session } from "./api.js";
 import { careView } from "./care.js";
 import { documentsView } from "./documents.js";
+import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
 import { fmtDate, fmtDateTime, has, otherLanguage, t, useLanguage } from "./i18n.js";
 import { profileView } from "./profile.js";
 import { SECTIONS } from "./sections.js";
 import { h, field, fullName, notify } from "./ui.js";
 
-const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView };
+const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
+// Without signing in: the sign-in page, and what people without a space yet can do.
+const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView };
+const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };
 let focusHeading = false;
@@ -40,9 +44,11 @@ async function render() {
     state.me = null;
     nav.hidden = true;
     renderAccount();
-    document.title = t("shell.title", { page: t("login.page") });
-    loginView(view);
-    return focusTitle(view);
+    const name = Object.hasOwn(PUBLIC, asked()) ? asked() : "connexion";
+    document.title = t("shell.title", { page: t(`nav.${name}`) });
+    const done = PUBLIC[name](view);
+    focusTitle(view);
+    return done;
   }
   if (!state.me) {
     view.append(h("p", { role: "status" }, t("shell.loadingSpace")));
@@ -59,8 +65,7 @@ async function render() {
   }
   nav.hidden = false;
   renderAccount();
-  const asked = location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "";
-  const name = Object.hasOwn(ROUTES, asked) ? asked : "accueil";
+  const name = Object.hasOwn(ROUTES, asked()) ? asked() : "accueil";
   document.title = t("shell.title", { page: t(`nav.${name}`) });
   for (const a of nav.querySelectorAll("a")) {
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
@@ -138,7 +143,7 @@ function loginView(view) {
       const tokens = await api("/local/login", { method: "POST", body: { username, password }, auth: false, space: null });
       session.setToken(tokens.id_token);
       session.setSpace(null);
-      if (!location.hash.startsWith("#/")) history.replaceState(null, "", "#/accueil");
+      if (!Object.hasOwn(ROUTES, asked())) history.replaceState(null, "", "#/accueil");
       focusHeading = true;
       render();
     } catch (err) {
@@ -146,7 +151,12 @@ function loginView(view) {
       submit.disabled = false;
     }
   });
-  view.append(h("h1", { tabindex: -1 }, t("login.title")), h("p", { class: "lead" }, t("login.lead")), form);
+  const links = ["opposition", "activation", "nouveau-code", "aide"];
+  const texts = { opposition: "opposition", activation: "activation", "nouveau-code": "newCode", aide: "help" };
+  view.append(h("h1", { tabindex: -1 }, t("login.title")), h("p", { class: "lead" }, t("login.lead")), form,
+    h("nav", { class: "card narrow", "aria-labelledby": "not-open-title" },
+      h("h2", { id: "not-open-title" }, t("login_links.title")),
+      h("ul", { class: "links" }, links.map((route) => h("li", {}, h("a", { href: `#/${route}` }, t(`login_links.${texts[route]}`)))))));
 }
 
 function homeView(view) {

@@ -36,7 +36,10 @@ pytestmark = pytest.mark.browser
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """The local stack with its demo data and demo wave, as `make run` starts it."""
     folder = tmp_path_factory.mktemp("browser-stack")
-    stack = start_stack(folder / "stack.log", "--logs", str(folder / "functions.log"))
+    # An hour's window, so that the codes the enrollment pages' tests are sent stay valid.
+    stack = start_stack(
+        folder / "stack.log", "--logs", str(folder / "functions.log"), "--enrollment-window", "PT1H"
+    )
     yield stack
     code = stack.stop()
     assert code == 0, stack.output()
