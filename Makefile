@@ -63,11 +63,12 @@ lint: setup
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports  # the rooms' import rules, pyproject.toml [tool.importlinter]
 
-bench: setup
+bench: setup chromium
 	$(PY) -m infra.bench
 	$(PY) -m infra.bench.local_stack  # requests/s over HTTP next to bare moto
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
+	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use
 
 ## On demand, not part of `make test`: mutmut over the security-critical modules with the unit
 ## tier; prints the kill rate and every survivor (README: Mutation testing). MODULE=kernel.crypto
