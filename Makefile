@@ -6,7 +6,7 @@ PORT ?= 3000
 # The layer package imports the same way here as in Lambda (/opt/python) and pytest.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
-.PHONY: setup chromium run test test-fast validate build lint bench mutation clean
+.PHONY: setup chromium run test test-fast validate build site lint bench mutation clean
 
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,17 +53,22 @@ validate: setup .venv-sam/.stamp .venv-checkov/.stamp
 build: setup .venv-sam/.stamp
 	$(PY) -m infra.validate --step sam-build
 
+## The website as deployed, into .site/ (hashed assets; README: Deploying); sizes printed.
+site: setup
+	$(PY) -m infra.site build --out .site
+
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports  # the rooms' import rules, pyproject.toml [tool.importlinter]
 
-bench: setup
+bench: setup chromium
 	$(PY) -m infra.bench
 	$(PY) -m infra.bench.local_stack  # requests/s over HTTP next to bare moto
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
+	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use
 
 ## On demand, not part of `make test`: mutmut over the security-critical modules with the unit
 ## tier; prints the kill rate and every survivor (README: Mutation testing). MODULE=kernel.crypto
@@ -72,4 +77,4 @@ mutation: setup
 	$(PY) -m infra.mutation --jobs $(or $(JOBS),2) $(foreach m,$(MODULE),--module $(m))
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam .mutation
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .mypy_cache .ruff_cache .aws-sam .mutation .site

@@ -14,8 +14,8 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
   letters of the operations bucket; codes included, so local only: infra/local/outbox.py);
   GET /docs and GET /openapi.json (Swagger UI and OpenAPI document of the docs function, called
   without authorizer);
-- GET of a file of web/ (/ is web/index.html), with the website's content types and the headers
-  a static host must add (infra/local/website.py);
+- GET of a file of the website, built from web/ as for production (/ is index.html), with the
+  headers the CloudFront distribution sends (infra/local/website.py);
 - anything else: 404 {"code": "NOT_FOUND", "message"}; a routed path with another method: 405.
 
 As in the cloud: a route guarded by an authorizer answers 401 {"code": "UNAUTHORIZED"} without
@@ -54,7 +54,7 @@ from infra.local.routes import (
     find_route,
     path_is_routed,
 )
-from infra.local.website import static_response
+from infra.local.website import Website
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ class LocalSettings:
     login_client_id: str | None
     docs_function: str | None
     web_dir: Path
+    # The website's security headers: template.yaml's response headers policy (site_headers).
+    site_headers: dict[str, str]
     config: dict[str, Any]  # served at /local/config.json
     # Served at /local/env: what the operators' CLI needs to act on this stack (the AWS
     # endpoint, dummy credentials, the functions' shared settings). Local only.
@@ -100,6 +102,7 @@ class Gateway:
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._website = Website(settings.web_dir, settings.site_headers)
         self._login = LocalLogin(apis, settings.login_client_id, settings.region)
         self._local: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/local/health"): lambda _: json_response(200, {"status": "ok"}),
@@ -175,7 +178,7 @@ class Gateway:
         if local:
             return local(request)
         if method in ("GET", "HEAD"):
-            return static_response(self.settings.web_dir, request)
+            return self._website(request)
         return error(404, "NOT_FOUND", f"no route for {method} {path}")
 
     def _call_route(self, request: Request, route: Route, params: dict[str, str]) -> Response:

@@ -60,6 +60,7 @@ from infra.local.template import (
     load_template,
     walk_events,
 )
+from infra.local.website import site_headers
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +253,13 @@ class LocalStack:
 
     def _start_gateway(self, apis: Mapping[str, ApiSpec]) -> None:
         assert self.resolver is not None and self.registry is not None
+        assert self.template is not None
         documented = self.docs_function in self.registry.specs
         settings = LocalSettings(
             login_client_id=self.login_client_id,
             docs_function=self.docs_function if documented else None,
             web_dir=self.web_dir,
+            site_headers=site_headers(self.template),
             config={
                 "region": REGION,
                 "userPoolId": self.user_pool_id,

@@ -1,83 +1,114 @@
-"""The website's static files (web/) as the local gateway serves them: / is web/index.html, /app.js
-is web/app.js, with the website's content types whatever the machine's MIME database says, and
-the headers a static host must add: web/index.html's <meta> Content-Security-Policy plus
-frame-ancestors 'none' (which only a header can set), X-Content-Type-Options: nosniff,
-Referrer-Policy: no-referrer.
+"""The website as production serves it: web/ built (infra/site/build.py: hashed asset names,
+rewritten references, gzip copies), each file with its Cache-Control, compressed when the
+browser accepts it, with the security headers of the distribution's response headers policy
+(template.yaml's AWS::CloudFront::ResponseHeadersPolicy, read here, so the two cannot differ).
+
+The site is built in memory on the first request and again whenever a file of web/ changes (its
+modification time or size): an edit shows on the next reload, as the page is revalidated
+(no-cache) and names the new hashed assets. A build of web/ takes milliseconds; a stat of each
+of its files per request costs far less. While web/ does not build (an import of a missing
+file), every file answers 500 SITE_BUILD_FAILED with the reason: a developer sees it at once.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import suppress
-from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
-from werkzeug.exceptions import NotFound
-from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from infra.local.proxy import error
+from infra.local.template import Template, TemplateError
+from infra.site.build import BuildError, Site, build
 
-# The website's files, typed here rather than by the machine's MIME database (Windows' registry
-# may say text/plain for .js, and browsers refuse ES modules served so).
-WEB_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
+log = logging.getLogger(__name__)
+
+
+class Website:
+    """GET and HEAD of the built site; thread-safe (the gateway serves requests in threads)."""
+
+    def __init__(self, web_dir: Path, headers: dict[str, str]) -> None:
+        self.web_dir = web_dir
+        self.headers = headers
+        self._lock = threading.Lock()
+        self._built: tuple[tuple[Any, ...], Site] | None = None
+
+    def site(self) -> Site:
+        """The built site, rebuilt if web/ changed since the last build."""
+        state = self._state()
+        with self._lock:
+            if self._built is None or self._built[0] != state:
+                self._built = (state, build(self.web_dir))
+            return self._built[1]
+
+    def _state(self) -> tuple[Any, ...]:
+        state = []
+        for path in sorted(self.web_dir.rglob("*")):
+            with suppress(FileNotFoundError):  # removed meanwhile: the next request sees it
+                stat = path.stat()
+                state.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(state)
+
+    def __call__(self, request: Request) -> Response:
+        try:
+            site = self.site()
+        except BuildError as broken:
+            log.error("web/ does not build: %s", broken)
+            return error(500, "SITE_BUILD_FAILED", str(broken))
+        path = request.path.lstrip("/")
+        if path == "" or path.endswith("/"):
+            path += "index.html"  # CloudFront's DefaultRootObject
+        built = site.files.get(path)
+        if built is None:
+            return error(404, "NOT_FOUND", f"no route or file for {request.path}")
+        gzipped = built.gzipped is not None and request.accept_encodings["gzip"] > 0
+        response = Response(built.gzipped if gzipped else built.body)
+        response.headers["Content-Type"] = built.content_type
+        response.headers["Cache-Control"] = built.cache_control
+        if built.gzipped is not None:
+            response.headers["Vary"] = "Accept-Encoding"  # caches keep both forms apart
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(built.etag + ("-gzip" if gzipped else ""))
+        response.headers.update(self.headers)
+        return response.make_conditional(request)  # 304 to a revalidated page that is the same
+
+
+# CloudFront's SecurityHeadersConfig, each entry as the header it sends.
+def _hsts(config: dict[str, Any]) -> str:
+    value = f"max-age={int(config['AccessControlMaxAgeSec'])}"
+    if config.get("IncludeSubdomains"):
+        value += "; includeSubDomains"
+    if config.get("Preload"):
+        value += "; preload"
+    return value
+
+
+_SECURITY_HEADERS = {
+    "ContentSecurityPolicy": ("Content-Security-Policy", lambda c: c["ContentSecurityPolicy"]),
+    "StrictTransportSecurity": ("Strict-Transport-Security", _hsts),
+    "ContentTypeOptions": ("X-Content-Type-Options", lambda c: "nosniff"),
+    "FrameOptions": ("X-Frame-Options", lambda c: c["FrameOption"]),
+    "ReferrerPolicy": ("Referrer-Policy", lambda c: c["ReferrerPolicy"]),
 }
-# Ignored in a <meta> policy: only a header keeps the site out of frames (clickjacking).
-FRAME_ANCESTORS = "frame-ancestors 'none'"
-FALLBACK_POLICY = "default-src 'self'; object-src 'none'; base-uri 'none'"  # no <meta> found
 
 
-def static_response(web_dir: Path, request: Request) -> Response:
-    """A file of the website for a GET or HEAD, typed and with a static host's headers; 404
-    {"code": "NOT_FOUND"} when there is none."""
-    path = request.path.lstrip("/")
-    if path == "" or path.endswith("/"):
-        path += "index.html"
-    try:
-        response = send_from_directory(web_dir, path, request.environ)
-    except NotFound:
-        return error(404, "NOT_FOUND", f"no route or file for {request.path}")
-    content_type = WEB_TYPES.get(Path(path).suffix.lower())
-    if content_type:
-        response.headers["Content-Type"] = content_type
-    response.headers["Cache-Control"] = "no-store"  # edits show on reload
-    response.headers["Content-Security-Policy"] = site_policy(web_dir)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def site_policy(web_dir: Path) -> str:
-    """The Content-Security-Policy of index.html's <meta>, plus frame-ancestors 'none'. Read on
-    every request (a 2 KB file), so that an edit of the page's policy shows on reload."""
-    meta = _MetaPolicy()
-    with suppress(OSError):  # no page: the fallback policy
-        meta.feed((web_dir / "index.html").read_text(encoding="utf-8"))
-    meta.close()
-    directives = [d.strip() for d in (meta.policy or FALLBACK_POLICY).split(";") if d.strip()]
-    if not any(d.split()[0].lower() == "frame-ancestors" for d in directives):
-        directives.append(FRAME_ANCESTORS)
-    return "; ".join(directives)
-
-
-class _MetaPolicy(HTMLParser):
-    """The content of the first <meta http-equiv="Content-Security-Policy">."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.policy: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        equiv = (values.get("http-equiv") or "").lower()
-        if tag == "meta" and equiv == "content-security-policy" and self.policy is None:
-            self.policy = values.get("content")
+def site_headers(template: Template) -> dict[str, str]:
+    """The headers the template's response headers policy adds to every page and asset. A
+    setting the local stack cannot play fails loudly rather than serve other headers."""
+    policies = template.of_type("AWS::CloudFront::ResponseHeadersPolicy")
+    if len(policies) != 1:
+        raise TemplateError(f"one response headers policy expected, found {len(policies)}")
+    config = policies[0].properties["ResponseHeadersPolicyConfig"]
+    unplayed = set(config) - {"Name", "Comment", "SecurityHeadersConfig"}
+    unplayed |= set(config["SecurityHeadersConfig"]) - set(_SECURITY_HEADERS)
+    if unplayed:
+        raise TemplateError(f"{policies[0].logical_id}: not played locally: {sorted(unplayed)}")
+    headers = {}
+    for key, settings in config["SecurityHeadersConfig"].items():
+        name, write = _SECURITY_HEADERS[key]
+        headers[name] = str(write(settings))
+    return headers

@@ -1,11 +1,9 @@
-"""The gateway's pure parts: routes from the template, proxy events, proxy responses, claims;
-and the website's static files with their types and security headers."""
+"""The gateway's pure parts: routes from the template, proxy events, proxy responses, claims
+(the website it serves: tests/local/test_website.py)."""
 
 import base64
 import json
-import re
 import time
-from pathlib import Path
 
 import jwt
 import pytest
@@ -306,80 +304,7 @@ def test_the_handlers_content_type_replaces_the_default() -> None:
     assert to_response({"statusCode": 204}).headers["Content-Type"] == "application/json"
 
 
-# ------------------------------------------------------------------------------ static files
-def web_client(web_dir: Path) -> Client:
-    settings = LocalSettings(
-        login_client_id=None,
-        docs_function=None,
-        web_dir=web_dir,
-        config={},
-        env={},
-        account_id="123456789012",
-        region="eu-west-3",
-    )
-    return Client(Gateway([], {}, {}, FunctionRegistry({}, {}), settings))
-
-
-def meta_policy(index: Path) -> str:
-    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', index.read_text())
-    assert found, "web/index.html declares its Content-Security-Policy in a <meta>"
-    return found.group(1)
-
-
-WEB_DIR = REPO_ROOT / "web"
-
-
-@pytest.mark.parametrize(
-    ("path", "content_type"),
-    [
-        ("/", "text/html; charset=utf-8"),
-        ("/index.html", "text/html; charset=utf-8"),
-        ("/app.js", "text/javascript; charset=utf-8"),  # ES modules are refused otherwise
-        ("/styles.css", "text/css; charset=utf-8"),
-    ],
-)
-def test_the_website_is_served_typed_with_its_security_headers(path, content_type) -> None:
-    response = web_client(WEB_DIR).get(path)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == content_type
-    policy = response.headers["Content-Security-Policy"]
-    assert policy == f"{meta_policy(WEB_DIR / 'index.html')}; frame-ancestors 'none'"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert response.headers["Cache-Control"] == "no-store"
-
-
-def test_every_module_of_the_website_is_javascript() -> None:
-    client = web_client(WEB_DIR)
-    for module in sorted(WEB_DIR.glob("*.js")):
-        response = client.head(f"/{module.name}")
-        assert response.status_code == 200, module.name
-        assert response.headers["Content-Type"] == "text/javascript; charset=utf-8", module.name
-
-
-def test_the_header_policy_follows_index_html(tmp_path) -> None:
-    client = web_client(tmp_path)
-    (tmp_path / "index.html").write_text("<p>no policy</p>")
-    (tmp_path / "a.js").write_text("export {};")
-    assert client.get("/a.js").headers["Content-Security-Policy"] == (
-        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    )
-    (tmp_path / "index.html").write_text(
-        '<meta http-equiv="content-security-policy" content="default-src \'none\'; '
-        "frame-ancestors 'self'\">"
-    )
-    assert client.get("/").headers["Content-Security-Policy"] == (
-        "default-src 'none'; frame-ancestors 'self'"  # the page's own choice is kept
-    )
-
-
-@pytest.mark.parametrize("path", ["/missing.js", "/../pyproject.toml", "/%2e%2e/template.yaml"])
-def test_nothing_outside_web_or_missing_is_served(path) -> None:
-    response = web_client(WEB_DIR).get(path)
-    assert response.status_code == 404
-    assert response.get_json()["code"] == "NOT_FOUND"
-
-
+# ------------------------------------------------------------------------ gateway answers
 def test_the_gateways_own_answers_are_shaped_as_the_handlers() -> None:
     """template.yaml's GatewayResponses and the local gateway's refusals: {code, message} and
     the handlers' security headers, so that a client reads every refusal the same way."""
@@ -411,7 +336,8 @@ def test_an_unsigned_partner_request_is_refused_before_the_function_runs() -> No
     settings = LocalSettings(
         login_client_id=None,
         docs_function=None,
-        web_dir=WEB_DIR,
+        web_dir=REPO_ROOT / "web",
+        site_headers={},
         config={},
         env={},
         account_id="123456789012",
