@@ -574,4 +574,3 @@ class FakeDirectory:
                 self.rosters[shard] = frozenset(members)
             else:
                 self.rosters.pop(shard, None)
-
