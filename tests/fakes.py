@@ -532,3 +532,45 @@ class FakeScheduler:
 
     def schedule(self, wave: Wave) -> None:
         self.scheduled.append(wave)
+
+
+class FakeDirectory:
+    """The directory's store in memory: the same scopes and sort keys as the table's, numbers
+    for cursors; counts the writes of each round."""
+
+    def __init__(self) -> None:
+        from healthspace.directory.model import DirectoryEntry
+
+        self.entries: dict[str, DirectoryEntry] = {}
+        self.rosters: dict[str, frozenset[str]] = {}
+        self.writes: list[int] = []
+
+    def search(self, query, limit: int, cursor: str | None) -> Page:
+        from healthspace.directory.model import search_key, search_scopes
+
+        found = sorted(
+            (e for e in self.entries.values() if query.scope in search_scopes(e)),
+            key=search_key,
+        )
+        return _page([e for e in found if search_key(e).startswith(query.prefix)], limit, cursor)
+
+    def get_entries(self, rpps: Sequence[str]) -> list:
+        return [self.entries[number] for number in dict.fromkeys(rpps) if number in self.entries]
+
+    def write(self, changes: Sequence) -> None:
+        for old, new in changes:
+            if new is None:
+                self.entries.pop(old.rpps, None)
+            else:
+                self.entries[new.rpps] = new
+        self.writes.append(len(changes))
+
+    def get_rosters(self) -> dict[str, frozenset[str]]:
+        return dict(self.rosters)
+
+    def put_rosters(self, rosters) -> None:
+        for shard, members in rosters.items():
+            if members:
+                self.rosters[shard] = frozenset(members)
+            else:
+                self.rosters.pop(shard, None)

@@ -1,4 +1,5 @@
-"""Patient-facing medical file API: space, documents, medical profile, access history.
+"""Patient-facing medical file API: space, documents, medical profile, access history, and the
+directory of professionals.
 
 A thin adapter: routes live in healthspace.api.patient, rules in healthspace.records and
 healthspace.care, the composition in healthspace.wiring.records.
@@ -10,7 +11,9 @@ from aws_lambda_powertools.event_handler import CORSConfig
 
 from healthspace.api import patient
 from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
+from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
+from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
@@ -28,4 +31,4 @@ for router in patient.routers:
     app.include_router(router)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 
-lambda_handler = api_handler(app, lambda: medical_file().use_cases)
+lambda_handler = api_handler(app, lambda: {**medical_file().use_cases, Directory: directory()})

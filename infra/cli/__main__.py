@@ -1,5 +1,5 @@
 """The operators' command line: `healthspace import FILE`, `migrate FILE`, `waves`, `wave ID`,
-`partner-keys register|list|revoke`.
+`partner-keys register|list|revoke`, `directory import FILE`.
 
 It runs the domain with the operator's own AWS credentials and the functions' settings from the
 environment (TABLE_NAME, OPS_BUCKET, ...), or, with `--local URL`, against a running local stack.
@@ -13,7 +13,7 @@ import os
 import sys
 import urllib.request
 
-from infra.cli import files, partner_keys, waves
+from infra.cli import directory, files, partner_keys, waves
 
 
 def _use_local_stack(url: str) -> None:
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     files.add_commands(commands)
     waves.add_commands(commands)
     partner_keys.add_commands(commands)
+    directory.add_commands(commands)
     args = parser.parse_args(argv)
     if args.local:
         _use_local_stack(args.local)

@@ -136,14 +136,15 @@ def test_every_route_group_has_exactly_one_rate_limit_through_either_endpoint() 
     counted by one rate rule, reached through execute-api (/v1/...) or the custom domain."""
     resolver = deployed()
     groups = {r.resource.split("/")[1] for r in load_routes(resolver, load_apis(resolver, ""))}
-    assert groups == {"me", "pro", "fhir", "enrollment", "operator"}
+    assert groups == {"me", "directory", "pro", "fhir", "enrollment", "operator"}
     regexes = rate_rule_regexes()
     for group in groups:
         for path in (f"/v1/{group}", f"/v1/{group}/x/y", f"/{group}", f"/{group}/x"):
             counted = [name for name, regex in regexes.items() if regex.search(path)]
             assert len(counted) == 1, (path, counted)
-    # a prefix is no group: /mentions is not /me
+    # a prefix is no group: /mentions is not /me, /directory-x not /directory
     assert not any(regex.search("/v1/mentions") for regex in regexes.values())
+    assert not any(regex.search("/v1/directoryx") for regex in regexes.values())
 
 
 def test_no_rule_keeps_sampled_requests() -> None:

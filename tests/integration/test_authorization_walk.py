@@ -51,7 +51,7 @@ from tests.integration.test_partner_api import hospital as hospital  # the fixtu
 from tests.integration.test_professionals_api import claims as professional_claims
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES, body_for
+from tests.integration.test_route_walk import QUERIES, SPACE_SAMPLES, body_for
 from tests.unit.test_care_access import rpps
 
 DOCTOR, TEAM_MEMBER, OUTSIDER, BLOCKED, NAMED, RESCUER = (rpps(n) for n in range(81, 87))
@@ -404,6 +404,13 @@ def care_write(api, who, path, body=None, space=None, method="PUT"):
 
 
 def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
+    import io
+
+    from healthspace.wiring.directory_import import import_extract
+    from tests.unit.test_directory import extract, line
+
+    # The professional the paths name, in the directory of professionals.
+    assert not import_extract(io.StringIO(extract(line(NAMED, family="Martin"))), "walk.txt")[1]
     alice, bob, parent = person("Alice"), person("Bob"), person("Paul")
     minor = person("Léa", represented_by=parent)
     a = objects_of(api, s3, alice, title="Bilan d'Alice 7f3a")
@@ -573,6 +580,8 @@ def names_a_space(route: WalkRoute) -> bool:
         # the patient of a search (its body), the document of a read (its space); pushes:
         # NOT_APPLICABLE; the CapabilityStatement is nobody's
         return route.path == SEARCH_POST or "document_id" in route.params
+    if route.path.startswith("/directory/"):
+        return False  # the public directory: no space, X-Space-Id is not read
     return route.family != "patient_enrollment"  # acts on the token's INS only
 
 
@@ -801,7 +810,8 @@ class Walker:
                     None,
                     body,
                     {**signed, **headers},
-                    resource=route.resource,
+                    QUERIES.get((route.method, route.path)),
+                    route.resource,
                 )
                 status, _, answer = api_result(registry.invoke(route.function, event))
             return status, answer, carried
@@ -812,7 +822,8 @@ class Walker:
         )
         if route.family == "partners":  # a token, no signature
             headers["Authorization"] = "Bearer token-of-another-pool"
-        event = api_event(route.method, url, claims, body, headers, resource=route.resource)
+        query = QUERIES.get((route.method, route.path))
+        event = api_event(route.method, url, claims, body, headers, query, route.resource)
         status, _, answer = api_result(registry.invoke(route.function, event))
         return status, answer, carried
 

@@ -28,6 +28,7 @@ def test_a_new_space_has_the_default_settings_at_version_0(api, person):
         "emergency_access": True,
         "mask_by_default": False,
         "blocked": [],
+        "blocked_professionals": [],
         "treating_doctor": None,
         "team": [],
     }

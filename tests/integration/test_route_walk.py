@@ -3,12 +3,14 @@ new test: every route that touches health data appends an access-log entry. (Who
 over every API and role, is tests/integration/test_authorization_walk.py.)
 """
 
+import io
 import re
 
 import pytest
 
 from tests.integration.test_records_api import upload_pdf
 from tests.unit.test_care_access import rpps
+from tests.unit.test_directory import extract, line
 
 # Routes that touch no health data, and why.
 NOT_HEALTH_DATA = {
@@ -17,7 +19,11 @@ NOT_HEALTH_DATA = {
     ("POST", "/me/uploads"): "only a ticket; the document is traced when ingested",
     ("GET", "/me/uploads/{upload_id}"): "an upload's status, no content",
     ("GET", "/me/care"): "who may see the file, like the access history; every change is traced",
+    ("GET", "/directory/professionals"): "the public directory of professionals (open data)",
+    ("GET", "/directory/professionals/{rpps}"): "one professional of the public directory",
 }
+# Query strings of the routes that need one.
+QUERIES = {("GET", "/directory/professionals"): {"name": "martin"}}
 TREATING_DOCTOR, PROFESSIONAL, OTHER_DOCTOR = rpps(21), rpps(22), rpps(23)
 # A valid entry of each profile section.
 SPACE_SAMPLES = {
@@ -74,6 +80,8 @@ def body_for(method, path):
 def owned(api, person, s3):
     """A patient with one object of every kind, and the route parameters naming them."""
 
+    from healthspace.wiring.directory_import import import_extract
+
     def make():
         owner = person("Alice")
         document_id = upload_pdf(api, owner, s3)
@@ -83,6 +91,9 @@ def owned(api, person, s3):
             entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2][
                 "entry_id"
             ]
+        # The professional the paths name, in the directory.
+        listed = extract(line(PROFESSIONAL, family="Martin"))
+        assert not import_extract(io.StringIO(listed), "walk.txt")[1]
         # The care record, at version 1.
         doctor = {"rpps": TREATING_DOCTOR}
         care = api("PUT", "/me/care/treating-doctor", owner, body=doctor, headers={"If-Match": "0"})
@@ -119,6 +130,7 @@ def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi,
             owner,
             body=body_for(method, path),
             headers={"If-Match": "1"},
+            query=QUERIES.get((method, path)),
         )
         assert status < 300, f"{method} {path} failed: {status} {response}"
         after = api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"]

@@ -208,6 +208,15 @@ def test_demo_professionals_read_refuse_and_break_the_glass(stack: LocalStack) -
         care = http.get("/me/care", headers=me).json()
         assert care["treating_doctor"]["rpps"] == TREATING_DOCTOR.rpps
         assert [g["rpps"] for g in care["team"]] == [PHARMACIST.rpps]
+        # The demo's directory names them, and finds them by name and town.
+        assert care["treating_doctor"]["professional"]["display_name"] == "Dr Sophie LECLERC"
+        assert care["team"][0]["professional"]["profession"] == "Pharmacien"
+        found = http.get(
+            "/directory/professionals", params={"name": "fab", "town": "Paris"}, headers=me
+        )
+        assert [p["rpps"] for p in found.json()["items"]] == [STRANGER_DOCTOR.rpps], found.text
+        named = {e["actor"].get("professional", {}).get("display_name") for e in emergencies}
+        assert named == {"Dr Marc FABRE"}
 
         # She was told by email (the stream, polled by the stack, then the notices function):
         # the consultations and the emergency, each once; her doctor's inbox has the emergency.

@@ -18,8 +18,12 @@ real importer once the stack is up: everyone is notified (email, SMS or letter),
 and 1 % activate early through the public API with the codes they were sent, and the wave's
 timer activates the others at the deadline (the stack's EnrollmentWindow, a couple of minutes).
 
+The directory of professionals holds a synthetic extract of the national directory (directory.txt,
+200 invented professionals, the three above among them), imported as an operator would.
+
 Modules: people (who the demo's people, professionals and operator are, and their passwords),
 users (their Cognito users; `seed`, what the stack calls), spaces (each patient's health space:
 documents, profile, care record, and the enrollment that would have opened it), population (the
-demo wave's synthetic insured-persons file), wave (the demo wave run against the stack).
+demo wave's synthetic insured-persons file), wave (the demo wave run against the stack),
+directory (the directory's demo extract).
 """

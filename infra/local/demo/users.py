@@ -1,11 +1,14 @@
 """The demo's Cognito users: the patients in the patient pool (and, through spaces, their health
-spaces), the professionals in the professionals' pool, the operator in the operators' pool."""
+spaces), the professionals in the professionals' pool, the operator in the operators' pool; and
+the directory of professionals that names them."""
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
+from infra.local.demo.directory import import_demo_directory
 from infra.local.demo.people import (
     DEMO_ACCOUNTS,
     DEMO_OPERATOR,
@@ -44,6 +47,8 @@ def seed(
         seeded.append(SeededUser(account, sub))
     open_spaces(accounts, {u.account.person.ins: u.sub for u in seeded})
     log.info("seeded %d demo accounts", len(seeded))
+    if os.environ.get("OPS_BUCKET"):  # another template may have no operations bucket
+        import_demo_directory()
     professionals_pool = find_user_pool(cognito, PROFESSIONALS_POOL)
     if professionals_pool and professionals:  # another template may have no professionals
         seed_professionals(cognito, professionals_pool, professionals)

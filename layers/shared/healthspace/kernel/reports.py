@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, Protocol, TextIO
 
 RECORD = "record"
 """The field name of problems that concern a whole line rather than one of its fields."""
@@ -28,3 +28,10 @@ def write_error_report(errors: Iterable[LineError], stream: TextIO) -> int:
         writer.writerow(error)
         count += 1
     return count
+
+
+class ReportFiles(Protocol):
+    """Where an import's reports go (the operations bucket)."""
+
+    def put_json(self, key: str, value: object) -> None: ...
+    def put_text(self, key: str, text: str, content_type: str) -> None: ...

@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol, TextIO
 
 from healthspace.kernel.clock import IdGenerator
 from healthspace.kernel.errors import HealthSpaceError, NotFound
-from healthspace.kernel.reports import RECORD, LineError, write_error_report
+from healthspace.kernel.reports import RECORD, LineError, ReportFiles, write_error_report
 from healthspace.partners.fhir import InvalidResource, PartnerDocument, read_document_reference
 from healthspace.records.filing import Filing
 from healthspace.records.model import ActorKind, Author, Document, Role
@@ -53,13 +53,6 @@ class MedicalFile(Protocol):
 
     @property
     def ids(self) -> IdGenerator: ...
-
-
-class ReportFiles(Protocol):
-    """Where the reports go (the operations bucket)."""
-
-    def put_json(self, key: str, value: object) -> None: ...
-    def put_text(self, key: str, text: str, content_type: str) -> None: ...
 
 
 @dataclass(frozen=True)

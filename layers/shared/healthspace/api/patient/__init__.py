@@ -4,6 +4,6 @@ the one named by X-Space-Id."""
 
 from __future__ import annotations
 
-from healthspace.api.patient import care, documents, profile, spaces
+from healthspace.api.patient import care, directory, documents, profile, spaces
 
-routers = (spaces.router, documents.router, profile.router, care.router)
+routers = (spaces.router, documents.router, profile.router, care.router, directory.router)

@@ -23,6 +23,7 @@ from pydantic import (
 
 from healthspace.api.common import access, if_match, json_response, use
 from healthspace.api.openapi import REQUIRED, documented
+from healthspace.api.patient.directory import NameBody, names
 from healthspace.api.shapes import GrantRequest
 from healthspace.care.controls import PatientControls
 from healthspace.care.matrices import Profession
@@ -61,12 +62,44 @@ class TreatingDoctorRequest(BaseModel):
     )
 
 
+class TreatingDoctorBody(BaseModel):
+    rpps: str
+    designated_at: str
+    professional: NameBody
+
+
+class TeamMemberBody(BaseModel):
+    model_config = ConfigDict(extra="allow")  # the grant: kind, granted_at, scope, expires_at
+    rpps: str
+    professional: NameBody
+
+
+class CareBody(BaseModel):
+    """The care record, each professional named by the directory (`professional`, and
+    `blocked_professionals` beside the bare `blocked` RPPS list)."""
+
+    version: int
+    emergency_access: bool
+    mask_by_default: bool
+    blocked: list[str] = Field(description="the blocked professionals' RPPS")
+    blocked_professionals: list[NameBody] = Field(description="the same, named, in that order")
+    treating_doctor: TreatingDoctorBody | None
+    team: list[TeamMemberBody]
+
+
 # Every change of the care record: versioned, and refused when it contradicts it (BLOCK_CONFLICT).
-CHANGE = documented(200, 409, if_match=REQUIRED)
+CHANGE = documented(200, 409, if_match=REQUIRED, body=CareBody)
 
 
 def _record(record: CareRecord) -> Response[Any]:
-    return json_response(200, record.to_api(), {"ETag": f'"{record.version}"'})
+    """The record with its professionals named, in one batch read of the directory."""
+    body = record.to_api()
+    doctor, team = body["treating_doctor"], body["team"]
+    named = names(router, [*body["blocked"], *(m["rpps"] for m in team), doctor and doctor["rpps"]])
+    for member in [*team, *([doctor] if doctor else [])]:
+        member["professional"] = named[member["rpps"]]
+    body["blocked_professionals"] = [named[rpps] for rpps in body["blocked"]]
+    return json_response(200, body, {"ETag": f'"{record.version}"'})
 
 
 def _changed(record: CareRecord, metric: str) -> Response[Any]:
@@ -78,7 +111,7 @@ def _changed(record: CareRecord, metric: str) -> Response[Any]:
     "/me/care",
     tags=TAGS,
     summary="Settings, treating doctor, care team and blocked list",
-    **documented(),
+    **documented(body=CareBody),
 )
 def get_care() -> Response[Any]:
     return _record(use(router, PatientControls).care_record(access(router)))

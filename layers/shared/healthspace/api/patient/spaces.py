@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -9,11 +10,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from healthspace.api.common import access, caller, use
 from healthspace.api.openapi import documented
+from healthspace.api.patient.directory import names
 from healthspace.api.shapes import page_body
 from healthspace.records.access_log import AccessLog
+from healthspace.records.model import AccessLogEntry
 from healthspace.records.spaces import Spaces
 
 router = APIGatewayRouter()
+_RPPS = re.compile(r"[0-9]{11}")
 
 
 @router.get(
@@ -37,4 +41,19 @@ def get_access_log(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> dict[str, Any]:
     page = use(router, AccessLog).history(access(router), limit, cursor)
-    return page_body(page)
+    body = page_body(page)
+    named = names(router, (number for entry in page.items for number in _professionals(entry)))
+    for shown, entry in zip(body["items"], page.items, strict=True):
+        actor, about = _professionals(entry)
+        if actor:
+            shown["actor"]["professional"] = named[actor]
+        if about:
+            shown["object"]["professional"] = named[about]
+    return body
+
+
+def _professionals(entry: AccessLogEntry) -> tuple[str | None, str | None]:
+    """The professionals an entry names: its actor, and the object of a change of the care
+    record (care/team, care/blocked, care/treating-doctor: an RPPS)."""
+    about = entry.object.id if entry.object.type.startswith("care/") else None
+    return entry.actor.rpps, about if about and _RPPS.fullmatch(about) else None
