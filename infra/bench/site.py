@@ -36,7 +36,10 @@ from infra.local.template import REPO_ROOT
 from infra.site.build import build
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-FLAGS = [  # as tests/browser/conftest.py, which says why
+# Debian's Chromium, as the browser tests launch it too (tests/browser/conftest.py). Without the
+# background-networking flags, Chromium's calls to Google's hosts are refused by the closed
+# network, many at a time; --no-sandbox because CI runs as root.
+FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",

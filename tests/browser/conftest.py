@@ -4,29 +4,15 @@ axe-playwright-python package. `make test` installs Chromium with apt when it is
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from infra.bench.site import CHROMIUM, FLAGS
 from tests.browser.site import LOCALES
 from tests.e2e.stack_process import StackProcess, start_stack
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# Without the background-networking flags, Chromium's calls to Google's hosts are refused by the
-# closed network, many at a time; --no-sandbox because CI runs as root.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000  # one action or expectation; the upload's check takes a few seconds
 
 pytestmark = pytest.mark.browser
