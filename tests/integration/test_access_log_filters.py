@@ -3,6 +3,7 @@
 walking the cursors finds every matching entry and no other; the documents named carry their
 title."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -143,3 +144,12 @@ def test_the_history_gives_the_titles_of_the_documents_it_names(api, person):
     about = [e["object"] for e in log if e["object"].get("id") == document_id]
     assert about and all(o["title"] == "Biopsie" for o in about)
     assert all("title" not in e["object"] for e in log if e["object"].get("id") != document_id)
+
+
+def test_the_filters_are_in_the_openapi_document(openapi):
+    operation = openapi["paths"]["/me/access-log"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert {"limit", "cursor", "actor", "emergency"} <= set(parameters)
+    assert "professionals" in json.dumps(parameters["actor"]["schema"])
+    assert "boolean" in json.dumps(parameters["emergency"]["schema"])
+    assert {"200", "400"} <= set(operation["responses"])
