@@ -102,6 +102,25 @@ def test_a_treating_doctor_is_chosen_by_searching_the_directory(page: Page):
     expect(entry).to_contain_text(words("accessLog.roles.HOLDER"))
 
 
+def test_a_professional_is_let_in_by_searching_the_directory(page: Page):
+    words = FR
+    sign_in(page, JULIEN, words)
+    open_care(page, words)
+    team = section(page, words, "care.team")
+    team.get_by_role("button", name=words("care.grant")).click()
+    dialog = page.get_by_role("dialog", name=words("care.grant"))
+    dialog.get_by_label(words("people.given")).fill("kar")
+    search(dialog, words, "benali", "lyon")
+    dialog.get_by_role("radio", name=re.compile("Karim BENALI")).check()
+    dialog.get_by_label(words("care.access")).select_option(label=words("care.everything"))
+    dialog.get_by_role("button", name=words("care.grantSubmit")).click()
+    expect(dialog).to_have_count(0)
+    member = team.get_by_role("listitem").filter(has_text="Karim BENALI")
+    expect(member).to_contain_text(words("professions.21"))
+    expect(member).to_contain_text(words("people.rpps", rpps="10100678902"))
+    expect(member.get_by_role("button", name=re.compile("Karim BENALI$"))).to_be_visible()
+
+
 @pytest.mark.parametrize("language", ["en"])
 def test_a_professional_is_blocked_by_searching_the_directory(page: Page, language: str):
     words = Words(language)
