@@ -129,13 +129,14 @@ class LocalViewer:
             found = boto3.client("s3").get_object(Bucket=self.bucket, Key=request.path[1:])
         except ClientError:
             return _denied(403, "AccessDenied")  # S3 without ListBucket: absent is denied
-        response = Response(found["Body"].read(), content_type=found["ContentType"])
+        body = found["Body"].read()
+        response = Response(body, content_type=found["ContentType"])
         for name, field in (("Content-Disposition", "ContentDisposition"),
                             ("Cache-Control", "CacheControl")):
             if field in found:
                 response.headers[name] = found[field]
         response.headers["ETag"] = found["ETag"]
-        return response.make_conditional(request, accept_ranges=True)
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(body))
 
     def _refusal(self, request: Request) -> str | None:
         """Why CloudFront would refuse this link (a trusted key group), if it would."""
