@@ -131,8 +131,10 @@ class LocalViewer:
             return _denied(403, "AccessDenied")  # S3 without ListBucket: absent is denied
         body = found["Body"].read()
         response = Response(body, content_type=found["ContentType"])
-        for name, field in (("Content-Disposition", "ContentDisposition"),
-                            ("Cache-Control", "CacheControl")):
+        for name, field in (
+            ("Content-Disposition", "ContentDisposition"),
+            ("Cache-Control", "CacheControl"),
+        ):
             if field in found:
                 response.headers[name] = found[field]
         response.headers["ETag"] = found["ETag"]
@@ -165,5 +167,5 @@ class LocalViewer:
 
 
 def _denied(status: int, code: str) -> Response:
-    body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code></Error>"
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code></Error>'
     return Response(body, status=status, content_type="text/xml")

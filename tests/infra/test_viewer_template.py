@@ -73,7 +73,9 @@ def test_the_distribution_reads_views_only_and_may_decrypt_only_that_bucket() ->
         }
     }
     key = deployed().resolve(TEMPLATE.properties("DataKey"))
-    (statement,) = [s for s in key["KeyPolicy"]["Statement"] if s["Sid"] == "CloudFrontMayReadViews"]
+    (statement,) = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Sid"] == "CloudFrontMayReadViews"
+    ]
     bucket = deployed().resolve(TEMPLATE.properties("DownloadsBucket"))["BucketName"]
     assert statement["Action"] == "kms:Decrypt"
     assert statement["Condition"]["StringEquals"] == {

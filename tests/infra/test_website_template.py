@@ -93,7 +93,10 @@ def test_cloudfront_may_only_decrypt_the_website_buckets_objects() -> None:
     statements = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"]}
     cloudfront = [s for s in statements.values() if "cloudfront" in str(s["Principal"])]
     # The website's bucket here, the documents' views in tests/infra/test_viewer_template.py.
-    assert [s["Sid"] for s in cloudfront] == ["CloudFrontMayReadTheWebsite", "CloudFrontMayReadViews"]
+    assert [s["Sid"] for s in cloudfront] == [
+        "CloudFrontMayReadTheWebsite",
+        "CloudFrontMayReadViews",
+    ]
     statement = statements["CloudFrontMayReadTheWebsite"]
     assert statement["Action"] == "kms:Decrypt"
     bucket = deployed().resolve(TEMPLATE.properties("WebsiteBucket"))["BucketName"]
@@ -168,9 +171,11 @@ def test_the_headers_policy_is_the_pages_own_plus_what_only_a_header_can_say() -
     anywhere = "https: http://127.0.0.1:* http://localhost:*"
     assert f"img-src 'self' data: {anywhere};" in meta.group(1)
     assert f"frame-src {anywhere};" in meta.group(1)
-    narrowed = meta.group(1).replace(
-        f"img-src 'self' data: {anywhere};", "img-src 'self' data: ${Viewer};"
-    ).replace(f"frame-src {anywhere};", "frame-src ${Viewer};")
+    narrowed = (
+        meta.group(1)
+        .replace(f"img-src 'self' data: {anywhere};", "img-src 'self' data: ${Viewer};")
+        .replace(f"frame-src {anywhere};", "frame-src ${Viewer};")
+    )
     policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     assert policy[0] == f"{narrowed}; frame-ancestors 'none'"
     for parameters, viewer in [

@@ -39,7 +39,7 @@ def test_the_declared_type_does_not_count_the_detected_one_does(medical_file, bl
     not shown at all (only downloaded), and nothing is staged or traced."""
     png_id, _ = upload(medical_file, blobs, access, data=PNG, content_type="application/pdf")
     assert medical_file.documents.view(access, png_id)[1] == "image/png"
-    assert list(blobs.views.values())[0][2] == "bilan.png"  # its name says what it is
+    assert next(iter(blobs.views.values()))[2] == "bilan.png"  # its name says what it is
     tiff_id, _ = upload(medical_file, blobs, access, data=TIFF, content_type="application/pdf")
     before = len(medical_file.history.history(access, 50, None).items)
     with pytest.raises(Conflict):
@@ -57,9 +57,7 @@ def test_a_polyglot_is_staged_as_a_pdf_never_as_a_page(medical_file, blobs, acce
     assert (data, mime, name) == (POLYGLOT, "application/pdf", "bilan.pdf")
 
 
-def test_content_that_is_no_longer_what_was_filed_is_not_shown(
-    medical_file, store, blobs, access
-):
+def test_content_that_is_no_longer_what_was_filed_is_not_shown(medical_file, store, blobs, access):
     document_id, _ = upload(medical_file, blobs, access)
     document = store.get_document(access.space_id, document_id)
     store.documents[(access.space_id, document_id)] = document.model_copy(
