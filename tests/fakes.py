@@ -323,6 +323,7 @@ class FakeBlobs:
         self.quarantine: dict[str, bytes] = {}
         self.documents: dict[str, bytes] = {}
         self.downloads: dict[str, bytes] = {}
+        self.views: dict[str, tuple[bytes, str, str]] = {}
 
     def presign_upload(
         self, key: str, max_bytes: int, expires_in: int
@@ -349,6 +350,13 @@ class FakeBlobs:
     ) -> str:
         self.downloads[key] = data
         return f"https://downloads.test/{key}"
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Keeps the copy with what it is served as (its type, its name)."""
+        self.views[key] = (data, content_type, filename)
+        return f"https://documents.test/{key}"
 
 
 class WrongEncryptionContext(Exception):

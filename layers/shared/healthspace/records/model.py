@@ -320,6 +320,7 @@ class Action(StrEnum):
     UPDATE = "UPDATE"
     DELETE = "DELETE"
     DOWNLOAD = "DOWNLOAD"
+    VIEW = "VIEW"  # shown on screen (Documents.view): a read of the content, as a download
 
 
 class AccessedObject(Entity):
@@ -382,6 +383,9 @@ class Limits:
     max_documents: int = 20_000
     upload_url_seconds: int = 900
     download_url_seconds: int = 300
+    # A view's link is followed at once by the viewer that asked for it; the browser's PDF
+    # viewer may still ask for ranges of a large file while it is read.
+    view_url_seconds: int = 300
     upload_record_days: int = 7
 
 

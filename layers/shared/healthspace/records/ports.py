@@ -199,3 +199,11 @@ class BlobStore(Protocol):
     ) -> str:
         """Store a short-lived copy and return a presigned GET URL for it."""
         ...
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Store a short-lived copy to show on screen and return a signed link to it on the
+        documents' own origin, which serves it as `content_type`, inline, with nosniff and a
+        sandboxing Content-Security-Policy (docs/viewer.md)."""
+        ...

@@ -3,6 +3,7 @@ records, ingest and releases functions, and what the other roots build on."""
 
 from __future__ import annotations
 
+from healthspace.adapters.cloudfront import SignedViewLinks
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.kms import KmsKeys
 from healthspace.adapters.s3 import S3Blobs
@@ -32,6 +33,11 @@ def medical_file() -> MedicalFile:
             documents_bucket=settings.documents_bucket,
             downloads_bucket=settings.downloads_bucket,
             kms_key_id=settings.kms_key_id,
+            views=SignedViewLinks(
+                settings.view_origin,
+                settings.view_key_pair_id,
+                settings.view_signing_key_secret_id,
+            ),
         ),
         keys=KmsKeys(settings.kms_key_id),
         clock=SystemClock(),
