@@ -71,8 +71,8 @@ def test_a_patient_views_a_pdf_on_screen(page: Page, language: str, tmp_path: Pa
     expect(view).to_be_focused()  # back where the patient was
 
     page.get_by_role("link", name=words("nav.historique")).first.click()
-    row = page.get_by_role("row").filter(has_text=words("actions.view")).first
-    expect(row).to_contain_text(words("objects.document"))
+    entry = page.get_by_role("listitem").filter(has_text=words("actions.view")).first
+    expect(entry).to_contain_text(title)
 
 
 def test_a_pdf_that_is_also_a_web_page_never_runs_as_one(page: Page, tmp_path: Path):
