@@ -12,6 +12,7 @@
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
+| closure         | SPACE#<space> | CLOSURE                   | PURGES#<day> | <space>       |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
@@ -29,7 +30,8 @@ is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries
 today instead of scanning. A document's space item says where a document lives to those who
 name it by id alone (FHIR's read), written and deleted with the document. A count (a profile
 section's entries, a space's documents) holds its number in `entries`, changed in the same
-transaction as what it counts: the cap is a condition on it.
+transaction as what it counts: the cap is a condition on it. A closed space's closure item
+(adapters/dynamodb/lifecycle.py) is indexed by the day its purge is due.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from pynamodb.transactions import TransactWrite
 
 from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
-from healthspace.kernel.errors import BadRequest, PreconditionFailed
+from healthspace.kernel.errors import BadRequest, PreconditionFailed, SpaceClosed
 from healthspace.records.model import (
     AccessLogEntry,
     Document,
@@ -66,6 +68,7 @@ from healthspace.records.model import (
     ProfileEntry,
     Role,
     Space,
+    SpaceStatus,
     Upload,
     UploadStatus,
     documents_full,
@@ -323,6 +326,8 @@ class DynamoStore:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             stored = self.get_space(space.space_id)
+            if stored is not None and stored.status is SpaceStatus.CLOSED:
+                raise SpaceClosed("this health space was closed meanwhile") from None
             if stored is None or stored.wrapped_key is None:
                 raise
             return stored
