@@ -5,7 +5,7 @@ daily releases skipping a closed space."""
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import boto3
 import pytest
@@ -51,7 +51,7 @@ def test_the_holder_closes_their_space(api, person, s3):
     assert (space["status"], space["version"]) == ("CLOSED", 3)
     assert '"wrapped_key":null' not in space["body"]
     closure = table_item(alice.space_id, "CLOSURE")
-    assert closure["gsi1pk"] == f"PURGES#{purge_after.astimezone(UTC).date().isoformat()}"
+    assert closure["gsi1pk"] == f"PURGE#{purge_after.astimezone(UTC).date().isoformat()}"
     assert closure["gsi1sk"] == alice.space_id
     assert alice.ins not in str(closure) and "Alice" not in str(closure)
     # ... and in the space's history, by its holder
@@ -116,8 +116,6 @@ def test_a_request_that_does_not_confirm_with_a_fresh_sign_in_closes_nothing(
 
 
 def test_a_parent_closes_a_childs_space_and_keeps_their_own(api, person):
-    from datetime import date
-
     parent = person("Paul")
     child = person("Léa", represented_by=parent, birth_date=date(2015, 6, 1))
     adult = person("Marc", represented_by=parent)  # under guardianship, say
@@ -184,3 +182,66 @@ def test_the_daily_releases_skip_a_closed_space(api, person, deployed, held_long
     assert registry.invoke("ReleasesFunction", {}) == {"released": 1}  # Bob's only
     hold_items = [i for i in space_items(alice.space_id) if i["sk"].startswith("HOLD#")]
     assert len(hold_items) == 1  # Alice's hold stays as it was
+
+
+def test_a_write_that_passed_its_check_before_the_closure_writes_nothing_after_it(api, person):
+    """A request resolved its access while the space was open, then the space closed: the
+    table's check on the space's status (every write of its content carries it) refuses the
+    write, SPACE_CLOSED, and nothing lands after the closure."""
+    from healthspace.kernel.errors import SpaceClosed
+    from healthspace.records.access import Caller
+    from healthspace.records.model import Author, Category, DocumentFacts
+    from healthspace.wiring.records import medical_file
+    from tests.integration.test_records_api import PDF
+
+    alice = person("Alice")
+    files = medical_file()
+    caller = Caller(subject=alice.subject, ins=alice.ins, display_name="Alice")
+    access = files.spaces.policy.resolve(caller, None)  # open, then
+    space = files.spaces.space_of(alice.ins)
+    assert api("POST", "/me/closure", alice, body=CLOSE)[0] == 200
+    before = space_items(alice.space_id)
+
+    with pytest.raises(SpaceClosed):
+        files.profile.add_entry(access, "allergies", SPACE_SAMPLES["allergies"])
+    facts = DocumentFacts(category=Category.REPORTS, title="CR", document_date=date(2026, 1, 2))
+    with pytest.raises(SpaceClosed):  # a partner's push, its space read before
+        files.filing.push_document(
+            space, Author.professional("10000000007"), facts, PDF, "cr.pdf", "urn:x|LATE"
+        )
+    assert space_items(alice.space_id) == before
+    listed = boto3.client("s3").list_objects_v2(
+        Bucket=os.environ["DOCUMENTS_BUCKET"], Prefix=f"spaces/{alice.space_id}/"
+    )
+    assert listed.get("KeyCount", 0) == 0  # the sealed copy was removed
+
+
+def test_an_upload_landing_as_the_space_closes_is_rejected_and_leaves_no_copy(
+    api, person, s3, monkeypatch
+):
+    """The ticket was issued while open; the space closes while the ingest seals the file."""
+    from healthspace.records.access import Caller
+    from healthspace.wiring.lifecycle import closures
+    from healthspace.wiring.records import medical_file
+
+    alice = person("Alice")
+    files = medical_file()
+    seal = files.filing.seal
+
+    def seal_then_close(*args, **kwargs):
+        sealed = seal(*args, **kwargs)
+        caller = Caller(subject=alice.subject, ins=alice.ins, display_name="Alice")
+        closures().close(caller, None, datetime.now(UTC))
+        return sealed
+
+    monkeypatch.setattr(files.filing, "seal", seal_then_close)
+    upload_id = upload_pdf(api, alice, s3)
+    monkeypatch.undo()
+
+    upload = files.store.get_upload(alice.space_id, upload_id)
+    assert upload.status.value == "REJECTED" and "closed" in upload.reason
+    assert not [i for i in space_items(alice.space_id) if i["sk"].startswith("DOC#")]
+    listed = s3.list_objects_v2(
+        Bucket=os.environ["DOCUMENTS_BUCKET"], Prefix=f"spaces/{alice.space_id}/"
+    )
+    assert listed.get("KeyCount", 0) == 0

@@ -68,6 +68,7 @@ def test_the_holder_closes_their_space_and_the_closure_records_when_by_whom_and_
         "status": "CLOSED",
         "closed_at": "2026-11-28T09:00:00+00:00",
         "closed_by": {"role": "HOLDER"},
+        "reason": "REQUEST",
         "purge_after": "2036-11-28T09:00:00+00:00",
     }
 

@@ -4,6 +4,7 @@ when its archive is kept."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Final
 
 from pydantic import AwareDatetime
@@ -29,6 +30,15 @@ def add_years(moment: datetime, years: int) -> datetime:
         return moment.replace(year=day.year, month=day.month, day=day.day)
 
 
+class ClosureReason(StrEnum):
+    """Why a space closed (docs/lifecycle.md): its holder's or representative's request; the
+    death registry's import and an unanswered suspension come with their increments."""
+
+    REQUEST = "REQUEST"
+    DEATH = "DEATH"
+    SUSPENSION_UNANSWERED = "SUSPENSION_UNANSWERED"
+
+
 class ClosedBy(Entity):
     """Who closed the space: their role on it and their pseudonymous id (the identity
     provider's subject), never a name nor an INS."""
@@ -47,19 +57,29 @@ class Closure(Entity):
     closed_at: AwareDatetime
     closed_by: ClosedBy
     purge_after: AwareDatetime
+    reason: ClosureReason = ClosureReason.REQUEST
 
     @classmethod
-    def of(cls, space_id: str, closed_at: datetime, role: Role, subject: str) -> Closure:
+    def of(
+        cls,
+        space_id: str,
+        closed_at: datetime,
+        role: Role,
+        subject: str,
+        reason: ClosureReason = ClosureReason.REQUEST,
+    ) -> Closure:
         return cls(
             space_id=space_id,
             closed_at=closed_at,
             closed_by=ClosedBy(role=role, id=subject),
             purge_after=add_years(closed_at, RETENTION_YEARS),
+            reason=reason,
         )
 
     def to_api(self) -> dict[str, object]:
         return {
             "closed_at": self.closed_at.isoformat(),
             "closed_by": self.closed_by.to_api(),
+            "reason": self.reason.value,
             "purge_after": self.purge_after.isoformat(),
         }

@@ -2,7 +2,7 @@
 
 | item     | pk            | sk      | gsi1pk         | gsi1sk   |
 |----------|---------------|---------|----------------|----------|
-| closure  | SPACE#<space> | CLOSURE | PURGES#<day>   | <space>  |
+| closure  | SPACE#<space> | CLOSURE | PURGE#<day>    | <space>  |
 
 The space item (table.py) carries the status; the closure item its dates. `<day>` is the UTC
 date of `purge_after`: the daily purge sweep will query the days up to today through the index,
@@ -33,7 +33,7 @@ def _closure_item(closure: Closure) -> Item:
         f"SPACE#{closure.space_id}",
         "CLOSURE",
         body=closure.model_dump_json(),
-        gsi1pk=f"PURGES#{closure.purge_after.astimezone(UTC).date().isoformat()}",
+        gsi1pk=f"PURGE#{closure.purge_after.astimezone(UTC).date().isoformat()}",
         gsi1sk=closure.space_id,
     )
 

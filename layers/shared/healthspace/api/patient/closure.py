@@ -15,7 +15,7 @@ from healthspace.api.common import SPACE_HEADER, caller, signed_in_at, use
 from healthspace.api.openapi import documented
 from healthspace.kernel.observability import logger, metrics
 from healthspace.lifecycle.closures import Closures
-from healthspace.lifecycle.model import CONFIRMATION
+from healthspace.lifecycle.model import CONFIRMATION, ClosureReason
 from healthspace.records.model import Role, SpaceStatus
 
 router = APIGatewayRouter()
@@ -41,6 +41,7 @@ class ClosureBody(BaseModel):
     status: SpaceStatus
     closed_at: datetime | None = None
     closed_by: ClosedByBody | None = None
+    reason: ClosureReason | None = Field(default=None, description="REQUEST: asked for")
     purge_after: datetime | None = Field(
         default=None, description="the end of its ten years of archive: then it is purged"
     )
