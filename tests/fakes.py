@@ -22,9 +22,11 @@ from healthspace.enrollment.model import (
 from healthspace.kernel.entity import Page
 from healthspace.kernel.errors import BadRequest, PreconditionFailed
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
@@ -302,10 +304,16 @@ class FakeStore:
         self.log.append(entry)
 
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
     ) -> Page[AccessLogEntry]:
         entries = sorted(
-            (e for e in self.log if e.space_id == space_id), key=lambda e: e.entry_id, reverse=True
+            (e for e in self.log if e.space_id == space_id and only.matches(e)),
+            key=lambda e: e.entry_id,
+            reverse=True,
         )
         return _page(entries, limit, cursor)
 

@@ -1,11 +1,11 @@
 // Shell of the site: hash router, login, space switcher, home and access history screens.
-import { api, onUnauthorized, query, session } from "./api.js";
+import { api, onUnauthorized, session } from "./api.js";
 import { careView } from "./care.js";
 import { documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
-import { fmtDate, fmtDateTime, has, otherLanguage, t, useLanguage } from "./i18n.js";
+import { historyView, label } from "./history.js";
+import { fmtDate, otherLanguage, t, useLanguage } from "./i18n.js";
 import { profileView } from "./profile.js";
-import { SECTIONS } from "./sections.js";
 import { h, field, fullName, notify } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
@@ -15,21 +15,6 @@ const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).spl
 
 const state = { me: null };
 let focusHeading = false;
-
-/** Label of a code in a catalogue's group: exact match, else the first known word of it
- *  ("DOCUMENT_READ" → actions.read), else the code itself. */
-function label(group, code) {
-  const keys = [String(code ?? ""), ...String(code ?? "").toLowerCase().split(/[^a-z]+/)].map((k) => `${group}.${k}`);
-  const key = keys.find(has);
-  return key ? t(key) : String(code ?? t("common.unknown"));
-}
-
-/** What an access-log entry is about: "profile/allergies" → "Profil médical : allergies". */
-function objectLabel(type) {
-  const section = SECTIONS.find((s) => type === s.id || type === `profile/${s.id}`);
-  if (section) return t("objects.section", { section: t(`sections.${section.id}.label`).toLowerCase() });
-  return label("objects", type);
-}
 
 const spaces = () => (state.me ? [state.me.space, ...(state.me.represented ?? [])] : []);
 const currentSpace = () => (session.spaceId ? (state.me?.represented ?? []).find((s) => s.space_id === session.spaceId) : state.me?.space);
@@ -184,49 +169,6 @@ function homeView(view) {
     h("nav", { "aria-label": t("home.quick") }, h("ul", { class: "tiles" }, tiles.map((route) =>
       h("li", {}, h("a", { href: `#/${route}`, class: "tile" }, h("strong", {}, t(`nav.${route}`)), h("span", {}, t(`home.tiles.${route}`))))))),
   ].filter(Boolean)); // append() would write "false" for the sections left out
-}
-
-async function historyView(view) {
-  let cursor = null;
-  const tbody = h("tbody");
-  const status = h("p", { role: "status", class: "hint" });
-  const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: load }, t("history.more"));
-  const columns = ["when", "who", "role", "action", "object"];
-  view.append(h("h1", { tabindex: -1 }, t("nav.historique")),
-    h("p", { class: "lead" }, t("history.lead")),
-    h("div", { class: "table-wrap", role: "region", "aria-labelledby": "log-caption", tabindex: 0 },
-      h("table", {}, h("caption", { id: "log-caption" }, t("history.caption")),
-        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`history.${c}`))))),
-        tbody)),
-    status, more);
-  await load();
-
-  async function load() {
-    status.textContent = t("history.loading");
-    more.disabled = true;
-    try {
-      const page = await api(`/me/access-log${query({ limit: 50, cursor })}`);
-      for (const e of page.items ?? []) {
-        tbody.append(h("tr", {},
-          h("td", {}, fmtDateTime(e.at)),
-          h("td", {}, e.actor?.display_name ?? t("common.unknown"), h("span", { class: "meta block" }, label("kinds", e.actor?.kind)),
-            e.via && h("span", { class: "meta block" }, t("history.via", { software: e.via })),
-            e.emergency_reason && h("span", { class: "meta block" }, t("history.emergency", { reason: e.emergency_reason }))),
-          h("td", {}, label("roles", e.role)),
-          h("td", {}, label("actions", e.action)),
-          h("td", {}, objectLabel(e.object?.type))));
-      }
-      cursor = page.next_cursor ?? null;
-      more.hidden = !cursor;
-      const n = tbody.children.length;
-      status.textContent = n === 0 ? t("history.none") : t("history.count", { count: n });
-    } catch (err) {
-      status.textContent = "";
-      notify(err.message, "error");
-    } finally {
-      more.disabled = false;
-    }
-  }
 }
 
 /** The page's own words (skip link, brand, menu, footer) and the language switch. */

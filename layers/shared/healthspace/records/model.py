@@ -346,6 +346,31 @@ class AccessLogEntry(Entity):
 
 
 @dataclass(frozen=True)
+class HistoryFilter:
+    """Which entries a page of the history shows: a professional's acts only, break-glass
+    (emergency) accesses only, or both conditions; by default every entry. The stores apply it
+    as they read, so that a filtered page is complete for the stretch of history it covers."""
+
+    professionals: bool = False
+    emergency: bool = False
+
+    def matches(self, entry: AccessLogEntry) -> bool:
+        if self.professionals and entry.actor.kind is not ActorKind.PROFESSIONAL:
+            return False
+        return not (self.emergency and entry.emergency_reason is None)
+
+    @property
+    def everything(self) -> bool:
+        return not (self.professionals or self.emergency)
+
+
+EVERY_ENTRY = HistoryFilter()
+# The most entries a filtered page of the history reads: a page of emergency accesses among
+# thousands of reads is found a stretch at a time (each ~0.5 KB: at most ~125 read units).
+MAX_FILTERED_READ = 1000
+
+
+@dataclass(frozen=True)
 class Limits:
     """What one document may weigh, how many a space may hold, and how long its presigned URLs
     and upload records live."""

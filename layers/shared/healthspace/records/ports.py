@@ -10,9 +10,11 @@ from typing import Protocol
 
 from healthspace.kernel.entity import Page
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
@@ -155,8 +157,16 @@ class AccessLogStore(Protocol):
 
     def append_access_log(self, entry: AccessLogEntry) -> None: ...
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
-    ) -> Page[AccessLogEntry]: ...
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
+    ) -> Page[AccessLogEntry]:
+        """A page of the entries `only` lets through, newest first. A filtered page may hold
+        fewer than `limit` (none, even) with a next cursor: a store reads a bounded stretch of
+        history per page (MAX_FILTERED_READ entries), never the whole of it."""
+        ...
 
 
 class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, Protocol):

@@ -22,6 +22,8 @@ def table() -> DynamoStore:
 
 @root
 def medical_file() -> MedicalFile:
+    from healthspace.wiring.directory import directory  # which imports this module's table()
+
     settings = RecordsSettings.from_env()
     return compose_medical_file(
         store=table(),
@@ -35,4 +37,5 @@ def medical_file() -> MedicalFile:
         clock=SystemClock(),
         ids=UlidIds(),
         limits=Limits(max_upload_bytes=settings.max_upload_bytes),
+        directory=directory(),
     )
