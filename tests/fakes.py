@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
@@ -590,3 +590,38 @@ class FakeDirectory:
                 self.rosters[shard] = frozenset(members)
             else:
                 self.rosters.pop(shard, None)
+
+
+class FakeClosures:
+    """Closures beside a FakeStore's spaces, with the table's condition: the space is closed
+    only if it is still at the version read. `before_write` runs just before that check (to
+    play a concurrent writer)."""
+
+    def __init__(self, medical_store: FakeStore) -> None:
+        from healthspace.lifecycle.model import Closure
+
+        self.medical = medical_store
+        self.closures: dict[str, Closure] = {}
+        self.before_write: Callable[[], None] | None = None
+
+    def get_space(self, space_id: str) -> Space | None:
+        return self.medical.spaces.get(space_id)
+
+    def get_closure(self, space_id: str):
+        return self.closures.get(space_id)
+
+    def close_space(self, space: Space, closure, audit: AccessLogEntry) -> bool:
+        from healthspace.records.model import SpaceStatus
+
+        if self.before_write is not None:
+            self.before_write()
+        stored = self.medical.spaces.get(space.space_id)
+        if stored is None or stored.version != space.version:
+            return False
+        assert space.space_id not in self.closures
+        self.medical.spaces[space.space_id] = space.model_copy(
+            update={"status": SpaceStatus.CLOSED, "version": space.version + 1}
+        )
+        self.closures[space.space_id] = closure
+        self.medical.log.append(audit)
+        return True

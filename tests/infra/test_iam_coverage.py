@@ -23,9 +23,10 @@ and finishes it (WaveFunction); the treating doctor releases a document they hel
 announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
-stack's poller), which emails a patient and fills the treating doctor's inbox, read by him; a
-doctor signs in through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre
-token generation trigger would be), which calls no AWS service and is granted none.
+stack's poller), which emails a patient and fills the treating doctor's inbox, read by him;
+that patient closes her space and reads its closure (RecordsFunction); a doctor signs in
+through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
+generation trigger would be), which calls no AWS service and is granted none.
 """
 
 from __future__ import annotations
@@ -378,6 +379,15 @@ def _run_flows(stack: LocalStack) -> None:
     assert any("désormais accès" in m["subject"] for m in told), told
     inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
     assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
+
+    # RecordsFunction: EARLY closes her space, freshly signed in, and reads its closure; the
+    # closure's entry reaches the notices, which tell nothing more for a closed space.
+    fresh = {**early, "auth_time": str(int(datetime.now(UTC).timestamp()))}
+    for method, body in (("POST", {"confirm": "CLOSE"}), ("GET", None)):
+        event = api_event(method, "/me/closure", fresh, body, resource="/me/{proxy+}")
+        status, _, closure = api_result(stack.invoke("RecordsFunction", event))
+        assert (status, closure["status"]) == (200, "CLOSED"), closure
+    stack.deliver_streams()
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

@@ -111,6 +111,17 @@ class NotifySettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class LifecycleSettings(FromEnvironment):
+    """A space's life (healthspace.lifecycle): how recent a sign-in must be to close one."""
+
+    reauthentication_minutes: int = env("REAUTHENTICATION_MINUTES", default=5)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.reauthentication_minutes <= 60:
+            raise SettingsError("the environment variable REAUTHENTICATION_MINUTES must be 1 to 60")
+
+
+@dataclass(frozen=True)
 class PartnerSettings(FromEnvironment):
     # Where partners call us, as they sign it (@target-uri): configuration, never the Host
     # header a caller chooses.

@@ -12,6 +12,7 @@
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
+| closure         | SPACE#<space> | CLOSURE                   | PURGE#<day>  | <space>       |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
@@ -29,7 +30,8 @@ is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries
 today instead of scanning. A document's space item says where a document lives to those who
 name it by id alone (FHIR's read), written and deleted with the document. A count (a profile
 section's entries, a space's documents) holds its number in `entries`, changed in the same
-transaction as what it counts: the cap is a condition on it.
+transaction as what it counts: the cap is a condition on it. A closed space's closure item
+(adapters/dynamodb/lifecycle.py) is indexed by the day its purge is due.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from pynamodb.transactions import TransactWrite
 
 from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
-from healthspace.kernel.errors import BadRequest, PreconditionFailed
+from healthspace.kernel.errors import BadRequest, PreconditionFailed, SpaceClosed
 from healthspace.records.model import (
     EVERY_ENTRY,
     MAX_FILTERED_READ,
@@ -69,6 +71,7 @@ from healthspace.records.model import (
     ProfileEntry,
     Role,
     Space,
+    SpaceStatus,
     Upload,
     UploadStatus,
     documents_full,
@@ -335,7 +338,8 @@ def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
 
 class DynamoStore:
     """The Store port on DynamoDB. Conditional writes carry optimistic concurrency: a stale
-    version fails the whole transaction, its access-log entry included."""
+    version fails the whole transaction, its access-log entry included. Every write of a
+    space's content is also conditioned on the space being active (`_in_space`)."""
 
     def __init__(
         self, table_name: str, upload_record_days: int = 7, region: str | None = None
@@ -377,6 +381,8 @@ class DynamoStore:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             stored = self.get_space(space.space_id)
+            if stored is not None and stored.status is SpaceStatus.CLOSED:
+                raise SpaceClosed("this health space was closed meanwhile") from None
             if stored is None or stored.wrapped_key is None:
                 raise
             return stored
@@ -424,9 +430,11 @@ class DynamoStore:
                 saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
         if audit is not None:
             saves.append((_log_item(audit), NEW))
+        if document is None:  # a rejection: whatever the space's status
+            return transact(self._conn(), saves)
         counted = [_counted(_documents_count_item(upload.space_id), max_documents)]
         # False: another delivery of the same event closed the upload first, or the space is full.
-        return transact(self._conn(), saves, updates=counted if document is not None else [])
+        return self._in_space(upload.space_id, saves, updates=counted)
 
     # --- documents
 
@@ -488,7 +496,7 @@ class DynamoStore:
         if document.hold is not None and document.hold.released_at is None:
             saves.append((_hold_item(document), NEW))
         counted = [_counted(_documents_count_item(document.space_id), max_documents)]
-        if transact(self._conn(), saves, updates=counted):
+        if self._in_space(document.space_id, saves, updates=counted):
             return None
         # Which condition failed: the source names a document already, or the space is full.
         existing = self._get_item(_space(document.space_id), source_sk)
@@ -531,7 +539,7 @@ class DynamoStore:
             (_log_item(audit), NEW),
         ]
         hold = [(_hold_item(document), None)] if document.hold is not None else []
-        if not transact(self._conn(), saves, deletes=hold):
+        if not self._in_space(document.space_id, saves, deletes=hold):
             raise PreconditionFailed(STALE)
 
     def holds_due_on(self, day: date) -> list[tuple[str, str]]:
@@ -573,7 +581,7 @@ class DynamoStore:
     ) -> bool:
         saves: list[Write] = [(_profile_item(entry), NEW), (_log_item(audit), NEW)]
         counter = _section_count_item(entry.space_id, entry.section)
-        return transact(self._conn(), saves, updates=[_counted(counter, max_entries)])
+        return self._in_space(entry.space_id, saves, updates=[_counted(counter, max_entries)])
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
@@ -645,8 +653,25 @@ class DynamoStore:
         except DoesNotExist:
             return None
 
+    def _in_space(
+        self,
+        space_id: str,
+        saves: Sequence[Write],
+        deletes: Sequence[Write] = (),
+        updates: Sequence[Update] = (),
+    ) -> bool:
+        """`transact`, on condition that the space is still active (`active_space`): a write
+        racing the space's closure lands before it or is refused (SpaceClosed), never after,
+        so that whatever archives a closed space finds it as it was closed."""
+        if transact(self._conn(), saves, deletes, updates, checks=[active_space(space_id)]):
+            return True
+        space = self._get_item(_space(space_id), "SPACE")
+        if space is not None and space.status == SpaceStatus.CLOSED.value:
+            raise SpaceClosed("this health space was closed meanwhile: nothing was written")
+        return False
+
     def _write(self, item: Item, condition: Condition, audit: AccessLogEntry) -> None:
-        if not transact(self._conn(), [(item, condition), (_log_item(audit), NEW)]):
+        if not self._in_space(audit.space_id, [(item, condition), (_log_item(audit), NEW)]):
             raise PreconditionFailed(STALE)
 
     def _delete(
@@ -663,11 +688,19 @@ class DynamoStore:
             Item.pk.exists() if expected_version is None else Item.version == expected_version
         )
         deletes: list[Write] = [(item, condition), *((other, None) for other in also)]
-        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=deletes, updates=updates):
+        saves = [(_log_item(audit), NEW)]
+        if not self._in_space(audit.space_id, saves, deletes=deletes, updates=updates):
             raise PreconditionFailed(STALE)
 
 
 Write = tuple[Item, Condition | None]
+
+
+def active_space(space_id: str) -> Write:
+    """The check every write of a space's content carries: the space is still ACTIVE."""
+    return Item(_space(space_id), "SPACE", body="{}"), Item.status == SpaceStatus.ACTIVE.value
+
+
 Update = tuple[Item, Sequence[Action], Condition | None]
 NEW = Item.pk.does_not_exist()  # the item must not exist yet
 STALE = "this item was changed or removed since you read it; reload and try again"
@@ -694,8 +727,10 @@ def transact(
     saves: Sequence[Write],
     deletes: Sequence[Write] = (),
     updates: Sequence[Update] = (),
+    checks: Sequence[Write] = (),
 ) -> bool:
-    """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
+    """All the writes or none, in one DynamoDB transaction, on condition that each of `checks`
+    (items not written) holds; False if a condition failed."""
     tries = 0
     while True:
         try:
@@ -706,6 +741,8 @@ def transact(
                     tx.save(item, condition=condition)
                 for item, actions, condition in updates:
                     tx.update(item, actions=list(actions), condition=condition)
+                for item, condition in checks:
+                    tx.condition_check(Item, item.pk, item.sk, condition=condition)
         except TransactWriteError as exc:
             if _cancelled_by(exc, "ConditionalCheckFailed"):
                 return False
