@@ -3,12 +3,20 @@ the patient. Writes commit their entry with them (the stores take it as an argum
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.entity import Page, page_size
 from healthspace.records.access import Access, document_facts, entry_facts
-from healthspace.records.model import AccessedObject, AccessLogEntry, Action, Author, Role
+from healthspace.records.model import (
+    AccessedObject,
+    AccessLogEntry,
+    Action,
+    Author,
+    Document,
+    Role,
+)
 from healthspace.records.ports import AccessLogStore
 
 
@@ -72,19 +80,28 @@ class AccessLog:
         tell that such an item exists, who filed it and when. The documents and entries a page
         names are read in one batch."""
         page = self.store.list_access_log(access.space_id, page_size(limit), cursor)
-        named = [e.object for e in page.items if e.object.id]
+        shown, _ = self.visible(access, page.items)
+        return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)
+
+    def visible(
+        self, access: Access, entries: Sequence[AccessLogEntry]
+    ) -> tuple[list[AccessLogEntry], dict[str, Document]]:
+        """The entries this side may see (history), and the documents they name that exist and
+        it sees, by id. The documents and entries named are read in one batch."""
+        named = [e.object for e in entries if e.object.id]
         documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
-        entries = sorted(
+        profile_entries = sorted(
             {
                 (o.type.removeprefix("profile/"), o.id)
                 for o in named
                 if o.type.startswith("profile/") and o.id
             }
         )
-        found, found_entries = self.store.get_named_items(access.space_id, documents, entries)
-        facts = [(d.document_id, document_facts(d)) for d in found]
-        facts += [(e.entry_id, entry_facts(e)) for e in found_entries]
+        found, found_entries = self.store.get_named_items(
+            access.space_id, documents, profile_entries
+        )
         now = self.clock.now()
-        hidden = {item_id for item_id, item in facts if not access.sees(item, now)}
-        shown = [e for e in page.items if e.object.id not in hidden]
-        return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)
+        seen = {d.document_id: d for d in found if access.sees(document_facts(d), now)}
+        hidden = {d.document_id for d in found if d.document_id not in seen}
+        hidden |= {e.entry_id for e in found_entries if not access.sees(entry_facts(e), now)}
+        return [e for e in entries if e.object.id not in hidden], seen

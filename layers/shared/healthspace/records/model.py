@@ -345,6 +345,16 @@ class AccessLogEntry(Entity):
     via: str | None = None
 
 
+class Visit(Entity):
+    """One person's looks at one space (GET /me/news): what is new is new `since`, the end of
+    their previous visit; a visit goes on while they come back within records.news.VISIT_GAP."""
+
+    space_id: str
+    since: AwareDatetime
+    last_seen: AwareDatetime
+    first: bool = False  # no visit before this one: `since` is a window, not a visit
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one document may weigh, how many a space may hold, and how long its presigned URLs
