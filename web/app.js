@@ -280,7 +280,8 @@ async function historyView(view) {
           h("td", {}, fmtDateTime(e.at)),
           h("td", {}, e.actor?.display_name ?? t("common.unknown"), h("span", { class: "meta block" }, label("kinds", e.actor?.kind)),
             e.via && h("span", { class: "meta block" }, t("history.via", { software: e.via })),
-            e.emergency_reason && h("span", { class: "meta block" }, t("history.emergency", { reason: e.emergency_reason }))),
+            e.emergency_reason && h("strong", { class: "emergency-tag" }, t("news.emergency")),
+            e.emergency_reason && h("span", { class: "block" }, t("news.reason", { reason: e.emergency_reason }))),
           h("td", {}, label("roles", e.role)),
           h("td", {}, label("actions", e.action)),
           h("td", {}, objectLabel(e.object?.type))));
