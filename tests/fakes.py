@@ -22,9 +22,11 @@ from healthspace.enrollment.model import (
 from healthspace.kernel.entity import Page
 from healthspace.kernel.errors import BadRequest, PreconditionFailed
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
@@ -304,10 +306,16 @@ class FakeStore:
         self.log.append(entry)
 
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
     ) -> Page[AccessLogEntry]:
         entries = sorted(
-            (e for e in self.log if e.space_id == space_id), key=lambda e: e.entry_id, reverse=True
+            (e for e in self.log if e.space_id == space_id and only.matches(e)),
+            key=lambda e: e.entry_id,
+            reverse=True,
         )
         return _page(entries, limit, cursor)
 
@@ -334,6 +342,7 @@ class FakeBlobs:
         self.quarantine: dict[str, bytes] = {}
         self.documents: dict[str, bytes] = {}
         self.downloads: dict[str, bytes] = {}
+        self.views: dict[str, tuple[bytes, str, str]] = {}
 
     def presign_upload(
         self, key: str, max_bytes: int, expires_in: int
@@ -360,6 +369,13 @@ class FakeBlobs:
     ) -> str:
         self.downloads[key] = data
         return f"https://downloads.test/{key}"
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Keeps the copy with what it is served as (its type, its name)."""
+        self.views[key] = (data, content_type, filename)
+        return f"https://documents.test/{key}"
 
 
 class WrongEncryptionContext(Exception):

@@ -1,11 +1,12 @@
-// Shell of the site: hash router, login, space switcher, home and access history screens.
-import { api, onUnauthorized, query, session } from "./api.js";
+// Shell of the site: hash router, login, space switcher, home (what is new, what to do next).
+import { api, onUnauthorized, session } from "./api.js";
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
-import { fmtDate, fmtDateTime, has, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
+import { historyView } from "./history.js";
+import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
+import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
-import { SECTIONS } from "./sections.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
@@ -15,21 +16,6 @@ const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).spl
 
 const state = { me: null };
 let focusHeading = false;
-
-/** Label of a code in a catalogue's group: exact match, else the first known word of it
- *  ("DOCUMENT_READ" → actions.read), else the code itself. */
-function label(group, code) {
-  const keys = [String(code ?? ""), ...String(code ?? "").toLowerCase().split(/[^a-z]+/)].map((k) => `${group}.${k}`);
-  const key = keys.find(has);
-  return key ? t(key) : String(code ?? t("common.unknown"));
-}
-
-/** What an access-log entry is about: "profile/allergies" → "Profil médical : allergies". */
-function objectLabel(type) {
-  const section = SECTIONS.find((s) => type === s.id || type === `profile/${s.id}`);
-  if (section) return t("objects.section", { section: t(`sections.${section.id}.label`).toLowerCase() });
-  return label("objects", type);
-}
 
 const spaces = () => (state.me ? [state.me.space, ...(state.me.represented ?? [])] : []);
 const currentSpace = () => (session.spaceId ? (state.me?.represented ?? []).find((s) => s.space_id === session.spaceId) : state.me?.space);
@@ -228,10 +214,11 @@ async function homeView(view) {
       list.length === 0 ? h("p", { class: "empty" }, ts("news.noAccesses"))
         : h("ul", { class: "news-list" }, list.map((a) => {
           const who = a.actor?.professional;
-          const name = who?.display_name ?? a.actor?.display_name ?? t("common.unknown");
+          const name = who?.in_directory ? who.display_name : a.actor?.display_name ?? t("common.unknown");
+          const profession = professionLabel(who);
           return h("li", { class: a.emergency ? "emergency" : null },
             a.emergency && h("strong", { class: "emergency-tag" }, t("news.emergency")),
-            h("span", { class: "block" }, h("strong", {}, name), who?.profession ? `${t("common.separator")}${who.profession}` : ""),
+            h("span", { class: "block" }, h("strong", {}, name), profession ? `${t("common.separator")}${profession}` : ""),
             a.emergency && h("span", { class: "block" }, t("news.reason", { reason: a.emergency_reason ?? t("common.unknown") })),
             h("span", { class: "meta block" }, t("news.acts", { count: a.count, date: fmtDateTime(a.last_at) })));
         })),
@@ -249,53 +236,6 @@ async function homeView(view) {
           h("span", { class: "meta block" }, t("news.addedBy", { name: d.author?.display_name ?? t("common.unknown"), date: fmtDate(d.created_at) }))))),
       digest.more_documents && h("p", {}, t("news.moreDocuments")),
       list.length > 0 && h("p", {}, h("a", { href: "#/documents" }, ts("news.seeDocuments"))));
-  }
-}
-
-async function historyView(view) {
-  let cursor = null;
-  const tbody = h("tbody");
-  const status = h("p", { role: "status", class: "hint" });
-  const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: load }, t("history.more"));
-  const failed = h("div");
-  const columns = ["when", "who", "role", "action", "object"];
-  view.append(h("h1", { tabindex: -1 }, ts("nav.historique")),
-    h("p", { class: "lead" }, ts("history.lead")),
-    h("div", { class: "table-wrap", role: "region", "aria-labelledby": "log-caption", tabindex: 0 },
-      h("table", {}, h("caption", { id: "log-caption" }, t("history.caption")),
-        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`history.${c}`))))),
-        tbody)),
-    status, failed, more);
-  await load();
-
-  async function load() {
-    if (isBusy(more)) return;
-    status.textContent = t("history.loading");
-    failed.replaceChildren();
-    setBusy(more, true);
-    try {
-      const page = await api(`/me/access-log${query({ limit: 50, cursor })}`);
-      for (const e of page.items ?? []) {
-        tbody.append(h("tr", {},
-          h("td", {}, fmtDateTime(e.at)),
-          h("td", {}, e.actor?.display_name ?? t("common.unknown"), h("span", { class: "meta block" }, label("kinds", e.actor?.kind)),
-            e.via && h("span", { class: "meta block" }, t("history.via", { software: e.via })),
-            e.emergency_reason && h("strong", { class: "emergency-tag" }, t("news.emergency")),
-            e.emergency_reason && h("span", { class: "block" }, t("news.reason", { reason: e.emergency_reason }))),
-          h("td", {}, label("roles", e.role)),
-          h("td", {}, label("actions", e.action)),
-          h("td", {}, objectLabel(e.object?.type))));
-      }
-      cursor = page.next_cursor ?? null;
-      more.hidden = !cursor;
-      const n = tbody.children.length;
-      status.textContent = n === 0 ? t("history.none") : t("history.count", { count: n });
-    } catch (err) {
-      status.textContent = "";
-      failed.replaceChildren(loadFailed(err, load));
-    } finally {
-      setBusy(more, false);
-    }
   }
 }
 

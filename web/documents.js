@@ -1,7 +1,8 @@
-// "Mes documents": filters, paged list, upload with progress, download, rename, mask, delete.
+// "Mes documents": filters, paged list, upload with progress, view, download, rename, mask, delete.
 import { api, query, safeUrl, session, uploadFile, ApiError } from "./api.js";
 import { fmtDate, fmtSize, has, t, ts } from "./i18n.js";
 import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
+import { VIEWABLE, viewerDialog } from "./viewer.js";
 
 export const CATEGORIES = ["summary", "prescriptions-care", "imaging", "biology", "reports", "screening", "certificates", "administrative", "other"];
 /** A category's name; a code the site does not know yet shows as it is. */
@@ -98,7 +99,9 @@ export async function documentsView(view) {
         doc.created_at ? t("documents.on", { date: fmtDate(doc.created_at) }) : ""),
       doc.masked && h("p", { class: "badge" }, t("documents.masked")),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn", "data-action": "download", onclick: () => download(doc) }, t("documents.download"), srTitle(doc.title)),
+        VIEWABLE.has(doc.content_type) && h("button", { type: "button", class: "btn", "data-action": "view",
+          onclick: () => viewerDialog(doc, { download: () => download(doc), returnFocus: () => actionButton(doc, "view") }) }, t("viewer.view"), srTitle(doc.title)),
+        h("button", { type: "button", class: VIEWABLE.has(doc.content_type) ? "btn secondary" : "btn", "data-action": "download", onclick: () => download(doc) }, t("documents.download"), srTitle(doc.title)),
         h("button", { type: "button", class: "btn secondary", "data-action": "rename", onclick: () => rename(li, doc) }, t("documents.rename"), srTitle(doc.title)),
         h("button", { type: "button", class: "btn secondary", "data-action": "mask", onclick: () => toggleMask(li, doc) },
           doc.masked ? t("documents.unmask") : t("documents.mask"), srTitle(doc.title)),

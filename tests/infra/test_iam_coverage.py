@@ -11,10 +11,10 @@ Flows: an insured-persons file lands under imports/ (PopulationFunction: email, 
 channels, a bad line reported, the wave timer started); people oppose, activate early, ask for a
 new code, ask for their space after opposing, and a helpline operator decides for a caller and
 reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
-on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
-reads their access history (RecordsFunction); the patient designates a treating doctor, who
-lists, reads, downloads, adds to the profile and starts the upload of a held report (the
-presigned POST signed, its status read), and another doctor breaks the glass
+on the quarantine notification), lists, downloads, views on screen, renames, deletes, writes
+their profile and reads their access history (RecordsFunction); the patient designates a
+treating doctor, who lists, reads, downloads, adds to the profile and starts the upload of a
+held report (the presigned POST signed, its status read), and another doctor breaks the glass
 (ProfessionalsFunction); a hospital system pushes a signed FHIR document, twice, then searches
 and reads it on behalf of the treating doctor (PartnersFunction); an operator drops a former
 system's file under migrations/, one record for the patient and one for nobody
@@ -233,6 +233,10 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("GET", "/me/documents")
     link = bench.call("GET", f"/me/documents/{document_id}/content")
     assert _fetch(link["url"]).startswith(b"%PDF")  # with the signer's grants
+    # A view: the copy staged under views/, the signing key read. The viewer distribution's
+    # own reads are the bucket policy's (tests/infra/test_viewer_template.py), not a function's.
+    view = bench.call("GET", f"/me/documents/{document_id}/view")
+    assert view["content_type"] == "application/pdf" and "Signature=" in view["url"]
     bench.call("PATCH", f"/me/documents/{document_id}", {"title": "Renamed"}, **{"If-Match": "1"})
     bench.call("POST", "/me/profile/allergies", {"substance": "Pollen", "category": "environment"})
     bench.call("GET", "/me/profile")

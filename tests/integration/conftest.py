@@ -18,6 +18,7 @@ from infra.local.moto_dynamodb import moto_dynamodb_workarounds
 from infra.local.resources import Deployer
 from infra.local.sample_events import api_event, api_result, s3_created_event
 from infra.local.template import Resolver, load_template
+from infra.local.viewer import new_signing_key, store_signing_key
 
 _serial = itertools.count(1)
 
@@ -32,6 +33,8 @@ def deployed():
         template = load_template()
         deployer = Deployer(template, Resolver(template))
         deployer.deploy()
+        # What the operator stores once (README, "Deploying"): the key signing the views' links.
+        store_signing_key(deployer.resolver.refs["ViewerSigningKey"], new_signing_key()[0])
         records = deployer.functions["RecordsFunction"]
         os.environ.update(records.environment)
         registry = FunctionRegistry(deployer.functions, records.environment)

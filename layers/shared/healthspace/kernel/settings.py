@@ -71,6 +71,11 @@ class RecordsSettings(FromEnvironment):
     quarantine_bucket: str = env("QUARANTINE_BUCKET")
     downloads_bucket: str = env("DOWNLOADS_BUCKET")
     kms_key_id: str = env("KMS_KEY_ID")
+    # The documents' own origin (docs/viewer.md): where a view's signed link points, the key
+    # pair id (the CloudFront public key's id) and the secret holding the private key.
+    view_origin: str = env("VIEW_ORIGIN")
+    view_key_pair_id: str = env("VIEW_KEY_PAIR_ID")
+    view_signing_key_secret_id: str = env("VIEW_SIGNING_KEY_SECRET_ID")
     max_upload_bytes: int = env("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 

@@ -10,9 +10,11 @@ from typing import Protocol
 
 from healthspace.kernel.entity import Page
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
@@ -161,8 +163,17 @@ class AccessLogStore(Protocol):
 
     def append_access_log(self, entry: AccessLogEntry) -> None: ...
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
-    ) -> Page[AccessLogEntry]: ...
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
+    ) -> Page[AccessLogEntry]:
+        """A page of the entries `only` lets through, newest first. A filtered page may hold
+        fewer than `limit` (none, even) with a next cursor: a store reads a bounded stretch of
+        history per page (MAX_FILTERED_READ entries), never the whole of it."""
+        ...
+
     def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
         """Up to `limit` of the space's entries after `since`, newest first (one query)."""
         ...
@@ -204,4 +215,12 @@ class BlobStore(Protocol):
         self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
     ) -> str:
         """Store a short-lived copy and return a presigned GET URL for it."""
+        ...
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Store a short-lived copy to show on screen and return a signed link to it on the
+        documents' own origin, which serves it as `content_type`, inline, with nosniff and a
+        sandboxing Content-Security-Policy (docs/viewer.md)."""
         ...

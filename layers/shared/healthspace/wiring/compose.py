@@ -20,6 +20,7 @@ from healthspace.records.ports import BlobStore, Store
 if TYPE_CHECKING:
     from healthspace.care.access import ProfessionalAccess
     from healthspace.care.controls import PatientControls
+    from healthspace.directory.lookup import Directory
     from healthspace.records.access_log import AccessLog
     from healthspace.records.documents import Documents
     from healthspace.records.filing import Filing
@@ -44,6 +45,7 @@ class MedicalFile:
     clock: Clock
     ids: IdGenerator
     limits: Limits = field(default_factory=Limits)
+    directory: Directory | None = None  # names professionals; gives a treating doctor's profession
 
     @cached_property
     def spaces(self) -> Spaces:
@@ -108,7 +110,7 @@ class MedicalFile:
     def controls(self) -> PatientControls:
         from healthspace.care.controls import PatientControls
 
-        return PatientControls(self.store, self.history, self.clock)
+        return PatientControls(self.store, self.history, self.clock, self.directory)
 
     @cached_property
     def professionals(self) -> ProfessionalAccess:
@@ -141,5 +143,6 @@ def compose_medical_file(
     clock: Clock,
     ids: IdGenerator,
     limits: Limits | None = None,
+    directory: Directory | None = None,
 ) -> MedicalFile:
-    return MedicalFile(store, blobs, keys, clock, ids, limits or Limits())
+    return MedicalFile(store, blobs, keys, clock, ids, limits or Limits(), directory)

@@ -61,9 +61,12 @@ from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
 from healthspace.kernel.errors import BadRequest, PreconditionFailed
 from healthspace.records.model import (
+    EVERY_ENTRY,
+    MAX_FILTERED_READ,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
@@ -275,6 +278,57 @@ def newest_first(
         last_evaluated_key=decode_cursor(cursor, ("pk", partition), sk=prefix),
     )
     return _page(model, results)
+
+
+# What a filter looks for in an entry's JSON (`body`): keys written by pydantic in the entity's
+# field order, compact. A quote inside a string value is escaped (\"), so a name or a reason
+# cannot imitate these (tests/integration/test_access_log_filters.py holds them to the model).
+_PROFESSIONAL_ACTOR = '"actor":{"kind":"PROFESSIONAL"'
+_EMERGENCY = '"emergency_reason":"'  # a reason (a string), not null
+_FILTERED_READ_PAGE = 200  # entries one Query of a filtered history reads
+
+
+def _log_condition(only: HistoryFilter) -> Condition:
+    conditions = [
+        *([Item.body.contains(_PROFESSIONAL_ACTOR)] if only.professionals else []),
+        *([Item.body.contains(_EMERGENCY)] if only.emergency else []),
+    ]
+    condition = conditions[0]
+    for more in conditions[1:]:
+        condition &= more
+    return condition
+
+
+def _filtered_log(
+    partition: str, limit: int, cursor: str | None, only: HistoryFilter
+) -> Page[AccessLogEntry]:
+    """A page of the history's entries `only` lets through, newest first: Queries of
+    _FILTERED_READ_PAGE entries with a filter, until `limit` are found, the history ends, or
+    MAX_FILTERED_READ entries were read (a short page, with a cursor). A page ending inside a
+    Query's answer resumes after its last entry shown."""
+    start = decode_cursor(cursor, ("pk", partition), sk="LOG#")
+    pages = Item.query(
+        partition,
+        Item.sk.startswith("LOG#"),
+        filter_condition=_log_condition(only),
+        scan_index_forward=False,
+        page_size=_FILTERED_READ_PAGE,
+        last_evaluated_key=start,
+    ).page_iter
+    found: list[AccessLogEntry] = []
+    resume: dict[str, Any] | None = None
+    for answer in pages:
+        raws = answer.get("Items", [])
+        resume = answer.get("LastEvaluatedKey")
+        for n, raw in enumerate(raws, 1):
+            found.append(_entity(AccessLogEntry, Item.from_raw_data(raw)))
+            if len(found) == limit:
+                last = n == len(raws)
+                after = resume if last else {"pk": raw["pk"], "sk": raw["sk"]}
+                return Page[AccessLogEntry](items=found, next_cursor=encode_cursor(after))
+        if resume is None or pages.total_scanned_count >= MAX_FILTERED_READ:
+            break
+    return Page[AccessLogEntry](items=found, next_cursor=encode_cursor(resume))
 
 
 def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
@@ -568,9 +622,15 @@ class DynamoStore:
             raise RuntimeError("access-log entry id collision") from exc
 
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
     ) -> Page[AccessLogEntry]:
-        return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
+        if only.everything:
+            return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
+        return _filtered_log(_space(space_id), limit, cursor, only)
 
     def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
         # A ULID starts with its millisecond: the first id of that millisecond bounds the range.

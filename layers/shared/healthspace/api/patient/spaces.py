@@ -4,7 +4,7 @@ their last visit; GET /me/access-log."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -15,7 +15,7 @@ from healthspace.api.patient.directory import names
 from healthspace.api.shapes import page_body
 from healthspace.care.controls import PatientControls
 from healthspace.records.access_log import AccessLog
-from healthspace.records.model import AccessLogEntry
+from healthspace.records.model import MAX_FILTERED_READ, AccessLogEntry, HistoryFilter
 from healthspace.records.news import News
 from healthspace.records.spaces import Spaces
 
@@ -80,21 +80,38 @@ def get_news() -> dict[str, Any]:
     "/me/access-log",
     tags=["Access history"],
     summary="Every read and write of the space's health data, newest first",
+    description=(
+        "`actor=professionals` keeps the acts of professionals, `emergency=true` the "
+        "break-glass (emergency) accesses; both: both conditions. A filtered page reads at most "
+        f"{MAX_FILTERED_READ} entries of the history: it may hold fewer than `limit`, none "
+        "even, and still give a `next_cursor` (the history goes on further back). A cursor is "
+        "only good for the filters it was given with."
+    ),
     **documented(),
 )
 def get_access_log(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    actor: Annotated[
+        Literal["professionals"] | None,
+        Query(description="`professionals`: only the acts of health professionals"),
+    ] = None,
+    emergency: Annotated[
+        bool, Query(description="`true`: only emergency (break-glass) accesses")
+    ] = False,
 ) -> dict[str, Any]:
-    page = use(router, AccessLog).history(access(router), limit, cursor)
+    only = HistoryFilter(professionals=actor == "professionals", emergency=emergency)
+    page = use(router, AccessLog).history(access(router), limit, cursor, only)
     body = page_body(page)
     named = names(router, (number for entry in page.items for number in _professionals(entry)))
     for shown, entry in zip(body["items"], page.items, strict=True):
-        actor, about = _professionals(entry)
-        if actor:
-            shown["actor"]["professional"] = named[actor]
+        actor_rpps, about = _professionals(entry)
+        if actor_rpps:
+            shown["actor"]["professional"] = named[actor_rpps]
         if about:
             shown["object"]["professional"] = named[about]
+        if entry.object.id in page.titles:
+            shown["object"]["title"] = page.titles[entry.object.id]
     return body
 
 
