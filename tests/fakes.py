@@ -33,6 +33,7 @@ from healthspace.records.model import (
     Space,
     Upload,
     UploadStatus,
+    Visit,
     documents_full,
 )
 
@@ -81,6 +82,7 @@ class FakeStore:
         self.reads = 0
         self.care: dict[str, CareRecord] = {}
         self.references: dict[str, PatientReference] = {}
+        self.visits: dict[tuple[str, str], Visit] = {}
 
     def get_person(self, ins: str) -> PersonAccess | None:
         self.reads += 1
@@ -316,6 +318,23 @@ class FakeStore:
             reverse=True,
         )
         return _page(entries, limit, cursor)
+
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        entries = self.list_access_log(space_id, len(self.log) + 1, None).items
+        return [e for e in entries if e.at > since][:limit]
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None:
+        return self.visits.get((ins, space_id))
+
+    def put_visit(self, ins: str, visit: Visit) -> None:
+        self.visits[(ins, visit.space_id)] = visit
+
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for space, section, _ in self.profile:
+            if space == space_id:
+                counts[section] = counts.get(section, 0) + 1
+        return counts
 
 
 class FakeBlobs:

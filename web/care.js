@@ -2,10 +2,10 @@
 // professionals. Every change sends the version read (If-Match) and shows the record the server returns.
 import { api } from "./api.js";
 import { CATEGORIES, categoryLabel } from "./documents.js";
-import { fmtDate, has, t } from "./i18n.js";
+import { fmtDate, has, t, ts } from "./i18n.js";
 import { SECTIONS, sectionText } from "./sections.js";
 import { professionalName, professionalPicker, professionalText } from "./people.js";
-import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
+import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, loadFailed } from "./ui.js";
 
 /** What a grant may cover: the document categories, then the profile's sections. */
 const KINDS = [...CATEGORIES, ...SECTIONS.map((s) => s.id)];
@@ -20,7 +20,7 @@ const lastDay = (end) => fmtDate(new Date(Date.parse(end) - 1).toISOString());
 
 export async function careView(view) {
   const body = h("div");
-  view.append(h("h1", { tabindex: -1 }, t("nav.acces")), h("p", { class: "lead" }, t("care.lead")), body);
+  view.append(h("h1", { tabindex: -1 }, ts("nav.acces")), h("p", { class: "lead" }, ts("care.lead")), body);
   let record;
 
   async function load() {
@@ -29,8 +29,7 @@ export async function careView(view) {
       record = await api("/me/care");
       draw();
     } catch (err) {
-      body.replaceChildren();
-      notify(err.message, "error");
+      body.replaceChildren(loadFailed(err, load));
     }
   }
 
@@ -60,7 +59,7 @@ export async function careView(view) {
       const flip = () => change("/me/care/settings", "PUT", { [name]: !on }, done).catch((err) => notify(err.message, "error"));
       return h("li", {},
         h("span", {}, h("strong", {}, title), " ", h("span", { class: "badge" }, t(on ? "care.on" : "care.off")),
-          h("span", { class: "meta block" }, t(`care.${setting}Text`))),
+          h("span", { class: "meta block" }, ts(`care.${setting}Text`))),
         h("button", { type: "button", class: "btn secondary small", onclick: flip }, t(on ? "care.turnOff" : "care.turnOn"), srOnly(` : ${title.toLowerCase()}`)));
     };
     return h("section", { class: "card", "aria-labelledby": "switches-title" },
@@ -73,26 +72,26 @@ export async function careView(view) {
     const designate = () => {
       const picker = professionalPicker({ legend: t("people.findDoctor") });
       formDialog({
-        title: t("care.declareDoctor"), submitLabel: t("care.declare"), body: [picker.element],
+        title: ts("care.declareDoctor"), submitLabel: t("care.declare"), body: [picker.element],
         submit: async (form) => {
           const rpps = picker.read(form);
           if (!rpps) return false;
-          await change("/me/care/treating-doctor", "PUT", { rpps }, t("care.doctorDeclared"));
+          await change("/me/care/treating-doctor", "PUT", { rpps }, ts("care.doctorDeclared"));
         },
       });
     };
     const end = () => confirmDialog({
-      title: t("care.endDoctor"), confirmLabel: t("care.end"), text: t("care.endDoctorText"),
-      action: () => change("/me/care/treating-doctor", "DELETE", undefined, t("care.doctorEnded")),
+      title: t("care.endDoctor"), confirmLabel: t("care.end"), text: ts("care.endDoctorText"),
+      action: () => change("/me/care/treating-doctor", "DELETE", undefined, ts("care.doctorEnded")),
     });
     return h("section", { class: "card", "aria-labelledby": "doctor-title" },
       h("h2", { id: "doctor-title" }, t("care.doctor")),
       current
         ? h("p", {}, professionalText(current.professional, current.rpps),
-          h("span", { class: "meta block" }, t("care.doctorSince", { date: fmtDate(current.designated_at) })))
+          h("span", { class: "meta block" }, ts("care.doctorSince", { date: fmtDate(current.designated_at) })))
         : h("p", { class: "empty" }, t("care.noDoctor")),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn secondary", onclick: designate }, t(current ? "care.changeDoctor" : "care.declareDoctor")),
+        h("button", { type: "button", class: "btn secondary", onclick: designate }, current ? t("care.changeDoctor") : ts("care.declareDoctor")),
         current && h("button", { type: "button", class: "btn secondary danger", onclick: end }, t("care.endDoctor"))));
   }
 
@@ -150,7 +149,7 @@ export async function careView(view) {
       const picker = professionalPicker({ legend: t("people.findBlocked") });
       formDialog({
         title: t("care.block"), submitLabel: t("care.blockSubmit"), danger: true,
-        body: [h("p", {}, t("care.blockText")), picker.element],
+        body: [h("p", {}, ts("care.blockText")), picker.element],
         submit: async (form) => {
           const rpps = picker.read(form);
           if (!rpps) return false;

@@ -2,10 +2,10 @@
 // emergency accesses) applied by the server; a list of cards that reflows at any width; the
 // history exported as a CSV file built from every page the server gives.
 import { api, query } from "./api.js";
-import { currentLanguage, fmtDateTime, has, t } from "./i18n.js";
+import { currentLanguage, fmtDateTime, has, t, ts } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { SECTIONS } from "./sections.js";
-import { h, notify } from "./ui.js";
+import { h, notify, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const PAGE = 50;
 // A filtered page reads a bounded stretch of history and may come back empty with a cursor:
@@ -94,12 +94,13 @@ export async function historyView(view) {
   });
   const exportButton = h("button", { type: "button", class: "btn secondary", onclick: exportCsv }, t("accessLog.export"));
   const exportStatus = h("p", { role: "status", class: "hint" });
-  view.append(h("h1", { tabindex: -1 }, t("nav.historique")),
-    h("p", { class: "lead" }, t("history.lead")),
+  const failed = h("div");
+  view.append(h("h1", { tabindex: -1 }, ts("nav.historique")),
+    h("p", { class: "lead" }, ts("history.lead")),
     filters,
     h("div", { class: "actions" }, exportButton), exportStatus,
     h("h2", { id: "log-caption" }, t("history.caption")),
-    list, status, more);
+    list, status, failed, more);
   await load(true);
 
   async function load(fresh) {
@@ -107,8 +108,10 @@ export async function historyView(view) {
       cursor = null;
       list.replaceChildren();
     }
+    if (!fresh && isBusy(more)) return;
     status.textContent = t("history.loading");
-    more.disabled = true;
+    failed.replaceChildren();
+    setBusy(more, true); // still focusable: focus stays on it while the next page comes
     try {
       let added = 0;
       for (let asked = 0; asked < MAX_EMPTY_PAGES; asked++) {
@@ -124,9 +127,9 @@ export async function historyView(view) {
       status.textContent = n === 0 ? t(cursor ? "accessLog.noneYet" : none) : t("history.count", { count: n });
     } catch (err) {
       status.textContent = "";
-      notify(err.message, "error");
+      failed.replaceChildren(loadFailed(err, () => load(fresh)));
     } finally {
-      more.disabled = false;
+      setBusy(more, false);
     }
   }
 

@@ -16,6 +16,8 @@ from tests.unit.test_directory import extract, line
 NOT_HEALTH_DATA = {
     ("GET", "/me"): "the space's holder and status: identity, no health data",
     ("GET", "/me/access-log"): "the access history itself",
+    ("GET", "/me/news"): "a digest of the access history; traced as a read of the documents "
+    "list only when it names documents others filed (tests/integration/test_news.py)",
     ("POST", "/me/uploads"): "only a ticket; the document is traced when ingested",
     ("GET", "/me/uploads/{upload_id}"): "an upload's status, no content",
     ("GET", "/me/care"): "who may see the file, like the access history; every change is traced",

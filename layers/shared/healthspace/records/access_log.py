@@ -3,6 +3,7 @@ the patient. Writes commit their entry with them (the stores take it as an argum
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import Field
@@ -16,6 +17,7 @@ from healthspace.records.model import (
     AccessLogEntry,
     Action,
     Author,
+    Document,
     HistoryFilter,
     Role,
 )
@@ -90,23 +92,32 @@ class AccessLog:
         even empty, with a next cursor). The documents and entries a page names are read in one
         batch, and the page gives the titles of the documents it shows."""
         page = self.store.list_access_log(access.space_id, page_size(limit), cursor, only)
-        named = [e.object for e in page.items if e.object.id]
+        shown, seen = self.visible(access, page.items)
+        titles = {document_id: d.title for document_id, d in seen.items()}
+        return HistoryPage(items=shown, next_cursor=page.next_cursor, titles=titles)
+
+    def visible(
+        self, access: Access, entries: Sequence[AccessLogEntry]
+    ) -> tuple[list[AccessLogEntry], dict[str, Document]]:
+        """The entries this side may see (the history, the news), and the documents they name
+        that exist and it sees, by id. The documents and entries named are read in one batch."""
+        named = [e.object for e in entries if e.object.id]
         documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
-        entries = sorted(
+        profile_entries = sorted(
             {
                 (o.type.removeprefix("profile/"), o.id)
                 for o in named
                 if o.type.startswith("profile/") and o.id
             }
         )
-        found, found_entries = self.store.get_named_items(access.space_id, documents, entries)
-        facts = [(d.document_id, document_facts(d)) for d in found]
-        facts += [(e.entry_id, entry_facts(e)) for e in found_entries]
+        found, found_entries = self.store.get_named_items(
+            access.space_id, documents, profile_entries
+        )
         now = self.clock.now()
-        hidden = {item_id for item_id, item in facts if not access.sees(item, now)}
-        shown = [e for e in page.items if e.object.id not in hidden]
-        titles = {d.document_id: d.title for d in found if d.document_id not in hidden}
-        return HistoryPage(items=shown, next_cursor=page.next_cursor, titles=titles)
+        seen = {d.document_id: d for d in found if access.sees(document_facts(d), now)}
+        hidden = {d.document_id for d in found if d.document_id not in seen}
+        hidden |= {e.entry_id for e in found_entries if not access.sees(entry_facts(e), now)}
+        return [e for e in entries if e.object.id not in hidden], seen
 
 
 class HistoryPage(Page[AccessLogEntry]):

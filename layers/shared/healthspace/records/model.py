@@ -346,6 +346,16 @@ class AccessLogEntry(Entity):
     via: str | None = None
 
 
+class Visit(Entity):
+    """One person's looks at one space (GET /me/news): what is new is new `since`, the end of
+    their previous visit; a visit goes on while they come back within records.news.VISIT_GAP."""
+
+    space_id: str
+    since: AwareDatetime
+    last_seen: AwareDatetime
+    first: bool = False  # no visit before this one: `since` is a window, not a visit
+
+
 @dataclass(frozen=True)
 class HistoryFilter:
     """Which entries a page of the history shows: a professional's acts only, break-glass

@@ -5,7 +5,7 @@ One per kind of item, so that a use case names only what it touches; `Store` is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from healthspace.kernel.entity import Page
@@ -20,6 +20,7 @@ from healthspace.records.model import (
     Role,
     Space,
     Upload,
+    Visit,
 )
 
 
@@ -144,6 +145,11 @@ class ProfileStore(Protocol):
         section."""
         ...
 
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        """How many entries each section holds (its count: one query); a section never written
+        to may be absent."""
+        ...
+
 
 class AccessLogStore(Protocol):
     """The space's history: appended to, read newest first."""
@@ -168,8 +174,19 @@ class AccessLogStore(Protocol):
         history per page (MAX_FILTERED_READ entries), never the whole of it."""
         ...
 
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        """Up to `limit` of the space's entries after `since`, newest first (one query)."""
+        ...
 
-class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, Protocol):
+
+class VisitStore(Protocol):
+    """When each person last looked at each space they act on (what is new is new since)."""
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None: ...
+    def put_visit(self, ins: str, visit: Visit) -> None: ...
+
+
+class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, VisitStore, Protocol):
     """Every item of the medical file, in the health space table."""
 
 

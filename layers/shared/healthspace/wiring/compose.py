@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from healthspace.records.documents import Documents
     from healthspace.records.filing import Filing
     from healthspace.records.holds import Holds
+    from healthspace.records.news import News
     from healthspace.records.profile import Profile
     from healthspace.records.spaces import Spaces
     from healthspace.records.uploads import Uploads
@@ -100,6 +101,12 @@ class MedicalFile:
         return Profile(self.store, self.filing, self.history, self.clock, self.ids)
 
     @cached_property
+    def news(self) -> News:
+        from healthspace.records.news import News
+
+        return News(self.store, self.history, self.clock)
+
+    @cached_property
     def controls(self) -> PatientControls:
         from healthspace.care.controls import PatientControls
 
@@ -122,6 +129,7 @@ class MedicalFile:
             self.documents,
             self.holds,
             self.profile,
+            self.news,
             self.controls,
             self.professionals,
         )

@@ -15,6 +15,7 @@
 | closure         | SPACE#<space> | CLOSURE                   | PURGE#<day>  | <space>       |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
 | notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
@@ -56,6 +57,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
+from ulid import ULID
 
 from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
@@ -74,6 +76,7 @@ from healthspace.records.model import (
     SpaceStatus,
     Upload,
     UploadStatus,
+    Visit,
     documents_full,
 )
 
@@ -594,6 +597,10 @@ class DynamoStore:
         counter = _section_count_item(entry.space_id, entry.section)
         self._delete(_profile_item(entry), expected_version, audit, [_uncounted(counter)])
 
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        counts = Item.query(_space(space_id), Item.sk.startswith("COUNT#PROFILE#"))
+        return {c.sk.removeprefix("COUNT#PROFILE#"): int(c.entries or 0) for c in counts}
+
     # --- the patient's settings and care team
 
     def get_care_record(self, space_id: str) -> CareRecord:
@@ -632,6 +639,26 @@ class DynamoStore:
         if only.everything:
             return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
         return _filtered_log(_space(space_id), limit, cursor, only)
+
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        # A ULID starts with its millisecond: the first id of that millisecond bounds the range.
+        floor = str(ULID.from_timestamp(since.timestamp()))[:10] + "0" * 16
+        results = Item.query(
+            _space(space_id),
+            Item.sk.between(f"LOG#{floor}", "LOG#~"),  # "~" sorts after every ULID character
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return [_entity(AccessLogEntry, item) for item in results]
+
+    # --- visits
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None:
+        return self._get(Visit, f"PERSON#{ins}", f"VISIT#{space_id}")
+
+    def put_visit(self, ins: str, visit: Visit) -> None:
+        _item(f"PERSON#{ins}", f"VISIT#{visit.space_id}", visit).save()
 
     # --- helpers
 

@@ -1,4 +1,5 @@
-"""GET /me: the caller's space and the spaces they represent; GET /me/access-log."""
+"""GET /me: the caller's space and the spaces they represent; GET /me/news: what is new since
+their last visit; GET /me/access-log."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from healthspace.api.common import access, caller, use
 from healthspace.api.openapi import documented
 from healthspace.api.patient.directory import names
 from healthspace.api.shapes import page_body
+from healthspace.care.controls import PatientControls
 from healthspace.records.access_log import AccessLog
 from healthspace.records.model import MAX_FILTERED_READ, AccessLogEntry, HistoryFilter
+from healthspace.records.news import News
 from healthspace.records.spaces import Spaces
 
 router = APIGatewayRouter()
@@ -28,6 +31,49 @@ _RPPS = re.compile(r"[0-9]{11}")
 )
 def get_me() -> dict[str, Any]:
     return use(router, Spaces).me(caller(router))
+
+
+@router.get(
+    "/me/news",
+    tags=["Space"],
+    summary="What is new in the space since the caller's last visit, and what to do next",
+    description=(
+        "The documents others filed, the professionals who opened the file (break-glass "
+        "accesses first, with their reason) and the next steps the space's state suggests, "
+        "since the caller's previous visit to this space on any device (a visit goes on while "
+        "they come back within 30 minutes; a first visit shows the last 30 days). Reading it "
+        "records the visit. Bounded: the last 200 acts at most (`complete` false past them: "
+        "the access log has the rest), 10 documents, 20 professionals."
+    ),
+    **documented(),
+)
+def get_news() -> dict[str, Any]:
+    here = access(router)
+    record = use(router, PatientControls).care_record(here)
+    doctor = record.team.treating_doctor is not None
+    digest = use(router, News).since_last_visit(here, doctor)
+    named = names(router, (v.actor.rpps for v in digest.accesses))
+    return {
+        "since": digest.since.isoformat(),
+        "first_visit": digest.first_visit,
+        "documents": [d.to_api() for d in digest.documents],
+        "more_documents": digest.more_documents,
+        "accesses": [
+            {
+                "actor": {
+                    **v.actor.model_dump(mode="json"),
+                    **({"professional": named[v.actor.rpps]} if v.actor.rpps else {}),
+                },
+                "count": v.count,
+                "last_at": v.last_at.isoformat(),
+                "emergency": v.emergency_reason is not None,
+                "emergency_reason": v.emergency_reason,
+            }
+            for v in digest.accesses
+        ],
+        "complete": digest.complete,
+        "next_steps": [step.value for step in digest.next_steps],
+    }
 
 
 @router.get(
