@@ -76,10 +76,10 @@ def walk(api, who, query):
 @pytest.fixture
 def small_reads(monkeypatch):
     """A filtered page reads 4 entries a Query and 10 at most (1000 and 200 in production)."""
-    from healthspace.adapters.dynamodb import table
+    from healthspace.adapters.dynamodb import history
 
-    monkeypatch.setattr(table, "MAX_FILTERED_READ", 10)
-    monkeypatch.setattr(table, "_FILTERED_READ_PAGE", 4)
+    monkeypatch.setattr(history, "MAX_FILTERED_READ", 10)
+    monkeypatch.setattr(history, "_FILTERED_READ_PAGE", 4)
 
 
 def test_the_professionals_filter_walks_every_professional_act_and_nothing_else(api, history):
@@ -127,7 +127,7 @@ def test_a_cursor_stays_in_its_space(api, history, person):
 def test_the_stored_json_is_what_the_filters_look_for():
     """The filters read the entity's JSON: a professional actor and a reason (a string) are
     found by the patterns, a patient named like them and a null reason are not."""
-    from healthspace.adapters.dynamodb.table import _EMERGENCY, _PROFESSIONAL_ACTOR
+    from healthspace.adapters.dynamodb.history import _EMERGENCY, _PROFESSIONAL_ACTOR
 
     for pro, emergency in [(False, False), (True, False), (True, True)]:
         body = entry("s", 1, professional=pro, emergency=emergency).model_dump_json()

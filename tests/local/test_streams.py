@@ -10,7 +10,8 @@ from moto.dynamodb.models import dynamodb_backends
 from pynamodb.exceptions import TransactWriteError
 
 from healthspace import wiring
-from healthspace.adapters.dynamodb.table import NEW, Item, transact
+from healthspace.adapters.dynamodb.items import Item
+from healthspace.adapters.dynamodb.transactions import NEW, transact
 from healthspace.wiring.records import medical_file
 from infra.local.stack import LocalStack
 from infra.local.template import ACCOUNT_ID, REGION

@@ -11,7 +11,7 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from healthspace.adapters.dynamodb.table import decode_cursor, encode_cursor
+from healthspace.adapters.dynamodb.paging import decode_cursor, encode_cursor
 from healthspace.api.common import MAX_RESPONSE_BYTES, api_handler, caller, response_bytes
 from healthspace.api.shapes import page_body, profile_summary
 from healthspace.care.matrices import Profession

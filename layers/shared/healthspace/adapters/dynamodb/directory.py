@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 
-from healthspace.adapters.dynamodb.table import DynamoStore, Item, decode_cursor, encode_cursor
+from healthspace.adapters.dynamodb.items import Item
+from healthspace.adapters.dynamodb.paging import decode_cursor, encode_cursor
+from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.directory.model import (
     DirectoryEntry,
     DirectoryQuery,

@@ -9,19 +9,10 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from healthspace.adapters.dynamodb.table import (
-    NEW,
-    DynamoStore,
-    Item,
-    Write,
-    _grant_item,
-    _item,
-    _space_item,
-    decode_cursor,
-    encode_cursor,
-    put_if,
-    transact,
-)
+from healthspace.adapters.dynamodb.items import Item, grant_item, item_of, space_item
+from healthspace.adapters.dynamodb.paging import decode_cursor, encode_cursor
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.adapters.dynamodb.transactions import NEW, Write, put_if, transact
 from healthspace.enrollment.model import (
     Enrollment,
     EnrollmentLogEntry,
@@ -50,7 +41,7 @@ _COUNTERS = tuple(WaveCounts.model_fields)
 
 
 def _enrollment_item(enrollment: Enrollment) -> Item:
-    return _item(
+    return item_of(
         f"ENROLL#{enrollment.ins}",
         "ENROLL",
         enrollment,
@@ -59,12 +50,12 @@ def _enrollment_item(enrollment: Enrollment) -> Item:
     )
 
 
-def _log_item(entry: EnrollmentLogEntry) -> Item:
-    return _item(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry)
+def log_item(entry: EnrollmentLogEntry) -> Item:
+    return item_of(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry)
 
 
 def _wave_item(wave: Wave) -> Item:
-    return _item(
+    return item_of(
         f"WAVE#{wave.wave_id}",
         "WAVE",
         wave,
@@ -90,7 +81,7 @@ class DynamoEnrollmentStore:
 
     def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
         return transact(
-            self._store._conn(), [(_enrollment_item(enrollment), NEW), (_log_item(log), NEW)]
+            self._store._conn(), [(_enrollment_item(enrollment), NEW), (log_item(log), NEW)]
         )
 
     def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
@@ -114,7 +105,7 @@ class DynamoEnrollmentStore:
             self._store._conn(),
             [
                 (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
-                (_log_item(log), NEW),
+                (log_item(log), NEW),
             ],
         )
 
@@ -128,9 +119,9 @@ class DynamoEnrollmentStore:
     ) -> bool:
         saves: list[Write] = [
             (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
-            (_space_item(space), NEW),
-            *((_grant_item(ins, space.space_id, role), None) for ins, role in grants),
-            (_log_item(log), NEW),
+            (space_item(space), NEW),
+            *((grant_item(ins, space.space_id, role), None) for ins, role in grants),
+            (log_item(log), NEW),
         ]
         return transact(self._store._conn(), saves)
 

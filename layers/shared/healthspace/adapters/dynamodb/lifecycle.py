@@ -4,7 +4,7 @@
 |----------|---------------|---------|----------------|----------|
 | closure  | SPACE#<space> | CLOSURE | PURGE#<day>    | <space>  |
 
-The space item (table.py) carries the status; the closure item its dates. `<day>` is the UTC
+The space item (items.py) carries the status; the closure item its dates. `<day>` is the UTC
 date of `purge_after`: the daily purge sweep will query the days up to today through the index,
 never scan, whatever the number of archives. A closure is written with the space turning CLOSED
 and its access-log entry, in one transaction conditioned on the space's version: of two
@@ -15,15 +15,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from healthspace.adapters.dynamodb.table import (
-    NEW,
-    DynamoStore,
-    Item,
-    Write,
-    _log_item,
-    _space_item,
-    transact,
-)
+from healthspace.adapters.dynamodb.items import Item, log_item, space_item
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.adapters.dynamodb.transactions import NEW, Write, transact
 from healthspace.lifecycle.model import Closure
 from healthspace.records.model import AccessLogEntry, Space, SpaceStatus
 
@@ -57,8 +51,8 @@ class DynamoClosures:
             update={"status": SpaceStatus.CLOSED, "version": space.version + 1}
         )
         saves: list[Write] = [
-            (_space_item(closed), Item.version == space.version),
+            (space_item(closed), Item.version == space.version),
             (_closure_item(closure), NEW),
-            (_log_item(audit), NEW),
+            (log_item(audit), NEW),
         ]
         return transact(self._store._conn(), saves)

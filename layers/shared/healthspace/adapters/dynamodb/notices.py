@@ -19,7 +19,10 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
-from healthspace.adapters.dynamodb.table import NEW, DynamoStore, Item, newest_first, put_if
+from healthspace.adapters.dynamodb.items import Item
+from healthspace.adapters.dynamodb.paging import newest_first
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.adapters.dynamodb.transactions import NEW, put_if
 from healthspace.kernel.entity import Page
 from healthspace.notices.patient import ProfessionalNotice
 

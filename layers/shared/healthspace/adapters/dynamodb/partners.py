@@ -18,22 +18,16 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from healthspace.adapters.dynamodb.table import (
-    NEW,
-    DynamoStore,
-    Item,
-    _item,
-    _page,
-    decode_cursor,
-    put_if,
-    transact,
-)
+from healthspace.adapters.dynamodb.items import Item, item_of
+from healthspace.adapters.dynamodb.paging import decode_cursor, page_of
+from healthspace.adapters.dynamodb.table import DynamoStore
+from healthspace.adapters.dynamodb.transactions import NEW, put_if, transact
 from healthspace.kernel.entity import Page
 from healthspace.partners.keys import KeyEvent, KeyStatus, PartnerKey
 
 
 def _key_item(key: PartnerKey) -> Item:
-    return _item(
+    return item_of(
         f"PARTNERKEY#{key.key_id}",
         "KEY",
         key,
@@ -45,7 +39,7 @@ def _key_item(key: PartnerKey) -> Item:
 
 def _event_item(event: KeyEvent) -> Item:
     # In the key's partition: its audit reads with it, and writes with it (one transaction).
-    return _item(
+    return item_of(
         f"PARTNERKEY#{event.key_id}", f"EVENT#{event.at.isoformat()}#{event.action}", event
     )
 
@@ -81,7 +75,7 @@ class DynamoPartnerKeys:
                 cursor, ("gsi1pk", partition), pk="PARTNERKEY#", sk="KEY", gsi1sk=""
             ),
         )
-        return _page(PartnerKey, results)
+        return page_of(PartnerKey, results)
 
     def key_events(self, key_id: str) -> list[KeyEvent]:
         items = Item.query(f"PARTNERKEY#{key_id}", Item.sk.startswith("EVENT#"))
