@@ -60,7 +60,8 @@ def _enrollment_item(enrollment: Enrollment) -> Item:
 
 
 def _log_item(entry: EnrollmentLogEntry) -> Item:
-    return _item(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry)
+    # The action rides in `category`: the accounts function's stream filter keeps ACTIVATED.
+    return _item(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry, category=entry.action)
 
 
 def _wave_item(wave: Wave) -> Item:

@@ -1,0 +1,42 @@
+"""The AccountCodeStore port on the health space table: `ACCOUNT#<ins>` / `CODE`, one per
+person, gone with DynamoDB's TTL a day after its expiry (the domain checks the expiry itself:
+the sweep may lag)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.exceptions import DeleteError, DoesNotExist
+
+from healthspace.accounts.model import AccountCode
+from healthspace.adapters.dynamodb.enrollment import _log_item
+from healthspace.adapters.dynamodb.table import Item, _item
+from healthspace.enrollment.model import EnrollmentLogEntry
+
+
+def _key(ins: str) -> tuple[str, str]:
+    return f"ACCOUNT#{ins}", "CODE"
+
+
+class DynamoAccountCodes:
+    def put_account_code(self, code: AccountCode) -> None:
+        _item(*_key(code.ins), code, expires_at=code.expires_at + timedelta(days=1)).save()
+
+    def get_account_code(self, ins: str) -> AccountCode | None:
+        try:
+            item = Item.get(*_key(ins), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return AccountCode.model_validate_json(item.body)
+
+    def use_account_code(self, code: AccountCode) -> bool:
+        try:
+            Item(*_key(code.ins), body="{}").delete(condition=Item.body == code.model_dump_json())
+        except DeleteError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record(self, entry: EnrollmentLogEntry) -> None:
+        _log_item(entry).save()
