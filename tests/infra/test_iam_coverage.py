@@ -23,7 +23,8 @@ and finishes it (WaveFunction); the treating doctor releases a document they hel
 announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
-stack's poller), which emails a patient and fills the treating doctor's inbox, read by him; a
+stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
+opens the activated people's accounts (AccountsFunction), one of whom chooses her password; a
 doctor signs in through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre
 token generation trigger would be), which calls no AWS service and is granted none.
 """
@@ -375,6 +376,22 @@ def _run_flows(stack: LocalStack) -> None:
     inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
     assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
 
+    # AccountsFunction, on the table's stream: EARLY's activation opened her account (the
+    # streams delivered above); she asks for a code and chooses her password with it
+    # (EnrollmentFunction).
+    identity = {"ins": EARLY.ins, "birth_date": EARLY.birth_date}
+    enrollment("/accounts/code-requests", identity)
+    [sent] = [
+        m
+        for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket)
+        if "mot de passe" in (m["subject"] or "")
+    ]
+    password = "Early-password-2027"
+    enrollment(
+        "/accounts/password",
+        {**identity, "code": CODE.findall(sent["body"])[0], "password": password},
+    )
+
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.
     sfn = boto3.client("stepfunctions")
@@ -444,7 +461,7 @@ def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Rec
     calls = recorded.recorder.by(STREAM_POLLER)
     assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
     mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
-    assert mapped == {"NoticesFunction"}
+    assert mapped == {"NoticesFunction", "AccountsFunction"}
     for function in mapped:
         findings = check(function, calls, recorded.functions[function], recorded.account)
         assert not findings, "\n".join(f.explain() for f in findings)
