@@ -19,7 +19,8 @@ from infra.local.sample_events import api_event, api_result, dynamodb_stream_eve
 ADULT = make_ins("1800175223401")
 CHILD = make_ins("2150175223403")
 LETTER = make_ins("2450175223404")
-FILE = f"""ins,birth_date,given_name,family_name,email,address_line1,postal_code,city,representative_ins
+COLUMNS = "ins,birth_date,given_name,family_name,email,address_line1,postal_code,city"
+FILE = f"""{COLUMNS},representative_ins
 {ADULT},1980-01-01,Marc,Petit,marc.petit@example.org,,,,
 {CHILD},2015-01-01,Zoé,Petit,,,,,{ADULT}
 {LETTER},1945-01-01,Jeanne,Roux,,3 rue des Lilas,75011,Paris,
@@ -167,7 +168,7 @@ def test_a_letter_carries_the_code_of_someone_with_neither_email_nor_phone(
 
 def test_bad_requests_are_4xx_and_say_nothing_of_who_is_known(deployed, imported):
     identity = {"ins": make_ins("1990175999999"), "birth_date": "1999-01-01"}
-    status, _, answer = call(deployed, "/accounts/code-requests", identity)
+    status, _, _ = call(deployed, "/accounts/code-requests", identity)
     assert status == 202
     status, _, error = call(deployed, "/accounts/code-requests", {"ins": ADULT})
     assert (status, error["code"]) == (400, "VALIDATION_ERROR")
