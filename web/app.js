@@ -1,5 +1,7 @@
 // Shell of the site: hash router, login, space switcher, home and access history screens.
-import { api, onUnauthorized, query, session } from "./api.js";
+import { firstSignInView, forgottenPasswordView } from "./accounts.js";
+import { api, endSession, markActive, onUnauthorized, query, session, watchSession } from "./api.js";
+import { signIn } from "./auth.js";
 import { careView } from "./care.js";
 import { documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
@@ -10,7 +12,10 @@ import { h, field, fullName, notify } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
 // Without signing in: the sign-in page, and what people without a space yet can do.
-const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView };
+const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView,
+  "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
+// Pages whose title is not in the menu's words (nav.*).
+const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title" };
 const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };
@@ -45,7 +50,7 @@ async function render() {
     nav.hidden = true;
     renderAccount();
     const name = Object.hasOwn(PUBLIC, asked()) ? asked() : "connexion";
-    document.title = t("shell.title", { page: t(`nav.${name}`) });
+    document.title = t("shell.title", { page: t(TITLES[name] ?? `nav.${name}`) });
     const done = PUBLIC[name](view);
     focusTitle(view);
     return done;
@@ -118,18 +123,19 @@ async function switchSpace(id) {
   await done;
 }
 
-function logout() {
-  session.clear();
+async function logout() {
+  const ended = endSession();
   focusHeading = true;
   render();
   notify(t("shell.signedOut"), "success");
+  if (!(await ended)) notify(t("accounts.signOut.notTold"), "error");
 }
 
 function loginView(view) {
   const error = h("div", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "btn" }, t("login.submit"));
   const form = h("form", { class: "card narrow", novalidate: true }, error,
-    field({ label: t("login.username"), control: h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }) }),
+    field({ label: t("login.username"), hint: t("accounts.login.usernameHint"), control: h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }) }),
     field({ label: t("login.password"), control: h("input", { name: "password", type: "password", autocomplete: "current-password", required: true }) }),
     h("div", { class: "actions" }, submit));
   form.addEventListener("submit", async (e) => {
@@ -140,8 +146,7 @@ function loginView(view) {
     if (!username || !password) return error.append(h("p", {}, t("login.missing")));
     submit.disabled = true;
     try {
-      const tokens = await api("/local/login", { method: "POST", body: { username, password }, auth: false, space: null });
-      session.setToken(tokens.id_token);
+      session.setTokens(await signIn(username, password));
       session.setSpace(null);
       if (!Object.hasOwn(ROUTES, asked())) history.replaceState(null, "", "#/accueil");
       focusHeading = true;
@@ -154,6 +159,11 @@ function loginView(view) {
   const links = ["opposition", "activation", "nouveau-code", "aide"];
   const texts = { opposition: "opposition", activation: "activation", "nouveau-code": "newCode", aide: "help" };
   view.append(h("h1", { tabindex: -1 }, t("login.title")), h("p", { class: "lead" }, t("login.lead")), form,
+    h("nav", { class: "card narrow", "aria-labelledby": "password-title" },
+      h("h2", { id: "password-title" }, t("accounts.login.title")),
+      h("ul", { class: "links" },
+        h("li", {}, h("a", { href: "#/premiere-connexion" }, t("accounts.login.first"))),
+        h("li", {}, h("a", { href: "#/mot-de-passe-oublie" }, t("accounts.login.forgotten"))))),
     h("nav", { class: "card narrow", "aria-labelledby": "not-open-title" },
       h("h2", { id: "not-open-title" }, t("login_links.title")),
       h("ul", { class: "links" }, links.map((route) => h("li", {}, h("a", { href: `#/${route}` }, t(`login_links.${texts[route]}`)))))));
@@ -260,6 +270,8 @@ document.querySelector(".skip").addEventListener("click", (e) => {
   e.preventDefault();
   document.getElementById("main").focus();
 });
+for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, markActive, { passive: true });
+watchSession();
 await useLanguage();
 renderShell();
 render();
