@@ -733,7 +733,9 @@ class Walker:
                 "entry": [{"resource": document, "request": request}],
             }
         body = sample_body(route)
-        names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
+        names_a_person = route.path.startswith(
+            ("/enrollment/", "/operator/enrollment/", "/accounts/")
+        )
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}
         if route.family == "professionals" and route.path in BY_INS:

@@ -253,3 +253,35 @@ def test_stop_restores_the_process() -> None:
     assert LambdaFunction.__dict__["_invoke_lambda"] is invoke
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/local/health", trust_env=False)
+
+
+def test_signing_out_revokes_the_refresh_token_and_the_id_token_lives_on_until_it_expires(
+    http: httpx.Client,
+) -> None:
+    # Given a patient signed in, whose ID token the site renews with the refresh token
+    account = DEMO_ACCOUNTS[0]
+    login = {"username": account.username, "password": account.password}
+    tokens = http.post("/local/login", json=login).json()
+    refresh = {"refresh_token": tokens["refresh_token"]}
+    renewed = http.post("/local/refresh", json=refresh)
+    assert renewed.status_code == 200 and renewed.json()["id_token"]
+    # When she signs out
+    assert http.post("/local/logout", json=refresh).status_code == 204
+    # Then the refresh token renews nothing any more; her ID token still opens the API until
+    # it expires (API Gateway's authorizer checks no revocation: docs/accounts.md)
+    assert http.post("/local/refresh", json=refresh).status_code == 401
+    bearer = {"Authorization": f"Bearer {tokens['id_token']}"}
+    assert http.get("/me/documents", headers=bearer).status_code == 200
+    # and another session of hers is untouched
+    other = http.post("/local/login", json=login).json()["refresh_token"]
+    assert http.post("/local/refresh", json={"refresh_token": other}).status_code == 200
+    assert http.post("/local/logout", json={}).status_code == 400
+
+
+def test_the_site_reads_how_it_signs_in(http: httpx.Client) -> None:
+    config = http.get("/config.json").json()
+    assert (config["auth"], config["refreshUrl"], config["logoutUrl"]) == (
+        "local",
+        "/local/refresh",
+        "/local/logout",
+    )
