@@ -17,6 +17,7 @@ class FakePool:
         self.passwords: dict[str, str] = {}
         self.sign_outs: list[str] = []
         self.creations = 0
+        self.links: dict[tuple[str, str], str] = {}
 
     def open_account(self, ins: str, contact: Contact) -> bool:
         self.creations += 1
@@ -33,6 +34,10 @@ class FakePool:
 
     def sign_out_everywhere(self, ins: str) -> None:
         self.sign_outs.append(ins)
+
+    def link(self, ins: str, provider: str, subject: str) -> None:
+        assert ins in self.accounts, "a link to an account never opened"
+        self.links[(provider, subject)] = ins
 
 
 class FakeAccountCodes:
@@ -54,6 +59,17 @@ class FakeAccountCodes:
 
     def record(self, entry: EnrollmentLogEntry) -> None:
         self.log.append(entry)
+
+
+class FakeIdentityIndex:
+    def __init__(self) -> None:
+        self.keys: dict[str, set[str]] = {}
+
+    def put_identity(self, key: str, ins: str) -> None:
+        self.keys.setdefault(key, set()).add(ins)
+
+    def find_identity(self, key: str, limit: int) -> list[str]:
+        return sorted(self.keys.get(key, set()))[:limit]
 
 
 class FakeCodeSender:

@@ -137,7 +137,11 @@ function loginView(view) {
   const form = h("form", { class: "card narrow", novalidate: true }, error,
     field({ label: t("login.username"), hint: t("accounts.login.usernameHint"), control: h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }) }),
     field({ label: t("login.password"), control: h("input", { name: "password", type: "password", autocomplete: "current-password", required: true }) }),
-    h("div", { class: "actions" }, submit));
+    h("div", { class: "actions" }, submit),
+    // No password yet, or forgotten: a code sent where the person's messages go (accounts.js).
+    h("ul", { class: "links" },
+      h("li", {}, h("a", { href: "#/premiere-connexion" }, t("accounts.login.first"))),
+      h("li", {}, h("a", { href: "#/mot-de-passe-oublie" }, t("accounts.login.forgotten")))));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const username = form.elements.username.value.trim();
@@ -159,11 +163,6 @@ function loginView(view) {
   const links = ["opposition", "activation", "nouveau-code", "aide"];
   const texts = { opposition: "opposition", activation: "activation", "nouveau-code": "newCode", aide: "help" };
   view.append(h("h1", { tabindex: -1 }, t("login.title")), h("p", { class: "lead" }, t("login.lead")), form,
-    h("nav", { class: "card narrow", "aria-labelledby": "password-title" },
-      h("h2", { id: "password-title" }, t("accounts.login.title")),
-      h("ul", { class: "links" },
-        h("li", {}, h("a", { href: "#/premiere-connexion" }, t("accounts.login.first"))),
-        h("li", {}, h("a", { href: "#/mot-de-passe-oublie" }, t("accounts.login.forgotten"))))),
     h("nav", { class: "card narrow", "aria-labelledby": "not-open-title" },
       h("h2", { id: "not-open-title" }, t("login_links.title")),
       h("ul", { class: "links" }, links.map((route) => h("li", {}, h("a", { href: `#/${route}` }, t(`login_links.${texts[route]}`)))))));

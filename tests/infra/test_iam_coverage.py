@@ -36,6 +36,7 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -99,6 +100,7 @@ class Person:
         )
 
 
+SIGN_UP_EVENT = Path(__file__).parents[1] / "unit" / "franceconnect" / "pre_sign_up_event.json"
 # One person per channel and per decision; the last line has a wrong INS key (the error report).
 OPPOSER = Person(make_ins("2850375111101"), "1985-03-02", email="opposer@example.org")
 EARLY = Person(make_ins("1790769123102"), "1979-07-21", email="early@example.org")
@@ -391,6 +393,13 @@ def _run_flows(stack: LocalStack) -> None:
         "/accounts/password",
         {**identity, "code": CODE.findall(sent["body"])[0], "password": password},
     )
+
+    # PatientSignUpFunction, invoked as Cognito's pre sign-up trigger would be on a first
+    # FranceConnect sign-in (moto has no AdminLinkProviderForUser: an identity that matches
+    # nobody, refused after its lookup).
+    signup = json.loads((SIGN_UP_EVENT).read_text(encoding="utf-8"))
+    with suppress(Exception):  # the refusal is the function's error, as Cognito receives it
+        stack.invoke("PatientSignUpFunction", signup)
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

@@ -15,7 +15,7 @@ from healthspace.accounts.accounts import (
 )
 from healthspace.enrollment.codes import pseudonym
 from healthspace.kernel.identifiers import make_ins
-from tests.account_fakes import FakeAccountCodes, FakeCodeSender, FakePool
+from tests.account_fakes import FakeAccountCodes, FakeCodeSender, FakeIdentityIndex, FakePool
 from tests.unit.test_enrollment import CHILD, LETTER_ONLY, PARENT, PEPPER, World
 
 PASSWORD = "Un-mot-de-passe-2027"
@@ -27,12 +27,14 @@ class Accounting(World):
         self.pool = FakePool()
         self.codes = FakeAccountCodes()
         self.sender = FakeCodeSender()
+        self.identities = FakeIdentityIndex()
         self.accounts = Accounts(
             enrollments=self.store,
             people=self.medical,
             codes=self.codes,
             directory=self.pool,
             sender=self.sender,
+            identities=self.identities,
             pepper_source=PEPPER,
             clock=self.clock,
             ids=self.enrollments.ids,

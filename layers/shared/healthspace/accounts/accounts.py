@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
+from healthspace.accounts.france_connect import IdentityIndex, key_of_enrollment
 from healthspace.accounts.model import AccountCode
 from healthspace.accounts.ports import AccountCodeSender, AccountCodeStore, AccountDirectory
 from healthspace.enrollment.activation import log_entry
@@ -79,6 +80,7 @@ class Accounts:
     codes: AccountCodeStore
     directory: AccountDirectory
     sender: AccountCodeSender
+    identities: IdentityIndex  # how a FranceConnect sign-in finds the account (france_connect)
     pepper_source: bytes | Callable[[], bytes]
     clock: Clock
     ids: IdGenerator
@@ -105,6 +107,8 @@ class Accounts:
         return sum(self._open(e) for e in people if self._may_have_account(e))
 
     def _open(self, enrollment: Enrollment) -> bool:
+        # Indexed first: a retry after a crash between the two finds the account existing.
+        self.identities.put_identity(key_of_enrollment(self.pepper, enrollment), enrollment.ins)
         created = self.directory.open_account(enrollment.ins, enrollment.recipient)
         if created:
             self.codes.record(self._log(enrollment.ins, "ACCOUNT_OPENED", "system"))

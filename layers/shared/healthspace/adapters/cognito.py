@@ -64,6 +64,18 @@ class CognitoAccounts:
     def sign_out_everywhere(self, ins: str) -> None:
         self._idp.admin_user_global_sign_out(UserPoolId=self.user_pool_id, Username=ins)
 
+    def link(self, ins: str, provider: str, subject: str) -> None:
+        """The ProviderLinks port: the provider's user (its `sub`) signs in as this account."""
+        self._idp.admin_link_provider_for_user(
+            UserPoolId=self.user_pool_id,
+            DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": ins},
+            SourceUser={
+                "ProviderName": provider,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": subject,
+            },
+        )
+
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))

@@ -93,6 +93,13 @@ class EnrollmentSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class PepperSettings(FromEnvironment):
+    """The secret key of the codes' digests and of the identity index's keys."""
+
+    pepper_secret_id: str = env("PEPPER_SECRET_ID")
+
+
+@dataclass(frozen=True)
 class AccountSettings(FromEnvironment):
     """The patients' user pool, where people's accounts are opened."""
 

@@ -1,6 +1,7 @@
-"""The AccountCodeStore port on the health space table: `ACCOUNT#<ins>` / `CODE`, one per
-person, gone with DynamoDB's TTL a day after its expiry (the domain checks the expiry itself:
-the sweep may lag)."""
+"""The accounts' items on the health space table: the one-time code, `ACCOUNT#<ins>` / `CODE`,
+one per person, gone with DynamoDB's TTL a day after its expiry (the domain checks the expiry
+itself: the sweep may lag); the identity index, `IDENTITY#<keyed digest>` / `ACCOUNT#<ins>`,
+how a FranceConnect sign-in finds the account (healthspace.accounts.france_connect)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,10 @@ class DynamoAccountCodes:
 
     def record(self, entry: EnrollmentLogEntry) -> None:
         _log_item(entry).save()
+
+    def put_identity(self, key: str, ins: str) -> None:
+        Item(f"IDENTITY#{key}", f"ACCOUNT#{ins}", body="{}").save()
+
+    def find_identity(self, key: str, limit: int) -> list[str]:
+        items = Item.query(f"IDENTITY#{key}", limit=limit, page_size=limit)
+        return [item.sk.removeprefix("ACCOUNT#") for item in items]
