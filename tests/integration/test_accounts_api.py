@@ -177,3 +177,33 @@ def test_bad_requests_are_4xx_and_say_nothing_of_who_is_known(deployed, imported
     assert (status, error["code"]) == (400, "WEAK_PASSWORD")
     status, _, error = call(deployed, "/accounts/password", {**weak, "password": PASSWORD})
     assert (status, error["code"]) == (400, "ACCOUNT_CODE_REFUSED")
+
+
+def test_a_franceconnect_sign_in_finds_the_account_by_its_index_or_is_refused(
+    deployed, imported, pool
+):
+    """The trigger on moto: the account's opening indexed Marc; the recorded event's identity
+    (someone else) is looked up and refused, nothing created. (moto has no
+    AdminLinkProviderForUser: the link itself is tested on the domain's fakes.)"""
+    import json
+    from pathlib import Path
+
+    from healthspace.accounts.france_connect import key_of_enrollment
+    from healthspace.wiring.accounts import accounts
+
+    activate(deployed, ADULT, "1980-01-01", "marc.petit@example.org")
+    deliver_activations(deployed, ADULT)
+    service = accounts()
+    marc = service.enrollments.get_enrollment(ADULT)
+    assert service.identities.find_identity(key_of_enrollment(service.pepper, marc), 10) == [
+        ADULT
+    ]
+    event = json.loads(
+        (Path(__file__).parents[1] / "unit/franceconnect/pre_sign_up_event.json").read_text()
+    )
+    event["userPoolId"] = os.environ["PATIENT_USER_POOL_ID"]
+    cognito, pool_id, _ = pool
+    before = cognito.list_users(UserPoolId=pool_id)["Users"]
+    with pytest.raises(Exception, match="matches no single enrolled person"):
+        deployed[1].invoke("PatientSignUpFunction", event)
+    assert cognito.list_users(UserPoolId=pool_id)["Users"] == before
