@@ -195,9 +195,7 @@ def test_a_franceconnect_sign_in_finds_the_account_by_its_index_or_is_refused(
     deliver_activations(deployed, ADULT)
     service = accounts()
     marc = service.enrollments.get_enrollment(ADULT)
-    assert service.identities.find_identity(key_of_enrollment(service.pepper, marc), 10) == [
-        ADULT
-    ]
+    assert service.identities.find_identity(key_of_enrollment(service.pepper, marc), 10) == [ADULT]
     event = json.loads(
         (Path(__file__).parents[1] / "unit/franceconnect/pre_sign_up_event.json").read_text()
     )
