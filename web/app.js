@@ -1,7 +1,7 @@
 // Shell of the site: hash router, login, space switcher, home and access history screens.
 import { firstSignInView, forgottenPasswordView } from "./accounts.js";
 import { api, endSession, markActive, onUnauthorized, query, session, watchSession } from "./api.js";
-import { signIn } from "./auth.js";
+import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } from "./auth.js";
 import { careView } from "./care.js";
 import { documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
@@ -160,6 +160,14 @@ function loginView(view) {
       submit.disabled = false;
     }
   });
+  // A deployed site: FranceConnect first (the national login); its button is FranceConnect's own words.
+  offersFranceConnect().then((offered) => {
+    if (!offered) return;
+    form.hidden = true; // a password sign-in against a deployed pool needs SRP (docs/accounts.md)
+    const button = h("button", { type: "button", class: "btn", onclick: () => startFranceConnect() }, t("accounts.franceConnect.button"));
+    form.before(h("section", { class: "card narrow", "aria-labelledby": "fc-title" },
+      h("h2", { id: "fc-title" }, t("accounts.franceConnect.title")), h("p", {}, t("accounts.franceConnect.lead")), button));
+  });
   const links = ["opposition", "activation", "nouveau-code", "aide"];
   const texts = { opposition: "opposition", activation: "activation", "nouveau-code": "newCode", aide: "help" };
   view.append(h("h1", { tabindex: -1 }, t("login.title")), h("p", { class: "lead" }, t("login.lead")), form,
@@ -273,4 +281,13 @@ for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, m
 watchSession();
 await useLanguage();
 renderShell();
+try {
+  const tokens = await finishFranceConnect(); // back from FranceConnect's sign-in, or null
+  if (tokens) {
+    session.setTokens(tokens);
+    session.setSpace(null);
+  }
+} catch (err) {
+  notify(err.message, "error");
+}
 render();

@@ -1,7 +1,9 @@
 // How the site signs in, keeps a session and ends it. config.json (beside index.html) says how:
 // {"auth": "local", "loginUrl", "refreshUrl", "logoutUrl"} (the local stack's helpers), or
-// {"auth": "cognito", "region", "userPoolClientId"}: Cognito's own API, called from the browser
-// (REFRESH_TOKEN_AUTH and RevokeToken; the sign-in itself needs SRP, not written yet: docs/accounts.md).
+// {"auth": "cognito", "region", "userPoolClientId", "hostedDomain", "redirectUri"}: FranceConnect
+// through Cognito's hosted pages (code flow with PKCE), then Cognito's own API from the browser
+// (REFRESH_TOKEN_AUTH, RevokeToken). A password sign-in there needs SRP, not written yet
+// (docs/accounts.md).
 import { t } from "./i18n.js";
 
 const LOCAL = { auth: "local", loginUrl: "/local/login", refreshUrl: "/local/refresh", logoutUrl: "/local/logout" };
@@ -71,4 +73,52 @@ export async function revoke(refreshToken) {
   const conf = await siteConfig();
   if (conf.auth === "cognito") return cognito(conf, "RevokeToken", { Token: refreshToken, ClientId: conf.userPoolClientId });
   return post(conf.logoutUrl ?? LOCAL.logoutUrl, { refresh_token: refreshToken });
+}
+
+// ---------------------------------------------------------------- FranceConnect (cognito mode)
+const PKCE = "espace-sante.pkce";
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** Whether this site offers FranceConnect (a deployed one with its hosted pages). */
+export async function offersFranceConnect() {
+  const conf = await siteConfig();
+  return conf.auth === "cognito" && Boolean(conf.hostedDomain);
+}
+
+/** Leaves for FranceConnect, through Cognito's hosted pages; comes back to redirectUri with a code. */
+export async function startFranceConnect(retried = false) {
+  const conf = await siteConfig();
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE, JSON.stringify({ verifier, state, retried }));
+  const query = new URLSearchParams({ response_type: "code", client_id: conf.userPoolClientId, redirect_uri: conf.redirectUri,
+    identity_provider: "FranceConnect", scope: "openid profile", state, code_challenge: challenge, code_challenge_method: "S256" });
+  location.assign(`https://${conf.hostedDomain}/oauth2/authorize?${query}`);
+}
+
+/** Back from the hosted pages: the tokens for the code, null if this page is no such return.
+ *  A first sign-in whose link Cognito has just made may be refused once: it is retried once. */
+export async function finishFranceConnect() {
+  const params = new URLSearchParams(location.search);
+  const stored = JSON.parse(sessionStorage.getItem(PKCE) ?? "null");
+  if (!stored || !(params.has("code") || params.has("error"))) return null;
+  sessionStorage.removeItem(PKCE);
+  history.replaceState(null, "", location.pathname + location.hash);
+  if (params.get("state") !== stored.state) throw new AuthError(0, t("errors.other"));
+  if (params.has("error")) {
+    if (!stored.retried) return startFranceConnect(true);
+    throw new AuthError(401, t("accounts.franceConnect.refused"));
+  }
+  const conf = await siteConfig();
+  let res;
+  try {
+    res = await fetch(`https://${conf.hostedDomain}/oauth2/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", client_id: conf.userPoolClientId, code: params.get("code"),
+        redirect_uri: conf.redirectUri, code_verifier: stored.verifier }) });
+  } catch {
+    throw new AuthError(0, t("errors.offline"));
+  }
+  if (!res.ok) throw new AuthError(res.status, t("accounts.franceConnect.refused"));
+  return kept(await res.json());
 }

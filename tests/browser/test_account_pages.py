@@ -1,14 +1,21 @@
 """People whose space is open choose their password on the site, without signing in: one at her
 first sign-in (in French), then signs in with her INS; one who forgot his (in English) types a
-wrong code and two different passwords first. Every state passes axe-core."""
+wrong code and two different passwords first. A deployed site's sign-in with FranceConnect and
+its sign-out, Cognito's endpoints answered by the test. Every state passes axe-core."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from urllib.parse import parse_qs, urlparse
+
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from healthspace.kernel.identifiers import make_ins
+from infra.local.demo.people import DEMO_ACCOUNTS
 from tests.browser.site import FR, Words, assert_accessible
 from tests.e2e.stack_process import StackProcess
 from tests.e2e.test_enrollment_journey import CODE, Person, cli, code_sent_to, outbox, write_csv
@@ -108,3 +115,69 @@ def test_a_forgotten_password_with_a_wrong_code_then_the_right_one_in_english(
     choose(page, en, account_code(site, SAM), "Sam-new-password-2027", "Sam-new-password-2027")
     expect(page.get_by_role("heading", level=2, name=en("accounts.done.title"))).to_be_visible()
     assert_accessible(page, "en: password saved")
+
+
+HOSTED = "auth.patients.example"
+REGION_API = "https://cognito-idp.eu-west-3.amazonaws.com/"
+
+
+def test_a_deployed_site_signs_in_with_franceconnect_and_signing_out_revokes(
+    page: Page, site: StackProcess
+):
+    """A deployed site's configuration (config.json, cognito mode) played in the browser: the
+    hosted pages and Cognito's API are answered here, with real tokens of the stack's pool (a
+    demo patient's), so that the API accepts them. The site sends FranceConnect's code flow with
+    PKCE, exchanges the code, and at sign-out revokes the refresh token through Cognito's API."""
+    account = DEMO_ACCOUNTS[0]
+    with httpx.Client(base_url=site.url, trust_env=False, timeout=30) as http:
+        login = {"username": account.username, "password": account.password}
+        tokens = http.post("/local/login", json=login).json()
+    config = {
+        "auth": "cognito",
+        "region": "eu-west-3",
+        "userPoolClientId": "web-client",
+        "hostedDomain": HOSTED,
+        "redirectUri": f"{site.url}/",
+    }
+    seen: dict[str, object] = {}
+
+    def authorize(route: Route) -> None:
+        query = parse_qs(urlparse(route.request.url).query)
+        seen["authorize"] = query
+        back = f"{site.url}/?code=the-code&state={query['state'][0]}"
+        route.fulfill(status=302, headers={"Location": back})
+
+    def token(route: Route) -> None:
+        seen["token"] = parse_qs(route.request.post_data or "")
+        route.fulfill(json={**tokens, "expires_in": 3600, "token_type": "Bearer"})
+
+    def cognito_api(route: Route) -> None:
+        seen[route.request.headers["x-amz-target"]] = json.loads(route.request.post_data or "{}")
+        route.fulfill(status=200, json={})
+
+    page.route("**/config.json", lambda route: route.fulfill(json=config))
+    page.route(f"https://{HOSTED}/oauth2/authorize**", authorize)
+    page.route(f"https://{HOSTED}/oauth2/token", token)
+    page.route(REGION_API, cognito_api)
+
+    page.goto("/")
+    expect(page.get_by_label(FR("login.password"))).to_be_hidden()  # SRP: not yet
+    assert_accessible(page, "fr: sign-in page of a deployed site")
+    page.get_by_role("button", name=FR("accounts.franceConnect.button")).click()
+    expect(page.get_by_role("button", name=FR("shell.signOut"))).to_be_visible()
+
+    asked = seen["authorize"]
+    assert isinstance(asked, dict)
+    assert asked["identity_provider"] == ["FranceConnect"]
+    assert asked["code_challenge_method"] == ["S256"]
+    sent = seen["token"]
+    assert isinstance(sent, dict) and sent["code"] == ["the-code"]
+    verifier = sent["code_verifier"][0].encode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+    assert asked["code_challenge"] == [challenge.decode()]
+    assert "code" not in page.url  # the code left the address bar
+
+    page.get_by_role("button", name=FR("shell.signOut")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(FR("login.title"))
+    revoked = seen.get("AWSCognitoIdentityProviderService.RevokeToken")
+    assert revoked == {"Token": tokens["refresh_token"], "ClientId": "web-client"}
