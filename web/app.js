@@ -163,7 +163,6 @@ function loginView(view) {
   // A deployed site: FranceConnect first (the national login); its button is FranceConnect's own words.
   offersFranceConnect().then((offered) => {
     if (!offered) return;
-    form.hidden = true; // a password sign-in against a deployed pool needs SRP (docs/accounts.md)
     const button = h("button", { type: "button", class: "btn", onclick: () => startFranceConnect() }, t("accounts.franceConnect.button"));
     form.before(h("section", { class: "card narrow", "aria-labelledby": "fc-title" },
       h("h2", { id: "fc-title" }, t("accounts.franceConnect.title")), h("p", {}, t("accounts.franceConnect.lead")), button));

@@ -1,10 +1,10 @@
 // How the site signs in, keeps a session and ends it. config.json (beside index.html) says how:
 // {"auth": "local", "loginUrl", "refreshUrl", "logoutUrl"} (the local stack's helpers), or
-// {"auth": "cognito", "region", "userPoolClientId", "hostedDomain", "redirectUri"}: FranceConnect
-// through Cognito's hosted pages (code flow with PKCE), then Cognito's own API from the browser
-// (REFRESH_TOKEN_AUTH, RevokeToken). A password sign-in there needs SRP, not written yet
-// (docs/accounts.md).
+// {"auth": "cognito", "region", "userPoolId", "userPoolClientId", "hostedDomain", "redirectUri"}:
+// Cognito's own API from the browser (the password by SRP, srp.js; REFRESH_TOKEN_AUTH;
+// RevokeToken) and FranceConnect through its hosted pages (code flow with PKCE).
 import { t } from "./i18n.js";
+import { cognitoTimestamp, srpSignature, srpStart } from "./srp.js";
 
 const LOCAL = { auth: "local", loginUrl: "/local/login", refreshUrl: "/local/refresh", logoutUrl: "/local/logout" };
 let config = null;
@@ -53,8 +53,26 @@ const kept = (tokens, refreshToken) => ({
 
 export async function signIn(username, password) {
   const conf = await siteConfig();
-  if (conf.auth === "cognito") throw new AuthError(0, t("errors.other")); // SRP: not written yet
+  if (conf.auth === "cognito") return srpSignIn(conf, username, password);
   return kept(await post(conf.loginUrl ?? LOCAL.loginUrl, { username, password }));
+}
+
+/** USER_SRP_AUTH against the pool: the password proves itself without leaving the browser. */
+async function srpSignIn(conf, username, password) {
+  const { a, A } = srpStart();
+  const started = await cognito(conf, "InitiateAuth", {
+    AuthFlow: "USER_SRP_AUTH", ClientId: conf.userPoolClientId, AuthParameters: { USERNAME: username, SRP_A: A.toString(16) } });
+  const challenge = started.ChallengeParameters ?? {};
+  const timestamp = cognitoTimestamp(new Date());
+  const signature = await srpSignature({ poolId: conf.userPoolId, userIdForSrp: challenge.USER_ID_FOR_SRP, password, a, A,
+    srpB: challenge.SRP_B, salt: challenge.SALT, secretBlock: challenge.SECRET_BLOCK, timestamp });
+  const answer = await cognito(conf, "RespondToAuthChallenge", {
+    ChallengeName: "PASSWORD_VERIFIER", ClientId: conf.userPoolClientId, ChallengeResponses: {
+      USERNAME: challenge.USER_ID_FOR_SRP, PASSWORD_CLAIM_SECRET_BLOCK: challenge.SECRET_BLOCK,
+      PASSWORD_CLAIM_SIGNATURE: signature, TIMESTAMP: timestamp } });
+  // A second factor (an authenticator app the person enrolled) is not asked by the site yet.
+  if (!answer.AuthenticationResult) throw new AuthError(401, t("errors.other"));
+  return kept(answer.AuthenticationResult);
 }
 
 /** New ID token for a refresh token; rejects with status 401 once it was revoked or expired. */

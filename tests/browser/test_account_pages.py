@@ -161,7 +161,7 @@ def test_a_deployed_site_signs_in_with_franceconnect_and_signing_out_revokes(
     page.route(REGION_API, cognito_api)
 
     page.goto("/")
-    expect(page.get_by_label(FR("login.password"))).to_be_hidden()  # SRP: not yet
+    expect(page.get_by_label(FR("login.password"))).to_be_visible()  # by SRP (srp.js)
     assert_accessible(page, "fr: sign-in page of a deployed site")
     page.get_by_role("button", name=FR("accounts.franceConnect.button")).click()
     expect(page.get_by_role("button", name=FR("shell.signOut"))).to_be_visible()

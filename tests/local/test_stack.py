@@ -241,27 +241,15 @@ def test_a_token_opens_only_its_own_pools_routes(
     assert not wrong, "\n".join(wrong)
 
 
-def test_stop_restores_the_process() -> None:
-    environment = dict(os.environ)
-    invoke = LambdaFunction.__dict__["_invoke_lambda"]
-
-    with LocalStack(port=0, handlers=StandIns().handlers(), demo=False) as stack:
-        assert os.environ["AWS_ENDPOINT_URL"] == stack.aws_endpoint_url
-        url = stack.api_url
-
-    assert dict(os.environ) == environment
-    assert LambdaFunction.__dict__["_invoke_lambda"] is invoke
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{url}/local/health", trust_env=False)
-
-
 def test_signing_out_revokes_the_refresh_token_and_the_id_token_lives_on_until_it_expires(
     http: httpx.Client,
 ) -> None:
     # Given a patient signed in, whose ID token the site renews with the refresh token
     account = DEMO_ACCOUNTS[0]
     login = {"username": account.username, "password": account.password}
-    tokens = http.post("/local/login", json=login).json()
+    signed_in = http.post("/local/login", json=login)
+    assert signed_in.status_code == 200, signed_in.text
+    tokens = signed_in.json()
     refresh = {"refresh_token": tokens["refresh_token"]}
     renewed = http.post("/local/refresh", json=refresh)
     assert renewed.status_code == 200 and renewed.json()["id_token"]
@@ -285,3 +273,17 @@ def test_the_site_reads_how_it_signs_in(http: httpx.Client) -> None:
         "/local/refresh",
         "/local/logout",
     )
+
+
+def test_stop_restores_the_process() -> None:
+    environment = dict(os.environ)
+    invoke = LambdaFunction.__dict__["_invoke_lambda"]
+
+    with LocalStack(port=0, handlers=StandIns().handlers(), demo=False) as stack:
+        assert os.environ["AWS_ENDPOINT_URL"] == stack.aws_endpoint_url
+        url = stack.api_url
+
+    assert dict(os.environ) == environment
+    assert LambdaFunction.__dict__["_invoke_lambda"] is invoke
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/local/health", trust_env=False)
