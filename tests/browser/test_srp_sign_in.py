@@ -118,16 +118,29 @@ def test_a_deployed_site_signs_in_with_a_password_by_srp(page: Page, site: Stack
 
     def cognito(route: Route) -> None:
         target = route.request.headers["x-amz-target"]
-        asked.append((target.rsplit(".", 1)[-1], json.loads(route.request.post_data or "{}")))
+        sent = json.loads(route.request.post_data or "{}")
+        asked.append((target.rsplit(".", 1)[-1], sent))
+        claim = sent.get("ChallengeResponses") or {}
+        if "PASSWORD_CLAIM_SECRET_BLOCK" in claim:  # back to moto's session id (below)
+            block = base64.b64decode(claim["PASSWORD_CLAIM_SECRET_BLOCK"]).decode()
+            sent = {**sent, "ChallengeResponses": {**claim, "PASSWORD_CLAIM_SECRET_BLOCK": block}}
         answer = httpx.post(
             endpoint,
-            content=route.request.post_data or "",
+            content=json.dumps(sent),
             headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target},
             trust_env=False,
         )
-        route.fulfill(
-            status=answer.status_code, body=answer.content, content_type="application/json"
-        )
+        body = answer.json()
+        # Two of moto's answers differ from a pool's: its SECRET_BLOCK is its session id (a
+        # pool's is base64), and its USER_ID_FOR_SRP the user's sub, which its own
+        # RespondToAuthChallenge cannot find (a pool without username attributes, as ours,
+        # gives the username). Both made a pool's here.
+        challenge = body.get("ChallengeParameters") or {}
+        if "SECRET_BLOCK" in challenge:
+            block = challenge["SECRET_BLOCK"].encode()
+            challenge["SECRET_BLOCK"] = base64.b64encode(block).decode()
+            challenge["USER_ID_FOR_SRP"] = challenge["USERNAME"]
+        route.fulfill(status=answer.status_code, json=body)
 
     page.route("**/config.json", lambda route: route.fulfill(json=config))
     page.route("https://cognito-idp.eu-west-3.amazonaws.com/", cognito)
