@@ -6,7 +6,7 @@ PORT ?= 3000
 # The layer package imports the same way here as in Lambda (/opt/python) and pytest.
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 
-.PHONY: setup chromium run test test-fast validate build site lint bench mutation clean
+.PHONY: setup chromium run test test-fast validate build site lint bench screenshots mutation clean
 
 $(VENV)/.stamp: requirements-dev.txt layers/shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: setup chromium
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use
+
+## The website's main pages at 1280 and 375 px, signed in as the demo patient, into
+## docs/screenshots/ (README: Screenshots).
+screenshots: setup chromium
+	$(PY) -m infra.bench.screenshots
 
 ## On demand, not part of `make test`: mutmut over the security-critical modules with the unit
 ## tier; prints the kill rate and every survivor (README: Mutation testing). MODULE=kernel.crypto

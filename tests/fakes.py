@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
@@ -22,15 +22,18 @@ from healthspace.enrollment.model import (
 from healthspace.kernel.entity import Page
 from healthspace.kernel.errors import BadRequest, PreconditionFailed
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
     Space,
     Upload,
     UploadStatus,
+    Visit,
     documents_full,
 )
 
@@ -79,6 +82,7 @@ class FakeStore:
         self.reads = 0
         self.care: dict[str, CareRecord] = {}
         self.references: dict[str, PatientReference] = {}
+        self.visits: dict[tuple[str, str], Visit] = {}
 
     def get_person(self, ins: str) -> PersonAccess | None:
         self.reads += 1
@@ -302,12 +306,35 @@ class FakeStore:
         self.log.append(entry)
 
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
     ) -> Page[AccessLogEntry]:
         entries = sorted(
-            (e for e in self.log if e.space_id == space_id), key=lambda e: e.entry_id, reverse=True
+            (e for e in self.log if e.space_id == space_id and only.matches(e)),
+            key=lambda e: e.entry_id,
+            reverse=True,
         )
         return _page(entries, limit, cursor)
+
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        entries = self.list_access_log(space_id, len(self.log) + 1, None).items
+        return [e for e in entries if e.at > since][:limit]
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None:
+        return self.visits.get((ins, space_id))
+
+    def put_visit(self, ins: str, visit: Visit) -> None:
+        self.visits[(ins, visit.space_id)] = visit
+
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for space, section, _ in self.profile:
+            if space == space_id:
+                counts[section] = counts.get(section, 0) + 1
+        return counts
 
 
 class FakeBlobs:
@@ -315,6 +342,7 @@ class FakeBlobs:
         self.quarantine: dict[str, bytes] = {}
         self.documents: dict[str, bytes] = {}
         self.downloads: dict[str, bytes] = {}
+        self.views: dict[str, tuple[bytes, str, str]] = {}
 
     def presign_upload(
         self, key: str, max_bytes: int, expires_in: int
@@ -341,6 +369,13 @@ class FakeBlobs:
     ) -> str:
         self.downloads[key] = data
         return f"https://downloads.test/{key}"
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Keeps the copy with what it is served as (its type, its name)."""
+        self.views[key] = (data, content_type, filename)
+        return f"https://documents.test/{key}"
 
 
 class WrongEncryptionContext(Exception):
@@ -574,3 +609,38 @@ class FakeDirectory:
                 self.rosters[shard] = frozenset(members)
             else:
                 self.rosters.pop(shard, None)
+
+
+class FakeClosures:
+    """Closures beside a FakeStore's spaces, with the table's condition: the space is closed
+    only if it is still at the version read. `before_write` runs just before that check (to
+    play a concurrent writer)."""
+
+    def __init__(self, medical_store: FakeStore) -> None:
+        from healthspace.lifecycle.model import Closure
+
+        self.medical = medical_store
+        self.closures: dict[str, Closure] = {}
+        self.before_write: Callable[[], None] | None = None
+
+    def get_space(self, space_id: str) -> Space | None:
+        return self.medical.spaces.get(space_id)
+
+    def get_closure(self, space_id: str):
+        return self.closures.get(space_id)
+
+    def close_space(self, space: Space, closure, audit: AccessLogEntry) -> bool:
+        from healthspace.records.model import SpaceStatus
+
+        if self.before_write is not None:
+            self.before_write()
+        stored = self.medical.spaces.get(space.space_id)
+        if stored is None or stored.version != space.version:
+            return False
+        assert space.space_id not in self.closures
+        self.medical.spaces[space.space_id] = space.model_copy(
+            update={"status": SpaceStatus.CLOSED, "version": space.version + 1}
+        )
+        self.closures[space.space_id] = closure
+        self.medical.log.append(audit)
+        return True

@@ -82,8 +82,13 @@ function message(status, code) {
   return t("errors.other");
 }
 
+// An answer that has not come after this long will not come (API Gateway gives up at 29 s):
+// the page says so and offers to try again, instead of "Chargement..." for ever.
+export const TIME_LIMIT_MS = 30000;
+
 /** Calls the API. `space` defaults to the space being viewed (null: the user's own space);
- *  `version` becomes If-Match. Resolves with the JSON body, rejects with an ApiError. */
+ *  `version` becomes If-Match. Resolves with the JSON body, rejects with an ApiError (TIMEOUT
+ *  after TIME_LIMIT_MS without an answer). */
 export async function api(path, { method = "GET", body, version, space = session.spaceId, auth = true } = {}) {
   if (auth && session.token) {
     markActive();
@@ -94,13 +99,18 @@ export async function api(path, { method = "GET", body, version, space = session
   if (space) headers["X-Space-Id"] = space;
   if (version !== undefined) headers["If-Match"] = String(version);
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIME_LIMIT_MS);
   let res;
+  let data;
   try {
-    res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal });
+    data = res.status === 204 ? null : await res.json().catch((err) => { if (abort.signal.aborted) throw err; return null; });
   } catch {
-    throw new ApiError(0, "NETWORK", t("errors.offline"));
+    throw abort.signal.aborted ? new ApiError(0, "TIMEOUT", t("errors.timeout")) : new ApiError(0, "NETWORK", t("errors.offline"));
+  } finally {
+    clearTimeout(timer);
   }
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.ok) return data;
   if (res.status === 401 && auth) {
     session.clear();

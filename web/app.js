@@ -1,14 +1,15 @@
-// Shell of the site: hash router, login, space switcher, home and access history screens.
+// Shell of the site: hash router, login, space switcher, home (what is new, what to do next).
 import { firstSignInView, forgottenPasswordView } from "./accounts.js";
-import { api, endSession, markActive, onUnauthorized, query, session, watchSession } from "./api.js";
+import { api, endSession, markActive, onUnauthorized, session, watchSession } from "./api.js";
 import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } from "./auth.js";
 import { careView } from "./care.js";
-import { documentsView } from "./documents.js";
+import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
-import { fmtDate, fmtDateTime, has, otherLanguage, t, useLanguage } from "./i18n.js";
+import { historyView } from "./history.js";
+import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
+import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
-import { SECTIONS } from "./sections.js";
-import { h, field, fullName, notify } from "./ui.js";
+import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
 // Without signing in: the sign-in page, and what people without a space yet can do.
@@ -21,21 +22,6 @@ const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).spl
 const state = { me: null };
 let focusHeading = false;
 
-/** Label of a code in a catalogue's group: exact match, else the first known word of it
- *  ("DOCUMENT_READ" → actions.read), else the code itself. */
-function label(group, code) {
-  const keys = [String(code ?? ""), ...String(code ?? "").toLowerCase().split(/[^a-z]+/)].map((k) => `${group}.${k}`);
-  const key = keys.find(has);
-  return key ? t(key) : String(code ?? t("common.unknown"));
-}
-
-/** What an access-log entry is about: "profile/allergies" → "Profil médical : allergies". */
-function objectLabel(type) {
-  const section = SECTIONS.find((s) => type === s.id || type === `profile/${s.id}`);
-  if (section) return t("objects.section", { section: t(`sections.${section.id}.label`).toLowerCase() });
-  return label("objects", type);
-}
-
 const spaces = () => (state.me ? [state.me.space, ...(state.me.represented ?? [])] : []);
 const currentSpace = () => (session.spaceId ? (state.me?.represented ?? []).find((s) => s.space_id === session.spaceId) : state.me?.space);
 
@@ -47,6 +33,7 @@ async function render() {
   const nav = document.getElementById("nav");
   if (!session.token) {
     state.me = null;
+    speakOf(null);
     nav.hidden = true;
     renderAccount();
     const name = Object.hasOwn(PUBLIC, asked()) ? asked() : "connexion";
@@ -61,18 +48,25 @@ async function render() {
       state.me = await api("/me", { space: null });
     } catch (err) {
       if (err.status === 401) return;
+      // Whatever failed, the person can try again or leave (a shared computer).
       view.replaceChildren(h("h1", { tabindex: -1 }, t("shell.unavailable")),
-        h("p", {}, t("shell.notLoaded")), h("button", { type: "button", class: "btn", onclick: render }, t("shell.retry")));
+        h("p", {}, t("shell.notLoaded")),
+        h("div", { class: "actions" },
+          h("button", { type: "button", class: "btn", onclick: render }, t("shell.retry")),
+          h("button", { type: "button", class: "btn secondary", onclick: logout }, t("shell.signOut"))));
       return notify(err.message, "error");
     }
     view.replaceChildren();
     if (!currentSpace()) session.setSpace(null);
   }
+  const shown = currentSpace();
+  speakOf(shown === state.me.space ? null : shown?.holder?.given_name ?? fullName(shown?.holder));
   nav.hidden = false;
   renderAccount();
   const name = Object.hasOwn(ROUTES, asked()) ? asked() : "accueil";
-  document.title = t("shell.title", { page: t(`nav.${name}`) });
+  document.title = t("shell.title", { page: ts(`nav.${name}`) });
   for (const a of nav.querySelectorAll("a")) {
+    a.textContent = ts(a.dataset.text); // "Documents de Léa" in her space
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -125,6 +119,7 @@ async function switchSpace(id) {
 
 async function logout() {
   const ended = endSession();
+  state.me = null;
   focusHeading = true;
   render();
   notify(t("shell.signedOut"), "success");
@@ -146,9 +141,11 @@ function loginView(view) {
     e.preventDefault();
     const username = form.elements.username.value.trim();
     const password = form.elements.password.value;
+    if (isBusy(submit)) return;
     error.replaceChildren();
+    dismissError();
     if (!username || !password) return error.append(h("p", {}, t("login.missing")));
-    submit.disabled = true;
+    setBusy(submit, true);
     try {
       session.setTokens(await signIn(username, password));
       session.setSpace(null);
@@ -157,7 +154,8 @@ function loginView(view) {
       render();
     } catch (err) {
       error.append(h("p", {}, err.message));
-      submit.disabled = false;
+    } finally {
+      setBusy(submit, false);
     }
   });
   // A deployed site: FranceConnect first (the national login); its button is FranceConnect's own words.
@@ -175,73 +173,85 @@ function loginView(view) {
       h("ul", { class: "links" }, links.map((route) => h("li", {}, h("a", { href: `#/${route}` }, t(`login_links.${texts[route]}`)))))));
 }
 
-function homeView(view) {
+// What each next step of GET /me/news leads to.
+const STEPS = { REVIEW_EMERGENCY_ACCESS: "historique", CHOOSE_TREATING_DOCTOR: "acces", FILL_PROFILE: "profil", ADD_CONTACT: "profil" };
+
+/** Home: what is new since the last visit (on any device: the server keeps the visit), what to
+ *  do next, and the way to each page. Nothing the person already knows (their name, birth date). */
+async function homeView(view) {
   const me = state.me;
   const space = currentSpace();
   const own = space === me.space;
   const tiles = ["documents", "profil", "historique", "acces"];
+  const news = h("section", { class: "card", "aria-labelledby": "news-title" });
+  const steps = h("section", { class: "card", "aria-labelledby": "steps-title", hidden: true });
   view.append(...[
-    h("h1", { tabindex: -1 }, t("home.hello", { name: me.space.holder?.given_name ?? "" }).trim()),
-    h("section", { class: "card", "aria-labelledby": "space-title" },
-      h("h2", { id: "space-title" }, own ? t("home.yourSpace") : t("home.spaceOf", { name: fullName(space.holder) })),
-      h("dl", { class: "facts" },
-        h("div", {}, h("dt", {}, t("home.holder")), h("dd", {}, fullName(space.holder))),
-        h("div", {}, h("dt", {}, t("home.birthDate")), h("dd", {}, fmtDate(space.holder?.birth_date))),
-        h("div", {}, h("dt", {}, t("home.state")), h("dd", {}, label("status", space.status))),
-        h("div", {}, h("dt", {}, t("home.role")), h("dd", {}, label("roles", space.role)))),
-      !["ACTIVE", "OPEN"].includes(space.status) && h("p", { class: "notice" }, t("home.notOpen"))),
-    spaces().length > 1 && h("section", { "aria-labelledby": "spaces-title" },
-      h("h2", { id: "spaces-title" }, t("home.managed")),
-      h("ul", { class: "spaces" }, spaces().map((s, i) => h("li", {},
-        h("span", {}, fullName(s.holder), " ", i === 0 ? t("home.mine") : t("home.represented")),
-        s === space ? h("span", { class: "badge" }, t("home.shown"))
-          : h("button", { type: "button", class: "btn secondary small", onclick: () => switchSpace(i === 0 ? "" : s.space_id) },
-            t("home.showSpace", { name: fullName(s.holder) })))))),
+    h("h1", { tabindex: -1 }, own ? t("home.hello", { name: me.space.holder?.given_name ?? "" }).trim()
+      : t("child.home.title", { child: space.holder?.given_name ?? fullName(space.holder) })),
+    !own && h("p", { class: "lead" }, t("child.home.represented", { child: space.holder?.given_name ?? fullName(space.holder) })),
+    !["ACTIVE", "OPEN"].includes(space.status) && h("p", { class: "notice" }, t("home.notOpen")),
+    news, steps,
     h("nav", { "aria-label": t("home.quick") }, h("ul", { class: "tiles" }, tiles.map((route) =>
-      h("li", {}, h("a", { href: `#/${route}`, class: "tile" }, h("strong", {}, t(`nav.${route}`)), h("span", {}, t(`home.tiles.${route}`))))))),
-  ].filter(Boolean)); // append() would write "false" for the sections left out
-}
-
-async function historyView(view) {
-  let cursor = null;
-  const tbody = h("tbody");
-  const status = h("p", { role: "status", class: "hint" });
-  const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: load }, t("history.more"));
-  const columns = ["when", "who", "role", "action", "object"];
-  view.append(h("h1", { tabindex: -1 }, t("nav.historique")),
-    h("p", { class: "lead" }, t("history.lead")),
-    h("div", { class: "table-wrap", role: "region", "aria-labelledby": "log-caption", tabindex: 0 },
-      h("table", {}, h("caption", { id: "log-caption" }, t("history.caption")),
-        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`history.${c}`))))),
-        tbody)),
-    status, more);
+      h("li", {}, h("a", { href: `#/${route}`, class: "tile" }, h("strong", {}, ts(`nav.${route}`)), h("span", {}, ts(`home.tiles.${route}`))))))),
+  ].filter(Boolean)); // append() would write "false" for the parts left out
   await load();
 
   async function load() {
-    status.textContent = t("history.loading");
-    more.disabled = true;
+    news.replaceChildren(h("h2", { id: "news-title" }, t("news.title")), h("p", { role: "status" }, t("news.loading")));
     try {
-      const page = await api(`/me/access-log${query({ limit: 50, cursor })}`);
-      for (const e of page.items ?? []) {
-        tbody.append(h("tr", {},
-          h("td", {}, fmtDateTime(e.at)),
-          h("td", {}, e.actor?.display_name ?? t("common.unknown"), h("span", { class: "meta block" }, label("kinds", e.actor?.kind)),
-            e.via && h("span", { class: "meta block" }, t("history.via", { software: e.via })),
-            e.emergency_reason && h("span", { class: "meta block" }, t("history.emergency", { reason: e.emergency_reason }))),
-          h("td", {}, label("roles", e.role)),
-          h("td", {}, label("actions", e.action)),
-          h("td", {}, objectLabel(e.object?.type))));
-      }
-      cursor = page.next_cursor ?? null;
-      more.hidden = !cursor;
-      const n = tbody.children.length;
-      status.textContent = n === 0 ? t("history.none") : t("history.count", { count: n });
+      draw(await api("/me/news"));
     } catch (err) {
-      status.textContent = "";
-      notify(err.message, "error");
-    } finally {
-      more.disabled = false;
+      if (err.status === 401) return;
+      news.replaceChildren(h("h2", { id: "news-title" }, t("news.title")), loadFailed(err, load));
     }
+  }
+
+  function draw(digest) {
+    news.replaceChildren(...[
+      h("h2", { id: "news-title" }, t(digest.first_visit ? "news.titleFirst" : "news.title")),
+      !digest.first_visit && h("p", { class: "hint" }, t("news.lastVisit", { date: fmtDateTime(digest.since) })),
+      accesses(digest.accesses ?? []),
+      documents(digest),
+      !digest.complete && h("p", {}, t("news.incomplete"), " ", h("a", { href: "#/historique" }, t("news.seeHistory"))),
+    ].filter(Boolean));
+    const known = (digest.next_steps ?? []).filter((code) => Object.hasOwn(STEPS, code));
+    steps.replaceChildren(h("h2", { id: "steps-title" }, t("news.next")),
+      known.length === 0 ? h("p", { class: "empty" }, t("news.nothingToDo"))
+        : h("ul", { class: "steps" }, known.map((code) => h("li", {},
+          h("a", { href: `#/${STEPS[code]}` }, ts(`news.steps.${code}.action`)),
+          h("span", { class: "meta block" }, ts(`news.steps.${code}.why`))))));
+    steps.hidden = false;
+  }
+
+  /** Professionals who opened the file; break-glass accesses first, said in words, not colour alone. */
+  function accesses(list) {
+    return h("div", { class: "news-part" },
+      h("h3", {}, t("news.accesses")),
+      list.length === 0 ? h("p", { class: "empty" }, ts("news.noAccesses"))
+        : h("ul", { class: "news-list" }, list.map((a) => {
+          const who = a.actor?.professional;
+          const name = who?.in_directory ? who.display_name : a.actor?.display_name ?? t("common.unknown");
+          const profession = professionLabel(who);
+          return h("li", { class: a.emergency ? "emergency" : null },
+            a.emergency && h("strong", { class: "emergency-tag" }, t("news.emergency")),
+            h("span", { class: "block" }, h("strong", {}, name), profession ? `${t("common.separator")}${profession}` : ""),
+            a.emergency && h("span", { class: "block" }, t("news.reason", { reason: a.emergency_reason ?? t("common.unknown") })),
+            h("span", { class: "meta block" }, t("news.acts", { count: a.count, date: fmtDateTime(a.last_at) })));
+        })),
+      list.length > 0 && h("p", {}, h("a", { href: "#/historique" }, t("news.seeHistory"))));
+  }
+
+  function documents(digest) {
+    const list = digest.documents ?? [];
+    return h("div", { class: "news-part" },
+      h("h3", {}, t("news.documents")),
+      list.length === 0 ? h("p", { class: "empty" }, t("news.noDocuments"))
+        : h("ul", { class: "news-list" }, list.map((d) => h("li", {},
+          h("strong", { class: "block" }, d.title),
+          h("span", { class: "meta block" }, [categoryLabel(d.category), fmtDate(d.document_date)].filter(Boolean).join(t("common.separator"))),
+          h("span", { class: "meta block" }, t("news.addedBy", { name: d.author?.display_name ?? t("common.unknown"), date: fmtDate(d.created_at) }))))),
+      digest.more_documents && h("p", {}, t("news.moreDocuments")),
+      list.length > 0 && h("p", {}, h("a", { href: "#/documents" }, ts("news.seeDocuments"))));
   }
 }
 

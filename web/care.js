@@ -2,9 +2,10 @@
 // professionals. Every change sends the version read (If-Match) and shows the record the server returns.
 import { api } from "./api.js";
 import { CATEGORIES, categoryLabel } from "./documents.js";
-import { fmtDate, has, t } from "./i18n.js";
+import { fmtDate, has, t, ts } from "./i18n.js";
 import { SECTIONS, sectionText } from "./sections.js";
-import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
+import { professionalName, professionalPicker, professionalText } from "./people.js";
+import { h, srOnly, field, showErrors, formDialog, confirmDialog, notify, today, loadFailed } from "./ui.js";
 
 /** What a grant may cover: the document categories, then the profile's sections. */
 const KINDS = [...CATEGORIES, ...SECTIONS.map((s) => s.id)];
@@ -14,33 +15,12 @@ function kindLabel(code) {
 }
 const grantLabel = (kind) => (has(`care.grants.${kind}`) ? t(`care.grants.${kind}`) : kind);
 
-/** An RPPS number: 11 digits whose Luhn check holds (as the server checks it). */
-function rppsError(value) {
-  if (!/^\d{11}$/.test(value)) return t("care.rppsLength");
-  const sum = [...value].reverse().reduce((total, c, i) => {
-    const d = i % 2 ? Number(c) * 2 : Number(c);
-    return total + (d > 9 ? d - 9 : d);
-  }, 0);
-  return sum % 10 === 0 ? null : t("care.rppsInvalid");
-}
-
 /** The last day of a grant, its end being excluded (midnight after the chosen day). */
 const lastDay = (end) => fmtDate(new Date(Date.parse(end) - 1).toISOString());
 
-const rppsField = () => field({
-  label: t("care.rpps"), hint: t("care.rppsHint"),
-  control: h("input", { name: "rpps", inputmode: "numeric", autocomplete: "off", maxlength: 11, required: true }),
-});
-
-/** The RPPS typed in the form, or null after showing why it is refused. */
-function readRpps(form) {
-  const rpps = form.elements.rpps.value.replace(/\s/g, "");
-  return showErrors(form, { rpps: rppsError(rpps) }) ? null : rpps;
-}
-
 export async function careView(view) {
   const body = h("div");
-  view.append(h("h1", { tabindex: -1 }, t("nav.acces")), h("p", { class: "lead" }, t("care.lead")), body);
+  view.append(h("h1", { tabindex: -1 }, ts("nav.acces")), h("p", { class: "lead" }, ts("care.lead")), body);
   let record;
 
   async function load() {
@@ -49,8 +29,7 @@ export async function careView(view) {
       record = await api("/me/care");
       draw();
     } catch (err) {
-      body.replaceChildren();
-      notify(err.message, "error");
+      body.replaceChildren(loadFailed(err, load));
     }
   }
 
@@ -80,7 +59,7 @@ export async function careView(view) {
       const flip = () => change("/me/care/settings", "PUT", { [name]: !on }, done).catch((err) => notify(err.message, "error"));
       return h("li", {},
         h("span", {}, h("strong", {}, title), " ", h("span", { class: "badge" }, t(on ? "care.on" : "care.off")),
-          h("span", { class: "meta block" }, t(`care.${setting}Text`))),
+          h("span", { class: "meta block" }, ts(`care.${setting}Text`))),
         h("button", { type: "button", class: "btn secondary small", onclick: flip }, t(on ? "care.turnOff" : "care.turnOn"), srOnly(` : ${title.toLowerCase()}`)));
     };
     return h("section", { class: "card", "aria-labelledby": "switches-title" },
@@ -90,52 +69,56 @@ export async function careView(view) {
 
   function doctor() {
     const current = record.treating_doctor;
-    const designate = () => formDialog({
-      title: t("care.declareDoctor"), submitLabel: t("care.declare"), body: [rppsField()],
-      submit: async (form) => {
-        const rpps = readRpps(form);
-        if (!rpps) return false;
-        await change("/me/care/treating-doctor", "PUT", { rpps }, t("care.doctorDeclared"));
-      },
-    });
+    const designate = () => {
+      const picker = professionalPicker({ legend: t("people.findDoctor") });
+      formDialog({
+        title: ts("care.declareDoctor"), submitLabel: t("care.declare"), body: [picker.element],
+        submit: async (form) => {
+          const rpps = picker.read(form);
+          if (!rpps) return false;
+          await change("/me/care/treating-doctor", "PUT", { rpps }, ts("care.doctorDeclared"));
+        },
+      });
+    };
     const end = () => confirmDialog({
-      title: t("care.endDoctor"), confirmLabel: t("care.end"), text: t("care.endDoctorText"),
-      action: () => change("/me/care/treating-doctor", "DELETE", undefined, t("care.doctorEnded")),
+      title: t("care.endDoctor"), confirmLabel: t("care.end"), text: ts("care.endDoctorText"),
+      action: () => change("/me/care/treating-doctor", "DELETE", undefined, ts("care.doctorEnded")),
     });
     return h("section", { class: "card", "aria-labelledby": "doctor-title" },
       h("h2", { id: "doctor-title" }, t("care.doctor")),
       current
-        ? h("p", {}, t("care.rppsLabel"), h("strong", {}, current.rpps),
-          h("span", { class: "meta block" }, t("care.doctorSince", { date: fmtDate(current.designated_at) })))
+        ? h("p", {}, professionalText(current.professional, current.rpps),
+          h("span", { class: "meta block" }, ts("care.doctorSince", { date: fmtDate(current.designated_at) })))
         : h("p", { class: "empty" }, t("care.noDoctor")),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn secondary", onclick: designate }, t(current ? "care.changeDoctor" : "care.declareDoctor")),
+        h("button", { type: "button", class: "btn secondary", onclick: designate }, current ? t("care.changeDoctor") : ts("care.declareDoctor")),
         current && h("button", { type: "button", class: "btn secondary danger", onclick: end }, t("care.endDoctor"))));
   }
 
   function team() {
     const scopeText = (scope) => (scope === "full" ? t("care.full") : scope.map(kindLabel).join(", "));
     const revoke = (g) => confirmDialog({
-      title: t("care.revoke"), confirmLabel: t("care.revoke"), text: t("care.revokeText", { rpps: g.rpps }),
+      title: t("care.revoke"), confirmLabel: t("care.revoke"), text: t("people.revokeText", { name: professionalName(g.professional, g.rpps) }),
       action: () => change(`/me/care/team/${g.rpps}`, "DELETE", undefined, t("care.revoked")),
     });
     return h("section", { class: "card", "aria-labelledby": "team-title" },
       h("h2", { id: "team-title" }, t("care.team")),
       record.team.length === 0 ? h("p", { class: "empty" }, t("care.noTeam"))
         : h("ul", { class: "spaces" }, record.team.map((g) => h("li", {},
-          h("span", {}, t("care.rppsLabel"), h("strong", {}, g.rpps),
+          h("span", {}, professionalText(g.professional, g.rpps),
             h("span", { class: "meta block" }, grantLabel(g.kind), g.expires_at ? t("care.until", { date: lastDay(g.expires_at) }) : ""),
             h("span", { class: "meta block" }, scopeText(g.scope))),
-          h("button", { type: "button", class: "btn secondary danger small", onclick: () => revoke(g) }, t("care.revoke"), srOnly(t("care.toRpps", { rpps: g.rpps })))))),
+          h("button", { type: "button", class: "btn secondary danger small", onclick: () => revoke(g) }, t("care.revoke"), srOnly(t("people.toWhom", { name: professionalName(g.professional, g.rpps) })))))),
       h("div", { class: "actions" }, h("button", { type: "button", class: "btn secondary", onclick: grantDialog }, t("care.grant"))));
   }
 
   function grantDialog() {
     const boxes = KINDS.map((code) => h("label", { class: "block" },
       h("input", { type: "checkbox", name: "kind", value: code }), " ", kindLabel(code)));
+    const picker = professionalPicker({ legend: t("people.findMember") });
     formDialog({
       title: t("care.grant"), submitLabel: t("care.grantSubmit"),
-      body: [rppsField(),
+      body: [picker.element,
         field({ label: t("care.access"), name: "full", control: h("select", { name: "full" },
           h("option", { value: "" }, t("care.onlyChecked")),
           h("option", { value: "full" }, t("care.everything"))) }),
@@ -143,7 +126,7 @@ export async function careView(view) {
         field({ label: t("care.untilLabel"), optional: true, hint: t("care.untilHint"),
           control: h("input", { type: "date", name: "until", min: today() }) })],
       submit: async (form) => {
-        const rpps = readRpps(form);
+        const rpps = picker.read(form);
         if (!rpps) return false;
         const full = form.elements.full.value === "full";
         const kinds = [...form.querySelectorAll("input[name=kind]:checked")].map((c) => c.value);
@@ -162,22 +145,26 @@ export async function careView(view) {
   }
 
   function blocked() {
-    const block = () => formDialog({
-      title: t("care.block"), submitLabel: t("care.blockSubmit"), danger: true,
-      body: [h("p", {}, t("care.blockText")), rppsField()],
-      submit: async (form) => {
-        const rpps = readRpps(form);
-        if (!rpps) return false;
-        await change(`/me/care/blocked/${rpps}`, "PUT", undefined, t("care.isBlocked"));
-      },
-    });
+    const block = () => {
+      const picker = professionalPicker({ legend: t("people.findBlocked") });
+      formDialog({
+        title: t("care.block"), submitLabel: t("care.blockSubmit"), danger: true,
+        body: [h("p", {}, ts("care.blockText")), picker.element],
+        submit: async (form) => {
+          const rpps = picker.read(form);
+          if (!rpps) return false;
+          await change(`/me/care/blocked/${rpps}`, "PUT", undefined, t("care.isBlocked"));
+        },
+      });
+    };
+    const named = record.blocked_professionals ?? [];
     return h("section", { class: "card", "aria-labelledby": "blocked-title" },
       h("h2", { id: "blocked-title" }, t("care.blocked")),
       record.blocked.length === 0 ? h("p", { class: "empty" }, t("care.noBlocked"))
-        : h("ul", { class: "spaces" }, record.blocked.map((rpps) => h("li", {},
-          h("span", {}, t("care.rppsLabel"), h("strong", {}, rpps)),
+        : h("ul", { class: "spaces" }, record.blocked.map((rpps, i) => h("li", {},
+          h("span", {}, professionalText(named[i], rpps)),
           h("button", { type: "button", class: "btn secondary small", onclick: () => change(`/me/care/blocked/${rpps}`, "DELETE", undefined,
-            t("care.unblocked")).catch((err) => notify(err.message, "error")) }, t("care.unblock"), srOnly(t("care.theRpps", { rpps })))))),
+            t("care.unblocked")).catch((err) => notify(err.message, "error")) }, t("care.unblock"), srOnly(t("people.toWhom", { name: professionalName(named[i], rpps) })))))),
       h("div", { class: "actions" }, h("button", { type: "button", class: "btn secondary danger", onclick: block }, t("care.block"))));
   }
 

@@ -1,7 +1,8 @@
-// "Mes documents": filters, paged list, upload with progress, download, rename, mask, delete.
+// "Mes documents": filters, paged list, upload with progress, view, download, rename, mask, delete.
 import { api, query, safeUrl, session, uploadFile, ApiError } from "./api.js";
-import { fmtDate, fmtSize, has, t } from "./i18n.js";
-import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
+import { fmtDate, fmtSize, has, t, ts } from "./i18n.js";
+import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
+import { VIEWABLE, viewerDialog } from "./viewer.js";
 
 export const CATEGORIES = ["summary", "prescriptions-care", "imaging", "biology", "reports", "screening", "certificates", "administrative", "other"];
 /** A category's name; a code the site does not know yet shows as it is. */
@@ -28,9 +29,10 @@ function contentType(file) {
 export async function documentsView(view) {
   const filters = {};
   let cursor = null;
-  const listTitle = h("h2", { tabindex: -1, id: "docs-title" }, t("documents.yours"));
+  const listTitle = h("h2", { tabindex: -1, id: "docs-title" }, ts("documents.yours"));
   const list = h("ul", { class: "cards" });
   const listStatus = h("p", { role: "status", class: "hint" });
+  const failed = h("div");
   const more = h("button", { type: "button", class: "btn secondary", hidden: true, onclick: () => load(false) }, t("documents.more"));
 
   const filterForm = h("form", { class: "filters", "aria-label": t("documents.filter"), novalidate: true },
@@ -54,16 +56,18 @@ export async function documentsView(view) {
     load(true);
   });
 
-  view.append(h("h1", { tabindex: -1 }, t("nav.documents")),
-    h("p", { class: "lead" }, t("documents.lead")),
+  view.append(h("h1", { tabindex: -1 }, ts("nav.documents")),
+    h("p", { class: "lead" }, ts("documents.lead")),
     uploadForm(() => list.isConnected && load(true)),
-    h("section", { "aria-labelledby": "docs-title" }, listTitle, filterForm, listStatus, list, more));
+    h("section", { "aria-labelledby": "docs-title" }, listTitle, filterForm, listStatus, failed, list, more));
   await load(true);
 
   async function load(reset) {
+    if (!reset && isBusy(more)) return;
     if (reset) cursor = null;
     listStatus.textContent = t("documents.loading");
-    more.disabled = true;
+    failed.replaceChildren();
+    setBusy(more, true);
     try {
       const page = await api(`/me/documents${query({ ...filters, limit: PAGE, cursor })}`);
       if (reset) list.replaceChildren();
@@ -74,9 +78,9 @@ export async function documentsView(view) {
       listStatus.textContent = n === 0 ? t("documents.none") : t(cursor ? "documents.countMore" : "documents.count", { count: n });
     } catch (err) {
       listStatus.textContent = "";
-      notify(err.message, "error");
+      failed.replaceChildren(loadFailed(err, () => load(reset)));
     } finally {
-      more.disabled = false;
+      setBusy(more, false);
     }
   }
 
@@ -95,7 +99,9 @@ export async function documentsView(view) {
         doc.created_at ? t("documents.on", { date: fmtDate(doc.created_at) }) : ""),
       doc.masked && h("p", { class: "badge" }, t("documents.masked")),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "btn", "data-action": "download", onclick: () => download(doc) }, t("documents.download"), srTitle(doc.title)),
+        VIEWABLE.has(doc.content_type) && h("button", { type: "button", class: "btn", "data-action": "view",
+          onclick: () => viewerDialog(doc, { download: () => download(doc), returnFocus: () => actionButton(doc, "view") }) }, t("viewer.view"), srTitle(doc.title)),
+        h("button", { type: "button", class: VIEWABLE.has(doc.content_type) ? "btn secondary" : "btn", "data-action": "download", onclick: () => download(doc) }, t("documents.download"), srTitle(doc.title)),
         h("button", { type: "button", class: "btn secondary", "data-action": "rename", onclick: () => rename(li, doc) }, t("documents.rename"), srTitle(doc.title)),
         h("button", { type: "button", class: "btn secondary", "data-action": "mask", onclick: () => toggleMask(li, doc) },
           doc.masked ? t("documents.unmask") : t("documents.mask"), srTitle(doc.title)),
@@ -171,7 +177,7 @@ export async function documentsView(view) {
   function remove(li, doc) {
     confirmDialog({
       title: t("documents.deleteTitle"),
-      text: t("documents.deleteText", { title: doc.title }),
+      text: ts("documents.deleteText", { title: doc.title }),
       confirmLabel: t("documents.delete"),
       action: async () => {
         await api(`/me/documents/${encodeURIComponent(doc.document_id)}`, { method: "DELETE" });
@@ -205,6 +211,9 @@ function uploadForm(onAccepted) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (isBusy(submit)) return;
+    say(""); // the last attempt's outcome goes: one message at a time
+    dismissError();
     const file = fileInput.files[0];
     const v = Object.fromEntries(["title", "category", "document_date"].map((k) => [k, form.elements[k].value.trim()]));
     const type = file && contentType(file);
@@ -221,7 +230,7 @@ function uploadForm(onAccepted) {
     if (showErrors(form, errors)) return;
 
     const space = session.spaceId; // the upload stays attached to this space even if the user switches
-    submit.disabled = true;
+    setBusy(submit, true); // still focusable: focus stays on it, not on the page's body
     progress.value = 0;
     progress.hidden = false;
     say(t("upload.preparing"));
@@ -234,7 +243,7 @@ function uploadForm(onAccepted) {
       say(t("upload.checking"));
       const result = await waitFor(slot.upload_id, space, sent);
       if (result.status === "ACCEPTED") {
-        say(t("upload.accepted", { title: v.title }), "success");
+        say(ts("upload.accepted", { title: v.title }), "success");
         form.reset();
         form.elements.document_date.value = today();
         if (session.spaceId === space) onAccepted();
@@ -244,7 +253,7 @@ function uploadForm(onAccepted) {
     } catch (err) {
       say(err.message, "error");
     } finally {
-      submit.disabled = false;
+      setBusy(submit, false);
       progress.hidden = true;
     }
   });

@@ -2,7 +2,7 @@
 // it now, ask for a new code (the code of the letter or message protects the first two), and help.
 import { api, safeUrl } from "./api.js";
 import { fmtDate, fmtDateTime, t } from "./i18n.js";
-import { h, field, showErrors, confirmDialog, notify, today } from "./ui.js";
+import { h, field, showErrors, confirmDialog, notify, today, isBusy, setBusy } from "./ui.js";
 
 let facts = null;
 /** How long a code is valid and the helpline's number (GET /enrollment/help), read once. */
@@ -118,15 +118,15 @@ export async function newCodeView(view) {
     event.preventDefault();
     const factor = form.elements.second_factor.value.trim();
     const identity = readIdentity(form, { second_factor: /^\d{4,5}$/.test(factor) ? "" : t("enrollment.secondFactorInvalid") });
-    if (!identity) return;
-    submit.disabled = true;
+    if (!identity || isBusy(submit)) return;
+    setBusy(submit, true);
     try {
       await api("/enrollment/code-requests", { method: "POST", auth: false, space: null, body: { ...identity, second_factor: factor } });
       form.replaceWith(h("p", { class: "notice notice-success", role: "status" }, t("enrollment.newCode.done")));
     } catch (err) {
       notify(err.message, "error");
     } finally {
-      submit.disabled = false;
+      setBusy(submit, false);
     }
   });
 }

@@ -52,6 +52,21 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+let subject = null; // the given name of the represented person whose space is shown, if any
+
+/** Whose space the texts speak of: null for the user's own, else the represented person's name. */
+export function speakOf(name) {
+  subject = name ?? null;
+}
+
+/**
+ * `t(key)` for the space shown: in a represented person's space (a child's), the text of
+ * `child.<key>` where there is one, naming them ({child}): "Documents de Léa", not "Mes documents".
+ */
+export function ts(key, params = {}) {
+  return subject !== null && has(`child.${key}`) ? t(`child.${key}`, { ...params, child: subject }) : t(key, params);
+}
+
 /** Whether the catalogue has `key` (labels of codes the server may add later fall back to the code). */
 export const has = (key) => typeof key.split(".").reduce((node, part) => node?.[part], catalogue) === "string";
 

@@ -1,8 +1,8 @@
 // "Profil médical": one tab per section of sections.js, entries as cards, add/edit/delete in dialogs.
 import { api, query } from "./api.js";
-import { decimalSeparator, fmtDate, fmtDateTime, fmtNumber, t } from "./i18n.js";
+import { decimalSeparator, fmtDate, fmtDateTime, fmtNumber, t, ts } from "./i18n.js";
 import { SECTIONS, fieldHint, fieldLabel, optionLabel, sectionText } from "./sections.js";
-import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today } from "./ui.js";
+import { h, srTitle, field, showErrors, formDialog, confirmDialog, notify, today, loadFailed } from "./ui.js";
 
 const INPUT = { date: "date", datetime: "datetime-local", tel: "tel", email: "email" };
 const MODE = { number: "decimal", integer: "numeric" };
@@ -99,7 +99,8 @@ const PAGE = 20;
 
 export async function profileView(view) {
   const status = h("p", { role: "status" }, t("profile.loading"));
-  view.append(h("h1", { tabindex: -1 }, t("nav.profil")), h("p", { class: "lead" }, t("profile.lead")), status);
+  const failed = h("div");
+  view.append(h("h1", { tabindex: -1 }, ts("nav.profil")), h("p", { class: "lead" }, ts("profile.lead")), status, failed);
   // Per section: the entries read so far, newest first, and the cursor of the next page (null: all read).
   let profile;
   const reload = async () => {
@@ -111,7 +112,18 @@ export async function profileView(view) {
       return false;
     }
   };
-  if (!(await reload())) return status.replaceChildren();
+  // The first read: until it comes, the status says so; if it fails, a way to try again.
+  for (;;) {
+    try {
+      profile = (await api("/me/profile")).sections ?? {};
+      break;
+    } catch (err) {
+      status.replaceChildren();
+      await new Promise((resolve) => failed.replaceChildren(loadFailed(err, resolve)));
+      failed.replaceChildren();
+      status.replaceChildren(t("profile.loading"));
+    }
+  }
   status.replaceChildren();
 
   const tablist = h("div", { role: "tablist", "aria-label": t("profile.tabs"), class: "tabs", onkeydown: onKey });
@@ -222,7 +234,7 @@ export async function profileView(view) {
   function remove(section, entry) {
     confirmDialog({
       title: t("profile.deleteTitle"),
-      text: t("profile.deleteText", { title: section.title(entry) }),
+      text: ts("profile.deleteText", { title: section.title(entry) }),
       confirmLabel: t("profile.delete"),
       action: async () => {
         await api(`/me/profile/${section.id}/${encodeURIComponent(entry.entry_id)}`, { method: "DELETE" });

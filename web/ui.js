@@ -35,6 +35,28 @@ export function notify(message, kind = "info") {
   if (message) box.append(h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, message));
 }
 
+/** Takes the page's error away (a form being sent again will say how it went: one error at a time). */
+export function dismissError() {
+  const box = document.getElementById("notice");
+  if (box?.querySelector(".notice-error")) box.replaceChildren();
+}
+
+/**
+ * Marks a submit button busy (or not). It stays focusable, unlike a disabled one, so that focus
+ * does not fall to the page's body while the form is sent; `isBusy` tells the handler to wait.
+ */
+export function setBusy(button, busy) {
+  if (busy) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+export const isBusy = (button) => button.getAttribute("aria-disabled") === "true";
+
+/** What a list shows when it could not be read: why, and a button to try again. */
+export function loadFailed(err, retry) {
+  const again = h("button", { type: "button", class: "btn secondary small", onclick: () => retry() }, t("common.retry"));
+  return h("div", { class: "notice notice-error load-failed", role: "alert" }, h("p", {}, err.message), again);
+}
+
 /** A labelled form field: label, optional hint, the control, a slot for its error message. */
 export function field({ label, control, hint, optional, name }) {
   const id = control.id || (control.id = newId("f"));
@@ -78,8 +100,10 @@ export function formDialog({ title, body = [], submitLabel = t("common.save"), d
   const dialog = h("dialog", { "aria-labelledby": titleId }, h("h2", { id: titleId }, title), form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (isBusy(ok)) return;
     error.replaceChildren();
-    ok.disabled = true;
+    dismissError();
+    setBusy(ok, true);
     form.setAttribute("aria-busy", "true");
     try {
       if ((await submit(form)) !== false) dialog.close();
@@ -87,7 +111,7 @@ export function formDialog({ title, body = [], submitLabel = t("common.save"), d
       error.append(h("p", {}, err.message));
       if (err.field) setFieldError(form, err.field, t("errors.notAccepted"));
     } finally {
-      ok.disabled = false;
+      setBusy(ok, false);
       form.removeAttribute("aria-busy");
     }
   });

@@ -1,5 +1,5 @@
-"""Patient-facing medical file API: space, documents, medical profile, access history, and the
-directory of professionals.
+"""Patient-facing medical file API: space, documents, medical profile, access history, the
+directory of professionals, and closing the space.
 
 A thin adapter: routes live in healthspace.api.patient, rules in healthspace.records and
 healthspace.care, the composition in healthspace.wiring.records.
@@ -13,10 +13,13 @@ from healthspace.api import patient
 from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
 from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
+from healthspace.lifecycle.closures import Closures
 from healthspace.wiring.directory import directory
+from healthspace.wiring.lifecycle import closures
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
+closures()
 
 app = json_api(
     refusals=(401, 403, 404),
@@ -31,4 +34,7 @@ for router in patient.routers:
     app.include_router(router)
 app.enable_swagger(path="/docs", title="Health space — patient API", version="1.0.0")
 
-lambda_handler = api_handler(app, lambda: {**medical_file().use_cases, Directory: directory()})
+lambda_handler = api_handler(
+    app,
+    lambda: {**medical_file().use_cases, Directory: directory(), Closures: closures()},
+)

@@ -114,6 +114,7 @@ def banner(stack: LocalStack, operator: DemoOperator | None = None) -> str:
         "Health space local stack is up",
         f"  API       {url}   ({len(stack.routes)} routes: see Docs)",
         f"  Website   {url}/",
+        f"  Viewer    {stack.viewer_url}   (documents shown on screen: their own origin)",
         f"  Docs      {url}/docs   OpenAPI {url}/openapi.json",
         f"  AWS       {stack.aws_endpoint_url}   (moto; aws --endpoint-url ... --region eu-west-3)",
         f"  Outbox    {url}/local/outbox   (what was sent: emails, SMS, letters; local only)",

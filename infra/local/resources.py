@@ -149,6 +149,8 @@ class Deployer:
                     logical_id,
                     f"{self.resolver.stack_name}-{logical_id}",
                     Arn=self.arn("local", f"unsupported/{logical_id}"),
+                    Id=f"{self.resolver.stack_name}-{logical_id}",
+                    DomainName=f"{logical_id.lower()}.local.invalid",
                 )
                 continue
             props = self.template.properties(logical_id)

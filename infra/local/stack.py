@@ -60,7 +60,8 @@ from infra.local.template import (
     load_template,
     walk_events,
 )
-from infra.local.website import site_headers
+from infra.local.viewer import LocalViewer, new_signing_key, store_signing_key
+from infra.local.website import distribution_headers, site_headers
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class LocalStack:
         self._exit = ExitStack()
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
+        self._viewer: LocalViewer | None = None
         self._streams: StreamPoller | None = None
         self.template: Template | None = None
         self.resolver: Resolver | None = None
@@ -165,6 +167,9 @@ class LocalStack:
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
+        if self._viewer is not None:
+            self._viewer.stop()
+            self._viewer = None
         if self._moto is not None:
             # moto's config is global to the process: back to its default.
             with suppress(OSError):
@@ -181,6 +186,9 @@ class LocalStack:
         self._start_moto()
         if self.port == 0:
             self.port = free_port()
+        # The documents' own origin (infra/local/viewer.py): another port, another origin.
+        viewer_port = free_port()
+        signing_key, public_key = new_signing_key()
         # The website is served by the gateway: its origin is the one CORS must allow (uploads
         # go straight from the browser to the quarantine bucket). Partners call it too, and sign
         # its URL.
@@ -189,10 +197,21 @@ class LocalStack:
             "PartnerBaseUrl": f"http://127.0.0.1:{self.port}",
             # The local-only patients' client /local/login signs in with (template.yaml).
             "LocalPasswordLogin": "true",
+            "ViewerOrigin": f"http://127.0.0.1:{viewer_port}",
+            "ViewerPublicKeyPem": public_key,
         }
         self.resolver = Resolver(self.template, parameters={**origin, **self.parameters})
         deployer = Deployer(self.template, self.resolver)
         deployer.deploy()
+        store_signing_key(self.resolver.refs["ViewerSigningKey"], signing_key)
+        self._viewer = LocalViewer(
+            viewer_port,
+            bucket=self.resolver.refs["DownloadsBucket"],
+            public_key_pem=public_key,
+            key_pair_id=self.resolver.refs["ViewerPublicKey"],
+            headers=distribution_headers(self.resolver, "DocumentViewer"),
+        )
+        self._viewer.start()
         self._load_functions(deployer)
         assert self.registry is not None
         self._streams = StreamPoller(
@@ -259,7 +278,7 @@ class LocalStack:
             login_client_id=self.login_client_id,
             docs_function=self.docs_function if documented else None,
             web_dir=self.web_dir,
-            site_headers=site_headers(self.template),
+            site_headers=site_headers(self.resolver),
             config={
                 "region": REGION,
                 "userPoolId": self.user_pool_id,
@@ -284,6 +303,12 @@ class LocalStack:
         """Base URL of the API, the website and the local helpers."""
         assert self._gateway is not None, "start() first"
         return self._gateway.url
+
+    @property
+    def viewer_url(self) -> str:
+        """The documents' own origin (documents shown on screen)."""
+        assert self._viewer is not None, "start() first"
+        return self._viewer.origin
 
     @property
     def aws_endpoint_url(self) -> str:

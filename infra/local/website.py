@@ -1,7 +1,8 @@
 """The website as production serves it: web/ built (infra/site/build.py: hashed asset names,
 rewritten references, gzip copies), each file with its Cache-Control, compressed when the
 browser accepts it, with the security headers of the distribution's response headers policy
-(template.yaml's AWS::CloudFront::ResponseHeadersPolicy, read here, so the two cannot differ).
+(template.yaml's WebsiteHeaders, read here, so the two cannot differ; the documents' viewer
+reads its own the same way, infra/local/viewer.py).
 
 The site is built in memory on the first request and again whenever a file of web/ changes (its
 modification time or size): an edit shows on the next reload, as the page is revalidated
@@ -21,7 +22,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from infra.local.proxy import error
-from infra.local.template import Template, TemplateError
+from infra.local.template import Resolver, TemplateError
 from infra.site.build import BuildError, Site, build
 
 log = logging.getLogger(__name__)
@@ -96,19 +97,40 @@ _SECURITY_HEADERS = {
 }
 
 
-def site_headers(template: Template) -> dict[str, str]:
-    """The headers the template's response headers policy adds to every page and asset. A
-    setting the local stack cannot play fails loudly rather than serve other headers."""
-    policies = template.of_type("AWS::CloudFront::ResponseHeadersPolicy")
-    if len(policies) != 1:
-        raise TemplateError(f"one response headers policy expected, found {len(policies)}")
-    config = policies[0].properties["ResponseHeadersPolicyConfig"]
-    unplayed = set(config) - {"Name", "Comment", "SecurityHeadersConfig"}
-    unplayed |= set(config["SecurityHeadersConfig"]) - set(_SECURITY_HEADERS)
+def policy_headers(resolver: Resolver, logical_id: str) -> dict[str, str]:
+    """The headers a response headers policy of the template adds to every answer (resolved:
+    a policy may name a parameter or another resource). A setting the local stack cannot play
+    fails loudly rather than serve other headers."""
+    resource = resolver.template.resources.get(logical_id)
+    if resource is None or resource.type != "AWS::CloudFront::ResponseHeadersPolicy":
+        raise TemplateError(f"{logical_id} is not a response headers policy")
+    config = resolver.resolve(resource.properties["ResponseHeadersPolicyConfig"])
+    security = config.get("SecurityHeadersConfig", {})
+    unplayed = set(config) - {"Name", "Comment", "SecurityHeadersConfig", "CustomHeadersConfig"}
+    unplayed |= set(security) - set(_SECURITY_HEADERS)
     if unplayed:
-        raise TemplateError(f"{policies[0].logical_id}: not played locally: {sorted(unplayed)}")
+        raise TemplateError(f"{logical_id}: not played locally: {sorted(unplayed)}")
     headers = {}
-    for key, settings in config["SecurityHeadersConfig"].items():
+    for key, settings in security.items():
         name, write = _SECURITY_HEADERS[key]
         headers[name] = str(write(settings))
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = str(item["Value"])
     return headers
+
+
+def distribution_headers(resolver: Resolver, distribution: str) -> dict[str, str]:
+    """The headers of the response headers policy of a distribution's default behaviour."""
+    resource = resolver.template.resources.get(distribution)
+    if resource is None or resource.type != "AWS::CloudFront::Distribution":
+        raise TemplateError(f"{distribution} is not a CloudFront distribution")
+    behaviour = resource.properties["DistributionConfig"]["DefaultCacheBehavior"]
+    policy = behaviour.get("ResponseHeadersPolicyId")
+    if not (isinstance(policy, dict) and set(policy) == {"Ref"}):
+        raise TemplateError(f"{distribution}: its default behaviour names no headers policy")
+    return policy_headers(resolver, policy["Ref"])
+
+
+def site_headers(resolver: Resolver) -> dict[str, str]:
+    """The headers the website's distribution adds to every page and asset."""
+    return distribution_headers(resolver, "WebsiteDistribution")

@@ -62,11 +62,26 @@ def context(browser: Browser, site: StackProcess, language: str) -> Iterator[Bro
     context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keeps each phase's report on the test, for the page fixture's teardown to read."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A page that fails its test if a script throws."""
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page that fails its test if a script throws. When the test fails, its output shows what
+    the page said (console) and what it showed (the accessibility tree), for a CI log to explain."""
     page = context.new_page()
     errors: list[str] = []
+    console: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and not page.is_closed():
+        print(f"--- the page at {page.url}:\n{page.locator('body').aria_snapshot()}")
+        print("--- its console:", *console[-30:], sep="\n")
     assert not errors, f"the page threw: {errors}"

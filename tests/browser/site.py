@@ -76,12 +76,17 @@ def upload_pdf(page: Page, folder: Path, title: str, words: Words = FR) -> Locat
     """Adds a PDF through the documents page's form (open on it); its entry in the list."""
     pdf = folder / "compte-rendu.pdf"
     pdf.write_bytes(PDF)
+    return upload_file(page, pdf, title, words)
+
+
+def upload_file(page: Page, file: Path, title: str, words: Words = FR) -> Locator:
+    """Adds a file through the documents page's form (open on it); its entry in the list."""
     upload = page.get_by_role("form", name=words("upload.add"))
     if not upload.is_visible():
         page.get_by_text(words("upload.add")).click()
-    upload.get_by_label(words("upload.file")).set_input_files(pdf)
+    upload.get_by_label(words("upload.file")).set_input_files(file)
     title_field = upload.get_by_label(words("upload.title"), exact=True)
-    expect(title_field).to_have_value("compte-rendu")  # suggested from the name
+    expect(title_field).to_have_value(file.stem)  # suggested from the name
     title_field.fill(title)
     upload.get_by_label(words("upload.category")).select_option(label=words("categories.biology"))
     upload.get_by_role("button", name=words("upload.send")).click()

@@ -20,9 +20,11 @@ ROUTES = ("accueil", "documents", "profil", "historique", "acces")
 BOTH = pytest.mark.parametrize("language", ["fr", "en"])
 
 
-def open_view(page: Page, route: str, words: Words = FR) -> None:
+def open_view(page: Page, route: str, words: Words = FR, child: str | None = None) -> None:
+    """Opens the route's view; in a represented person's space (`child`), its name names them."""
     page.goto(f"/#/{route}")
-    expect(page).to_have_title(words("shell.title", page=words(f"nav.{route}")))
+    name = words(f"child.nav.{route}", child=child) if child and route != "accueil" else None
+    expect(page).to_have_title(words("shell.title", page=name or words(f"nav.{route}")))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     # Loaded: no status still saying it is loading ("Chargement…", "Loading…").
     expect(page.get_by_role("status").filter(has_text="…")).to_have_count(0)
@@ -108,7 +110,7 @@ def test_a_representative_sees_the_space_of_the_child(page: Page, language: str)
     page.get_by_role("button", name=words("shell.show"), exact=True).click()
     expect(page.locator("#context")).to_have_text(words("shell.viewing", name=name))
     for route in ROUTES:
-        open_view(page, route, words)
+        open_view(page, route, words, child=child.given_name)
         assert_accessible(page, f"{language}: child's space, {route}")
 
 

@@ -61,6 +61,7 @@ def test_a_person_opposes_with_her_code_and_gets_her_receipt(page: Page, codes: 
     expect(dialog.get_by_role("alert")).to_have_text(FR("errors.byCode.CODE_REFUSED"))
     assert_accessible(page, "fr: opposition refused")
     dialog.get_by_role("button", name=FR("common.cancel")).click()
+    expect(dialog).to_be_hidden()
 
     page.get_by_label(FR("enrollment.code")).fill(codes[NORA.email])
     page.get_by_role("button", name=FR("enrollment.opposition.submit")).click()

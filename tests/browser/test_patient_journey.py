@@ -34,7 +34,9 @@ def test_a_patient_adds_a_document_masks_it_and_reads_the_history(page: Page, tm
     expect(page.get_by_role("heading", level=1, name="Historique des accès")).to_be_visible()
     # The mask is a change of the document by its holder (after it, the list read again).
     changes = (
-        page.get_by_role("row").filter(has_text="Camille Martin").filter(has_text="Modification")
+        page.get_by_role("listitem")
+        .filter(has_text="Camille Martin")
+        .filter(has_text="Modification")
     )
     expect(changes.first).to_contain_text("Document")
 

@@ -56,9 +56,12 @@ def login(stack: StackProcess, username: str, password: str, pool: str | None = 
 
 @pytest.fixture(scope="session")
 def tokens(local_stack: StackProcess) -> dict[str, str]:
-    patient = DEMO_ACCOUNTS[0]
+    patient, closing = DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[1]
     return {
         "patient": login(local_stack, patient.username, patient.password),
+        # A fresh sign-in closes a space for good: the closure's cases close another demo
+        # patient's than the one the session's other tests read.
+        "closing_patient": login(local_stack, closing.username, closing.password),
         "professional": login(
             local_stack, TREATING_DOCTOR.username, TREATING_DOCTOR.password, "professionals"
         ),
@@ -74,6 +77,8 @@ def audience(path: str) -> str | None:
         return "operator"
     if path.startswith("/enrollment/") and path != "/enrollment/space-requests":
         return None
+    if path == "/me/closure":
+        return "closing_patient"
     return "patient"
 
 

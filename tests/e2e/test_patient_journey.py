@@ -65,6 +65,16 @@ def test_a_patient_uploads_lists_downloads_masks_and_reads_the_history(http):
     assert downloaded.status_code == 200
     assert downloaded.content == PDF
 
+    # Shown on screen: from the documents' own origin, as a PDF, inert (docs/viewer.md).
+    view = http.get(f"/me/documents/{document_id}/view", headers=auth).json()
+    shown = httpx.get(view["url"])
+    assert (shown.status_code, shown.content) == (200, PDF)
+    assert shown.headers["Content-Type"] == "application/pdf"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox; default-src 'none';")
+    assert not view["url"].startswith(str(http.base_url).rstrip("/"))
+    assert httpx.get(view["url"].split("?")[0]).status_code == 403  # unsigned
+
     document = http.get(f"/me/documents/{document_id}", headers=auth)
     masked = http.patch(
         f"/me/documents/{document_id}",
@@ -77,9 +87,10 @@ def test_a_patient_uploads_lists_downloads_masks_and_reads_the_history(http):
     mine = [
         (e["action"], e["object"]["type"]) for e in history if e["object"].get("id") == document_id
     ]
-    assert mine[:4] == [
+    assert mine[:5] == [
         ("UPDATE", "document"),
         ("READ", "document"),
+        ("VIEW", "document"),
         ("DOWNLOAD", "document"),
         ("CREATE", "document"),
     ]

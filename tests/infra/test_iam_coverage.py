@@ -11,10 +11,10 @@ Flows: an insured-persons file lands under imports/ (PopulationFunction: email, 
 channels, a bad line reported, the wave timer started); people oppose, activate early, ask for a
 new code, ask for their space after opposing, and a helpline operator decides for a caller and
 reads the waves (EnrollmentFunction); a patient uploads through a presigned POST (IngestFunction
-on the quarantine notification), lists, downloads, renames, deletes, writes their profile and
-reads their access history (RecordsFunction); the patient designates a treating doctor, who
-lists, reads, downloads, adds to the profile and starts the upload of a held report (the
-presigned POST signed, its status read), and another doctor breaks the glass
+on the quarantine notification), lists, downloads, views on screen, renames, deletes, writes
+their profile and reads their access history (RecordsFunction); the patient designates a
+treating doctor, who lists, reads, downloads, adds to the profile and starts the upload of a
+held report (the presigned POST signed, its status read), and another doctor breaks the glass
 (ProfessionalsFunction); a hospital system pushes a signed FHIR document, twice, then searches
 and reads it on behalf of the treating doctor (PartnersFunction); an operator drops a former
 system's file under migrations/, one record for the patient and one for nobody
@@ -24,9 +24,10 @@ announcement (ProfessionalsFunction), and the daily job releases one held over a
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
-opens the activated people's accounts (AccountsFunction), one of whom chooses her password; a
-doctor signs in through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre
-token generation trigger would be), which calls no AWS service and is granted none.
+opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
+that patient closes her space and reads its closure (RecordsFunction); a doctor signs in
+through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
+generation trigger would be), which calls no AWS service and is granted none.
 """
 
 from __future__ import annotations
@@ -236,6 +237,10 @@ def _run_flows(stack: LocalStack) -> None:
     bench.call("GET", "/me/documents")
     link = bench.call("GET", f"/me/documents/{document_id}/content")
     assert _fetch(link["url"]).startswith(b"%PDF")  # with the signer's grants
+    # A view: the copy staged under views/, the signing key read. The viewer distribution's
+    # own reads are the bucket policy's (tests/infra/test_viewer_template.py), not a function's.
+    view = bench.call("GET", f"/me/documents/{document_id}/view")
+    assert view["content_type"] == "application/pdf" and "Signature=" in view["url"]
     bench.call("PATCH", f"/me/documents/{document_id}", {"title": "Renamed"}, **{"If-Match": "1"})
     bench.call("POST", "/me/profile/allergies", {"substance": "Pollen", "category": "environment"})
     bench.call("GET", "/me/profile")
@@ -400,6 +405,15 @@ def _run_flows(stack: LocalStack) -> None:
     signup = json.loads((SIGN_UP_EVENT).read_text(encoding="utf-8"))
     with suppress(Exception):  # the refusal is the function's error, as Cognito receives it
         stack.invoke("PatientSignUpFunction", signup)
+
+    # RecordsFunction: EARLY closes her space, freshly signed in, and reads its closure; the
+    # closure's entry reaches the notices, which tell nothing more for a closed space.
+    fresh = {**early, "auth_time": str(int(datetime.now(UTC).timestamp()))}
+    for method, body in (("POST", {"confirm": "CLOSE"}), ("GET", None)):
+        event = api_event(method, "/me/closure", fresh, body, resource="/me/{proxy+}")
+        status, _, closure = api_result(stack.invoke("RecordsFunction", event))
+        assert (status, closure["status"]) == (200, "CLOSED"), closure
+    stack.deliver_streams()
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.

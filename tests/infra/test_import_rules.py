@@ -65,6 +65,16 @@ API = "layers/shared/healthspace/api"
             "Contexts never import adapters",
         ),
         (f"{RECORDS}/spaces.py", "import healthspace.care.rules", "Contexts stand on one another"),
+        (
+            f"{RECORDS}/access.py",
+            "import healthspace.lifecycle.closures",
+            "Contexts stand on one another",
+        ),
+        (
+            "layers/shared/healthspace/lifecycle/closures.py",
+            "import healthspace.adapters.dynamodb.lifecycle",
+            "Contexts never import adapters",
+        ),
         (f"{API}/patient/spaces.py", "import healthspace.api.professional", "One API module per"),
         (f"{API}/common.py", "import healthspace.wiring.records", "The API never imports"),
         (

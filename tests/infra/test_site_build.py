@@ -135,13 +135,8 @@ def test_a_hash_covers_what_a_module_imports(tmp_path) -> None:
     # ui.js, what imports it, and what imports those; never the stylesheet, the catalogues or
     # the modules that ui.js does not reach (i18n.js, sections.js).
     assert changed == {
-        "ui.js",
-        "app.js",
-        "accounts.js",
-        "care.js",
-        "documents.js",
-        "enrollment.js",
-        "profile.js",
+        *("ui.js", "app.js", "care.js", "documents.js", "enrollment.js", "profile.js"),
+        *("history.js", "people.js", "viewer.js", "accounts.js"),
     }
 
 

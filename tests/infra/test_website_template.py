@@ -18,6 +18,10 @@ WEB_DOMAIN = {
     "WebDomainName": "espace.example.org",
     "WebCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0f0e-22bb",
 }
+VIEWER_DOMAIN = {
+    "ViewerDomainName": "documents.espace.example.org",
+    "ViewerCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0f0e-33cc",
+}
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
@@ -29,6 +33,10 @@ def deployed(**parameters: str) -> Resolver:
     """The template deployed with placeholder ids; the origin access control's id too."""
     resolver = deployed_template(**parameters)
     resolver.register("WebsiteOriginAccess", "ref-WebsiteOriginAccess", Id="id-WebsiteOriginAccess")
+    resolver.register("ViewerOriginAccess", "ref-ViewerOriginAccess", Id="id-ViewerOriginAccess")
+    resolver.register(
+        "DocumentViewer", "ref-DocumentViewer", DomainName="d-DocumentViewer.cloudfront.net"
+    )
     return resolver
 
 
@@ -84,8 +92,12 @@ def test_cloudfront_may_only_decrypt_the_website_buckets_objects() -> None:
     key = deployed().resolve(TEMPLATE.properties("DataKey"))
     statements = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"]}
     cloudfront = [s for s in statements.values() if "cloudfront" in str(s["Principal"])]
-    assert cloudfront == [statements["CloudFrontMayReadTheWebsite"]]
-    (statement,) = cloudfront
+    # The website's bucket here, the documents' views in tests/infra/test_viewer_template.py.
+    assert [s["Sid"] for s in cloudfront] == [
+        "CloudFrontMayReadTheWebsite",
+        "CloudFrontMayReadViews",
+    ]
+    statement = statements["CloudFrontMayReadTheWebsite"]
     assert statement["Action"] == "kms:Decrypt"
     bucket = deployed().resolve(TEMPLATE.properties("WebsiteBucket"))["BucketName"]
     assert statement["Condition"] == {
@@ -153,9 +165,28 @@ def test_the_headers_policy_is_the_pages_own_plus_what_only_a_header_can_say() -
     page = (REPO_ROOT / "web" / "index.html").read_text()
     meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     assert meta, "web/index.html declares its Content-Security-Policy in a <meta>"
-    assert headers["ContentSecurityPolicy"]["ContentSecurityPolicy"] == (
-        f"{meta.group(1)}; frame-ancestors 'none'"
+    # The page cannot know the documents' origin: its own policy lets frames and images come
+    # from any https origin (or the local stack's); the header, which both policies bind,
+    # narrows them to the documents' own origin.
+    anywhere = "https: http://127.0.0.1:* http://localhost:*"
+    assert f"img-src 'self' data: {anywhere};" in meta.group(1)
+    assert f"frame-src {anywhere};" in meta.group(1)
+    narrowed = (
+        meta.group(1)
+        .replace(f"img-src 'self' data: {anywhere};", "img-src 'self' data: ${Viewer};")
+        .replace(f"frame-src {anywhere};", "frame-src ${Viewer};")
     )
+    policy = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert policy[0] == f"{narrowed}; frame-ancestors 'none'"
+    for parameters, viewer in [
+        ({}, "https://d-DocumentViewer.cloudfront.net"),
+        (VIEWER_DOMAIN, "https://documents.espace.example.org"),
+    ]:
+        resolved = deployed(**parameters).resolve(TEMPLATE.properties("WebsiteHeaders"))
+        csp = resolved["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        assert csp["ContentSecurityPolicy"]["ContentSecurityPolicy"] == policy[0].replace(
+            "${Viewer}", viewer
+        )
     hsts = headers["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= 2 * 365 * 24 * 3600
     assert hsts["IncludeSubdomains"] is True

@@ -4,6 +4,7 @@ handlers called on API Gateway and S3 events as Lambda would, S3 notifications i
 import itertools
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from infra.local.moto_dynamodb import moto_dynamodb_workarounds
 from infra.local.resources import Deployer
 from infra.local.sample_events import api_event, api_result, s3_created_event
 from infra.local.template import Resolver, load_template
+from infra.local.viewer import new_signing_key, store_signing_key
 
 _serial = itertools.count(1)
 
@@ -32,6 +34,8 @@ def deployed():
         template = load_template()
         deployer = Deployer(template, Resolver(template))
         deployer.deploy()
+        # What the operator stores once (README, "Deploying"): the key signing the views' links.
+        store_signing_key(deployer.resolver.refs["ViewerSigningKey"], new_signing_key()[0])
         records = deployer.functions["RecordsFunction"]
         os.environ.update(records.environment)
         registry = FunctionRegistry(deployer.functions, records.environment)
@@ -93,12 +97,14 @@ class Person:
 
     @property
     def claims(self):
+        """As API Gateway passes an ID token's claims, of a sign-in just now (auth_time)."""
         return {
             "sub": self.subject,
             "custom:ins": self.ins,
             "given_name": self.given_name,
             "family_name": "Martin",
             "token_use": "id",
+            "auth_time": str(int(time.time())),
         }
 
 
@@ -107,13 +113,13 @@ def person(deployed):
     """Opens a space for a new person (optionally represented by another) and returns them."""
     from healthspace.wiring.records import medical_file
 
-    def make(given_name, represented_by=None):
+    def make(given_name, represented_by=None, birth_date=date(1985, 6, 1)):
         n = next(_serial)
         ins = make_ins(f"1{n % 100:02d}0175{n:06d}"[:13].ljust(13, "0"))
         representatives = {represented_by.ins: Role.LEGAL_REPRESENTATIVE} if represented_by else {}
         space = medical_file().spaces.open_space(
             ins,
-            Holder(given_name=given_name, family_name="Martin", birth_date=date(1985, 6, 1)),
+            Holder(given_name=given_name, family_name="Martin", birth_date=birth_date),
             representatives,
         )
         return Person(f"sub-{n}", ins, given_name, space.space_id)

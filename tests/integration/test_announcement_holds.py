@@ -47,7 +47,11 @@ def patient_sees(api, who, document_id, space=None):
 
 def told(api, who, document_id):
     log = api("GET", "/me/access-log", who)[2]["items"]
-    return [e for e in log if e["object"] == {"type": "document/release", "id": document_id}]
+    return [
+        e
+        for e in log
+        if (e["object"]["type"], e["object"].get("id")) == ("document/release", document_id)
+    ]
 
 
 def test_the_author_releases_a_held_document_and_the_patient_is_told(api, person, pro):

@@ -694,12 +694,16 @@ class Walker:
     # -- own objects that a write would change: fresh ones, so that the world stays as built
     def fresh(self, case: Case) -> tuple[Any, SpaceObjects]:
         """A space of the role's own with a new object for the case: one per test, and one per
-        route of the care record (blocking someone would refuse their grant, and so on)."""
-        key = (case.role, case.route.path if case.route.path.startswith("/me/care") else "")
+        route of the care record (blocking someone would refuse their grant, and so on) and of
+        the closure (a closed space refuses the routes after it). A representative's is a
+        child's (a representative closes only a child's space)."""
+        own_route = case.route.path.startswith(("/me/care", "/me/closure"))
+        key = (case.role, case.route.path if own_route else "")
         if key not in self.own_spaces:
             if case.role == "representative":
                 parent = self.person("Paul")
-                self.own_spaces[key] = (parent, self.person("Léa", represented_by=parent))
+                child = self.person("Léa", represented_by=parent, birth_date=date(2015, 6, 1))
+                self.own_spaces[key] = (parent, child)
             else:
                 holder = self.person("Fresh")
                 self.own_spaces[key] = (holder, holder)

@@ -153,6 +153,7 @@ def test_the_care_record_and_the_history_name_each_professional(demo_directory, 
         "rpps": LECLERC,
         "display_name": "Dr Sophie LECLERC",
         "profession": "Médecin",
+        "profession_code": "10",
         "specialty": "Médecine générale (SM)",
         "in_directory": True,
     }
@@ -164,6 +165,7 @@ def test_the_care_record_and_the_history_name_each_professional(demo_directory, 
             "rpps": rpps(7),
             "display_name": f"RPPS {rpps(7)}",
             "profession": None,
+            "profession_code": None,
             "specialty": None,
             "in_directory": False,
         }
@@ -188,3 +190,14 @@ def test_the_history_names_a_professional_actor(demo_directory, api, person):
     shown = api("GET", "/me/access-log", alice)[2]["items"][0]
     assert shown["actor"]["id"] == f"rpps:{LECLERC}"  # as before
     assert shown["actor"]["professional"]["display_name"] == "Dr Sophie LECLERC"
+
+
+def test_the_treating_doctors_profession_is_read_in_the_directory(demo_directory, api, person):
+    alice = person("Alice")
+    doctor = {"rpps": BENALI, "profession": "10"}  # a pharmacist, claimed a médecin
+    status, _, body = api(
+        "PUT", "/me/care/treating-doctor", alice, body=doctor, headers={"If-Match": "0"}
+    )
+    assert status == 400 and "médecin" in body["message"]
+    care = _change(api, alice, "PUT", "/me/care/treating-doctor", {"rpps": LECLERC})
+    assert care["treating_doctor"]["rpps"] == LECLERC

@@ -103,7 +103,8 @@ def test_a_doctors_deposit_reaches_the_patient_with_him_as_author(api, person, s
         "display_name": "Claire Dubois",
     }
     log = api("GET", "/me/access-log", alice)[2]["items"]
-    [filed] = [e for e in log if e["object"] == {"type": "document", "id": upload_id}]
+    [filed] = [e for e in log if e["object"].get("id") == upload_id]
+    assert filed["object"] == {"type": "document", "id": upload_id, "title": document["title"]}
     assert (filed["action"], filed["actor"]["id"], filed["role"], filed["emergency_reason"]) == (
         "CREATE",
         f"rpps:{DOCTOR}",

@@ -16,12 +16,18 @@ from tests.unit.test_directory import extract, line
 NOT_HEALTH_DATA = {
     ("GET", "/me"): "the space's holder and status: identity, no health data",
     ("GET", "/me/access-log"): "the access history itself",
+    ("GET", "/me/news"): "a digest of the access history; traced as a read of the documents "
+    "list only when it names documents others filed (tests/integration/test_news.py)",
     ("POST", "/me/uploads"): "only a ticket; the document is traced when ingested",
     ("GET", "/me/uploads/{upload_id}"): "an upload's status, no content",
     ("GET", "/me/care"): "who may see the file, like the access history; every change is traced",
     ("GET", "/directory/professionals"): "the public directory of professionals (open data)",
     ("GET", "/directory/professionals/{rpps}"): "one professional of the public directory",
+    ("GET", "/me/closure"): "the space's status and closure dates, as GET /me",
 }
+# Routes after which the space's history is read from the table: they close it (its history
+# route then refuses, SPACE_CLOSED).
+CLOSING = {("POST", "/me/closure")}
 # Query strings of the routes that need one.
 QUERIES = {("GET", "/directory/professionals"): {"name": "martin"}}
 TREATING_DOCTOR, PROFESSIONAL, OTHER_DOCTOR = rpps(21), rpps(22), rpps(23)
@@ -58,6 +64,7 @@ BODIES = {
     ("PUT", "/me/care/settings"): {"emergency_access": False},
     ("PUT", "/me/care/treating-doctor"): {"rpps": OTHER_DOCTOR},
     ("PUT", "/me/care/team/{rpps}"): {"scope": ["biology"], "expires_at": "2099-01-01T00:00:00Z"},
+    ("POST", "/me/closure"): {"confirm": "CLOSE"},
 }
 
 
@@ -119,11 +126,21 @@ def test_the_walk_covers_every_route(openapi):
                 assert body_for(method.upper(), path) is not None, f"add a sample body for {path}"
 
 
+def history(api, owner, closed=False):
+    """The space's history, newest first: by its route, or from the table once closed."""
+    if not closed:
+        return api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"]
+    from healthspace.wiring.records import medical_file
+
+    page = medical_file().store.list_access_log(owner.space_id, 100, None)
+    return [entry.model_dump(mode="json") for entry in page.items]
+
+
 def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi, empty_table):
     for method, path in routes(openapi):
         empty_table()
         owner, params, entries = owned()
-        before = len(api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"])
+        before = len(history(api, owner))
         status, _, response = api(
             method,
             concrete(path, params, entries),
@@ -133,7 +150,7 @@ def test_every_health_data_route_writes_an_access_log_entry(api, owned, openapi,
             query=QUERIES.get((method, path)),
         )
         assert status < 300, f"{method} {path} failed: {status} {response}"
-        after = api("GET", "/me/access-log", owner, query={"limit": "100"})[2]["items"]
+        after = history(api, owner, closed=(method, path) in CLOSING)
         if (method, path) in NOT_HEALTH_DATA:
             assert len(after) == before, f"{method} {path} should not be traced"
         else:

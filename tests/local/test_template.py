@@ -153,7 +153,7 @@ def test_the_project_template_resolves_its_globals() -> None:
     template = load_template()
     resolver = Resolver(template)
     for lid in template.resources:
-        resolver.register(lid, f"ref-{lid}", Arn=f"arn-{lid}")
+        resolver.register(lid, f"ref-{lid}", Arn=f"arn-{lid}", DomainName=f"d-{lid}")
     variables = resolver.resolve(template.globals["Function"]["Environment"]["Variables"])
     assert variables["QUARANTINE_BUCKET"] == f"healthspace-local-quarantine-{ACCOUNT_ID}"
     assert set(template.creation_order()) == set(template.resources)

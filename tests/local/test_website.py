@@ -13,12 +13,13 @@ from werkzeug.test import Client
 
 from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry
-from infra.local.template import REPO_ROOT, TemplateError, load_template
-from infra.local.website import site_headers
+from infra.local.template import REPO_ROOT, Resolver, TemplateError, load_template
+from infra.local.website import policy_headers, site_headers
 from infra.site.build import IMMUTABLE, REVALIDATE
 
 WEB_DIR = REPO_ROOT / "web"
-HEADERS = site_headers(load_template())
+VIEWER = "http://127.0.0.1:9999"
+HEADERS = site_headers(Resolver(load_template(), parameters={"ViewerOrigin": VIEWER}))
 
 
 def web_client(web_dir: Path) -> Client:
@@ -48,6 +49,9 @@ def test_the_policys_headers_are_the_ones_cloudfront_sends() -> None:
         "Referrer-Policy": "no-referrer",
     } == HEADERS
     assert HEADERS["Content-Security-Policy"].endswith("; frame-ancestors 'none'")
+    # The documents' own origin, and only it, beside the site's own for frames and images.
+    assert f"; frame-src {VIEWER};" in HEADERS["Content-Security-Policy"]
+    assert f"; img-src 'self' data: {VIEWER};" in HEADERS["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("path", ["/", "/index.html", "/app.js", "/styles.css"])
@@ -163,4 +167,4 @@ def test_a_header_setting_the_local_stack_cannot_play_fails_loudly(tmp_path) -> 
         "          XSSProtection: {Protection: true, Override: true}\n"
     )
     with pytest.raises(TemplateError, match="XSSProtection"):
-        site_headers(load_template(template))
+        policy_headers(Resolver(load_template(template)), "Headers")

@@ -19,6 +19,7 @@ from healthspace.records.model import (
     Category,
     DocumentFacts,
     DocumentFilter,
+    HistoryFilter,
 )
 from tests.unit.conftest import CHILD_INS
 from tests.unit.test_care_access import rpps
@@ -277,3 +278,26 @@ def test_only_a_professional_keeps_an_entry_confidential_and_only_a_minors(
         medical_file.profile.add_entry(
             doctor, "treatments", PILL, confidential_from_representatives=True
         )
+
+
+def test_the_history_titles_only_the_documents_it_shows(medical_file, child):
+    held = deposit(medical_file, "lab|held-title", hold_for_announcement=True)
+    shown = deposit(medical_file, "lab|shown-title")
+    for side in ("holder", "parent"):
+        titles = medical_file.history.history(child[side], 100, None).titles
+        assert shown in titles and held not in titles
+
+
+def test_the_history_filters_the_acts_of_professionals(medical_file, child):
+    colleague = medical_file.professionals.open_for_professional(pro(COLLEAGUE), CHILD_INS)
+    document_id = deposit(medical_file, "lab|filter")
+    medical_file.documents.get_document(colleague, document_id)
+    access = child["holder"]
+    medical_file.documents.get_document(access, document_id)
+    everything = medical_file.history.history(access, 100, None).items
+    theirs = medical_file.history.history(access, 100, None, HistoryFilter(professionals=True))
+    assert {e.actor.kind for e in everything} > {ActorKind.PROFESSIONAL}
+    assert theirs.items == [e for e in everything if e.actor.kind is ActorKind.PROFESSIONAL]
+    assert theirs.items and theirs.next_cursor is None
+    emergencies = HistoryFilter(professionals=True, emergency=True)
+    assert medical_file.history.history(access, 100, None, emergencies).items == []

@@ -150,6 +150,7 @@ def test_many_are_named_at_once_an_unknown_one_by_its_number(demo):
         "rpps": rpps(1),
         "display_name": f"RPPS {rpps(1)}",
         "profession": None,
+        "profession_code": None,
         "specialty": None,
         "in_directory": False,
     }

@@ -111,6 +111,41 @@ def test_only_a_medecin_can_be_the_treating_doctor(medical_file, holder):
         medical_file.controls.designate_treating_doctor(holder, NURSE, 0, Profession.INFIRMIER)
 
 
+@pytest.mark.parametrize(
+    ("listed", "claimed", "accepted"),
+    [
+        ("21", Profession.MEDECIN, False),  # a pharmacist, whatever the client says
+        ("31", Profession.MEDECIN, False),  # a profession the care rules do not know
+        ("10", Profession.INFIRMIER, True),  # a médecin, whatever the client says
+        (None, Profession.MEDECIN, True),  # not in the directory (yet): the client's word
+        (None, Profession.INFIRMIER, False),
+    ],
+)
+def test_the_treating_doctors_profession_is_the_directorys(
+    medical_file, holder, listed, claimed, accepted
+):
+    from healthspace.care.controls import PatientControls
+    from healthspace.directory.lookup import Directory
+    from healthspace.directory.model import DirectoryEntry
+    from tests.fakes import FakeDirectory
+
+    directory = FakeDirectory()
+    if listed:
+        entry = DirectoryEntry(
+            rpps=DOCTOR, given_name="Ana", family_name="Roy", profession_code=listed,
+            profession="Profession",
+        )  # fmt: skip
+        directory.write([(None, entry)])
+    base = medical_file.controls
+    controls = PatientControls(base.store, base.log, base.clock, Directory(directory))
+    if accepted:
+        record = controls.designate_treating_doctor(holder, DOCTOR, 0, claimed)
+        assert record.team.treating_doctor and record.team.treating_doctor.rpps == DOCTOR
+    else:
+        with pytest.raises(BadRequest, match="médecin"):
+            controls.designate_treating_doctor(holder, DOCTOR, 0, claimed)
+
+
 def test_a_team_member_gets_a_scope_until_an_expiry_and_loses_it_when_revoked(
     medical_file, store, holder, clock
 ):

@@ -8,7 +8,7 @@ import pytest
 from healthspace.care.access import REFERENCE_LIFETIME, REFERENCE_PATTERN, reference_digest
 from healthspace.care.matrices import Profession
 from healthspace.care.rules import Relationship
-from healthspace.kernel.errors import CareAccessRefused, UnknownPatientReference
+from healthspace.kernel.errors import CareAccessRefused, SpaceClosed, UnknownPatientReference
 from healthspace.kernel.identifiers import make_ins
 from healthspace.records.model import SpaceStatus
 from tests.unit.conftest import ALICE_INS
@@ -107,11 +107,21 @@ def test_the_care_rules_are_asked_on_every_request(medical_file, holder):
     assert blocked.value.code == "BLOCKED"
 
 
-def test_a_closed_space_is_refused_as_no_relationship(medical_file, holder, store, spaces):
+def test_a_closed_space_tells_its_closure_only_to_whom_the_patient_let_in(
+    medical_file, holder, store, spaces
+):
+    """A reference taken before the closure, and the INS named after it: the treating doctor
+    learns the space is closed (SPACE_CLOSED); a stranger, with or without break-glass, is
+    answered as for a patient without a space (NO_RELATIONSHIP): nothing tells them of it."""
     medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
     reference = medical_file.professionals.refer(pro(DOCTOR), ALICE_INS).reference
     space = store.spaces[holder.space_id]
     store.spaces[holder.space_id] = space.model_copy(update={"status": SpaceStatus.CLOSED})
-    with pytest.raises(CareAccessRefused) as closed:
+    with pytest.raises(SpaceClosed):
         medical_file.professionals.open_reference(pro(DOCTOR), reference)
-    assert closed.value.code == "NO_RELATIONSHIP"
+    with pytest.raises(SpaceClosed):
+        medical_file.professionals.refer(pro(DOCTOR), ALICE_INS)
+    for reason in (None, "patient inconscient"):
+        with pytest.raises(CareAccessRefused) as stranger:
+            medical_file.professionals.refer(pro(STRANGER), ALICE_INS, reason)
+        assert stranger.value.code == "NO_RELATIONSHIP"

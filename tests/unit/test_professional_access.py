@@ -9,7 +9,13 @@ from healthspace.care.access import CareAccess, ProfessionalCaller
 from healthspace.care.matrices import Profession
 from healthspace.care.record import FULL, Professional
 from healthspace.care.rules import Relationship
-from healthspace.kernel.errors import BadRequest, CareAccessRefused, Forbidden, NotFound
+from healthspace.kernel.errors import (
+    BadRequest,
+    CareAccessRefused,
+    Forbidden,
+    NotFound,
+    SpaceClosed,
+)
 from healthspace.kernel.identifiers import make_ins
 from healthspace.records.model import (
     Action,
@@ -200,7 +206,8 @@ def test_a_document_named_by_its_id_alone_opens_its_space_under_the_care_rules(
     medical_file, holder, documents, store
 ):
     """FHIR's read: the space is found from the document, then the rules decide as for any
-    opening; a space closed since is refused as one without a relationship."""
+    opening; a space closed since tells its closure to the doctor the patient had let in
+    (SPACE_CLOSED), and is refused to anyone else as one without a relationship."""
     medical_file.controls.designate_treating_doctor(holder, DOCTOR, 0)
     space = medical_file.spaces.holding(documents["imaging"])
     assert space.space_id == holder.space_id
@@ -210,8 +217,10 @@ def test_a_document_named_by_its_id_alone_opens_its_space_under_the_care_rules(
     with pytest.raises(CareAccessRefused):
         medical_file.professionals.open_space(pro(STRANGER), space)
     closed = space.model_copy(update={"status": SpaceStatus.CLOSED})
-    with pytest.raises(CareAccessRefused) as refused:
+    with pytest.raises(SpaceClosed):
         medical_file.professionals.open_space(pro(DOCTOR), closed)
+    with pytest.raises(CareAccessRefused) as refused:
+        medical_file.professionals.open_space(pro(STRANGER), closed)
     assert refused.value.code == "NO_RELATIONSHIP"
     with pytest.raises(NotFound):
         medical_file.spaces.holding("01NOSUCHDOCUMENT")

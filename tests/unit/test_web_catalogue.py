@@ -60,7 +60,9 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
     asked = {
         key
         for path in WEB.glob("*.js")
-        for key in re.findall(r"""\bt\(\s*["']([\w.\-/]+)["']""", path.read_text(encoding="utf-8"))
+        for key in re.findall(
+            r"""\bts?\(\s*["']([\w.\-/]+)["']""", path.read_text(encoding="utf-8")
+        )
     }
     asked |= set(re.findall(r'data-(?:text|label)="([\w.\-]+)"', (WEB / "index.html").read_text()))
     assert len(asked) > 100  # the code does ask (the pattern finds its calls)

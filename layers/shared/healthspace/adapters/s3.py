@@ -1,4 +1,5 @@
-"""The BlobStore port on S3: quarantine (presigned POST uploads), documents, download staging."""
+"""The BlobStore port on S3: quarantine (presigned POST uploads), documents, download and view
+staging."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ from urllib.parse import quote
 
 import boto3
 
+from healthspace.adapters.cloudfront import SignedViewLinks
+
 
 class S3Blobs:
     def __init__(
-        self, quarantine_bucket: str, documents_bucket: str, downloads_bucket: str, kms_key_id: str
+        self,
+        quarantine_bucket: str,
+        documents_bucket: str,
+        downloads_bucket: str,
+        kms_key_id: str,
+        views: SignedViewLinks | None = None,
     ) -> None:
         self.quarantine_bucket = quarantine_bucket
         self.documents_bucket = documents_bucket
         self.downloads_bucket = downloads_bucket
         self.kms_key_id = kms_key_id
+        self.views = views
 
     @cached_property
     def _s3(self) -> Any:
@@ -80,3 +89,24 @@ class S3Blobs:
             ExpiresIn=expires_in,
         )
         return url
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """The copy under views/, which only the viewer distribution reads: its type and an
+        inline disposition are the object's own, so CloudFront serves them as they are (with the
+        viewer's response headers policy: nosniff, the sandboxing CSP, no-store)."""
+        if self.views is None:
+            raise RuntimeError("no viewer origin is configured")
+        if not key.startswith("views/"):
+            raise ValueError("a view's copy goes under views/")
+        self._s3.put_object(
+            Bucket=self.downloads_bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ContentDisposition=f"inline; filename*=UTF-8''{quote(filename)}",
+            CacheControl="private, no-store",
+            **self._sse(),
+        )
+        return self.views.link(key, expires_in)

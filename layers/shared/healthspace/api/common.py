@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -40,6 +41,7 @@ from healthspace.records.spaces import Spaces
 
 SPACE_HEADER = "X-Space-Id"
 _VERSION = re.compile(r"[0-9]{1,18}")
+_AUTH_TIME = re.compile(r"[0-9]{1,11}")  # seconds since 1970, until the year 5138
 # A professional breaks the glass by sending their reason in this header (reads only).
 EMERGENCY_HEADER = "X-Emergency-Reason"
 SPACE_PARAMETER = HeaderParameter(
@@ -195,6 +197,18 @@ def caller(router: BaseRouter) -> Caller:
         raise Unauthorized("a patient identity token is required")
     name = display_name(claims) or "patient"
     return Caller(subject=str(subject), ins=parse_ins(str(ins)), display_name=name)
+
+
+def signed_in_at(router: BaseRouter) -> datetime | None:
+    """When the caller last signed in: their ID token's `auth_time` (seconds since 1970, which
+    API Gateway passes as a string). None when absent or unreadable: nothing then counts as a
+    recent sign-in."""
+    context = cast(APIGatewayProxyEvent, router.current_event).request_context
+    claims: dict[str, Any] = (context.authorizer.claims or {}) if context.authorizer else {}
+    raw = str(claims.get("auth_time", ""))
+    if not _AUTH_TIME.fullmatch(raw):
+        return None
+    return datetime.fromtimestamp(int(raw), tz=UTC)
 
 
 def display_name(claims: Mapping[str, Any]) -> str:

@@ -32,8 +32,8 @@ SIGNED_IN: list[dict[str, list[str]]] = [{"idToken": []}]
 SUCCESS = {200: "OK", 201: "Created", 202: "Accepted", 204: "Done, nothing to return"}
 REFUSALS = {
     400: "The request cannot be read, or a value in it is invalid (the message names it).",
-    401: "No valid identity of the kind this API takes.",
-    403: "The caller may not do this (the code says which rule refused).",
+    401: "No valid identity of the kind this API takes, or too old (REAUTHENTICATION_REQUIRED).",
+    403: "The caller may not do this; the code says which rule refused (SPACE_CLOSED: closed).",
     404: "Absent, or hidden from this caller: the same answer, so that it tells nothing.",
     409: "The object's state refuses the change, or its collection is full (LIMIT_REACHED).",
     412: "If-Match names a version that is no longer the current one: read it again.",

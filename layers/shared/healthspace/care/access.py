@@ -28,7 +28,9 @@ from healthspace.kernel.clock import Clock
 from healthspace.kernel.errors import (
     CareAccessRefused,
     Forbidden,
+    HealthSpaceError,
     NotFound,
+    SpaceClosed,
     UnknownPatientReference,
 )
 from healthspace.records.access import Access
@@ -188,25 +190,26 @@ class ProfessionalAccess:
         self, caller: ProfessionalCaller, space: Space, emergency_reason: str | None = None
     ) -> CareAccess:
         """A space found otherwise than by INS (a reference, a document's id), as the care
-        rules let the professional in; a space no longer active is refused as one without a
-        relationship."""
-        if space.status is not SpaceStatus.ACTIVE:  # closed since
-            raise refused(Refusal.NO_RELATIONSHIP)
-        return self._open(caller, space.space_id, emergency_reason)
+        rules let the professional in (a closed one refused, `_open`)."""
+        return self._open(caller, space, emergency_reason)
 
     def open_for_professional(
         self, caller: ProfessionalCaller, ins: str, emergency_reason: str | None = None
     ) -> CareAccess:
         """The professional's access to the file of the patient with this INS, or
-        CareAccessRefused. A patient without an active space is refused as one with whom the
+        CareAccessRefused. A patient without a space is refused as one with whom the
         professional has no relationship: the answer tells nobody who has a space."""
-        space_id = self._space_of(ins)
-        return self._open(caller, space_id, emergency_reason)
+        return self._open(caller, self._space_of(ins), emergency_reason)
 
     def _open(
-        self, caller: ProfessionalCaller, space_id: str, emergency_reason: str | None
+        self, caller: ProfessionalCaller, space: Space, emergency_reason: str | None
     ) -> CareAccess:
+        """Every professional's way into a file (their API, a partner's software on their
+        behalf): the one place a closed space refuses them (`_closed`)."""
+        space_id = space.space_id
         record = self.store.get_care_record(space_id)
+        if space.status is not SpaceStatus.ACTIVE:
+            raise self._closed(caller, space, record)
         decision = rules.decide_space_access(
             caller.professional, record.settings, record.team, self.clock.now(), emergency_reason
         )
@@ -231,8 +234,11 @@ class ProfessionalAccess:
         with them): a CONSENT grant the patient sees in their care record and history (and is
         told of by email) and may revoke. Refused as the care rules refuse: an unknown patient
         as one without a relationship, a blocked professional as blocked."""
-        space_id = self._space_of(ins)
+        space = self._space_of(ins)
+        space_id = space.space_id
         record = self.store.get_care_record(space_id)
+        if space.status is not SpaceStatus.ACTIVE:
+            raise self._closed(caller, space, record)
         if caller.professional.rpps in record.settings.blocked:
             raise refused(Refusal.BLOCKED)
         team = rules.record_consent(
@@ -262,8 +268,26 @@ class ProfessionalAccess:
             return "you may no longer add this kind of document to this patient's file"
         return None
 
-    def _space_of(self, ins: str) -> str:
-        try:
-            return self.spaces.space_of(ins).space_id
-        except NotFound:
-            raise refused(Refusal.NO_RELATIONSHIP) from None
+    def _space_of(self, ins: str) -> Space:
+        """The patient's space, whatever its status; none is refused as no relationship."""
+        space = self.spaces.any_space_of(ins)
+        if space is None:
+            raise refused(Refusal.NO_RELATIONSHIP)
+        return space
+
+    def _closed(
+        self, caller: ProfessionalCaller, space: Space, record: CareRecord
+    ) -> HealthSpaceError:
+        """The refusal of a space no longer active. Its closure is told (SPACE_CLOSED) to a
+        professional the patient had let in without break-glass (treating doctor, care team,
+        consent): they learn why the file they used is gone. Anyone else is answered as for a
+        patient without a space (NO_RELATIONSHIP), so that naming an INS, or breaking the
+        glass, tells nobody that this person closed their space."""
+        standing = rules.decide_space_access(
+            caller.professional, record.settings, record.team, self.clock.now(), None
+        )
+        if space.status is SpaceStatus.CLOSED and standing.refusal is None:
+            return SpaceClosed(
+                "the patient has closed their health space: it can no longer be read or added to"
+            )
+        return refused(Refusal.NO_RELATIONSHIP)

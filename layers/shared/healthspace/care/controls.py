@@ -21,8 +21,9 @@ from healthspace.care.record import (
     Professional,
     Scope,
 )
+from healthspace.directory.lookup import Directory
 from healthspace.kernel.clock import Clock
-from healthspace.kernel.errors import Forbidden, PreconditionFailed
+from healthspace.kernel.errors import BadRequest, Forbidden, PreconditionFailed
 from healthspace.kernel.identifiers import parse_rpps
 from healthspace.records.access import Access
 from healthspace.records.access_log import AccessLog
@@ -40,6 +41,9 @@ class PatientControls:
     store: CareRecords
     log: AccessLog
     clock: Clock
+    # Where a treating doctor's profession is read; without it (the tests' compositions), the
+    # profession the patient's client sends is taken.
+    directory: Directory | None = None
 
     def care_record(self, access: Access) -> CareRecord:
         """The settings and care team. Not traced, like the access log: the patient consulting
@@ -95,8 +99,15 @@ class PatientControls:
         expected_version: int,
         profession: Profession = Profession.MEDECIN,
     ) -> CareRecord:
-        """`profession` is what the patient's client knows of the doctor (no directory of
-        professionals is wired yet to confirm it): a non-médecin is refused."""
+        """A non-médecin is refused. The profession is the directory's for a professional it
+        holds (whatever the client sends: a pharmacist cannot be named treating doctor by
+        claiming otherwise); for one it does not hold (yet: a new doctor before the next
+        import), `profession`, what the patient's client knows of the doctor."""
+        listed = self.directory.find(rpps) if self.directory else None
+        if listed is not None:
+            if listed.profession_code not in {p.value for p in Profession}:
+                raise BadRequest("the treating doctor must be a médecin")
+            profession = Profession(listed.profession_code)
         doctor = Professional(rpps=rpps, profession=profession)
         now = self.clock.now()
         return self._change(

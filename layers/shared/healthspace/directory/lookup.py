@@ -29,10 +29,15 @@ class Directory:
         return self.store.search(query, limit, cursor)
 
     def professional(self, rpps: str) -> DirectoryEntry:
-        found = self.store.get_entries([parse_rpps(rpps)])
-        if not found:
+        found = self.find(rpps)
+        if found is None:
             raise NotFound("no professional with this RPPS in the directory")
-        return found[0]
+        return found
+
+    def find(self, rpps: str) -> DirectoryEntry | None:
+        """The directory's entry of this RPPS (BadRequest for a malformed one), if any."""
+        found = self.store.get_entries([parse_rpps(rpps)])
+        return found[0] if found else None
 
     def names(self, rpps: Iterable[str]) -> dict[str, ProfessionalName]:
         """Each RPPS's name, in one batch read; one the directory does not hold is named by

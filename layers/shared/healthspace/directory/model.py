@@ -87,6 +87,7 @@ class ProfessionalName(Entity):
     rpps: str
     display_name: str
     profession: str | None = None
+    profession_code: str | None = None
     specialty: str | None = None
     in_directory: bool
 
@@ -98,6 +99,7 @@ class ProfessionalName(Entity):
             rpps=rpps,
             display_name=entry.display_name,
             profession=entry.profession,
+            profession_code=entry.profession_code,
             specialty=entry.specialty,
             in_directory=True,
         )

@@ -51,6 +51,17 @@ class Forbidden(HealthSpaceError, status=403, code="FORBIDDEN"):
     """The caller is known, and may not do this."""
 
 
+class ReauthenticationRequired(Unauthorized, code="REAUTHENTICATION_REQUIRED"):
+    """An act that needs a recent sign-in (closing a space) came with an older one: the caller
+    signs in again (OpenID Connect's `max_age`, RFC 9470's step-up) and retries."""
+
+
+class SpaceClosed(Forbidden, code="SPACE_CLOSED"):
+    """The space is closed (healthspace.lifecycle): nobody acts on it any more, its holder and
+    representatives read only its closure. 403, an access that ended, rather than 409 (no change
+    of the caller's makes it pass) or 410 (a closed space may be reopened for ten years)."""
+
+
 class NotFound(HealthSpaceError, status=404, code="NOT_FOUND"):
     """Absent, or hidden from this caller: the same answer, so that it tells nothing."""
 

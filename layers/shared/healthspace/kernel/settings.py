@@ -71,6 +71,11 @@ class RecordsSettings(FromEnvironment):
     quarantine_bucket: str = env("QUARANTINE_BUCKET")
     downloads_bucket: str = env("DOWNLOADS_BUCKET")
     kms_key_id: str = env("KMS_KEY_ID")
+    # The documents' own origin (docs/viewer.md): where a view's signed link points, the key
+    # pair id (the CloudFront public key's id) and the secret holding the private key.
+    view_origin: str = env("VIEW_ORIGIN")
+    view_key_pair_id: str = env("VIEW_KEY_PAIR_ID")
+    view_signing_key_secret_id: str = env("VIEW_SIGNING_KEY_SECRET_ID")
     max_upload_bytes: int = env("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 
@@ -118,6 +123,17 @@ class NotifySettings(FromEnvironment):
     public_site_url: str = env("PUBLIC_SITE_URL")
     helpline_phone: str = env("HELPLINE_PHONE")
     letters_per_batch: int = env("LETTERS_PER_BATCH", default=1000)
+
+
+@dataclass(frozen=True)
+class LifecycleSettings(FromEnvironment):
+    """A space's life (healthspace.lifecycle): how recent a sign-in must be to close one."""
+
+    reauthentication_minutes: int = env("REAUTHENTICATION_MINUTES", default=5)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.reauthentication_minutes <= 60:
+            raise SettingsError("the environment variable REAUTHENTICATION_MINUTES must be 1 to 60")
 
 
 @dataclass(frozen=True)

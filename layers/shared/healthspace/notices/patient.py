@@ -40,7 +40,15 @@ from healthspace.kernel.clock import Clock
 from healthspace.kernel.entity import Entity, Page
 from healthspace.records.access import document_facts, entry_facts, visible_to_patient
 from healthspace.records.holds import RELEASED_OBJECT
-from healthspace.records.model import AccessLogEntry, Action, ActorKind, Author, Role, Space
+from healthspace.records.model import (
+    AccessLogEntry,
+    Action,
+    ActorKind,
+    Author,
+    Role,
+    Space,
+    SpaceStatus,
+)
 from healthspace.records.ports import Store
 
 
@@ -91,6 +99,7 @@ class Outcome(StrEnum):
     HIDDEN = "hidden"  # about something the patient's side may not see (yet)
     UNREACHABLE = "unreachable"  # no email address for this space
     UNDELIVERABLE = "undeliverable"  # the provider refused the address for good
+    CLOSED = "closed"  # the space is closed: nothing more is sent for it
 
 
 class ProfessionalNotice(Entity):
@@ -174,6 +183,8 @@ class PatientNotices:
         space = self.store.get_space(entry.space_id)
         if space is None:
             return Outcome.UNREACHABLE
+        if space.status is SpaceStatus.CLOSED:
+            return Outcome.CLOSED  # its holder closed it: no mail, no doctor's notice
         if notice.kind is NoticeKind.EMERGENCY:
             self._tell_treating_doctor(notice, space)
         enrollment = self.contacts.get_enrollment(space.holder_ins)

@@ -19,7 +19,7 @@ from typing import Protocol
 from cachetools import TTLCache
 
 from healthspace.kernel.dates import is_minor
-from healthspace.kernel.errors import BadRequest, Forbidden, NotFound
+from healthspace.kernel.errors import BadRequest, Forbidden, NotFound, SpaceClosed
 from healthspace.records.model import (
     ActorKind,
     Author,
@@ -30,6 +30,8 @@ from healthspace.records.model import (
     ProfileEntry,
     Role,
     Section,
+    Space,
+    SpaceStatus,
     Upload,
 )
 from healthspace.records.ports import SpaceStore
@@ -190,9 +192,27 @@ class AccessPolicy:
             self._cache.pop(ins, None)
 
     def resolve(self, caller: Caller, space_id: str | None) -> Access:
+        """The caller on an active space (theirs, or one they represent): every route of the
+        patient's side comes through here. A closed space is refused (SpaceClosed), reads
+        included: it reads alike the day it closes and once archived; its holder and
+        representatives read its closure through `resolve_any` (healthspace.lifecycle)."""
+        access, space = self.resolve_any(caller, space_id)
+        if space.status is SpaceStatus.CLOSED:
+            raise SpaceClosed(
+                "this health space is closed: nothing can be read or added any more "
+                "(GET /me/closure says when it was closed)"
+            )
+        if space.status is not SpaceStatus.ACTIVE:
+            raise NotFound("health space not found")
+        return access
+
+    def resolve_any(self, caller: Caller, space_id: str | None) -> tuple[Access, Space]:
+        """The caller on a space they hold or represent, whatever its status, and the space as
+        stored now (one read, never cached: a closure counts at once on every instance)."""
         person = self.person(caller)
         target = space_id or person.own_space_id
         role = person.spaces.get(target) if target else None
-        if target is None or role is None:
+        space = self._store.get_space(target) if target and role else None
+        if target is None or role is None or space is None:
             raise NotFound("health space not found")
-        return Access(caller=caller, space_id=target, role=role)
+        return Access(caller=caller, space_id=target, role=role), space

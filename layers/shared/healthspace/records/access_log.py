@@ -3,12 +3,24 @@ the patient. Writes commit their entry with them (the stores take it as an argum
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from pydantic import Field
 
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.entity import Page, page_size
 from healthspace.records.access import Access, document_facts, entry_facts
-from healthspace.records.model import AccessedObject, AccessLogEntry, Action, Author, Role
+from healthspace.records.model import (
+    EVERY_ENTRY,
+    AccessedObject,
+    AccessLogEntry,
+    Action,
+    Author,
+    Document,
+    HistoryFilter,
+    Role,
+)
 from healthspace.records.ports import AccessLogStore
 
 
@@ -65,26 +77,51 @@ class AccessLog:
         """Append the entry of a read (writes commit theirs with the write)."""
         self.store.append_access_log(self.entry(access, action, object_type, object_id))
 
-    def history(self, access: Access, limit: int, cursor: str | None) -> Page[AccessLogEntry]:
+    def history(
+        self,
+        access: Access,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
+    ) -> HistoryPage:
         """The space's history, newest first, for its holder or representative: all but the
         acts on items their side may not see (a document held for announcement until released;
         a minor's secrets, documents or profile entries, for a representative): an entry would
-        tell that such an item exists, who filed it and when. The documents and entries a page
-        names are read in one batch."""
-        page = self.store.list_access_log(access.space_id, page_size(limit), cursor)
-        named = [e.object for e in page.items if e.object.id]
+        tell that such an item exists, who filed it and when. `only` keeps a professional's
+        acts, or emergency accesses (a filtered page reads a bounded stretch: it may be short,
+        even empty, with a next cursor). The documents and entries a page names are read in one
+        batch, and the page gives the titles of the documents it shows."""
+        page = self.store.list_access_log(access.space_id, page_size(limit), cursor, only)
+        shown, seen = self.visible(access, page.items)
+        titles = {document_id: d.title for document_id, d in seen.items()}
+        return HistoryPage(items=shown, next_cursor=page.next_cursor, titles=titles)
+
+    def visible(
+        self, access: Access, entries: Sequence[AccessLogEntry]
+    ) -> tuple[list[AccessLogEntry], dict[str, Document]]:
+        """The entries this side may see (the history, the news), and the documents they name
+        that exist and it sees, by id. The documents and entries named are read in one batch."""
+        named = [e.object for e in entries if e.object.id]
         documents = sorted({o.id for o in named if o.type.startswith("document") and o.id})
-        entries = sorted(
+        profile_entries = sorted(
             {
                 (o.type.removeprefix("profile/"), o.id)
                 for o in named
                 if o.type.startswith("profile/") and o.id
             }
         )
-        found, found_entries = self.store.get_named_items(access.space_id, documents, entries)
-        facts = [(d.document_id, document_facts(d)) for d in found]
-        facts += [(e.entry_id, entry_facts(e)) for e in found_entries]
+        found, found_entries = self.store.get_named_items(
+            access.space_id, documents, profile_entries
+        )
         now = self.clock.now()
-        hidden = {item_id for item_id, item in facts if not access.sees(item, now)}
-        shown = [e for e in page.items if e.object.id not in hidden]
-        return Page[AccessLogEntry](items=shown, next_cursor=page.next_cursor)
+        seen = {d.document_id: d for d in found if access.sees(document_facts(d), now)}
+        hidden = {d.document_id for d in found if d.document_id not in seen}
+        hidden |= {e.entry_id for e in found_entries if not access.sees(entry_facts(e), now)}
+        return [e for e in entries if e.object.id not in hidden], seen
+
+
+class HistoryPage(Page[AccessLogEntry]):
+    """A page of the history, with the titles of the documents it names that still exist (by
+    document id): the patient reads "Compte rendu de biologie", not "document"."""
+
+    titles: dict[str, str] = Field(default_factory=dict)

@@ -10,7 +10,8 @@ from typing import Any
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.crypto import decrypt_document
 from healthspace.kernel.entity import Page, page_size
-from healthspace.kernel.errors import BadRequest, Forbidden, NotFound
+from healthspace.kernel.errors import BadRequest, Conflict, Forbidden, NotFound
+from healthspace.records import filetypes
 from healthspace.records.access import Access, document_facts
 from healthspace.records.access_log import AccessLog
 from healthspace.records.model import Action, ActorKind, Document, DocumentFilter, Limits
@@ -52,16 +53,19 @@ class Documents:
         self.log.trace(access, Action.READ, "document", document_id)
         return document
 
-    def download(self, access: Access, document_id: str) -> tuple[str, int]:
-        """A short-lived URL to the decrypted document (too large for a Lambda response)."""
-        document = self.find(access, document_id)
+    def _plaintext(self, access: Access, document: Document) -> bytes:
         space = self.spaces.get(access.space_id)
-        plaintext = decrypt_document(
+        return decrypt_document(
             self.spaces.space_key(space),
             space.space_id,
             document.document_id,
             self.blobs.get_document(document.blob_key),
         )
+
+    def download(self, access: Access, document_id: str) -> tuple[str, int]:
+        """A short-lived URL to the decrypted document (too large for a Lambda response)."""
+        document = self.find(access, document_id)
+        plaintext = self._plaintext(access, document)
         seconds = self.limits.download_url_seconds
         url = self.blobs.stage_download(
             f"downloads/{self.ids.new_id()}/{document.document_id}",
@@ -72,6 +76,30 @@ class Documents:
         )
         self.log.trace(access, Action.DOWNLOAD, "document", document_id)
         return url, seconds
+
+    def view(self, access: Access, document_id: str) -> tuple[str, str, int]:
+        """A short-lived link to show the document on screen, its type and the link's lifetime
+        in seconds. Only a PDF or a PNG or JPEG image is shown, as the type its content was
+        detected to be when it was filed (never the type its sender declared); anything else
+        is only downloaded (Conflict). The link is on the documents' own origin, which serves
+        the copy with that type, nosniff and a sandboxing policy (docs/viewer.md): a file that
+        is also a web page never runs as one. Traced as VIEW, as a download is."""
+        document = self.find(access, document_id)
+        if document.content_type not in filetypes.VIEWABLE_TYPES:
+            raise Conflict("this document cannot be shown on screen: download it")
+        plaintext = self._plaintext(access, document)
+        if filetypes.sniff(plaintext) != document.content_type:  # what was filed is what is shown
+            raise Conflict("this document cannot be shown on screen: download it")
+        seconds = self.limits.view_url_seconds
+        url = self.blobs.stage_view(
+            f"views/{self.ids.new_id()}/{document.document_id}",
+            plaintext,
+            document.content_type,
+            filetypes.named_as(document.filename, document.content_type),
+            seconds,
+        )
+        self.log.trace(access, Action.VIEW, "document", document_id)
+        return url, document.content_type, seconds
 
     def update_document(
         self,

@@ -16,6 +16,10 @@ EXTENSIONS = {
     "image/png": "png",
     "image/tiff": "tif",
 }
+# What a browser may show on screen (records.documents.Documents.view): a PDF in its viewer, an
+# image in <img>. Judged on the type detected at filing, never the declared one; the others
+# (text, RTF, TIFF) are only downloaded.
+VIEWABLE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 _SNIFF_BYTES = 8192
 # Text has no magic number: accept UTF-8 without control characters other than layout ones.
 _LAYOUT = {"\t", "\n", "\r", "\f"}
@@ -44,3 +48,13 @@ def sniff(data: bytes) -> str | None:
 def extension(data: bytes) -> str:
     """The file name extension of what these bytes are ("bin" for none we recognise)."""
     return EXTENSIONS.get(sniff(data) or "", "bin")
+
+
+def named_as(filename: str, mime: str) -> str:
+    """The file name ending with the extension of what the file is (a PDF named "page.html"
+    saved from the viewer must not open as a web page)."""
+    wanted = EXTENSIONS.get(mime, "bin")
+    stem, dot, ext = filename.rpartition(".")
+    if dot and ext.lower() in {wanted, *(("jpeg",) if wanted == "jpg" else ())}:
+        return filename
+    return f"{stem if dot and stem else filename}.{wanted}"

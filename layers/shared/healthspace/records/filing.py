@@ -21,6 +21,7 @@ from healthspace.kernel.errors import (
     HealthSpaceError,
     LimitReached,
     PayloadTooLarge,
+    SpaceClosed,
     UnsupportedMediaType,
 )
 from healthspace.records import filetypes
@@ -170,7 +171,7 @@ class Filing:
             earlier_id = self.store.add_document(
                 document, self.entry(deposit, document), source, self.limits.max_documents, aliases
             )
-        except LimitReached:
+        except (LimitReached, SpaceClosed):
             self.blobs.delete_document(document.blob_key)  # nothing indexes it
             raise
         if earlier_id is None:

@@ -21,6 +21,7 @@ from healthspace.records.model import (
     Author,
     Document,
     Role,
+    SpaceStatus,
 )
 from healthspace.records.ports import DocumentStore
 
@@ -55,14 +56,21 @@ class Holds:
 
     def release_due_holds(self) -> list[str]:
         """The scheduled job: release every hold past its month (found by the day of its
-        deadline, not by a scan) and tell the patient. Safe to run twice or concurrently: a
-        released hold leaves the index, and a release lost to a concurrent one is skipped.
+        deadline, not by a scan) and tell the patient; a closed space's holds stay as they are.
+        Safe to run twice or concurrently: a released hold leaves the index, and a release lost
+        to a concurrent one is skipped.
         Returns the ids of the documents it released."""
         now = self.clock.now()
         released = []
+        active: dict[str, bool] = {}  # by space: one read per space and run
         for back in range(HOLDS_LOOKBACK_DAYS, -1, -1):
             day = now.astimezone(UTC).date() - timedelta(days=back)
             for space_id, document_id in self.store.holds_due_on(day):
+                if space_id not in active:
+                    space = self.store.get_space(space_id)
+                    active[space_id] = space is not None and space.status is SpaceStatus.ACTIVE
+                if not active[space_id]:
+                    continue  # closed: nothing is scheduled for it any more, nobody is told
                 document = self.store.get_document(space_id, document_id)
                 hold = document.hold if document else None
                 if document is None or hold is None or not hold.due_for_release(now):

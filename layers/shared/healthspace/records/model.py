@@ -320,6 +320,7 @@ class Action(StrEnum):
     UPDATE = "UPDATE"
     DELETE = "DELETE"
     DOWNLOAD = "DOWNLOAD"
+    VIEW = "VIEW"  # shown on screen (Documents.view): a read of the content, as a download
 
 
 class AccessedObject(Entity):
@@ -345,6 +346,41 @@ class AccessLogEntry(Entity):
     via: str | None = None
 
 
+class Visit(Entity):
+    """One person's looks at one space (GET /me/news): what is new is new `since`, the end of
+    their previous visit; a visit goes on while they come back within records.news.VISIT_GAP."""
+
+    space_id: str
+    since: AwareDatetime
+    last_seen: AwareDatetime
+    first: bool = False  # no visit before this one: `since` is a window, not a visit
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which entries a page of the history shows: a professional's acts only, break-glass
+    (emergency) accesses only, or both conditions; by default every entry. The stores apply it
+    as they read, so that a filtered page is complete for the stretch of history it covers."""
+
+    professionals: bool = False
+    emergency: bool = False
+
+    def matches(self, entry: AccessLogEntry) -> bool:
+        if self.professionals and entry.actor.kind is not ActorKind.PROFESSIONAL:
+            return False
+        return not (self.emergency and entry.emergency_reason is None)
+
+    @property
+    def everything(self) -> bool:
+        return not (self.professionals or self.emergency)
+
+
+EVERY_ENTRY = HistoryFilter()
+# The most entries a filtered page of the history reads: a page of emergency accesses among
+# thousands of reads is found a stretch at a time (each ~0.5 KB: at most ~125 read units).
+MAX_FILTERED_READ = 1000
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one document may weigh, how many a space may hold, and how long its presigned URLs
@@ -357,6 +393,9 @@ class Limits:
     max_documents: int = 20_000
     upload_url_seconds: int = 900
     download_url_seconds: int = 300
+    # A view's link is followed at once by the viewer that asked for it; the browser's PDF
+    # viewer may still ask for ranges of a large file while it is read.
+    view_url_seconds: int = 300
     upload_record_days: int = 7
 
 

@@ -5,19 +5,22 @@ One per kind of item, so that a use case names only what it touches; `Store` is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from healthspace.kernel.entity import Page
 from healthspace.records.model import (
+    EVERY_ENTRY,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
     Space,
     Upload,
+    Visit,
 )
 
 
@@ -142,6 +145,11 @@ class ProfileStore(Protocol):
         section."""
         ...
 
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        """How many entries each section holds (its count: one query); a section never written
+        to may be absent."""
+        ...
+
 
 class AccessLogStore(Protocol):
     """The space's history: appended to, read newest first."""
@@ -155,11 +163,30 @@ class AccessLogStore(Protocol):
 
     def append_access_log(self, entry: AccessLogEntry) -> None: ...
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
-    ) -> Page[AccessLogEntry]: ...
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
+    ) -> Page[AccessLogEntry]:
+        """A page of the entries `only` lets through, newest first. A filtered page may hold
+        fewer than `limit` (none, even) with a next cursor: a store reads a bounded stretch of
+        history per page (MAX_FILTERED_READ entries), never the whole of it."""
+        ...
+
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        """Up to `limit` of the space's entries after `since`, newest first (one query)."""
+        ...
 
 
-class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, Protocol):
+class VisitStore(Protocol):
+    """When each person last looked at each space they act on (what is new is new since)."""
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None: ...
+    def put_visit(self, ins: str, visit: Visit) -> None: ...
+
+
+class Store(SpaceStore, DocumentStore, ProfileStore, AccessLogStore, VisitStore, Protocol):
     """Every item of the medical file, in the health space table."""
 
 
@@ -188,4 +215,12 @@ class BlobStore(Protocol):
         self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
     ) -> str:
         """Store a short-lived copy and return a presigned GET URL for it."""
+        ...
+
+    def stage_view(
+        self, key: str, data: bytes, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """Store a short-lived copy to show on screen and return a signed link to it on the
+        documents' own origin, which serves it as `content_type`, inline, with nosniff and a
+        sandboxing Content-Security-Policy (docs/viewer.md)."""
         ...

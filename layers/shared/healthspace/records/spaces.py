@@ -78,13 +78,18 @@ class Spaces:
 
     def space_of(self, ins: str) -> Space:
         """The active space of the person with this INS (partner systems and professionals name
-        patients so)."""
-        person = self.store.get_person(parse_ins(ins))
-        space_id = person.own_space_id if person else None
-        space = self.store.get_space(space_id) if space_id else None
+        patients so). A closed space is answered as none: whoever names an INS learns nothing
+        of a closure (the care rules tell it to professionals the patient had let in)."""
+        space = self.any_space_of(ins)
         if space is None or space.status is not SpaceStatus.ACTIVE:
             raise NotFound("no active health space for this patient")
         return space
+
+    def any_space_of(self, ins: str) -> Space | None:
+        """The own space of the person with this INS, whatever its status; None if none."""
+        person = self.store.get_person(parse_ins(ins))
+        space_id = person.own_space_id if person else None
+        return self.store.get_space(space_id) if space_id else None
 
     def holding(self, document_id: str) -> Space:
         """The space that holds this document, whatever its status (NotFound if none does)."""

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from healthspace.kernel.clock import Clock, IdGenerator
-from healthspace.kernel.errors import LimitReached, NotFound, PayloadTooLarge, UnsupportedMediaType
+from healthspace.kernel.errors import (
+    LimitReached,
+    NotFound,
+    PayloadTooLarge,
+    SpaceClosed,
+    UnsupportedMediaType,
+)
 from healthspace.records import filetypes
 from healthspace.records.access import Access
 from healthspace.records.filing import Deposit, Filing, check_filename, not_future
@@ -157,9 +163,9 @@ class Uploads:
             self.store.accept_upload(
                 upload, document, self.filing.entry(deposit, document), self.limits.max_documents
             )
-        except LimitReached as full:  # filled since the ticket: the sealed copy goes
+        except (LimitReached, SpaceClosed) as refused:  # filled or closed since: the copy goes
             self.blobs.delete_document(document.blob_key)
-            return full.message
+            return refused.message
         return None
 
 

@@ -20,10 +20,12 @@ from healthspace.records.ports import BlobStore, Store
 if TYPE_CHECKING:
     from healthspace.care.access import ProfessionalAccess
     from healthspace.care.controls import PatientControls
+    from healthspace.directory.lookup import Directory
     from healthspace.records.access_log import AccessLog
     from healthspace.records.documents import Documents
     from healthspace.records.filing import Filing
     from healthspace.records.holds import Holds
+    from healthspace.records.news import News
     from healthspace.records.profile import Profile
     from healthspace.records.spaces import Spaces
     from healthspace.records.uploads import Uploads
@@ -43,6 +45,7 @@ class MedicalFile:
     clock: Clock
     ids: IdGenerator
     limits: Limits = field(default_factory=Limits)
+    directory: Directory | None = None  # names professionals; gives a treating doctor's profession
 
     @cached_property
     def spaces(self) -> Spaces:
@@ -98,10 +101,16 @@ class MedicalFile:
         return Profile(self.store, self.filing, self.history, self.clock, self.ids)
 
     @cached_property
+    def news(self) -> News:
+        from healthspace.records.news import News
+
+        return News(self.store, self.history, self.clock)
+
+    @cached_property
     def controls(self) -> PatientControls:
         from healthspace.care.controls import PatientControls
 
-        return PatientControls(self.store, self.history, self.clock)
+        return PatientControls(self.store, self.history, self.clock, self.directory)
 
     @cached_property
     def professionals(self) -> ProfessionalAccess:
@@ -120,6 +129,7 @@ class MedicalFile:
             self.documents,
             self.holds,
             self.profile,
+            self.news,
             self.controls,
             self.professionals,
         )
@@ -133,5 +143,6 @@ def compose_medical_file(
     clock: Clock,
     ids: IdGenerator,
     limits: Limits | None = None,
+    directory: Directory | None = None,
 ) -> MedicalFile:
-    return MedicalFile(store, blobs, keys, clock, ids, limits or Limits())
+    return MedicalFile(store, blobs, keys, clock, ids, limits or Limits(), directory)

@@ -3,6 +3,7 @@ records, ingest and releases functions, and what the other roots build on."""
 
 from __future__ import annotations
 
+from healthspace.adapters.cloudfront import SignedViewLinks
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.kms import KmsKeys
 from healthspace.adapters.s3 import S3Blobs
@@ -22,6 +23,8 @@ def table() -> DynamoStore:
 
 @root
 def medical_file() -> MedicalFile:
+    from healthspace.wiring.directory import directory  # which imports this module's table()
+
     settings = RecordsSettings.from_env()
     return compose_medical_file(
         store=table(),
@@ -30,9 +33,15 @@ def medical_file() -> MedicalFile:
             documents_bucket=settings.documents_bucket,
             downloads_bucket=settings.downloads_bucket,
             kms_key_id=settings.kms_key_id,
+            views=SignedViewLinks(
+                settings.view_origin,
+                settings.view_key_pair_id,
+                settings.view_signing_key_secret_id,
+            ),
         ),
         keys=KmsKeys(settings.kms_key_id),
         clock=SystemClock(),
         ids=UlidIds(),
         limits=Limits(max_upload_bytes=settings.max_upload_bytes),
+        directory=directory(),
     )

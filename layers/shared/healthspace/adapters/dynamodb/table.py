@@ -12,8 +12,10 @@
 | section count   | SPACE#<space> | COUNT#PROFILE#<section>   |              |               |
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
+| closure         | SPACE#<space> | CLOSURE                   | PURGE#<day>  | <space>       |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
 | notice claim    | SPACE#<space> | NOTICE#<kind>#<actor>#<day> (adapters/notices.py)          |
@@ -29,7 +31,8 @@ is unreleased: `<day>` is the UTC date of its deadline, so the holds job queries
 today instead of scanning. A document's space item says where a document lives to those who
 name it by id alone (FHIR's read), written and deleted with the document. A count (a profile
 section's entries, a space's documents) holds its number in `entries`, changed in the same
-transaction as what it counts: the cap is a condition on it.
+transaction as what it counts: the cap is a condition on it. A closed space's closure item
+(adapters/dynamodb/lifecycle.py) is indexed by the day its purge is due.
 """
 
 from __future__ import annotations
@@ -54,20 +57,26 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
+from ulid import ULID
 
 from healthspace.care.record import CareRecord, PatientReference
 from healthspace.kernel.entity import Page
-from healthspace.kernel.errors import BadRequest, PreconditionFailed
+from healthspace.kernel.errors import BadRequest, PreconditionFailed, SpaceClosed
 from healthspace.records.model import (
+    EVERY_ENTRY,
+    MAX_FILTERED_READ,
     AccessLogEntry,
     Document,
     DocumentFilter,
+    HistoryFilter,
     PersonAccess,
     ProfileEntry,
     Role,
     Space,
+    SpaceStatus,
     Upload,
     UploadStatus,
+    Visit,
     documents_full,
 )
 
@@ -274,6 +283,57 @@ def newest_first(
     return _page(model, results)
 
 
+# What a filter looks for in an entry's JSON (`body`): keys written by pydantic in the entity's
+# field order, compact. A quote inside a string value is escaped (\"), so a name or a reason
+# cannot imitate these (tests/integration/test_access_log_filters.py holds them to the model).
+_PROFESSIONAL_ACTOR = '"actor":{"kind":"PROFESSIONAL"'
+_EMERGENCY = '"emergency_reason":"'  # a reason (a string), not null
+_FILTERED_READ_PAGE = 200  # entries one Query of a filtered history reads
+
+
+def _log_condition(only: HistoryFilter) -> Condition:
+    conditions = [
+        *([Item.body.contains(_PROFESSIONAL_ACTOR)] if only.professionals else []),
+        *([Item.body.contains(_EMERGENCY)] if only.emergency else []),
+    ]
+    condition = conditions[0]
+    for more in conditions[1:]:
+        condition &= more
+    return condition
+
+
+def _filtered_log(
+    partition: str, limit: int, cursor: str | None, only: HistoryFilter
+) -> Page[AccessLogEntry]:
+    """A page of the history's entries `only` lets through, newest first: Queries of
+    _FILTERED_READ_PAGE entries with a filter, until `limit` are found, the history ends, or
+    MAX_FILTERED_READ entries were read (a short page, with a cursor). A page ending inside a
+    Query's answer resumes after its last entry shown."""
+    start = decode_cursor(cursor, ("pk", partition), sk="LOG#")
+    pages = Item.query(
+        partition,
+        Item.sk.startswith("LOG#"),
+        filter_condition=_log_condition(only),
+        scan_index_forward=False,
+        page_size=_FILTERED_READ_PAGE,
+        last_evaluated_key=start,
+    ).page_iter
+    found: list[AccessLogEntry] = []
+    resume: dict[str, Any] | None = None
+    for answer in pages:
+        raws = answer.get("Items", [])
+        resume = answer.get("LastEvaluatedKey")
+        for n, raw in enumerate(raws, 1):
+            found.append(_entity(AccessLogEntry, Item.from_raw_data(raw)))
+            if len(found) == limit:
+                last = n == len(raws)
+                after = resume if last else {"pk": raw["pk"], "sk": raw["sk"]}
+                return Page[AccessLogEntry](items=found, next_cursor=encode_cursor(after))
+        if resume is None or pages.total_scanned_count >= MAX_FILTERED_READ:
+            break
+    return Page[AccessLogEntry](items=found, next_cursor=encode_cursor(resume))
+
+
 def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
     items = [_entity(model, item) for item in results]
     return Page[model](items=items, next_cursor=encode_cursor(results.last_evaluated_key))  # type: ignore[valid-type]
@@ -281,7 +341,8 @@ def _page(model: type[E], results: ResultIterator[Item]) -> Page[E]:
 
 class DynamoStore:
     """The Store port on DynamoDB. Conditional writes carry optimistic concurrency: a stale
-    version fails the whole transaction, its access-log entry included."""
+    version fails the whole transaction, its access-log entry included. Every write of a
+    space's content is also conditioned on the space being active (`_in_space`)."""
 
     def __init__(
         self, table_name: str, upload_record_days: int = 7, region: str | None = None
@@ -323,6 +384,8 @@ class DynamoStore:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             stored = self.get_space(space.space_id)
+            if stored is not None and stored.status is SpaceStatus.CLOSED:
+                raise SpaceClosed("this health space was closed meanwhile") from None
             if stored is None or stored.wrapped_key is None:
                 raise
             return stored
@@ -370,9 +433,11 @@ class DynamoStore:
                 saves.append((_hold_item(document), NEW))  # for the holds job, as a push does
         if audit is not None:
             saves.append((_log_item(audit), NEW))
+        if document is None:  # a rejection: whatever the space's status
+            return transact(self._conn(), saves)
         counted = [_counted(_documents_count_item(upload.space_id), max_documents)]
         # False: another delivery of the same event closed the upload first, or the space is full.
-        return transact(self._conn(), saves, updates=counted if document is not None else [])
+        return self._in_space(upload.space_id, saves, updates=counted)
 
     # --- documents
 
@@ -434,7 +499,7 @@ class DynamoStore:
         if document.hold is not None and document.hold.released_at is None:
             saves.append((_hold_item(document), NEW))
         counted = [_counted(_documents_count_item(document.space_id), max_documents)]
-        if transact(self._conn(), saves, updates=counted):
+        if self._in_space(document.space_id, saves, updates=counted):
             return None
         # Which condition failed: the source names a document already, or the space is full.
         existing = self._get_item(_space(document.space_id), source_sk)
@@ -477,7 +542,7 @@ class DynamoStore:
             (_log_item(audit), NEW),
         ]
         hold = [(_hold_item(document), None)] if document.hold is not None else []
-        if not transact(self._conn(), saves, deletes=hold):
+        if not self._in_space(document.space_id, saves, deletes=hold):
             raise PreconditionFailed(STALE)
 
     def holds_due_on(self, day: date) -> list[tuple[str, str]]:
@@ -519,7 +584,7 @@ class DynamoStore:
     ) -> bool:
         saves: list[Write] = [(_profile_item(entry), NEW), (_log_item(audit), NEW)]
         counter = _section_count_item(entry.space_id, entry.section)
-        return transact(self._conn(), saves, updates=[_counted(counter, max_entries)])
+        return self._in_space(entry.space_id, saves, updates=[_counted(counter, max_entries)])
 
     def put_profile_entry(
         self, entry: ProfileEntry, expected_version: int, audit: AccessLogEntry
@@ -531,6 +596,10 @@ class DynamoStore:
     ) -> None:
         counter = _section_count_item(entry.space_id, entry.section)
         self._delete(_profile_item(entry), expected_version, audit, [_uncounted(counter)])
+
+    def count_profile_entries(self, space_id: str) -> dict[str, int]:
+        counts = Item.query(_space(space_id), Item.sk.startswith("COUNT#PROFILE#"))
+        return {c.sk.removeprefix("COUNT#PROFILE#"): int(c.entries or 0) for c in counts}
 
     # --- the patient's settings and care team
 
@@ -561,9 +630,35 @@ class DynamoStore:
             raise RuntimeError("access-log entry id collision") from exc
 
     def list_access_log(
-        self, space_id: str, limit: int, cursor: str | None
+        self,
+        space_id: str,
+        limit: int,
+        cursor: str | None,
+        only: HistoryFilter = EVERY_ENTRY,
     ) -> Page[AccessLogEntry]:
-        return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
+        if only.everything:
+            return newest_first(AccessLogEntry, _space(space_id), "LOG#", limit, cursor)
+        return _filtered_log(_space(space_id), limit, cursor, only)
+
+    def access_log_since(self, space_id: str, since: datetime, limit: int) -> list[AccessLogEntry]:
+        # A ULID starts with its millisecond: the first id of that millisecond bounds the range.
+        floor = str(ULID.from_timestamp(since.timestamp()))[:10] + "0" * 16
+        results = Item.query(
+            _space(space_id),
+            Item.sk.between(f"LOG#{floor}", "LOG#~"),  # "~" sorts after every ULID character
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return [_entity(AccessLogEntry, item) for item in results]
+
+    # --- visits
+
+    def get_visit(self, ins: str, space_id: str) -> Visit | None:
+        return self._get(Visit, f"PERSON#{ins}", f"VISIT#{space_id}")
+
+    def put_visit(self, ins: str, visit: Visit) -> None:
+        _item(f"PERSON#{ins}", f"VISIT#{visit.space_id}", visit).save()
 
     # --- helpers
 
@@ -585,8 +680,25 @@ class DynamoStore:
         except DoesNotExist:
             return None
 
+    def _in_space(
+        self,
+        space_id: str,
+        saves: Sequence[Write],
+        deletes: Sequence[Write] = (),
+        updates: Sequence[Update] = (),
+    ) -> bool:
+        """`transact`, on condition that the space is still active (`active_space`): a write
+        racing the space's closure lands before it or is refused (SpaceClosed), never after,
+        so that whatever archives a closed space finds it as it was closed."""
+        if transact(self._conn(), saves, deletes, updates, checks=[active_space(space_id)]):
+            return True
+        space = self._get_item(_space(space_id), "SPACE")
+        if space is not None and space.status == SpaceStatus.CLOSED.value:
+            raise SpaceClosed("this health space was closed meanwhile: nothing was written")
+        return False
+
     def _write(self, item: Item, condition: Condition, audit: AccessLogEntry) -> None:
-        if not transact(self._conn(), [(item, condition), (_log_item(audit), NEW)]):
+        if not self._in_space(audit.space_id, [(item, condition), (_log_item(audit), NEW)]):
             raise PreconditionFailed(STALE)
 
     def _delete(
@@ -603,11 +715,19 @@ class DynamoStore:
             Item.pk.exists() if expected_version is None else Item.version == expected_version
         )
         deletes: list[Write] = [(item, condition), *((other, None) for other in also)]
-        if not transact(self._conn(), [(_log_item(audit), NEW)], deletes=deletes, updates=updates):
+        saves = [(_log_item(audit), NEW)]
+        if not self._in_space(audit.space_id, saves, deletes=deletes, updates=updates):
             raise PreconditionFailed(STALE)
 
 
 Write = tuple[Item, Condition | None]
+
+
+def active_space(space_id: str) -> Write:
+    """The check every write of a space's content carries: the space is still ACTIVE."""
+    return Item(_space(space_id), "SPACE", body="{}"), Item.status == SpaceStatus.ACTIVE.value
+
+
 Update = tuple[Item, Sequence[Action], Condition | None]
 NEW = Item.pk.does_not_exist()  # the item must not exist yet
 STALE = "this item was changed or removed since you read it; reload and try again"
@@ -634,8 +754,10 @@ def transact(
     saves: Sequence[Write],
     deletes: Sequence[Write] = (),
     updates: Sequence[Update] = (),
+    checks: Sequence[Write] = (),
 ) -> bool:
-    """All the writes or none, in one DynamoDB transaction; False if a condition failed."""
+    """All the writes or none, in one DynamoDB transaction, on condition that each of `checks`
+    (items not written) holds; False if a condition failed."""
     tries = 0
     while True:
         try:
@@ -646,6 +768,8 @@ def transact(
                     tx.save(item, condition=condition)
                 for item, actions, condition in updates:
                     tx.update(item, actions=list(actions), condition=condition)
+                for item, condition in checks:
+                    tx.condition_check(Item, item.pk, item.sk, condition=condition)
         except TransactWriteError as exc:
             if _cancelled_by(exc, "ConditionalCheckFailed"):
                 return False

@@ -58,7 +58,11 @@ class TreatingDoctorRequest(BaseModel):
     rpps: Annotated[str, Field(pattern=_RPPS_PATTERN, description=_RPPS_HELP)]
     profession: Profession = Field(
         Profession.MEDECIN,
-        description="the professional's RPPS profession code; the treating doctor is a médecin",
+        description=(
+            "the professional's RPPS profession code, taken only for an RPPS the directory "
+            "does not hold: the directory's profession is used otherwise. The treating doctor "
+            "is a médecin"
+        ),
     )
 
 

@@ -26,7 +26,7 @@ TAGS = ["Directory of professionals"]
 
 def names(router: APIGatewayRouter, rpps: Iterable[str | None]) -> dict[str, dict[str, Any]]:
     """How an answer names the professionals it knows by RPPS, read in one batch: by RPPS,
-    `{rpps, display_name, profession, specialty, in_directory}`."""
+    `{rpps, display_name, profession, profession_code, specialty, in_directory}`."""
     wanted = {number for number in rpps if number}
     found = use(router, Directory).names(wanted)
     return {number: name.to_api() for number, name in found.items()}
@@ -38,6 +38,9 @@ class NameBody(BaseModel):
     rpps: str
     display_name: str = Field(description="'Dr Sophie LECLERC'; 'RPPS <number>' if unknown")
     profession: str | None = Field(description="the profession's label, if in the directory")
+    profession_code: str | None = Field(
+        description="its RPPS code (10 médecin, 21 pharmacien…), to name it in another language"
+    )
     specialty: str | None
     in_directory: bool
 

@@ -98,6 +98,24 @@ def download_document(document_id: DocumentId) -> dict[str, Any]:
     return {"url": url, "expires_in": expires_in}
 
 
+@router.get(
+    "/me/documents/<document_id>/view",
+    tags=["Documents"],
+    summary="A short-lived link to show a PDF or an image on screen",
+    description=(
+        "Only a document whose content was detected at filing as a PDF, a PNG or a JPEG image "
+        "can be shown (409 otherwise: download it). The link is on the documents' own origin, "
+        "which serves it as that type, inline, with nosniff and a sandboxing "
+        "Content-Security-Policy. Traced in the access history as a view."
+    ),
+    **documented(200, 409),  # 409: not a type shown on screen
+)
+def view_document(document_id: DocumentId) -> dict[str, Any]:
+    url, content_type, expires_in = use(router, Documents).view(access(router), document_id)
+    metrics.add_metric(name="DocumentViewed", unit=MetricUnit.Count, value=1)
+    return {"url": url, "content_type": content_type, "expires_in": expires_in}
+
+
 @router.patch(
     "/me/documents/<document_id>",
     tags=["Documents"],

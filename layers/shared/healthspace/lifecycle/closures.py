@@ -1,0 +1,106 @@
+"""Closing a space (POST /me/closure): by its holder, or by a legal representative for a child,
+with a recent sign-in. The space turns CLOSED at once, its closure and the access-log entry
+written with it in one transaction; from then on the access policy (records.access), the
+professionals' door (care.access), the releases of held documents and the notices refuse or
+skip it. Closing a closed space answers its closure and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from healthspace.kernel.clock import Clock
+from healthspace.kernel.dates import is_minor
+from healthspace.kernel.errors import Conflict, Forbidden, NotFound, ReauthenticationRequired
+from healthspace.lifecycle.model import CLOSURE_OBJECT, Closure
+from healthspace.lifecycle.ports import ClosureStore
+from healthspace.records.access import Access, AccessPolicy, Caller
+from healthspace.records.access_log import AccessLog
+from healthspace.records.model import Action, Role, Space, SpaceStatus
+
+# Tries of a closure whose space changed between its read and its write (a data key stored
+# meanwhile): each reads the space again. A concurrent closure ends the loop (it answers that one).
+CLOSE_TRIES = 3
+
+
+@dataclass(frozen=True)
+class ClosureState:
+    """A space's state as its holder's side reads it: its status, and its closure if closed."""
+
+    space_id: str
+    status: SpaceStatus
+    closure: Closure | None = None
+    closed_now: bool = False  # this request closed it (a metric), not shown
+
+    def to_api(self) -> dict[str, object]:
+        shown = self.closure.to_api() if self.closure else {}
+        return {"space_id": self.space_id, "status": self.status.value, **shown}
+
+
+@dataclass(eq=False)
+class Closures:
+    store: ClosureStore
+    policy: AccessPolicy
+    log: AccessLog
+    clock: Clock
+    # How recent the sign-in of whoever closes must be (kernel.settings.LifecycleSettings).
+    reauthentication: timedelta = timedelta(minutes=5)
+
+    def state(self, caller: Caller, space_id: str | None) -> ClosureState:
+        """The space's status and closure, for its holder and representatives, whatever the
+        status (what the website shows after a SPACE_CLOSED refusal). Nobody's health data:
+        not traced, as GET /me is not."""
+        _, space = self.policy.resolve_any(caller, space_id)
+        return self._state(space)
+
+    def close(
+        self, caller: Caller, space_id: str | None, signed_in_at: datetime | None
+    ) -> ClosureState:
+        """Close the space the caller holds (or, as a legal representative, a child's). A
+        closed space answers its closure whoever closed it, and nothing changes; otherwise the
+        caller must have signed in within `reauthentication` (ReauthenticationRequired)."""
+        access, space = self.policy.resolve_any(caller, space_id)
+        self._check_may_close(access, space)
+        for _ in range(CLOSE_TRIES):
+            if space.status is not SpaceStatus.ACTIVE:
+                return self._state(space)
+            self._check_recent(signed_in_at)
+            closure = Closure.of(space.space_id, self.clock.now(), access.role, caller.subject)
+            entry = self.log.entry(access, Action.UPDATE, CLOSURE_OBJECT)
+            if self.store.close_space(space, closure, entry):
+                return ClosureState(space.space_id, SpaceStatus.CLOSED, closure, closed_now=True)
+            space = self._space(space.space_id)  # lost a race: closed, or changed meanwhile
+        raise Conflict("the health space changed while it was being closed: try again")
+
+    def _check_may_close(self, access: Access, space: Space) -> None:
+        """The holder closes their space; a legal representative only a minor's (an adult's
+        space is closed by its holder, or through the helpline)."""
+        if access.role is Role.HOLDER:
+            return
+        today = self.clock.now().date()
+        if access.role is Role.LEGAL_REPRESENTATIVE and is_minor(space.holder.birth_date, today):
+            return
+        raise Forbidden("only the holder, or a child's legal representative, may close a space")
+
+    def _check_recent(self, signed_in_at: datetime | None) -> None:
+        """Closing is the one act that asks for a fresh sign-in: a session left open on a
+        shared computer must not close a file."""
+        now = self.clock.now()
+        if signed_in_at is None or not (
+            now - self.reauthentication <= signed_in_at <= now + timedelta(minutes=1)
+        ):
+            minutes = int(self.reauthentication.total_seconds() // 60)
+            raise ReauthenticationRequired(
+                f"to close a health space, sign in again (within the last {minutes} minutes)"
+            )
+
+    def _state(self, space: Space) -> ClosureState:
+        if space.status is not SpaceStatus.CLOSED:
+            return ClosureState(space.space_id, space.status)
+        return ClosureState(space.space_id, space.status, self.store.get_closure(space.space_id))
+
+    def _space(self, space_id: str) -> Space:
+        space = self.store.get_space(space_id)
+        if space is None:
+            raise NotFound("health space not found")
+        return space
