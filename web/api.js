@@ -1,8 +1,15 @@
 // Everything that talks to the server: session storage, the JSON fetch wrapper, the file upload.
+import { refresh, revoke } from "./auth.js";
 import { has, t } from "./i18n.js";
 
 const TOKEN = "espace-sante.token";
+const REFRESH = "espace-sante.refresh";
+const EXPIRES = "espace-sante.expires";
 const SPACE = "espace-sante.space";
+// The ID token (60 minutes) is renewed in its last 5 minutes while the person is active: a click,
+// a key or a request within the last 15 minutes. Idle longer, the session ends, on the server too.
+const RENEW_BEFORE_MS = 5 * 60 * 1000;
+const IDLE_MS = 15 * 60 * 1000;
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -15,14 +22,58 @@ export class ApiError extends Error {
 
 export const session = {
   get token() { return sessionStorage.getItem(TOKEN); },
+  get refreshToken() { return sessionStorage.getItem(REFRESH); },
+  get expiresAt() { return Number(sessionStorage.getItem(EXPIRES) ?? 0); },
   get spaceId() { return sessionStorage.getItem(SPACE); },
-  setToken(token) { sessionStorage.setItem(TOKEN, token); },
+  /** What auth.js answers: {idToken, refreshToken, expiresAt}. */
+  setTokens({ idToken, refreshToken, expiresAt }) {
+    sessionStorage.setItem(TOKEN, idToken);
+    if (refreshToken) sessionStorage.setItem(REFRESH, refreshToken);
+    sessionStorage.setItem(EXPIRES, String(expiresAt));
+  },
   setSpace(id) { id ? sessionStorage.setItem(SPACE, id) : sessionStorage.removeItem(SPACE); },
-  clear() { sessionStorage.removeItem(TOKEN); sessionStorage.removeItem(SPACE); },
+  clear() { for (const key of [TOKEN, REFRESH, EXPIRES, SPACE]) sessionStorage.removeItem(key); },
 };
 
 let unauthorized = () => {};
 export const onUnauthorized = (fn) => { unauthorized = fn; };
+
+let lastActive = Date.now();
+/** The person did something (app.js listens to clicks and keys; every request counts too). */
+export const markActive = () => { lastActive = Date.now(); };
+
+let renewing = null;
+/** A new ID token if the current one ends within 5 minutes; the session ends if it cannot. */
+async function renew() {
+  const token = session.refreshToken;
+  if (!token || !session.expiresAt || Date.now() < session.expiresAt - RENEW_BEFORE_MS) return;
+  renewing ??= refresh(token).then((tokens) => session.setTokens(tokens), (err) => {
+    if (err.status === 401 || err.status === 400) session.clear(); // revoked or expired: sign in again
+  }).finally(() => { renewing = null; });
+  await renewing;
+}
+
+/** Signs out: the refresh token revoked on the server, then forgotten here. Resolves false if the
+ *  server could not be told (the refresh token then lapses by itself, within a day). */
+export async function endSession() {
+  const token = session.refreshToken;
+  session.clear();
+  if (!token) return true;
+  return revoke(token).then(() => true, () => false);
+}
+
+/** Checks the session every minute: renewed while the person is active, ended once they are idle
+ *  and the ID token has expired. */
+export function watchSession() {
+  setInterval(async () => {
+    if (!session.token || !session.expiresAt) return;
+    if (Date.now() - lastActive < IDLE_MS) return renew();
+    if (Date.now() >= session.expiresAt) {
+      await endSession();
+      unauthorized();
+    }
+  }, 60 * 1000);
+}
 
 // The API's messages are English, for developers: the user reads the catalogue's, by code, else by
 // status (errors.byCode, errors.byStatus).
@@ -39,6 +90,10 @@ export const TIME_LIMIT_MS = 30000;
  *  `version` becomes If-Match. Resolves with the JSON body, rejects with an ApiError (TIMEOUT
  *  after TIME_LIMIT_MS without an answer). */
 export async function api(path, { method = "GET", body, version, space = session.spaceId, auth = true } = {}) {
+  if (auth && session.token) {
+    markActive();
+    await renew();
+  }
   const headers = { Accept: "application/json" };
   if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
   if (space) headers["X-Space-Id"] = space;

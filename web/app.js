@@ -1,5 +1,7 @@
 // Shell of the site: hash router, login, space switcher, home (what is new, what to do next).
-import { api, onUnauthorized, session } from "./api.js";
+import { firstSignInView, forgottenPasswordView } from "./accounts.js";
+import { api, endSession, markActive, onUnauthorized, session, watchSession } from "./api.js";
+import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } from "./auth.js";
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
@@ -11,7 +13,10 @@ import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy }
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
 // Without signing in: the sign-in page, and what people without a space yet can do.
-const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView };
+const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView,
+  "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
+// Pages whose title is not in the menu's words (nav.*).
+const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title" };
 const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };
@@ -32,7 +37,7 @@ async function render() {
     nav.hidden = true;
     renderAccount();
     const name = Object.hasOwn(PUBLIC, asked()) ? asked() : "connexion";
-    document.title = t("shell.title", { page: t(`nav.${name}`) });
+    document.title = t("shell.title", { page: t(TITLES[name] ?? `nav.${name}`) });
     const done = PUBLIC[name](view);
     focusTitle(view);
     return done;
@@ -112,21 +117,26 @@ async function switchSpace(id) {
   await done;
 }
 
-function logout() {
-  session.clear();
+async function logout() {
+  const ended = endSession();
   state.me = null;
   focusHeading = true;
   render();
   notify(t("shell.signedOut"), "success");
+  if (!(await ended)) notify(t("accounts.signOut.notTold"), "error");
 }
 
 function loginView(view) {
   const error = h("div", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "btn" }, t("login.submit"));
   const form = h("form", { class: "card narrow", novalidate: true }, error,
-    field({ label: t("login.username"), control: h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }) }),
+    field({ label: t("login.username"), hint: t("accounts.login.usernameHint"), control: h("input", { name: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true }) }),
     field({ label: t("login.password"), control: h("input", { name: "password", type: "password", autocomplete: "current-password", required: true }) }),
-    h("div", { class: "actions" }, submit));
+    h("div", { class: "actions" }, submit),
+    // No password yet, or forgotten: a code sent where the person's messages go (accounts.js).
+    h("ul", { class: "links" },
+      h("li", {}, h("a", { href: "#/premiere-connexion" }, t("accounts.login.first"))),
+      h("li", {}, h("a", { href: "#/mot-de-passe-oublie" }, t("accounts.login.forgotten")))));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const username = form.elements.username.value.trim();
@@ -137,8 +147,7 @@ function loginView(view) {
     if (!username || !password) return error.append(h("p", {}, t("login.missing")));
     setBusy(submit, true);
     try {
-      const tokens = await api("/local/login", { method: "POST", body: { username, password }, auth: false, space: null });
-      session.setToken(tokens.id_token);
+      session.setTokens(await signIn(username, password));
       session.setSpace(null);
       if (!Object.hasOwn(ROUTES, asked())) history.replaceState(null, "", "#/accueil");
       focusHeading = true;
@@ -148,6 +157,13 @@ function loginView(view) {
     } finally {
       setBusy(submit, false);
     }
+  });
+  // A deployed site: FranceConnect first (the national login); its button is FranceConnect's own words.
+  offersFranceConnect().then((offered) => {
+    if (!offered) return;
+    const button = h("button", { type: "button", class: "btn", onclick: () => startFranceConnect() }, t("accounts.franceConnect.button"));
+    form.before(h("section", { class: "card narrow", "aria-labelledby": "fc-title" },
+      h("h2", { id: "fc-title" }, t("accounts.franceConnect.title")), h("p", {}, t("accounts.franceConnect.lead")), button));
   });
   const links = ["opposition", "activation", "nouveau-code", "aide"];
   const texts = { opposition: "opposition", activation: "activation", "nouveau-code": "newCode", aide: "help" };
@@ -270,6 +286,17 @@ document.querySelector(".skip").addEventListener("click", (e) => {
   e.preventDefault();
   document.getElementById("main").focus();
 });
+for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, markActive, { passive: true });
+watchSession();
 await useLanguage();
 renderShell();
+try {
+  const tokens = await finishFranceConnect(); // back from FranceConnect's sign-in, or null
+  if (tokens) {
+    session.setTokens(tokens);
+    session.setSpace(null);
+  }
+} catch (err) {
+  notify(err.message, "error");
+}
 render();

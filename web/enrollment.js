@@ -25,7 +25,7 @@ const period = ({ window_seconds: seconds }) => (seconds >= 86400
   : t("enrollment.minutes", { count: Math.max(1, Math.round(seconds / 60)) }));
 
 /** The identity fields every form asks: the INS (15 digits) and the birth date. */
-function identityFields() {
+export function identityFields() {
   return [
     field({ label: t("enrollment.ins"), hint: INS_HINT(), control: h("input", {
       name: "ins", inputmode: "numeric", autocomplete: "off", maxlength: 21, required: true }) }),
@@ -34,7 +34,7 @@ function identityFields() {
 }
 
 /** The identity typed, or null after showing what is wrong. */
-function readIdentity(form, more = {}) {
+export function readIdentity(form, more = {}) {
   const ins = form.elements.ins.value.replace(/[\s.-]/g, "");
   const birth = form.elements.birth_date.value;
   const errors = {

@@ -1,4 +1,5 @@
-"""Enrollment API: opposition, early activation and lost codes (public, code-protected), and the
+"""Enrollment API: opposition, early activation and lost codes (public, code-protected), the
+first sign-in's and forgotten password's codes (public, code-protected), and the
 operators' routes: the helpline's assisted decisions and wave figures, partner systems' keys.
 
 A thin adapter: routes live in healthspace.api.enrollment, rules in healthspace.enrollment_service.
@@ -8,16 +9,19 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import CORSConfig
 
-from healthspace.api import enrollment, operator
+from healthspace.accounts.accounts import Accounts
+from healthspace.api import accounts, enrollment, operator
 from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
 from healthspace.partners.keys import KeyRegistry
+from healthspace.wiring.accounts import accounts as account_service
 from healthspace.wiring.enrollment import enrollments
 from healthspace.wiring.partners import key_registry
 
 # At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
 enrollments()
+account_service()
 
 app = json_api(
     every_route_signed_in=False,
@@ -28,6 +32,14 @@ app = json_api(
 )
 app.include_router(enrollment.public)
 app.include_router(enrollment.patients)
+app.include_router(accounts.public)
 app.include_router(operator.operators)
 
-lambda_handler = api_handler(app, lambda: {Enrollments: enrollments(), KeyRegistry: key_registry()})
+lambda_handler = api_handler(
+    app,
+    lambda: {
+        Enrollments: enrollments(),
+        Accounts: account_service(),
+        KeyRegistry: key_registry(),
+    },
+)

@@ -9,7 +9,9 @@ Served on one origin (http://127.0.0.1:<port>), first match wins:
 - local helpers, which have no cloud equivalent: GET /local/health; GET /local/config.json (what
   the website needs to know); GET /local/env (what the operators' CLI needs, see LocalSettings);
   POST /local/login {"username", "password"[, "pool", "mfa_code"]} (Cognito USER_PASSWORD_AUTH
-  on moto, the pools' MFA answered: infra/local/login.py);
+  on moto, the pools' MFA answered: infra/local/login.py); POST /local/refresh and
+  /local/logout {"refresh_token"} (REFRESH_TOKEN_AUTH, and RevokeToken, which moto lacks);
+  GET /config.json (the site's configuration: how it signs in);
   GET /local/outbox[?to=...] (what the stack sent: moto's SES emails and SNS SMS, and the
   letters of the operations bucket; codes included, so local only: infra/local/outbox.py);
   GET /docs and GET /openapi.json (Swagger UI and OpenAPI document of the docs function, called
@@ -109,6 +111,11 @@ class Gateway:
             ("GET", "/local/config.json"): lambda _: json_response(200, settings.config),
             ("GET", "/local/env"): lambda _: json_response(200, settings.env),
             ("POST", "/local/login"): self._login,
+            ("POST", "/local/refresh"): self._login.refresh,
+            ("POST", "/local/logout"): self._login.logout,
+            # The site's own configuration (how it signs in): a deployment writes config.json
+            # beside index.html (docs/accounts.md); here, the stack's.
+            ("GET", "/config.json"): lambda _: json_response(200, settings.config),
             ("GET", "/local/outbox"): self._outbox,
             ("GET", "/docs"): lambda r: self._docs(r, ""),
             ("GET", "/openapi.json"): lambda r: self._docs(r, "format=json"),

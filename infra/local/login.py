@@ -104,6 +104,52 @@ class LocalLogin:
             },
         )
 
+    def refresh(self, request: Request) -> Response:
+        """POST /local/refresh {"refresh_token"}: new ID and access tokens (REFRESH_TOKEN_AUTH,
+        what the site does silently while the person is active); 401 once it was revoked."""
+        token = _token_of(request)
+        if token is None:
+            return error(400, "BAD_REQUEST", 'expected {"refresh_token": ...}')
+        client = self.login_client_id
+        if not client:
+            return error(404, "NOT_FOUND", "no patients' pool with a client to log in with")
+        try:
+            answer = self._idp().initiate_auth(
+                ClientId=client,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": token},
+            )
+        except ClientError as refused:
+            log.info("refresh refused: %s", refused.response["Error"].get("Code"))
+            return error(401, "UNAUTHORIZED", "this session has ended: sign in again")
+        tokens = answer["AuthenticationResult"]
+        return json_response(
+            200,
+            {
+                "id_token": tokens["IdToken"],
+                "access_token": tokens["AccessToken"],
+                "expires_in": tokens["ExpiresIn"],
+                "token_type": tokens["TokenType"],
+            },
+        )
+
+    def logout(self, request: Request) -> Response:
+        """POST /local/logout {"refresh_token"}: Cognito's RevokeToken, which moto lacks (5.x):
+        played on moto's own record of the pool's refresh tokens (the server runs in this
+        process), with the same effect: that refresh token, and only it, no longer refreshes.
+        Its ID and access tokens stay valid until they expire, as in AWS (docs/accounts.md)."""
+        token = _token_of(request)
+        if token is None:
+            return error(400, "BAD_REQUEST", 'expected {"refresh_token": ...}')
+        if _moto_revokes_tokens():
+            try:
+                self._idp().revoke_token(Token=token, ClientId=self.login_client_id or "")
+            except ClientError as refused:  # an unknown token: nothing to end
+                log.info("revocation refused: %s", refused.response["Error"].get("Code"))
+        else:
+            _revoke_in_moto(token)
+        return Response(status=204)
+
     def _idp(self) -> Any:
         with self._lock:  # boto3's default session is not thread-safe; requests are threaded
             if self._cognito is None:
@@ -215,6 +261,34 @@ class LocalLogin:
     def _remember_secret(self, pool: LoginPool, username: str, secret: str) -> None:
         with self._lock:
             self._totp_secrets[(pool.pool_id, username.lower())] = secret
+
+
+def _moto_revokes_tokens() -> bool:
+    """Whether moto's server answers RevokeToken itself (not in 5.x: it fails with a 500)."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    return hasattr(CognitoIdpResponse, "revoke_token")
+
+
+def _token_of(request: Request) -> str | None:
+    try:
+        body = json.loads(request.get_data() or b"null")
+    except ValueError:
+        return None
+    token = body.get("refresh_token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _revoke_in_moto(token: str) -> None:
+    """RevokeToken on moto's in-process backend: the token maps to None, which moto's
+    REFRESH_TOKEN_AUTH answers with NotAuthorized ("Refresh Token has been revoked")."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for regions in cognitoidp_backends.values():
+        for backend in regions.values():
+            for pool in backend.user_pools.values():
+                if pool.refresh_tokens.get(token) is not None:
+                    pool.refresh_tokens[token] = None
 
 
 def totp_code(secret: str, at: float | None = None) -> str:

@@ -284,6 +284,10 @@ class LocalStack:
                 "userPoolId": self.user_pool_id,
                 "userPoolClientId": self.login_client_id,
                 "loginUrl": "/local/login",
+                # How the site signs in (web/auth.js): through these helpers, not Cognito's API.
+                "auth": "local",
+                "refreshUrl": "/local/refresh",
+                "logoutUrl": "/local/logout",
             },
             env={**self.shared_env, **_LOCAL_ENV, "AWS_ENDPOINT_URL": self.aws_endpoint_url},
             account_id=ACCOUNT_ID,

@@ -23,7 +23,8 @@ and finishes it (WaveFunction); the treating doctor releases a document they hel
 announcement (ProfessionalsFunction), and the daily job releases one held over a month ago
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
-stack's poller), which emails a patient and fills the treating doctor's inbox, read by him;
+stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
+opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
 that patient closes her space and reads its closure (RecordsFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
 generation trigger would be), which calls no AWS service and is granted none.
@@ -36,6 +37,7 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -99,6 +101,7 @@ class Person:
         )
 
 
+SIGN_UP_EVENT = Path(__file__).parents[1] / "unit" / "franceconnect" / "pre_sign_up_event.json"
 # One person per channel and per decision; the last line has a wrong INS key (the error report).
 OPPOSER = Person(make_ins("2850375111101"), "1985-03-02", email="opposer@example.org")
 EARLY = Person(make_ins("1790769123102"), "1979-07-21", email="early@example.org")
@@ -380,6 +383,29 @@ def _run_flows(stack: LocalStack) -> None:
     inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
     assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
 
+    # AccountsFunction, on the table's stream: EARLY's activation opened her account (the
+    # streams delivered above); she asks for a code and chooses her password with it
+    # (EnrollmentFunction).
+    identity = {"ins": EARLY.ins, "birth_date": EARLY.birth_date}
+    enrollment("/accounts/code-requests", identity)
+    [sent] = [
+        m
+        for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket)
+        if "mot de passe" in (m["subject"] or "")
+    ]
+    password = "Early-password-2027"
+    enrollment(
+        "/accounts/password",
+        {**identity, "code": CODE.findall(sent["body"])[0], "password": password},
+    )
+
+    # PatientSignUpFunction, invoked as Cognito's pre sign-up trigger would be on a first
+    # FranceConnect sign-in (moto has no AdminLinkProviderForUser: an identity that matches
+    # nobody, refused after its lookup).
+    signup = json.loads((SIGN_UP_EVENT).read_text(encoding="utf-8"))
+    with suppress(Exception):  # the refusal is the function's error, as Cognito receives it
+        stack.invoke("PatientSignUpFunction", signup)
+
     # RecordsFunction: EARLY closes her space, freshly signed in, and reads its closure; the
     # closure's entry reaches the notices, which tell nothing more for a closed space.
     fresh = {**early, "auth_time": str(int(datetime.now(UTC).timestamp()))}
@@ -458,7 +484,7 @@ def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Rec
     calls = recorded.recorder.by(STREAM_POLLER)
     assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
     mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
-    assert mapped == {"NoticesFunction"}
+    assert mapped == {"NoticesFunction", "AccountsFunction"}
     for function in mapped:
         findings = check(function, calls, recorded.functions[function], recorded.account)
         assert not findings, "\n".join(f.explain() for f in findings)

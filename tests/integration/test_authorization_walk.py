@@ -165,6 +165,10 @@ EXCEPTIONS = {
         "same answer whatever the details (202)",
         "it must not tell whether the details matched; it only sends a code to the person",
     ),
+    ("POST", "/accounts/code-requests", FOREIGN_SPACE): (
+        "same answer whatever the details (202)",
+        "it must not tell whether the details matched; it only sends a code to the person",
+    ),
     ("POST", "/enrollment/space-requests", OWN): (
         NOT_A_KEY,
         "the caller already has a space: only someone who opposed may ask (tested with an "
@@ -234,6 +238,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/enrollment/opposition"): CODE_CHECK,
     ("POST", "/enrollment/activation"): CODE_CHECK,
     ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
+    ("POST", "/accounts/code-requests"): {"birth_date": "1985-06-01"},
+    ("POST", "/accounts/password"): {**CODE_CHECK, "password": "Walk-password-2027"},
     ("POST", "/operator/enrollment/decisions"): {
         "birth_date": "1985-06-01",
         "decision": "OPPOSED",
@@ -731,7 +737,9 @@ class Walker:
                 "entry": [{"resource": document, "request": request}],
             }
         body = sample_body(route)
-        names_a_person = route.path.startswith(("/enrollment/", "/operator/enrollment/"))
+        names_a_person = route.path.startswith(
+            ("/enrollment/", "/operator/enrollment/", "/accounts/")
+        )
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}
         if route.family == "professionals" and route.path in BY_INS:

@@ -93,6 +93,8 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("POST", "/enrollment/activation", "EnrollmentFunction", None),
         ("POST", "/enrollment/code-requests", "EnrollmentFunction", None),
         ("GET", "/enrollment/help", "EnrollmentFunction", None),
+        ("POST", "/accounts/code-requests", "EnrollmentFunction", None),
+        ("POST", "/accounts/password", "EnrollmentFunction", None),
         ("POST", "/enrollment/space-requests", "EnrollmentFunction", "PatientAuthorizer"),
         ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
         ("ANY", "/pro/{proxy+}", "ProfessionalsFunction", "ProfessionalAuthorizer"),

@@ -241,6 +241,40 @@ def test_a_token_opens_only_its_own_pools_routes(
     assert not wrong, "\n".join(wrong)
 
 
+def test_signing_out_revokes_the_refresh_token_and_the_id_token_lives_on_until_it_expires(
+    http: httpx.Client,
+) -> None:
+    # Given a patient signed in, whose ID token the site renews with the refresh token
+    account = DEMO_ACCOUNTS[0]
+    login = {"username": account.username, "password": account.password}
+    signed_in = http.post("/local/login", json=login)
+    assert signed_in.status_code == 200, signed_in.text
+    tokens = signed_in.json()
+    refresh = {"refresh_token": tokens["refresh_token"]}
+    renewed = http.post("/local/refresh", json=refresh)
+    assert renewed.status_code == 200 and renewed.json()["id_token"]
+    # When she signs out
+    assert http.post("/local/logout", json=refresh).status_code == 204
+    # Then the refresh token renews nothing any more; her ID token still opens the API until
+    # it expires (API Gateway's authorizer checks no revocation: docs/accounts.md)
+    assert http.post("/local/refresh", json=refresh).status_code == 401
+    bearer = {"Authorization": f"Bearer {tokens['id_token']}"}
+    assert http.get("/me/documents", headers=bearer).status_code == 200
+    # and another session of hers is untouched
+    other = http.post("/local/login", json=login).json()["refresh_token"]
+    assert http.post("/local/refresh", json={"refresh_token": other}).status_code == 200
+    assert http.post("/local/logout", json={}).status_code == 400
+
+
+def test_the_site_reads_how_it_signs_in(http: httpx.Client) -> None:
+    config = http.get("/config.json").json()
+    assert (config["auth"], config["refreshUrl"], config["logoutUrl"]) == (
+        "local",
+        "/local/refresh",
+        "/local/logout",
+    )
+
+
 def test_stop_restores_the_process() -> None:
     environment = dict(os.environ)
     invoke = LambdaFunction.__dict__["_invoke_lambda"]

@@ -23,6 +23,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from types import TracebackType
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from healthspace.accounts.messages import account_code_message
 from healthspace.adapters.system import SystemClock, UlidIds
 from healthspace.enrollment.messages import Message, code_message, letter_recipient, receipt_message
 from healthspace.enrollment.model import Channel, Contact, Enrollment, Receipt
@@ -132,6 +134,18 @@ class Notifications:
             enrollment,
             "receipt",
             lambda channel: receipt_message(enrollment, receipt, channel, self.settings),
+        )
+
+    def send_account_code(
+        self, enrollment: Enrollment, code: str, valid_until: datetime
+    ) -> Channel:
+        """Send the code that lets an adult choose their account's password."""
+        return self._send(
+            enrollment,
+            "account-code",
+            lambda channel: account_code_message(
+                enrollment, code, valid_until, channel, self.settings
+            ),
         )
 
     def flush(self) -> None:

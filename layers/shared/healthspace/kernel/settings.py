@@ -98,6 +98,21 @@ class EnrollmentSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class PepperSettings(FromEnvironment):
+    """The secret key of the codes' digests and of the identity index's keys."""
+
+    pepper_secret_id: str = env("PEPPER_SECRET_ID")
+
+
+@dataclass(frozen=True)
+class AccountSettings(FromEnvironment):
+    """The patients' user pool, where people's accounts are opened."""
+
+    patient_user_pool_id: str = env("PATIENT_USER_POOL_ID")
+    pepper_secret_id: str = env("PEPPER_SECRET_ID")
+
+
+@dataclass(frozen=True)
 class NotifySettings(FromEnvironment):
     """Where messages come from and where people are sent to act."""
 

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _roots: list[Callable[[], object]] = []
 
 
-def root(build: Callable[[], T]) -> Callable[[], T]:
-    """A root is built once per process, on first use, and dropped by `forget`."""
+def root(build: Callable[P, T]) -> Callable[P, T]:
+    """A root is built once per process (once per argument, for a root that takes one), on
+    first use, and dropped by `forget`."""
     cached = cache(build)
     _roots.append(cached)
-    return cached
+    return cached  # type: ignore[return-value]
 
 
 def forget() -> None:

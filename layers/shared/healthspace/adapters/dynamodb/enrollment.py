@@ -50,8 +50,9 @@ def _enrollment_item(enrollment: Enrollment) -> Item:
     )
 
 
-def log_item(entry: EnrollmentLogEntry) -> Item:
-    return item_of(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry)
+def enrollment_log_item(entry: EnrollmentLogEntry) -> Item:
+    # The action rides in `category`: the accounts function's stream filter keeps ACTIVATED.
+    return item_of(f"ENROLL#{entry.ins}", f"LOG#{entry.entry_id}", entry, category=entry.action)
 
 
 def _wave_item(wave: Wave) -> Item:
@@ -81,7 +82,8 @@ class DynamoEnrollmentStore:
 
     def create_enrollment(self, enrollment: Enrollment, log: EnrollmentLogEntry) -> bool:
         return transact(
-            self._store._conn(), [(_enrollment_item(enrollment), NEW), (log_item(log), NEW)]
+            self._store._conn(),
+            [(_enrollment_item(enrollment), NEW), (enrollment_log_item(log), NEW)],
         )
 
     def mark_notified(self, enrollment: Enrollment, expected_version: int) -> bool:
@@ -105,7 +107,7 @@ class DynamoEnrollmentStore:
             self._store._conn(),
             [
                 (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
-                (log_item(log), NEW),
+                (enrollment_log_item(log), NEW),
             ],
         )
 
@@ -121,7 +123,7 @@ class DynamoEnrollmentStore:
             (_enrollment_item(enrollment), self._unchanged_since(expected_version)),
             (space_item(space), NEW),
             *((grant_item(ins, space.space_id, role), None) for ins, role in grants),
-            (log_item(log), NEW),
+            (enrollment_log_item(log), NEW),
         ]
         return transact(self._store._conn(), saves)
 
