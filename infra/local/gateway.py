@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -40,7 +39,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from infra.local.auth import Unauthorized
@@ -56,6 +54,7 @@ from infra.local.routes import (
     find_route,
     path_is_routed,
 )
+from infra.local.server import LoopbackServer
 from infra.local.website import Website
 
 log = logging.getLogger(__name__)
@@ -81,11 +80,6 @@ class LocalSettings:
     region: str
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """The gateway logs its own line per request."""
-
-
 class Gateway:
     def __init__(
         self,
@@ -101,9 +95,7 @@ class Gateway:
         self.api_ids = api_ids
         self.registry = registry
         self.settings = settings
-        self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self, port, "local-gateway")
         self._website = Website(settings.web_dir, settings.site_headers)
         self._login = LocalLogin(apis, settings.login_client_id, settings.region)
         self._local: dict[tuple[str, str], Callable[[Request], Response]] = {
@@ -124,28 +116,17 @@ class Gateway:
     # ---------------------------------------------------------------------------- server
     @property
     def port(self) -> int:
-        assert self._server is not None, "start() first"
-        return int(self._server.server_port)
+        return self._server.port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._server = make_server(
-            "127.0.0.1", self._port, self, threaded=True, request_handler=_QuietHandler
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="local-gateway", daemon=True
-        )
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._server.stop()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -30,8 +29,9 @@ from botocore.signers import CloudFrontSigner
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from infra.local.server import LoopbackServer
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,6 @@ def _cloudfront_b64decode(text: str) -> bytes:
     return base64.b64decode(text.replace("-", "+").replace("_", "=").replace("~", "/"))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """The viewer logs its own line per request."""
-
-
 class LocalViewer:
     """The viewer distribution on http://127.0.0.1:<port>; thread-safe."""
 
@@ -77,7 +72,7 @@ class LocalViewer:
         key_pair_id: str,
         headers: Mapping[str, str],
     ) -> None:
-        self._port = port
+        self._server = LoopbackServer(self, port, "local-viewer")
         self.bucket = bucket
         key = serialization.load_pem_public_key(public_key_pem.encode())
         if not isinstance(key, rsa.RSAPublicKey):
@@ -85,29 +80,16 @@ class LocalViewer:
         self._key = key
         self.key_pair_id = key_pair_id
         self.headers = dict(headers)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     def start(self) -> None:
-        self._server = make_server(
-            "127.0.0.1", self._port, self, threaded=True, request_handler=_QuietHandler
-        )
-        self._port = int(self._server.server_port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="local-viewer", daemon=True
-        )
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._server.stop()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
