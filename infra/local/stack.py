@@ -247,6 +247,12 @@ class LocalStack:
         shared = self.resolver.resolve(variables.get("Variables", {}))
         self.shared_env = {k: as_text(v) for k, v in shared.items()}
         os.environ.update(self.shared_env)  # undone with the environment patch on stop()
+        if self.in_process:
+            # Powertools reads its namespace when the Metrics object is made: this process made
+            # it on importing the stack (demo data, the proxy), before the Globals were set.
+            from healthspace.kernel.observability import metrics
+
+            metrics.namespace = self.shared_env.get("POWERTOOLS_METRICS_NAMESPACE")
         self.registry = FunctionRegistry(
             deployer.functions,
             self.shared_env,
