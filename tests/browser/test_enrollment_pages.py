@@ -62,8 +62,12 @@ def test_a_person_opposes_with_her_code_and_gets_her_receipt(page: Page, codes: 
     assert_accessible(page, "fr: opposition refused")
     dialog.get_by_role("button", name=FR("common.cancel")).click()
     expect(dialog).to_be_hidden()
+    # The dialog's close event gives focus back to its opener; typing before that races it.
+    expect(page.get_by_role("button", name=FR("enrollment.opposition.submit"))).to_be_focused()
 
-    page.get_by_label(FR("enrollment.code")).fill(codes[NORA.email])
+    code = page.get_by_label(FR("enrollment.code"))
+    code.fill(codes[NORA.email])
+    expect(code).to_have_value(codes[NORA.email])
     page.get_by_role("button", name=FR("enrollment.opposition.submit")).click()
     dialog.get_by_role("button", name=FR("enrollment.opposition.submit")).click()
     expect(page.get_by_role("heading", name=FR("enrollment.decided.OPPOSED"))).to_be_visible()
