@@ -286,7 +286,7 @@ class ProfessionalAccess:
         standing = rules.decide_space_access(
             caller.professional, record.settings, record.team, self.clock.now(), None
         )
-        if space.status is SpaceStatus.CLOSED and standing.refusal is None:
+        if space.status.closed and standing.refusal is None:
             return SpaceClosed(
                 "the patient has closed their health space: it can no longer be read or added to"
             )

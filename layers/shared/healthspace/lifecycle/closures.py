@@ -95,7 +95,7 @@ class Closures:
             )
 
     def _state(self, space: Space) -> ClosureState:
-        if space.status is not SpaceStatus.CLOSED:
+        if not space.status.closed:
             return ClosureState(space.space_id, space.status)
         return ClosureState(space.space_id, space.status, self.store.get_closure(space.space_id))
 

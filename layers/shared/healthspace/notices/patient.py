@@ -183,7 +183,7 @@ class PatientNotices:
         space = self.store.get_space(entry.space_id)
         if space is None:
             return Outcome.UNREACHABLE
-        if space.status is SpaceStatus.CLOSED:
+        if space.status.closed:
             return Outcome.CLOSED  # its holder closed it: no mail, no doctor's notice
         if notice.kind is NoticeKind.EMERGENCY:
             self._tell_treating_doctor(notice, space)

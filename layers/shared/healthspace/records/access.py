@@ -197,7 +197,7 @@ class AccessPolicy:
         included: it reads alike the day it closes and once archived; its holder and
         representatives read its closure through `resolve_any` (healthspace.lifecycle)."""
         access, space = self.resolve_any(caller, space_id)
-        if space.status is SpaceStatus.CLOSED:
+        if space.status.closed:
             raise SpaceClosed(
                 "this health space is closed: nothing can be read or added any more "
                 "(GET /me/closure says when it was closed)"

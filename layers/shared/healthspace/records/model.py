@@ -15,9 +15,34 @@ from healthspace.kernel.identifiers import Rpps
 
 
 class SpaceStatus(StrEnum):
+    """A space's state in its whole life (docs/lifecycle.md's state diagram)."""
+
     PENDING = "PENDING"
     ACTIVE = "ACTIVE"
-    CLOSED = "CLOSED"
+    SUSPENDED = "SUSPENDED"  # frozen by operators (identity fraud), closed if unanswered
+    CLOSED = "CLOSED"  # closed; its items still in the table, the archive workflow to run
+    ARCHIVED = "ARCHIVED"  # its items in the archive object; the table keeps a tombstone
+    REOPENING = "REOPENING"  # its archive being restored and put back
+    DELETING = "DELETING"  # express deletion: its key destroyed, its objects and items going
+    DELETED = "DELETED"  # express deletion done: the tombstone keeps dates only
+    PURGED = "PURGED"  # ten years after closing: the tombstone keeps dates only
+
+    @property
+    def closed(self) -> bool:
+        """The space was closed and has not come back: every route refuses it as closed."""
+        return self in _CLOSED
+
+
+_CLOSED: Final = frozenset(
+    {
+        SpaceStatus.CLOSED,
+        SpaceStatus.ARCHIVED,
+        SpaceStatus.REOPENING,
+        SpaceStatus.DELETING,
+        SpaceStatus.DELETED,
+        SpaceStatus.PURGED,
+    }
+)
 
 
 class Role(StrEnum):

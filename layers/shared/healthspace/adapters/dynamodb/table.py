@@ -118,7 +118,7 @@ class DynamoStore:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             stored = self.get_space(space.space_id)
-            if stored is not None and stored.status is SpaceStatus.CLOSED:
+            if stored is not None and stored.status.closed:
                 raise SpaceClosed("this health space was closed meanwhile") from None
             if stored is None or stored.wrapped_key is None:
                 raise
@@ -427,7 +427,7 @@ class DynamoStore:
         if transact(self._conn(), saves, deletes, updates, checks=[active_space(space_id)]):
             return True
         space = self._get_item(space_pk(space_id), "SPACE")
-        if space is not None and space.status == SpaceStatus.CLOSED.value:
+        if space is not None and SpaceStatus(space.status).closed:
             raise SpaceClosed("this health space was closed meanwhile: nothing was written")
         return False
 
