@@ -106,14 +106,18 @@ def test_closing_needs_a_sign_in_within_the_last_minutes(
 
 
 def test_the_window_is_a_setting(closures, clock, spaces, alice):
-    assert LifecycleSettings.from_env({}).reauthentication_minutes == 5
+    assert LifecycleSettings.from_env({"ARCHIVE_BUCKET": "archive"}).reauthentication_minutes == 5
     assert (
-        LifecycleSettings.from_env({"REAUTHENTICATION_MINUTES": "10"}).reauthentication_minutes
+        LifecycleSettings.from_env(
+            {"ARCHIVE_BUCKET": "archive", "REAUTHENTICATION_MINUTES": "10"}
+        ).reauthentication_minutes
         == 10
     )
     for wrong in ("0", "61", "five"):
         with pytest.raises(SettingsError, match="REAUTHENTICATION_MINUTES"):
-            LifecycleSettings.from_env({"REAUTHENTICATION_MINUTES": wrong})
+            LifecycleSettings.from_env(
+                {"ARCHIVE_BUCKET": "archive", "REAUTHENTICATION_MINUTES": wrong}
+            )
     closures.reauthentication = timedelta(minutes=10)
     assert closures.close(alice, None, just_now(clock, 9)).closed_now
 

@@ -127,8 +127,10 @@ class NotifySettings(FromEnvironment):
 
 @dataclass(frozen=True)
 class LifecycleSettings(FromEnvironment):
-    """A space's life (healthspace.lifecycle): how recent a sign-in must be to close one."""
+    """A space's life (healthspace.lifecycle): how recent a sign-in must be to close one, and
+    where closed spaces' archives are kept."""
 
+    archive_bucket: str = env("ARCHIVE_BUCKET")
     reauthentication_minutes: int = env("REAUTHENTICATION_MINUTES", default=5)
 
     def __post_init__(self) -> None:

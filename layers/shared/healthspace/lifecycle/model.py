@@ -48,6 +48,19 @@ class ClosedBy(Entity):
     id: str
 
 
+class ArchiveRef(Entity):
+    """Where a closed space's archive object is (the archive bucket, docs/lifecycle.md) and what
+    it holds: what the tombstone keeps so that a reopening finds it and a purge deletes it."""
+
+    key: str
+    version_id: str
+    sha256: str
+    size: int
+    documents: int
+    items: int
+    archived_at: AwareDatetime
+
+
 class Closure(Entity):
     """The closure of a space, stored beside it (the archive and the purge read it later). The
     space item holds the status, CLOSED; this holds the dates."""
@@ -58,6 +71,8 @@ class Closure(Entity):
     closed_by: ClosedBy
     purge_after: AwareDatetime
     reason: ClosureReason = ClosureReason.REQUEST
+    # Set by the archive workflow once the archive object is written and verified.
+    archive: ArchiveRef | None = None
 
     @classmethod
     def of(

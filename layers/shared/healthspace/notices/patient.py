@@ -47,7 +47,6 @@ from healthspace.records.model import (
     Author,
     Role,
     Space,
-    SpaceStatus,
 )
 from healthspace.records.ports import Store
 
