@@ -22,14 +22,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.kernel.observability import logger, metrics
 from healthspace.lifecycle.deletion import Erasure
-from healthspace.wiring.deletions import deletions, purge_sweep
+from healthspace.wiring.erasing import eraser, purge_sweep
 
 purge_sweep()  # at init: a missing setting stops the function here, naming it
 
 
 def _erase(event: dict[str, Any]) -> dict[str, Any]:
     space_id = str(event["space_id"])
-    erased = deletions().erase(space_id)
+    erased = eraser().erase(space_id)
     logger.info(
         "space deletion run",
         extra={"space_id": space_id, "outcome": erased.outcome.value, "objects": erased.objects},

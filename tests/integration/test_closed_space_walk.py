@@ -239,9 +239,7 @@ def test_the_patients_side_reads_only_the_closure(role, closed, routes, api):
                 ok = (status, (answer or {}).get("code")) == (400, "VALIDATION_ERROR")
             elif role == "other_patient" and route.path in ("/me/closure", "/me/deletion"):
                 ok = status == 404  # another's space: not found, closed or not
-            elif ok and route.path == "/me/deletion":
-                ok = answer["status"] == "CLOSED" and answer["space_id"] == space.space_id
-            elif ok and route.path == "/me/closure":
+            elif (ok and route.path == "/me/deletion") or (ok and route.path == "/me/closure"):
                 ok = answer["status"] == "CLOSED" and answer["space_id"] == space.space_id
             elif ok and route.path == "/me" and role != "other_patient":
                 shown = [answer["space"], *answer["represented"]]

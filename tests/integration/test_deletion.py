@@ -110,7 +110,12 @@ def test_the_holder_deletes_an_open_space_and_nothing_of_it_remains(
 
     # Then every object version is gone, and every item but the tombstone
     assert first["outcome"] == "done" and first["objects"] == 2
-    assert second == {"space_id": alice.space_id, "outcome": "already purged", "objects": 0, "items": 0}
+    assert second == {
+        "space_id": alice.space_id,
+        "outcome": "already purged",
+        "objects": 0,
+        "items": 0,
+    }
     assert versions(s3, documents, alice.space_id) == []
     [tombstone] = partition(f"SPACE#{alice.space_id}")
     assert tombstone["sk"] == "DELETION" and "gsi1pk" not in tombstone
@@ -123,7 +128,11 @@ def test_the_holder_deletes_an_open_space_and_nothing_of_it_remains(
         assert secret not in everything
     # one audit record: a pseudonym, dates, counts (the tombstone's)
     audits = [i for i in every_item() if i["pk"].startswith("AUDIT#DELETIONS#")]
-    [audit] = [json.loads(a["body"]) for a in audits if json.loads(a["body"])["requested_at"] == shown["requested_at"]]
+    [audit] = [
+        json.loads(a["body"])
+        for a in audits
+        if json.loads(a["body"])["requested_at"] == shown["requested_at"]
+    ]
     assert audit["reason"] == "REQUEST" and alice.space_id not in json.dumps(audit)
     assert (audit["objects"], audit["items"]) == (2, int(tombstone["items_erased"]))
     assert audit["items"] >= 6  # the space, its document, DOCREF, counts, history, grant...
@@ -134,8 +143,8 @@ def test_the_holder_deletes_an_open_space_and_nothing_of_it_remains(
 
     file = medical_file()
     assert file.store.get_space(alice.space_id) is None
+    key, _ = file.spaces.keys.generate_data_key(alice.space_id)
     with pytest.raises(DecryptionFailed):
-        key, _ = file.spaces.keys.generate_data_key(alice.space_id)
         decrypt_document(key, alice.space_id, document_id, ciphertext)
     # the person's side: no space any more
     assert api("GET", "/me/deletion", alice)[0] == 404
@@ -171,7 +180,9 @@ def test_an_archived_space_is_deleted_with_every_version_of_its_archive(
     table().update_item(
         Key={"pk": closure["pk"], "sk": "CLOSURE"},
         UpdateExpression="SET body = :b",
-        ExpressionAttributeValues={":b": json.dumps({**json.loads(closure["body"]), "archive": ref})},
+        ExpressionAttributeValues={
+            ":b": json.dumps({**json.loads(closure["body"]), "archive": ref})
+        },
     )
     table().update_item(
         Key={"pk": f"SPACE#{alice.space_id}", "sk": "SPACE"},

@@ -5,11 +5,9 @@ due only (5 archives due among 500: 5 ids read, one query per day); a batch that
 middle, run again, purges everything and counts nothing twice."""
 
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
 from healthspace.adapters.dynamodb.items import Item
@@ -30,10 +28,10 @@ def clock():
 @pytest.fixture
 def lifecycle(clock):
     """The roots the lifecycle function and the records function use, on the injected clock."""
-    from healthspace.wiring.deletions import deletions, purge_sweep
+    from healthspace.wiring.erasing import eraser, purge_sweep
     from healthspace.wiring.lifecycle import closures
 
-    deleting, sweep, closing = deletions(), purge_sweep(), closures()
+    deleting, sweep, closing = eraser(), purge_sweep(), closures()
     deleting.clock = sweep.clock = closing.clock = clock
     return deleting, sweep, closing
 
@@ -72,7 +70,7 @@ def only_batch(sweep, run_id):
 def test_ten_years_later_the_due_archives_are_purged_and_nothing_else(
     api, person, s3, stack_env, lifecycle, clock
 ):
-    deleting, sweep, closing = lifecycle
+    _deleting, sweep, closing = lifecycle
     documents, archives = stack_env["DOCUMENTS_BUCKET"], stack_env["ARCHIVE_BUCKET"]
     # Given Alice's space archived and Carl's closed (its archive never finished) today, Dana's
     # closed three days later, and Bob's open
@@ -96,7 +94,10 @@ def test_ten_years_later_the_due_archives_are_purged_and_nothing_else(
 
     # Then the sweep found the two closed that day (its first day: yesterday's, swept again)
     assert sorted(due) == sorted([alice.space_id, carl.space_id])
-    assert (plan.start, plan.through) == (clock.now().date() - timedelta(days=1), clock.now().date())
+    assert (plan.start, plan.through) == (
+        clock.now().date() - timedelta(days=1),
+        clock.now().date(),
+    )
     tally = sweep.purge_batch(due)
     assert (tally["purged"], tally["already"], tally["skipped"]) == (2, 0, 0)
     assert tally["objects"] == 1 + 1 + 2  # each one's document, Alice's archive versions
@@ -126,7 +127,7 @@ def test_ten_years_later_the_due_archives_are_purged_and_nothing_else(
 
 
 def test_a_space_reopened_or_not_yet_due_is_left_alone(person, lifecycle, clock):
-    deleting, sweep, closing = lifecycle
+    deleting, _sweep, closing = lifecycle
     alice = person("Alice")
     close(closing, clock, alice)
     before = partition(f"SPACE#{alice.space_id}")
@@ -140,7 +141,7 @@ def test_a_space_reopened_or_not_yet_due_is_left_alone(person, lifecycle, clock)
 
 
 def test_the_sweep_reads_only_the_archives_due(person, lifecycle, clock, monkeypatch):
-    deleting, sweep, closing = lifecycle
+    _deleting, sweep, _closing = lifecycle
     # Given 500 archives whose terms fall over the next ten years, five of them in the week
     # the sweep will cover
     today = CLOSED_ON.replace(year=2036).date()
@@ -213,7 +214,7 @@ def test_a_batch_that_crashes_midway_then_runs_again_purges_all_once(
         close(closing, clock, who)
         archive(s3, archives, who.space_id)
     clock.current = CLOSED_ON.replace(year=2036) + timedelta(hours=1)
-    plan, due = only_batch(sweep, "crash")
+    _plan, due = only_batch(sweep, "crash")
     assert sorted(due) == sorted(p.space_id for p in people)
     # When the batch dies in the middle of the second space
     deleting.objects = CrashingObjects(deleting.objects, due[1])

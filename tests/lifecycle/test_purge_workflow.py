@@ -42,7 +42,8 @@ def closed_space(stack: LocalStack, closed_at: datetime, objects: int = 2) -> st
     file = medical_file()
     n = next(_serial)
     space = file.spaces.open_space(
-        make_ins(f"27001750{n:05d}"), Holder(given_name="Eve", family_name="Martin", birth_date=date(1930, 1, 1))
+        make_ins(f"27001750{n:05d}"),
+        Holder(given_name="Eve", family_name="Martin", birth_date=date(1930, 1, 1)),
     )
     s3 = boto3.client("s3")
     for d in range(objects):
@@ -88,7 +89,7 @@ def audits(stack: LocalStack) -> list[dict[str, Any]]:
 def test_the_daily_schedule_purges_the_archives_due_in_batches(
     stack: LocalStack, lifecycle_handler: LifecycleHandler
 ) -> None:
-    from healthspace.wiring.deletions import purge_sweep
+    from healthspace.wiring.erasing import purge_sweep
 
     # Given five spaces closed ten years and two days ago, one closed ten years ago less a
     # week (its term to come), and an open one

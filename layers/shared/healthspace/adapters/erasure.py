@@ -1,5 +1,5 @@
 """A deleted space's objects and the start of its deletion, on AWS (the SpaceObjects and
-DeletionRunner ports of healthspace.lifecycle), and the confirmation sent to its holder."""
+DeletionRunner ports of healthspace.lifecycle)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
-
-from healthspace.adapters.notify import Notifications
-from healthspace.enrollment.model import Enrollment
-from healthspace.lifecycle.deletion import Deletion
-from healthspace.lifecycle.messages import deletion_message
 
 _DELETE_LIMIT = 1000  # keys one DeleteObjects takes; a ListObjectVersions page holds as many
 
@@ -68,29 +63,3 @@ class StepFunctionsDeletions:
                 name=f"delete-{space_id}",
                 input=json.dumps({"space_id": space_id}),
             )
-
-
-class Enrollments(Protocol):
-    def get_enrollment(self, ins: str) -> Enrollment | None: ...
-
-
-class EnrollmentConfirmations:
-    """The confirmation goes where the enrollment's messages went (the person, or a child's
-    legal representative): email, else SMS, else a letter in the mail house's batch."""
-
-    def __init__(self, enrollments: Enrollments, notifications: Notifications) -> None:
-        self._enrollments = enrollments
-        self._notifications = notifications
-
-    def confirm(self, holder_ins: str, deletion: Deletion) -> bool:
-        enrollment = self._enrollments.get_enrollment(holder_ins)
-        if enrollment is None:
-            return False
-        settings = self._notifications.settings
-        with self._notifications:  # a letter is written before the function returns
-            self._notifications.send(
-                enrollment,
-                "deletion",
-                lambda channel: deletion_message(enrollment, deletion, channel, settings),
-            )
-        return True

@@ -4,7 +4,7 @@
 1. `plan`: the days from the cursor (the last day swept entirely, swept again: a deletion asked
    after yesterday's run is indexed on it) to today, one Query of the dated index per day and
    page, never a Scan; the spaces due written as a manifest of batches to the operations bucket.
-2. `purge_batch`, one Distributed Map child per batch: each space's deletion (`Deletions.erase`,
+2. `purge_batch`, one Distributed Map child per batch: each space's deletion (`SpaceEraser`,
    idempotent: a crashed batch run again skips nothing and counts nothing twice).
 3. `advance`: the cursor moves to the last day swept, only once every batch succeeded (a failed
    run leaves it, and the next day's sweeps those days again: their purged entries are gone).
@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from healthspace.kernel.clock import Clock
 from healthspace.lifecycle.deletion import Erasure
 from healthspace.lifecycle.deletion_ports import DeletionStore, SweepFiles
-from healthspace.lifecycle.deletions import Deletions
+from healthspace.lifecycle.erasing import SpaceEraser
 
 # Spaces per Distributed Map item: a space of 30 documents is a few dozen requests (make bench);
 # 20 stay far inside the function's timeout even for large spaces.
@@ -60,7 +60,7 @@ def manifest_key(run_id: str) -> str:
 class PurgeSweep:
     store: DeletionStore
     files: SweepFiles
-    deletions: Deletions
+    eraser: SpaceEraser
     clock: Clock
     batch_size: int = BATCH_SIZE
     max_days: int = MAX_DAYS
@@ -85,7 +85,7 @@ class PurgeSweep:
         what it deleted itself)."""
         tally = {"purged": 0, "already": 0, "skipped": 0, "objects": 0, "items": 0}
         for space_id in space_ids:
-            erased = self.deletions.erase(space_id, term=True)
+            erased = self.eraser.erase(space_id, term=True)
             if erased.outcome is Erasure.DONE:
                 tally["purged"] += 1
             elif erased.outcome is Erasure.ALREADY:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import UTC, date
 
 from pynamodb.connection import Connection
+from pynamodb.expressions.update import Action
 
 from healthspace.adapters.dynamodb.items import Item, log_item, space_item, space_pk
 from healthspace.adapters.dynamodb.table import DynamoStore
@@ -35,10 +36,7 @@ _CURSOR = ("PURGE#SWEEP", "CURSOR")
 
 
 def _deletion_item(deletion: Deletion) -> Item:
-    indexed = {}
-    if not deletion.done:
-        day = deletion.requested_at.astimezone(UTC).date().isoformat()
-        indexed = {"gsi1pk": f"PURGE#{day}", "gsi1sk": deletion.space_id}
+    day = deletion.requested_at.astimezone(UTC).date().isoformat()
     return Item(
         space_pk(deletion.space_id),
         "DELETION",
@@ -46,7 +44,9 @@ def _deletion_item(deletion: Deletion) -> Item:
         status=deletion.status.value,
         objects_erased=deletion.objects,
         items_erased=deletion.items,
-        **indexed,
+        # indexed while it runs; the tombstone is not
+        gsi1pk=None if deletion.done else f"PURGE#{day}",
+        gsi1sk=None if deletion.done else deletion.space_id,
     )
 
 
@@ -150,7 +150,7 @@ class DynamoDeletions:
         return len(page) + len(references)
 
     def count_erased(self, space_id: str, objects: int = 0, items: int = 0) -> None:
-        actions = [
+        actions: list[Action] = [
             *([Item.objects_erased.add(objects)] if objects else []),
             *([Item.items_erased.add(items)] if items else []),
         ]

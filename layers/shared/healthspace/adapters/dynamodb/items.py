@@ -13,7 +13,7 @@
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | closure         | SPACE#<space> | CLOSURE                   | PURGE#<day>  | <space>       |
-| deletion        | SPACE#<space> | DELETION (adapters/dynamodb/deletions.py) | PURGE#<day> | <space> |
+| deletion        | SPACE#<space> | DELETION (adapters/dynamodb/deletions.py) | PURGE#<day> |
 | deletion audit  | AUDIT#DELETIONS#<yyyy-mm> | <deleted_at>#<pseudonym> |        |               |
 | purge cursor    | PURGE#SWEEP   | CURSOR                    |              |               |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
