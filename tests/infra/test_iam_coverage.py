@@ -448,6 +448,8 @@ def _run_flows(stack: LocalStack) -> None:
     erased = finished(f"{run}:delete-{deleting['space_id']}")
     assert erased["status"] == "SUCCEEDED", erased
     assert json.loads(erased["output"])["outcome"] == "done", erased["output"]
+    told = [m for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket) if m["to"] == EARLY.email]
+    assert any("Suppression" in (m["subject"] or "") for m in told), told
     swept = finished(stack.fire("PurgeStateMachine"))
     assert swept["status"] == "SUCCEEDED", swept
 
