@@ -25,7 +25,10 @@ announcement (ProfessionalsFunction), and the daily job releases one held over a
 access-log entries of all this reach NoticesFunction through the table's stream (the local
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
 opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
-that patient closes her space and reads its closure (RecordsFunction); a doctor signs in
+that patient closes her space and reads its closure (RecordsFunction); the helpline closes a
+caller's space, an operator suspends another, whose wait ends closing it (EnrollmentFunction,
+SuspensionStateMachine, SuspensionFunction), and the death registry's file lands under deaths/
+(DeathsFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
 generation trigger would be), which calls no AWS service and is granted none.
 """
@@ -135,7 +138,10 @@ def recorded() -> Recorded:
     """Every flow run once on the local stack, its calls recorded; the template's statements
     resolved against what the stack created."""
     # The handlers in this process: the recorder sees their calls and attributes them.
-    with LocalStack(port=0, demo=False, in_process=True) as stack:
+    # A suspension waits a second here (six weeks in the cloud).
+    with LocalStack(
+        port=0, demo=False, in_process=True, parameters={"SuspensionWaitSeconds": "1"}
+    ) as stack:
         assert stack.template is not None and stack.resolver is not None
         _cold_start()  # no client of another tier's moto
         recorder = CallRecorder(cold_start=_cold_start)
@@ -434,6 +440,54 @@ def _run_flows(stack: LocalStack) -> None:
     # the wave ran on the stack's wave: everyone still pending (the texter) was activated
     assert json.loads(described["output"])["activated"] == 1, described["output"]
 
+    # EnrollmentFunction for a space's life: the helpline closes CALLER's space for her (the
+    # receipt by email: no address); an operator suspends OPPOSER's space, which starts its
+    # wait: the state machine then closes it (SuspensionFunction), nobody having answered; the
+    # suspension's entry reaches the notices, which tell her.
+    closed = enrollment(
+        "/operator/helpline/acts",
+        {
+            "action": "CLOSE",
+            "ins": CALLER.ins,
+            "birth_date": CALLER.birth_date,
+            "identity_checked": True,
+            "checks": ["IDENTITY_QUESTIONS"],
+        },
+        claims=OPERATOR,
+    )
+    assert (closed["status"], closed["receipt"]) == ("CLOSED", "email"), closed
+    suspended = enrollment(
+        "/operator/suspensions",
+        {"ins": OPPOSER.ins, "birth_date": OPPOSER.birth_date, "reason": "IDENTITY_FRAUD"},
+        claims=OPERATOR,
+    )
+    stack.deliver_streams()
+    assert any(
+        "suspendu" in (m["subject"] or "")
+        for m in read_outbox(ACCOUNT_ID, REGION, ops_bucket)
+        if m["to"] == OPPOSER.email
+    )
+    [execution] = sfn.list_executions(stateMachineArn=stack.ref("SuspensionStateMachine"))[
+        "executions"
+    ]
+    assert execution["name"].startswith(suspended["space_id"]), execution
+    described = finished(execution["executionArn"])
+    assert json.loads(described["output"])["outcome"] == "closed", described
+
+    # DeathsFunction, on the ops bucket's notification: the texter (activated by the wave) has
+    # died; a line for nobody with a space, a bad line reported.
+    deaths = "\n".join(
+        [
+            "ins,birth_date,death_date",
+            f"{TEXTER.ins},{TEXTER.birth_date},{datetime.now(UTC).date().isoformat()}",
+            f"{NOBODY_INS},1950-01-01,2026-01-01",
+            f"{TEXTER.ins[:13]}00,1950-01-01,2026-01-01",
+        ]
+    )
+    boto3.client("s3").put_object(Bucket=ops_bucket, Key="deaths/iam.csv", Body=deaths.encode())
+    reports = boto3.client("s3").list_objects_v2(Bucket=ops_bucket, Prefix="reports/")
+    assert any(o["Key"].endswith(".errors.csv") for o in reports["Contents"])
+
     # ProfessionalSignInFunction: a doctor's PSC sign-in, as Cognito's trigger event.
     signed_in = stack.invoke(
         "ProfessionalSignInFunction", psc_sign_in_event(recorded_claims("userinfo_medecin"))
@@ -473,9 +527,16 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
     with the state machine's role, not a function's."""
     calls = recorded.recorder.by(ENGINE)
     assert calls, "the engine made no call: did the wave run?"
-    statements = recorded.machines["WaveStateMachine"]
-    findings = check("WaveStateMachine", calls, statements, recorded.account)
-    assert not findings, "\n".join(f.explain() for f in findings)
+    # The engine's calls name no machine: the suspension machine's are its invocations of its
+    # function, every other one is the wave's (the Distributed Map's reads and writes).
+    suspension = [c for c in calls if "SuspensionFunction" in str(c.params.get("FunctionName"))]
+    assert suspension, "the suspension machine made no call: did a suspension's wait end?"
+    for machine, its_calls in (
+        ("SuspensionStateMachine", suspension),
+        ("WaveStateMachine", [c for c in calls if c not in suspension]),
+    ):
+        findings = check(machine, its_calls, recorded.machines[machine], recorded.account)
+        assert not findings, "\n".join(f.explain() for f in findings)
 
 
 def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Recorded) -> None:
