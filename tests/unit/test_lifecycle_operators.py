@@ -4,6 +4,7 @@ a caller; what the access policy, the professionals' door, the partners and the 
 each."""
 
 import io
+import json
 from datetime import date
 
 import pytest
@@ -340,3 +341,66 @@ def test_the_helpline_acts_only_after_identity_checks_on_a_matching_birth_date(d
         helpline.act(ask(birth_date=date(1985, 6, 2)))
     assert store.spaces[spaces["alice"].space_id].status is SpaceStatus.ACTIVE
     assert letters.sent == []
+
+
+def test_a_death_registry_file_in_json_lines_and_one_too_long(
+    medical_file, closures, store, spaces
+):
+    from healthspace.lifecycle.deaths import import_deaths
+
+    rows = [
+        {"ins": BOB_INS, "birth_date": "1979-01-01", "death_date": "2026-11-20"},
+        {"ins": ALICE_INS, "birth_date": "1985-06-01", "death_date": "2026-11-20", "cause": "x"},
+        [1, 2],
+    ]
+    lines = io.StringIO("".join(json.dumps(row) + "\n" for row in rows))
+    summary, errors = import_deaths(
+        closures,
+        medical_file.spaces.any_space_of,
+        FakeOpsFiles(),
+        SequentialIds(),
+        lines,
+        "jsonl",
+        "deaths.jsonl",
+        date(2026, 11, 28),
+    )
+    assert summary.closed == 1 and store.spaces[spaces["bob"].space_id].status is SpaceStatus.CLOSED
+    assert [(e.line, e.field, e.reason) for e in errors] == [
+        (2, "record", "unknown field at position 4"),  # a cause of death is never read
+        (3, "record", "not a JSON object"),
+    ]
+    assert store.spaces[spaces["alice"].space_id].status is SpaceStatus.ACTIVE
+
+    rows = deaths_file(*[f"{ALICE_INS};1985-06-01;2026-11-20"] * 3)
+    summary, errors = import_deaths(
+        closures,
+        medical_file.spaces.any_space_of,
+        FakeOpsFiles(),
+        SequentialIds(),
+        rows,
+        "csv",
+        "deaths.csv",
+        date(2026, 11, 28),
+        max_lines=2,
+    )
+    assert summary.closed == 0 and [e.field for e in errors] == ["file"]
+    assert store.spaces[spaces["alice"].space_id].status is SpaceStatus.ACTIVE
+
+
+@pytest.mark.parametrize("kind", ["suspension", "death", "closure-receipt"])
+def test_life_messages_fit_each_channel_and_say_nothing_of_health(kind):
+    from datetime import UTC, datetime
+
+    from healthspace.enrollment.messages import life_message, sms_segments
+
+    at = datetime(2026, 11, 28, 9, tzinfo=UTC)
+    child = enrollment(CHILD_INS, "Léa", CHILD_BORN, "alice@example.org")
+    for channel in Channel:
+        message = life_message(child, kind, at, channel, SITE, at.replace(year=2036))
+        assert "28 novembre 2026" in message.body or "28/11" in message.body
+        if channel is Channel.SMS:
+            assert sms_segments(message.body) <= 2
+        else:
+            assert "Léa" in message.body and "aucune information de santé" in message.body
+        if channel is Channel.POST:
+            assert message.body.startswith("Madame, Monsieur,")
