@@ -13,7 +13,7 @@ import { closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
-  parametres: (view) => settingsView(view, { space: currentSpace(), closed: reloadSpaces, signInAgain }) };
+  parametres: (view) => settingsView(view, { space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain }) };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).
 const WHEN_CLOSED = ["parametres", "aide"];
 // Without signing in: the sign-in page, and what people without a space yet can do.
@@ -26,6 +26,8 @@ const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).spl
 const state = { me: null };
 let focusHeading = false;
 
+// The first name of the represented person whose space is shown; null for one's own.
+const childName = () => (currentSpace() === state.me?.space ? null : currentSpace()?.holder?.given_name ?? fullName(currentSpace()?.holder));
 const spaces = () => (state.me ? [state.me.space, ...(state.me.represented ?? [])] : []);
 const currentSpace = () => (session.spaceId ? (state.me?.represented ?? []).find((s) => s.space_id === session.spaceId) : state.me?.space);
 
@@ -76,7 +78,7 @@ async function render() {
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const done = closed ? closedView(view, shown) : ROUTES[name](view); // views write their <h1> synchronously
+  const done = closed ? closedView(view, shown, childName()) : ROUTES[name](view); // views write their <h1> synchronously
   focusTitle(view);
   await done;
 }

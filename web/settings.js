@@ -6,7 +6,7 @@
 // in the marked places: the export and the International Patient Summary (#/mes-donnees),
 // express deletion, reopening a closed space.
 import { api } from "./api.js";
-import { fmtDate, t, ts } from "./i18n.js";
+import { fmtDate, has, t } from "./i18n.js";
 import { dismissError, fullName, h, isBusy, loadFailed, newId, notify, setBusy, setFieldError } from "./ui.js";
 
 // Every status a closed space goes through (records.model.SpaceStatus.closed).
@@ -24,8 +24,16 @@ export const SECTIONS = [
   // reopenSection: a closed space asked for again
 ];
 
-/** `ctx`: { space (GET /me's), closed() (the space was closed: the shell reloads), signInAgain() }. */
+// The name of the represented person whose space is shown (null: the person's own space), and
+// the words said of it: settings.child.<key> with {child} when there is one.
+let child = null;
+const ts = (key, params = {}) => (child !== null && has(`settings.child.${key.slice(9)}`)
+  ? t(`settings.child.${key.slice(9)}`, { ...params, child }) : t(key, params));
+
+/** `ctx`: { space (GET /me's), child (the represented person's first name, or null), closed()
+ *  (the space was closed: the shell reloads), signInAgain() }. */
 export async function settingsView(view, ctx) {
+  child = ctx.child ?? null;
   const body = h("div", {}, h("p", { role: "status" }, t("settings.loading")));
   view.append(h("h1", { tabindex: -1 }, t("settings.title")), h("p", { class: "lead" }, ts("settings.lead")), body);
   await load();
@@ -116,7 +124,8 @@ function closureFacts(state) {
 }
 
 /** What every page shows once the space is closed, or suspended by the Assurance Maladie. */
-export async function closedView(view, space) {
+export async function closedView(view, space, name = null) {
+  child = name;
   if (isSuspended(space)) {
     view.append(h("h1", { tabindex: -1 }, ts("settings.suspended.title")),
       h("div", { class: "card" }, h("p", {}, ts("settings.suspended.what")),
@@ -130,6 +139,6 @@ export async function closedView(view, space) {
     card.replaceChildren(h("p", {}, ts("settings.closed.nobody")), ...closureFacts(state),
       h("p", {}, h("a", { href: "#/parametres" }, t("settings.title"))));
   } catch (err) {
-    if (err.status !== 401) card.replaceChildren(loadFailed(err, () => closedView(view.replaceChildren() ?? view, space)));
+    if (err.status !== 401) card.replaceChildren(loadFailed(err, () => closedView(view.replaceChildren() ?? view, space, name)));
   }
 }

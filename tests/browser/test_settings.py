@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from healthspace.kernel.identifiers import make_ins
+from infra.local.demo.people import DEMO_ACCOUNTS
 from tests.browser.site import Words, assert_accessible
 from tests.browser.test_account_pages import account_code
 from tests.e2e.stack_process import StackProcess
@@ -162,3 +163,27 @@ def test_a_suspended_space_says_so_on_every_page(page: Page, site: StackProcess,
             page.get_by_role("button", name=fr("shell.language")).click()
     lifted = cli(site.url, "suspension", "--operator", "op-browser", "lift", *who)
     assert lifted.returncode == 0, lifted.stdout + lifted.stderr
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_representative_reads_the_settings_of_the_childs_space(page: Page, language: str):
+    """Said of the child ("Close Léa's health space"); nothing closed here."""
+    words = Words(language)
+    julien = DEMO_ACCOUNTS[1]
+    child = julien.represents[0]
+    page.goto("/")
+    page.get_by_label(words("login.username")).fill(julien.username)
+    page.get_by_label(words("login.password")).fill(julien.password)
+    page.get_by_role("button", name=words("login.submit")).click()
+    name = f"{child.given_name} {child.family_name}"
+    page.get_by_label(words("shell.shownSpace")).select_option(label=name)
+    page.get_by_role("button", name=words("shell.show"), exact=True).click()
+    expect(page.locator("#context")).to_have_text(words("shell.viewing", name=name))
+    page.goto("/#/parametres")
+    closing = page.get_by_role(
+        "region", name=words("settings.child.close.title", child=child.given_name)
+    )
+    expect(closing.get_by_role("button")).to_have_text(
+        words("settings.child.close.submit", child=child.given_name)
+    )
+    assert_accessible(page, f"{language}: settings of a child's space")
