@@ -245,6 +245,14 @@ BODIES: dict[tuple[str, str], Any] = {
         "decision": "OPPOSED",
         "identity_checked": True,
     },
+    ("POST", "/operator/suspensions"): {"birth_date": "1985-06-01", "reason": "IDENTITY_FRAUD"},
+    ("POST", "/operator/suspensions/lifting"): {"birth_date": "1985-06-01"},
+    ("POST", "/operator/helpline/acts"): {
+        "action": "CLOSE",
+        "birth_date": "1985-06-01",
+        "identity_checked": True,
+        "checks": ["IDENTITY_QUESTIONS"],
+    },
     ("POST", "/operator/partner-keys"): {
         "partner_id": "walk-lab",
         "key_id": "walk-key-1",
@@ -738,7 +746,13 @@ class Walker:
             }
         body = sample_body(route)
         names_a_person = route.path.startswith(
-            ("/enrollment/", "/operator/enrollment/", "/accounts/")
+            (
+                "/enrollment/",
+                "/operator/enrollment/",
+                "/accounts/",
+                "/operator/suspensions",
+                "/operator/helpline/",
+            )
         )
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}

@@ -139,8 +139,10 @@ class Notifications:
     def send(
         self, enrollment: Enrollment, kind: str, compose: Callable[[Channel], Message]
     ) -> Channel:
-        """Send another context's message (a deletion's confirmation) as the codes go: to the
-        enrollment's recipient, by their first channel that accepts it."""
+        """Any message of `kind` through the enrollment's channels, in order of preference (a
+        letter is batched for the mail house until `flush`): a space's life (suspension, death,
+        a receipt by post, a deletion's confirmation), by healthspace.notices and
+        healthspace.lifecycle."""
         return self._send(enrollment, kind, compose)
 
     def send_account_code(

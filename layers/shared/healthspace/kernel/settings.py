@@ -167,3 +167,20 @@ class WebSettings(FromEnvironment):
     """The website's origin, the one the browser APIs answer CORS for."""
 
     web_origin: str = env("WEB_ORIGIN", default="https://espace.example.org")
+
+
+@dataclass(frozen=True)
+class SuspensionSettings(FromEnvironment):
+    """Suspensions by operators (healthspace.lifecycle.suspensions): the workflow that waits, and
+    how long it waits before closing an unanswered suspension (six weeks in production; seconds
+    on the local stack and in tests)."""
+
+    state_machine_arn: str = env("SUSPENSION_STATE_MACHINE_ARN")
+    wait_seconds: int = env("SUSPENSION_WAIT_SECONDS", default=int(SIX_WEEKS.total_seconds()))
+
+    def __post_init__(self) -> None:
+        # A Standard execution lives one year at most.
+        if not 1 <= self.wait_seconds <= 300 * 86400:
+            raise SettingsError(
+                "the environment variable SUSPENSION_WAIT_SECONDS must be 1 to 25,920,000"
+            )
