@@ -547,7 +547,7 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
     calls = recorded.recorder.by(ENGINE)
     assert calls, "the engine made no call: did the wave run?"
     # The engine's calls do not say which machine made them (the wave's, the deletion's, the
-    # purge's, a suspension's): each must be allowed by one of them, and each machine must have called.
+    # purge's, a suspension's): each must be allowed by one of them, and each must have called.
     findings = []
     for call in calls:
         tried = [
