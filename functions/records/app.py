@@ -1,5 +1,5 @@
 """Patient-facing medical file API: space, documents, medical profile, access history, the
-directory of professionals, and closing the space.
+directory of professionals, closing the space, its export and its summary.
 
 A thin adapter: routes live in healthspace.api.patient, rules in healthspace.records and
 healthspace.care, the composition in healthspace.wiring.records.
@@ -14,12 +14,16 @@ from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
 from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
 from healthspace.lifecycle.closures import Closures
+from healthspace.lifecycle.exports import Exports
+from healthspace.lifecycle.summary import Summaries
 from healthspace.wiring.directory import directory
-from healthspace.wiring.lifecycle import closures
+from healthspace.wiring.lifecycle import closures, exports, summaries
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 closures()
+exports()
+summaries()
 
 app = json_api(
     refusals=(401, 403, 404),
@@ -36,5 +40,11 @@ app.enable_swagger(path="/docs", title="Health space — patient API", version="
 
 lambda_handler = api_handler(
     app,
-    lambda: {**medical_file().use_cases, Directory: directory(), Closures: closures()},
+    lambda: {
+        **medical_file().use_cases,
+        Directory: directory(),
+        Closures: closures(),
+        Exports: exports(),
+        Summaries: summaries(),
+    },
 )

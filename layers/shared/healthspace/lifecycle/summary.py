@@ -19,8 +19,6 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from fpdf import FPDF
-
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.entity import MAX_PAGE
 from healthspace.lifecycle.export_index import describe
@@ -217,6 +215,8 @@ def _latin1(text: str) -> str:
 
 def ips_pdf(content: SummaryContent, at: datetime, language: Language) -> bytes:
     """The same summary, printable: one heading per section, one line per entry."""
+    from fpdf import FPDF  # here: the records function loads it only for this route
+
     words = TITLES[language]
     pdf = FPDF()
     pdf.set_title(_latin1(words["title"]))

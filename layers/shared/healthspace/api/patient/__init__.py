@@ -1,10 +1,18 @@
 """The patients' API (the records function): their space and its history, documents, medical
-profile, who sees their file, and closing it. A holder acts on their own space, a legal
-representative on the one named by X-Space-Id."""
+profile, who sees their file, closing it, and taking a copy of it (the export, the summary). A
+holder acts on their own space, a legal representative on the one named by X-Space-Id."""
 
 from __future__ import annotations
 
-from healthspace.api.patient import care, closure, directory, documents, profile, spaces
+from healthspace.api.patient import (
+    care,
+    closure,
+    directory,
+    documents,
+    exports,
+    profile,
+    spaces,
+)
 
 routers = (
     spaces.router,
@@ -13,4 +21,5 @@ routers = (
     care.router,
     directory.router,
     closure.router,
+    exports.router,
 )
