@@ -18,20 +18,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from infra.local.sample_events import dynamodb_stream_event
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES
-
-
-def export_items(person):
-    """The space's new export items as the stream's NEW_IMAGE carries them."""
-    page = boto3.client("dynamodb").query(
-        TableName=os.environ["TABLE_NAME"],
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :export)",
-        ExpressionAttributeValues={
-            ":pk": {"S": f"SPACE#{person.space_id}"},
-            ":export": {"S": "EXPORT#"},
-        },
-    )
-    return page["Items"]
+from tests.integration.test_route_walk import SPACE_SAMPLES, export_items
 
 
 @pytest.fixture
