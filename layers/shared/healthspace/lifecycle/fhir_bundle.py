@@ -439,8 +439,8 @@ def resources(content: SpaceContent) -> Iterator[dict[str, Any]]:
         for entry in content.entries(section):
             yield to_resource(entry, patient_id)
     yield care_consent(content.care, patient_id)
-    for entry in content.history():
-        yield audit_event(entry, patient_id)
+    for act in content.history():
+        yield audit_event(act, patient_id)
 
 
 def entry_of(resource: dict[str, Any]) -> dict[str, Any]:
