@@ -30,9 +30,11 @@ class S3Upload:
 
     def write(self, data: bytes) -> int:
         self._buffer += data
-        while len(self._buffer) >= self._part_bytes:
-            self._send(bytes(self._buffer[: self._part_bytes]))
-            del self._buffer[: self._part_bytes]
+        if len(self._buffer) >= self._part_bytes:
+            # The buffer leaves as the part, as it is (parts need not be of one size): never
+            # a copy of it.
+            part, self._buffer = self._buffer, bytearray()
+            self._send(part)
         return len(data)
 
     def flush(self) -> None:
@@ -40,10 +42,10 @@ class S3Upload:
 
     def finish(self) -> None:
         if self._buffer or not self.parts:
-            self._send(bytes(self._buffer))
-            self._buffer = bytearray()
+            part, self._buffer = self._buffer, bytearray()
+            self._send(part)
 
-    def _send(self, part: bytes) -> None:
+    def _send(self, part: bytearray) -> None:
         number = len(self.parts) + 1
         sent = self._s3.upload_part(
             Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=part
