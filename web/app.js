@@ -5,18 +5,20 @@ import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } 
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
+import { exportView } from "./export.js";
 import { historyView } from "./history.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
-const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
+const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
+  "mes-donnees": exportView };
 // Without signing in: the sign-in page, and what people without a space yet can do.
 const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView,
   "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
 // Pages whose title is not in the menu's words (nav.*).
-const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title" };
+const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", "mes-donnees": "export.title" };
 const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };
@@ -64,7 +66,7 @@ async function render() {
   nav.hidden = false;
   renderAccount();
   const name = Object.hasOwn(ROUTES, asked()) ? asked() : "accueil";
-  document.title = t("shell.title", { page: ts(`nav.${name}`) });
+  document.title = t("shell.title", { page: ts(TITLES[name] ?? `nav.${name}`) });
   for (const a of nav.querySelectorAll("a")) {
     a.textContent = ts(a.dataset.text); // "Documents de Léa" in her space
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
