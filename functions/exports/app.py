@@ -45,9 +45,11 @@ def build(record: DynamoDBRecord) -> None:
         return
     export = Export.model_validate_json(image["body"])
     logger.append_keys(space_id=export.space_id, export_id=export.export_id)
-    status = exports().build(export.space_id, export.export_id)
-    metrics.add_metric(name=f"Export{status.value.title()}", unit=MetricUnit.Count, value=1)
-    logger.info("export built", extra={"status": status.value})
+    built = exports().build(export.space_id, export.export_id)
+    if built is None:  # its space was deleted meanwhile
+        return
+    metrics.add_metric(name=f"Export{built.status.value.title()}", unit=MetricUnit.Count, value=1)
+    logger.info("export built", extra={"status": built.status.value, "failure": built.failure})
 
 
 @logger.inject_lambda_context

@@ -166,7 +166,7 @@ def test_the_export_zip_holds_every_document_the_bundle_and_an_index(
 
     export = exports.request(alice, None, "en")
     assert export.status is ExportStatus.PENDING
-    assert exports.build(access.space_id, export.export_id) is ExportStatus.READY
+    assert exports.build(access.space_id, export.export_id).status is ExportStatus.READY
 
     stored = exports.store.get_export(access.space_id, export.export_id)
     assert (stored.status, stored.documents) == (ExportStatus.READY, 4)
@@ -248,9 +248,11 @@ def test_a_redelivered_build_does_nothing_and_a_failed_one_gives_its_parts_up(
     for key in list(blobs.documents):
         blobs.documents[key] = b"\x01" + b"\x00" * 40  # altered: it no longer decrypts
 
-    assert exports.build(access.space_id, export.export_id) is ExportStatus.FAILED
+    failed = exports.build(access.space_id, export.export_id)
+    assert (failed.status, failed.failure) == (ExportStatus.FAILED, "DecryptionFailed")
+    assert "failure" not in exports.get(alice, None, export.export_id)
     assert files.aborted == [f"exports/{access.space_id}/{export.export_id}/export.zip"]
-    assert exports.build(access.space_id, export.export_id) is ExportStatus.FAILED
+    assert exports.build(access.space_id, export.export_id).status is ExportStatus.FAILED
     assert len(files.uploads) == 1
     exports.request(alice, None, "fr")  # a failed export holds nothing
 

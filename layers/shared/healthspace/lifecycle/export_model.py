@@ -33,7 +33,7 @@ class ExportStatus(StrEnum):
 
 
 class Export(Entity):
-    private = frozenset({"space_id", "requested_by", "role", "key"})
+    private = frozenset({"space_id", "requested_by", "role", "key", "failure"})
     export_id: str
     space_id: str
     status: ExportStatus
@@ -46,6 +46,7 @@ class Export(Entity):
     size: int | None = None
     documents: int | None = None
     resources: int | None = None
+    failure: str | None = None  # FAILED: the kind of error (its class), for the operators
 
     @property
     def zip_key(self) -> str:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import IO, Any, cast
 
 from healthspace.care.ports import CareRecords
 from healthspace.kernel.clock import Clock, IdGenerator
@@ -27,7 +28,6 @@ from healthspace.kernel.crypto import decrypt_document
 from healthspace.kernel.dates import is_minor
 from healthspace.kernel.entity import Page, page_size
 from healthspace.kernel.errors import Conflict, Forbidden, NotFound
-from healthspace.kernel.observability import logger
 from healthspace.lifecycle.content import ContentStore, StoredContent
 from healthspace.lifecycle.export_index import write_index
 from healthspace.lifecycle.export_model import (
@@ -37,7 +37,7 @@ from healthspace.lifecycle.export_model import (
     Language,
 )
 from healthspace.lifecycle.fhir_bundle import document_path, write_bundle
-from healthspace.lifecycle.ports import ExportFiles, ExportStore
+from healthspace.lifecycle.ports import ExportFiles, ExportStore, ZipUpload
 from healthspace.records.access import Access, Caller
 from healthspace.records.access_log import AccessLog
 from healthspace.records.model import Action, Author, Role, Space
@@ -64,7 +64,7 @@ class Requester:
         return None
 
 
-def check_may_act_for_space(access: Access, space: Space, today: Any) -> None:
+def check_may_act_for_space(access: Access, space: Space, today: date) -> None:
     """The holder; a legal representative only for a minor (an adult's space is theirs)."""
     if access.role is Role.HOLDER:
         return
@@ -136,27 +136,31 @@ class Exports:
 
     # --- the worker's side (the exports function)
 
-    def build(self, space_id: str, export_id: str) -> ExportStatus:
-        """Build the export's ZIP; its status at the end. A redelivered event finds it done and
-        does nothing; a build that fails is marked FAILED (the person asks again), its parts
-        given up, and nothing of its content is logged."""
+    def build(self, space_id: str, export_id: str) -> Export | None:
+        """Build the export's ZIP; the export as it ends (None: no such export). A redelivered
+        event finds it done and does nothing; a build that fails is marked FAILED (the person
+        asks again) with the kind of its error, its parts given up."""
         export = self.store.get_export(space_id, export_id)
         if export is None or not export.running(self.clock.now()):
-            return export.status if export else ExportStatus.FAILED
+            return export
         export = export.model_copy(update={"status": ExportStatus.RUNNING})
         self.store.put_export(export)
         upload = self.files.open(export.zip_key)
         try:
             counts = self._write(export, upload)
             size = self.files.complete(upload)
-        except Exception:
-            logger.exception("export failed", extra={"export_id": export_id})
+        except Exception as exc:  # any failure: the person asks again
             self.files.abort(upload)
+            # Its kind only, for the operators: a message may quote what was read.
             failed = export.model_copy(
-                update={"status": ExportStatus.FAILED, "finished_at": self.clock.now()}
+                update={
+                    "status": ExportStatus.FAILED,
+                    "finished_at": self.clock.now(),
+                    "failure": type(exc).__name__,
+                }
             )
             self.store.put_export(failed, done=True)
-            return ExportStatus.FAILED
+            return failed
         ready = export.model_copy(
             update={
                 "status": ExportStatus.READY,
@@ -168,9 +172,9 @@ class Exports:
             }
         )
         self.store.put_export(ready, done=True)
-        return ExportStatus.READY
+        return ready
 
-    def _write(self, export: Export, upload: Any) -> tuple[int, int]:
+    def _write(self, export: Export, upload: ZipUpload) -> tuple[int, int]:
         space = self.spaces.get(export.space_id)
         now = self.clock.now()
         access = Access(Requester(export.requested_by), space.space_id, export.role)
@@ -184,7 +188,9 @@ class Exports:
         )
         key = self.spaces.space_key(space) if space.wrapped_key else None
         documents = 0
-        with zipfile.ZipFile(upload, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # zipfile writes to any object with write() and flush(), a stream it cannot seek.
+        stream = cast(IO[bytes], upload)
+        with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             with archive.open("bundle.json", "w", force_zip64=True) as out:
                 resources = write_bundle(content, out.write, now)
             for document in content.documents():
