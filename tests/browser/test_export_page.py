@@ -85,3 +85,16 @@ def test_asking_again_while_a_copy_is_prepared_says_so(page: Page):
     ).click()
     expect(page.get_by_text(words("export.copy.alreadyRunning"))).to_be_visible()
     assert_accessible(page, "fr: a copy already being prepared")
+
+
+@BOTH
+def test_the_page_reads_at_320_px(page: Page, language: str):
+    words = Words(language)
+    page.set_viewport_size({"width": 320, "height": 700})
+    sign_in(page, DEMO_ACCOUNTS[0], words)
+    page.goto("/#/mes-donnees")
+    expect(page.get_by_role("heading", level=2, name=words("export.summary.title"))).to_be_visible()
+    expect(page.get_by_text(words("export.copy.loading"))).to_have_count(0)  # loaded
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow}px wider than the window"
+    assert_accessible(page, f"{language}: at 320 px")
