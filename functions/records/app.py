@@ -14,8 +14,10 @@ from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
 from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
 from healthspace.lifecycle.closures import Closures
+from healthspace.lifecycle.deletions import Deletions
 from healthspace.lifecycle.exports import Exports
 from healthspace.lifecycle.summary import Summaries
+from healthspace.wiring.deletions import deletions
 from healthspace.wiring.directory import directory
 from healthspace.wiring.lifecycle import closures, exports, summaries
 from healthspace.wiring.records import medical_file
@@ -24,6 +26,7 @@ medical_file()  # at init: a missing setting stops the function here, naming it
 closures()
 exports()
 summaries()
+deletions()
 
 app = json_api(
     refusals=(401, 403, 404),
@@ -46,5 +49,6 @@ lambda_handler = api_handler(
         Closures: closures(),
         Exports: exports(),
         Summaries: summaries(),
+        Deletions: deletions(),
     },
 )

@@ -702,9 +702,9 @@ class Walker:
     def fresh(self, case: Case) -> tuple[Any, SpaceObjects]:
         """A space of the role's own with a new object for the case: one per test, and one per
         route of the care record (blocking someone would refuse their grant, and so on) and of
-        the closure (a closed space refuses the routes after it). A representative's is a
-        child's (a representative closes only a child's space)."""
-        own_route = case.route.path.startswith(("/me/care", "/me/closure"))
+        the closure and the deletion (a closed or deleting space refuses the routes after it).
+        A representative's is a child's (a representative closes only a child's space)."""
+        own_route = case.route.path.startswith(("/me/care", "/me/closure", "/me/deletion"))
         key = (case.role, case.route.path if own_route else "")
         if key not in self.own_spaces:
             if case.role == "representative":

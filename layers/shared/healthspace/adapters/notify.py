@@ -136,6 +136,13 @@ class Notifications:
             lambda channel: receipt_message(enrollment, receipt, channel, self.settings),
         )
 
+    def send(
+        self, enrollment: Enrollment, kind: str, compose: Callable[[Channel], Message]
+    ) -> Channel:
+        """Send another context's message (a deletion's confirmation) as the codes go: to the
+        enrollment's recipient, by their first channel that accepts it."""
+        return self._send(enrollment, kind, compose)
+
     def send_account_code(
         self, enrollment: Enrollment, code: str, valid_until: datetime
     ) -> Channel:

@@ -139,6 +139,20 @@ class LifecycleSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class DeletionSettings(FromEnvironment):
+    """Deleting spaces (healthspace.lifecycle.deletions, .purge): the buckets whose
+    `spaces/<space_id>/` objects go, the workflow that deletes one space, the operations bucket
+    of the purge sweep's manifests, the pepper of the audit's pseudonyms."""
+
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    archive_bucket: str = env("ARCHIVE_BUCKET")
+    ops_bucket: str = env("OPS_BUCKET")
+    kms_key_id: str = env("KMS_KEY_ID")
+    deletion_state_machine_arn: str = env("DELETION_STATE_MACHINE_ARN")
+    pepper_secret_id: str = env("PEPPER_SECRET_ID")
+
+
+@dataclass(frozen=True)
 class PartnerSettings(FromEnvironment):
     # Where partners call us, as they sign it (@target-uri): configuration, never the Host
     # header a caller chooses.

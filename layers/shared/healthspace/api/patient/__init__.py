@@ -7,6 +7,7 @@ from __future__ import annotations
 from healthspace.api.patient import (
     care,
     closure,
+    deletion,
     directory,
     documents,
     exports,
@@ -22,4 +23,5 @@ routers = (
     directory.router,
     closure.router,
     exports.router,
+    deletion.router,
 )
