@@ -66,6 +66,7 @@ lint: setup
 bench: setup chromium
 	$(PY) -m infra.bench
 	$(PY) -m infra.bench.local_stack  # requests/s over HTTP next to bare moto
+	$(PY) -m infra.bench.exports  # an export's peak memory, 10 and 500 documents
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use

@@ -5,6 +5,7 @@ import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } 
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
+import { exportView } from "./export.js";
 import { historyView } from "./history.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
@@ -13,14 +14,16 @@ import { closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
-  parametres: (view) => settingsView(view, { space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain }) };
+  parametres: (view) => settingsView(view, { space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain }),
+  "mes-donnees": exportView };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).
 const WHEN_CLOSED = ["parametres", "aide"];
 // Without signing in: the sign-in page, and what people without a space yet can do.
 const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView,
   "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
 // Pages whose title is not in the menu's words (nav.*).
-const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", parametres: "settings.title" };
+const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", parametres: "settings.title",
+  "mes-donnees": "export.title" };
 const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };

@@ -1,5 +1,5 @@
 """Patient-facing medical file API: space, documents, medical profile, access history, the
-directory of professionals, and closing the space.
+directory of professionals, closing the space, its export and its summary.
 
 A thin adapter: routes live in healthspace.api.patient, rules in healthspace.records and
 healthspace.care, the composition in healthspace.wiring.records.
@@ -15,13 +15,17 @@ from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
 from healthspace.lifecycle.closures import Closures
 from healthspace.lifecycle.deletions import Deletions
+from healthspace.lifecycle.exports import Exports
+from healthspace.lifecycle.summary import Summaries
 from healthspace.wiring.deletions import deletions
 from healthspace.wiring.directory import directory
-from healthspace.wiring.lifecycle import closures
+from healthspace.wiring.lifecycle import closures, exports, summaries
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 closures()
+exports()
+summaries()
 deletions()
 
 app = json_api(
@@ -43,6 +47,8 @@ lambda_handler = api_handler(
         **medical_file().use_cases,
         Directory: directory(),
         Closures: closures(),
+        Exports: exports(),
+        Summaries: summaries(),
         Deletions: deletions(),
     },
 )

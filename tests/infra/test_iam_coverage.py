@@ -25,11 +25,12 @@ announcement (ProfessionalsFunction), and the daily job releases one held over a
 access-log entries of all this reach NoticesFunction through the table's stream (the local
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
 opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
-that patient closes her space and reads its closure (RecordsFunction), then deletes it, which
-its workflow runs (LifecycleFunction), and the daily purge sweep fires; the helpline closes a
-caller's space, an operator suspends another, whose wait ends closing it (EnrollmentFunction,
-SuspensionStateMachine, SuspensionFunction), and the death registry's file lands under deaths/
-(DeathsFunction); a doctor signs in
+that patient asks for an export of her space, built from the stream (ExportsFunction), reads
+its link and her summary, then closes her space and reads its closure (RecordsFunction), then
+deletes it, which its workflow runs (LifecycleFunction), and the daily purge sweep fires; the
+helpline closes a caller's space, an operator suspends another, whose wait ends closing it
+(EnrollmentFunction, SuspensionStateMachine, SuspensionFunction), and the death registry's file
+lands under deaths/ (DeathsFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
 generation trigger would be), which calls no AWS service and is granted none.
 """
@@ -413,6 +414,22 @@ def _run_flows(stack: LocalStack) -> None:
     with suppress(Exception):  # the refusal is the function's error, as Cognito receives it
         stack.invoke("PatientSignUpFunction", signup)
 
+    # RecordsFunction and ExportsFunction: EARLY asks for a copy of her space, which the
+    # exports function builds from the table's stream; she reads its link, then her summary
+    # as JSON and as a PDF.
+    def mine(method: str, path: str) -> dict[str, Any]:
+        event = api_event(method, path, early, None, resource="/me/{proxy+}")
+        status, _, answer = api_result(stack.invoke("RecordsFunction", event))
+        assert status < 300, (path, answer)
+        return dict(answer)
+
+    export_id = mine("POST", "/me/exports")["export_id"]
+    stack.deliver_streams()
+    assert mine("GET", f"/me/exports/{export_id}")["status"] == "READY"
+    mine("GET", "/me/exports")
+    mine("GET", "/me/summary")
+    mine("GET", "/me/summary/pdf")
+
     # RecordsFunction: EARLY closes her space, freshly signed in, and reads its closure; the
     # closure's entry reaches the notices, which tell nothing more for a closed space.
     fresh = {**early, "auth_time": str(int(datetime.now(UTC).timestamp()))}
@@ -568,7 +585,7 @@ def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Rec
     calls = recorded.recorder.by(STREAM_POLLER)
     assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
     mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
-    assert mapped == {"NoticesFunction", "AccountsFunction"}
+    assert mapped == {"NoticesFunction", "AccountsFunction", "ExportsFunction"}
     for function in mapped:
         findings = check(function, calls, recorded.functions[function], recorded.account)
         assert not findings, "\n".join(f.explain() for f in findings)

@@ -36,7 +36,7 @@ import boto3
 import pytest
 
 from infra.local.routes import find_route, load_apis, load_routes
-from infra.local.sample_events import api_event, api_result
+from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
 from tests.integration.test_announcement_holds import deposit
 from tests.integration.test_partner_api import (
     BASE,
@@ -51,7 +51,7 @@ from tests.integration.test_partner_api import hospital as hospital  # the fixtu
 from tests.integration.test_professionals_api import claims as professional_claims
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import QUERIES, SPACE_SAMPLES, body_for
+from tests.integration.test_route_walk import QUERIES, SPACE_SAMPLES, body_for, export_items
 from tests.unit.test_care_access import rpps
 
 DOCTOR, TEAM_MEMBER, OUTSIDER, BLOCKED, NAMED, RESCUER = (rpps(n) for n in range(81, 87))
@@ -220,7 +220,7 @@ NOT_APPLICABLE = {
 }
 
 # Path parameters: which object each names. Others fail the walk ("add a rule").
-OBJECT_PARAMS = {"document_id", "upload_id", "entry_id"}
+OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "export_id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
 NOT_AN_OBJECT = {"rpps": NAMED}
@@ -347,6 +347,7 @@ class SpaceObjects:
 
     holder: Any  # the Person whose space it is
     document_id: str = ""
+    export_id: str = ""
     title: str = ""
     entries: dict[str, str] = field(default_factory=dict)
     care_version: int = 0
@@ -430,6 +431,11 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     a = objects_of(api, s3, alice, title="Bilan d'Alice 7f3a")
     b = objects_of(api, s3, bob, title="Bilan de Bob 91c2")
     m = objects_of(api, s3, parent, space=minor, title="Bilan de Léa 5d0e")
+    # An export of each space by its holder, built (so that another may be asked for).
+    for objects in (a, b, m):
+        objects.export_id = api("POST", "/me/exports", objects.holder)[2]["export_id"]
+        built = dynamodb_stream_event(export_items(objects.holder))
+        assert deployed[1].invoke("ExportsFunction", built) == {"batchItemFailures": []}
     # A's care record: a treating doctor, a team member on part of the file, a blocked one who
     # held full rights before.
     care_write(api, alice, "/me/care/treating-doctor", {"rpps": DOCTOR})
@@ -568,6 +574,7 @@ def path_values(case: Case, world: World) -> dict[str, str] | None:
     route, named = case.route, case.named
     values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: "resolved in call"}
     values["document_id"] = values["upload_id"] = named.document_id
+    values["export_id"] = named.export_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
         values["upload_id"] = (

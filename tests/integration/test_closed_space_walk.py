@@ -174,6 +174,7 @@ def filled(path: str, objects: Any, reference: str = "") -> str:
     values = {
         "document_id": objects.document_id,
         "upload_id": objects.document_id,
+        "export_id": objects.document_id,  # any id: the space's refusal comes first
         "rpps": NAMED,
         PATIENT_PARAM: reference,
         "entry_id": objects.entries[section.group(1)] if section else "",

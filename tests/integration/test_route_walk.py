@@ -4,10 +4,13 @@ over every API and role, is tests/integration/test_authorization_walk.py.)
 """
 
 import io
+import os
 import re
 
+import boto3
 import pytest
 
+from infra.local.sample_events import dynamodb_stream_event
 from tests.integration.test_records_api import upload_pdf
 from tests.unit.test_care_access import rpps
 from tests.unit.test_directory import extract, line
@@ -24,6 +27,7 @@ NOT_HEALTH_DATA = {
     ("GET", "/directory/professionals"): "the public directory of professionals (open data)",
     ("GET", "/directory/professionals/{rpps}"): "one professional of the public directory",
     ("GET", "/me/closure"): "the space's status and closure dates, as GET /me",
+    ("GET", "/me/exports"): "the exports' statuses; each export is traced when asked for",
     ("GET", "/me/deletion"): "the space's status and deletion dates, as GET /me",
 }
 # Routes after which the space's history is read from the table: they close it (its history
@@ -70,6 +74,19 @@ BODIES = {
 }
 
 
+def export_items(person):
+    """The space's new export items as the stream's NEW_IMAGE carries them."""
+    page = boto3.client("dynamodb").query(
+        TableName=os.environ["TABLE_NAME"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :export)",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"SPACE#{person.space_id}"},
+            ":export": {"S": "EXPORT#"},
+        },
+    )
+    return page["Items"]
+
+
 def routes(openapi):
     for path, operations in openapi["paths"].items():
         for method in operations:
@@ -86,7 +103,7 @@ def body_for(method, path):
 
 
 @pytest.fixture
-def owned(api, person, s3):
+def owned(api, person, s3, deployed):
     """A patient with one object of every kind, and the route parameters naming them."""
 
     from healthspace.wiring.directory_import import import_extract
@@ -94,7 +111,16 @@ def owned(api, person, s3):
     def make():
         owner = person("Alice")
         document_id = upload_pdf(api, owner, s3)
-        params = {"document_id": document_id, "upload_id": document_id, "rpps": PROFESSIONAL}
+        # An export, built: its link is given (and traced), and another may be asked for.
+        export_id = api("POST", "/me/exports", owner)[2]["export_id"]
+        built = dynamodb_stream_event(export_items(owner))
+        assert deployed[1].invoke("ExportsFunction", built) == {"batchItemFailures": []}
+        params = {
+            "document_id": document_id,
+            "upload_id": document_id,
+            "rpps": PROFESSIONAL,
+            "export_id": export_id,
+        }
         entries = {}
         for section, sample in SPACE_SAMPLES.items():
             entries[section] = api("POST", f"/me/profile/{section}", owner, body=sample)[2][

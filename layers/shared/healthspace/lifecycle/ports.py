@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
+from healthspace.kernel.entity import Page
+from healthspace.lifecycle.export_model import Export
 from healthspace.lifecycle.model import Closure
 from healthspace.records.model import AccessLogEntry, Space, SpaceStatus
 
@@ -36,4 +39,50 @@ class SuspensionTimer(Protocol):
     def start(self, space_id: str, version: int) -> None:
         """Start the wait of the suspension that left the space at `version`: named after both,
         so that starting it again (a retried request) starts nothing."""
+        ...
+
+
+class ExportStore(Protocol):
+    """Exports of spaces (lifecycle.exports), on the health space table, each kept two days."""
+
+    def start_export(self, export: Export, audit: AccessLogEntry, now: datetime) -> bool:
+        """Write the new export with its access-log entry, on condition that no other export of
+        its space is running (one whose build started less than BUILD_DEADLINE ago and is not
+        done): False then, nothing written."""
+        ...
+
+    def get_export(self, space_id: str, export_id: str) -> Export | None: ...
+    def list_exports(self, space_id: str, limit: int, cursor: str | None) -> Page[Export]:
+        """A page of the space's exports, newest first."""
+        ...
+
+    def put_export(self, export: Export, done: bool = False) -> None:
+        """Write the export's progress; `done`: it is READY or FAILED, and no longer keeps
+        another export of its space from starting."""
+        ...
+
+
+class ZipUpload(Protocol):
+    """A file written part by part (an S3 multipart upload): what is written goes out in parts,
+    never held whole. zipfile writes to it as to a stream it cannot seek."""
+
+    def write(self, data: bytes) -> int: ...
+    def flush(self) -> None: ...
+
+
+class ExportFiles(Protocol):
+    """Where exports' ZIPs are written and handed out (the downloads bucket, which expires them
+    after a day)."""
+
+    def open(self, key: str) -> ZipUpload: ...
+    def complete(self, upload: ZipUpload) -> int:
+        """Finish the file; its size in bytes."""
+        ...
+
+    def abort(self, upload: ZipUpload) -> None:
+        """Give the file up: none of its parts is kept."""
+        ...
+
+    def link(self, key: str, filename: str, expires_in: int) -> str:
+        """A presigned GET of the file, as an attachment named `filename`."""
         ...

@@ -1,6 +1,6 @@
 """The patients' API (the records function): their space and its history, documents, medical
-profile, who sees their file, and closing it. A holder acts on their own space, a legal
-representative on the one named by X-Space-Id."""
+profile, who sees their file, closing it, and taking a copy of it (the export, the summary). A
+holder acts on their own space, a legal representative on the one named by X-Space-Id."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from healthspace.api.patient import (
     deletion,
     directory,
     documents,
+    exports,
     profile,
     spaces,
 )
@@ -21,5 +22,6 @@ routers = (
     care.router,
     directory.router,
     closure.router,
+    exports.router,
     deletion.router,
 )
