@@ -14,14 +14,17 @@ from healthspace.api import accounts, enrollment, operator
 from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
+from healthspace.lifecycle.reopen import Reopenings
 from healthspace.partners.keys import KeyRegistry
 from healthspace.wiring.accounts import accounts as account_service
 from healthspace.wiring.enrollment import enrollments
+from healthspace.wiring.lifecycle import reopenings
 from healthspace.wiring.partners import key_registry
 
 # At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
 enrollments()
 account_service()
+reopenings()
 
 app = json_api(
     every_route_signed_in=False,
@@ -41,5 +44,6 @@ lambda_handler = api_handler(
         Enrollments: enrollments(),
         Accounts: account_service(),
         KeyRegistry: key_registry(),
+        Reopenings: reopenings(),
     },
 )

@@ -16,6 +16,8 @@ from healthspace.records.model import Role
 RETENTION_YEARS: Final = 10
 # The access-log object of a closure: it stays in the space's history (and its archive).
 CLOSURE_OBJECT = "space/closure"
+# The access-log object of a reopening (asked for by the holder; in the history it gets back).
+REOPENING_OBJECT = "space/reopening"
 # What a closure request's body must say, so that a stray request closes nothing.
 CONFIRMATION = "CLOSE"
 
@@ -65,7 +67,7 @@ class Closure(Entity):
     """The closure of a space, stored beside it (the archive and the purge read it later). The
     space item holds the status, CLOSED; this holds the dates."""
 
-    private = frozenset({"space_id"})
+    private = frozenset({"space_id", "restore_token"})
     space_id: str
     closed_at: AwareDatetime
     closed_by: ClosedBy
@@ -73,6 +75,8 @@ class Closure(Entity):
     reason: ClosureReason = ClosureReason.REQUEST
     # Set by the archive workflow once the archive object is written and verified.
     archive: ArchiveRef | None = None
+    # The reopen workflow's task token while it waits for S3's restore (lifecycle.reopen).
+    restore_token: str | None = None
 
     @classmethod
     def of(

@@ -1,12 +1,17 @@
-"""A space's life on AWS: closing it (the records function hosts its routes)."""
+"""A space's life on AWS: closing it (the records function hosts its routes), archiving it and
+reopening it (the lifecycle functions; the enrollment function's space request)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from healthspace.adapters.dynamodb.archive import DynamoSpaceItems
 from healthspace.adapters.dynamodb.lifecycle import DynamoClosures
-from healthspace.kernel.settings import LifecycleSettings
+from healthspace.adapters.lifecycle import S3ArchiveObjects, StepFunctionsLifecycle
+from healthspace.kernel.settings import LifecycleSettings, RecordsSettings, WorkflowSettings
+from healthspace.lifecycle.archive import Archives
 from healthspace.lifecycle.closures import Closures
+from healthspace.lifecycle.reopen import Reopenings
 from healthspace.wiring import root
 from healthspace.wiring.records import medical_file, table
 
@@ -21,4 +26,50 @@ def closures() -> Closures:
         log=file.history,
         clock=file.clock,
         reauthentication=timedelta(minutes=settings.reauthentication_minutes),
+    )
+
+
+def _workflows() -> StepFunctionsLifecycle:
+    settings = WorkflowSettings.from_env()
+    return StepFunctionsLifecycle(
+        settings.archive_state_machine_arn, settings.reopen_state_machine_arn
+    )
+
+
+def _objects() -> S3ArchiveObjects:
+    records = RecordsSettings.from_env()
+    return S3ArchiveObjects(
+        documents_bucket=records.documents_bucket,
+        archive_bucket=LifecycleSettings.from_env().archive_bucket,
+        kms_key_id=records.kms_key_id,
+    )
+
+
+@root
+def archives() -> Archives:
+    """The archive workflow's steps (LifecycleFunction) and its start (the stream)."""
+    file = medical_file()
+    return Archives(
+        store=DynamoClosures(table()),
+        items=DynamoSpaceItems(table()),
+        objects=_objects(),
+        data_key=file.spaces.space_key,
+        workflows=_workflows(),
+        clock=file.clock,
+    )
+
+
+@root
+def reopenings() -> Reopenings:
+    """The space request of an archived space (EnrollmentFunction), the reopen workflow's
+    steps and S3's restore-completed event (the lifecycle functions)."""
+    file = medical_file()
+    return Reopenings(
+        store=DynamoClosures(table()),
+        items=DynamoSpaceItems(table()),
+        objects=_objects(),
+        workflows=_workflows(),
+        spaces=file.spaces,
+        log=file.history,
+        clock=file.clock,
     )
