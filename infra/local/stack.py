@@ -47,6 +47,7 @@ from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
 from infra.local.moto_dynamodb import forget_stream_records, moto_dynamodb_workarounds
 from infra.local.resources import Deployer, as_text
+from infra.local.restores import RestoreClock
 from infra.local.routes import ApiSpec, Route, load_apis, load_routes
 from infra.local.streams import StreamPoller
 from infra.local.template import (
@@ -130,6 +131,7 @@ class LocalStack:
         self._gateway: Gateway | None = None
         self._viewer: LocalViewer | None = None
         self._streams: StreamPoller | None = None
+        self._restores: RestoreClock | None = None
         self.template: Template | None = None
         self.resolver: Resolver | None = None
         self.registry: FunctionRegistry | None = None
@@ -164,6 +166,9 @@ class LocalStack:
         if self._streams is not None:
             self._streams.stop()
             self._streams = None
+        if self._restores is not None:
+            self._restores.stop()
+            self._restores = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -220,8 +225,10 @@ class LocalStack:
             REGION,
             forget=partial(forget_stream_records, ACCOUNT_ID, REGION),
         )
+        self._restores = RestoreClock(self.resolver.refs["ArchiveBucket"])
         if self.stream_poll_seconds is not None:
             self._streams.start(self.stream_poll_seconds)
+            self._restores.start(max(self.stream_poll_seconds, 2.0))
         apis = load_apis(self.resolver, self.aws_endpoint_url)
         self.routes = load_routes(self.resolver, apis)
         self.user_pool_id = _authorizer_pool(self.routes, apis)
@@ -332,6 +339,12 @@ class LocalStack:
         """Invoke a function (an instance of it, or its handler here), by logical id or name."""
         assert self.registry is not None, "start() first"
         return self.registry.invoke(function, event)
+
+    def complete_restores(self) -> int:
+        """Complete the archive restores asked for so far (infra/local/restores.py): S3's
+        twelve hours, at once; its restore-completed events reach their function."""
+        assert self._restores is not None, "start() first"
+        return self._restores.complete()
 
     def deliver_streams(self) -> int:
         """Deliver every DynamoDB stream record written so far to its functions, in this

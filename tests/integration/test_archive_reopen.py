@@ -371,3 +371,56 @@ def test_an_express_deletion_before_the_final_write_loses_the_archive(api, perso
     assert not versions.get("Versions")
     assert archives().clear(alice.space_id) == {"items": 0, "objects": 0}  # nothing cleared
     assert any(i["sk"].startswith("DOC#") for i in space_items(alice.space_id))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The medical file's clock (the wiring's root, rebuilt for each test) under the test's
+    hand: years pass between two calls."""
+    from datetime import UTC, datetime
+
+    from healthspace.wiring import records
+    from tests.fakes import FakeClock
+
+    fake = FakeClock(datetime(2031, 3, 1, 9, 0, tzinfo=UTC))
+    monkeypatch.setattr(records, "SystemClock", lambda: fake)
+    return fake
+
+
+def _fresh_sign_in(who, clock) -> Any:
+    """The person, always just signed in by the injected clock (closing asks for it)."""
+
+    class Fresh(type(who)):  # type: ignore[misc]
+        @property
+        def claims(self):
+            return {**super().claims, "auth_time": str(int(clock.now().timestamp()))}
+
+    return Fresh(who.subject, who.ins, who.given_name, who.space_id)
+
+
+def test_reopened_nine_years_later_refused_after_ten(api, person, s3, deployed, clock):
+    alice = _fresh_sign_in(person("Alice"), clock)
+    bob = _fresh_sign_in(person("Bob"), clock)
+    upload_pdf(api, alice, s3)
+    upload_pdf(api, bob, s3)
+    closed = _close_and_archive(api, deployed, alice)
+    assert closed["closed_at"].startswith("2031-03-01")
+    assert _archive_of(alice.space_id)["archived_at"].startswith("2031-03-01")
+    _close_and_archive(api, deployed, bob)
+
+    clock.advance(days=10 * 365)  # 2041-02-27: within the ten years (the term: 2041-03-01)
+    status, reopening = _ask_again(deployed, alice)
+    assert status == 202, reopening
+    archive = _archive_of(alice.space_id)
+    _wait_for_token(alice.space_id)
+    boto3.client("s3").head_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=archive["key"])
+    assert _finished(_execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id))["status"] == (
+        "SUCCEEDED"
+    )
+    assert len(_documents(api, alice)) == 1
+
+    clock.advance(days=3)  # past Bob's term: his archive is the purge's, not a reopening's
+    tombstone = _low_level_items(bob.space_id)
+    status, refused = _ask_again(deployed, bob)
+    assert (status, refused["code"]) == (409, "CONFLICT"), refused
+    assert _low_level_items(bob.space_id) == tombstone

@@ -73,6 +73,11 @@ class Reopenings:
                 if space.status.closed:
                     raise Conflict("this space is being archived or deleted: ask again later")
                 return None
+            closure = self.store.get_closure(space.space_id)
+            if closure is None or closure.archive is None:
+                raise Conflict("this space is being archived: ask again later")
+            if self.clock.now() >= closure.purge_after:
+                raise Conflict("this space's ten years of archive are over: it is being purged")
             entry = self.log.entry(access, Action.UPDATE, REOPENING_OBJECT)
             if self.items.begin_reopening(space, entry):
                 reopening = space.model_copy(
