@@ -41,6 +41,8 @@ TEST = "(the test itself)"
 ENGINE = "(Step Functions' engine)"
 # Lambda's stream poller: it reads a DynamoDB stream with the mapped function's role.
 STREAM_POLLER = "(event source mapping)"
+# The local stack's stand-in for S3's own restore clock (infra/local/restores.py): not a caller.
+RESTORE_CLOCK = "(S3's restore, played locally)"
 UNATTRIBUTED = "(unattributed)"
 
 _current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -114,6 +116,8 @@ class CallRecorder:
             return ENGINE
         if _called_from("infra.local.streams"):
             return STREAM_POLLER
+        if _called_from("infra.local.restores"):
+            return RESTORE_CLOCK
         if threading.get_ident() == self._test_thread:
             return TEST
         # A function's worker thread that lost the attribution: its calls would go unchecked.
