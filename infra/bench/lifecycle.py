@@ -58,7 +58,7 @@ class Traffic:
     def _on_request(self, request: Any, event_name: str, **_: Any) -> None:
         if not self._counts():
             return
-        _, service, operation = event_name.split(".", 2)
+        _event, service, operation = event_name.split(".", 2)
         size = int(request.headers.get("Content-Length") or 0) or _length(request.body)
         with self._lock:
             self.calls[f"{service}:{operation}"] += 1
