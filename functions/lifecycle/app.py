@@ -6,6 +6,7 @@ reopen.asl.json), one lifecycle use case each:
     {"action": "clear", "space_id"}            -> {"items": n, "objects": n}
     {"action": "restore", "space_id", "token"} -> {"restored": bool} (the task waits for its token)
     {"action": "rehydrate", "space_id"}        -> {"items": n, "objects": n}
+    {"action": "abandon", "space_id"}          -> {"abandoned": bool} (the reopening's catch)
 
 A thin adapter over healthspace.lifecycle. Step Functions retries every step; each is safe to
 repeat (healthspace.lifecycle.archive and .reopen say how). Inputs and outputs hold ids, keys,
@@ -56,12 +57,20 @@ def _rehydrate(event: dict[str, Any]) -> dict[str, Any]:
     return {"items": done.items, "objects": done.objects}
 
 
+def _abandon(event: dict[str, Any]) -> dict[str, Any]:
+    abandoned = reopenings().abandon(str(event["space_id"]))
+    if abandoned:
+        logger.warning("reopening abandoned: the space is ARCHIVED again, it may be asked again")
+    return {"abandoned": abandoned}
+
+
 _ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "write": _write,
     "settle": _settle,
     "clear": _clear,
     "restore": _restore,
     "rehydrate": _rehydrate,
+    "abandon": _abandon,
 }
 
 

@@ -424,3 +424,26 @@ def test_reopened_nine_years_later_refused_after_ten(api, person, s3, deployed, 
     status, refused = _ask_again(deployed, bob)
     assert (status, refused["code"]) == (409, "CONFLICT"), refused
     assert _low_level_items(bob.space_id) == tombstone
+
+
+def test_a_reopening_that_fails_leaves_the_space_archived_and_askable(api, person, s3, deployed):
+    from healthspace.wiring.lifecycle import reopenings
+
+    alice = person("Alice")
+    upload_pdf(api, alice, s3)
+    _close_and_archive(api, deployed, alice)
+    archive = _archive_of(alice.space_id)
+    assert _ask_again(deployed, alice)[0] == 202
+    _wait_for_token(alice.space_id)
+
+    # The workflow's catch (the restore never came): back to ARCHIVED, nothing hot left
+    assert reopenings().abandon(alice.space_id) is True
+    assert table_item(alice.space_id, "SPACE")["status"] == "ARCHIVED"
+    assert {i["sk"] for i in space_items(alice.space_id)} == {"SPACE", "CLOSURE"}
+    assert _archive_of(alice.space_id) == archive  # the archive kept
+    boto3.client("stepfunctions").stop_execution(
+        executionArn=_execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id)
+    )
+    # ... and the holder may ask again
+    status, body = _ask_again(deployed, alice)
+    assert (status, body["status"]) == (202, "REOPENING"), body

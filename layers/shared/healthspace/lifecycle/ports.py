@@ -58,6 +58,10 @@ class SpaceItems(Protocol):
         """ARCHIVED at `space.version` -> REOPENING (+1), with the access-log entry."""
         ...
 
+    def abandon_reopening(self, space: Space) -> bool:
+        """REOPENING at `space.version` -> ARCHIVED (+1) (a later restore stores a new token)."""
+        ...
+
     def finish_reopening(self, space: Space) -> bool:
         """REOPENING at `space.version` -> ACTIVE (+1), and the closure deleted (the space
         leaves the purge index), in one transaction."""

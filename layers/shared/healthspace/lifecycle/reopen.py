@@ -141,6 +141,19 @@ class Reopenings:
         self.objects.delete_archive(ref.key, ref.version_id)
         return Rehydrated(items, objects)
 
+    def abandon(self, space_id: str) -> bool:
+        """The workflow's catch (the restore never came, the archive would not read): the space
+        back to ARCHIVED and whatever was put back deleted again (the archive object is still
+        there: it is deleted only once the space is ACTIVE). The holder may ask again."""
+        space = self._space(space_id)
+        if space.status is not SpaceStatus.REOPENING:
+            return False
+        if not self.items.abandon_reopening(space):
+            return False
+        self.items.clear_hot_items(space_id)
+        self.objects.delete_space_objects(space_id)
+        return True
+
     def _state(self, space: Space) -> ClosureState:
         return ClosureState(space.space_id, space.status, self.store.get_closure(space.space_id))
 

@@ -88,6 +88,12 @@ class DynamoSpaceItems:
         ]
         return transact(self._store._conn(), saves)
 
+    def abandon_reopening(self, space: Space) -> bool:
+        saves: list[Write] = [
+            (space_item(_moved(space, SpaceStatus.ARCHIVED)), _at(space, SpaceStatus.REOPENING))
+        ]
+        return transact(self._store._conn(), saves)
+
     def finish_reopening(self, space: Space) -> bool:
         saves: list[Write] = [
             (space_item(_moved(space, SpaceStatus.ACTIVE)), _at(space, SpaceStatus.REOPENING))
