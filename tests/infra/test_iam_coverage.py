@@ -429,11 +429,13 @@ def _run_flows(stack: LocalStack) -> None:
     reopening = enrollment("/enrollment/space-requests", claims=early)
     assert reopening["status"] == "REOPENING", reopening
     [reopen] = sfn.list_executions(stateMachineArn=stack.ref("ReopenStateMachine"))["executions"]
-    for _ in range(200):
-        if stack.complete_restores():
+    for _ in range(600):  # until the workflow's RestoreObject has been sent and completed
+        stack.complete_restores()
+        described = sfn.describe_execution(executionArn=reopen["executionArn"])
+        if described["status"] != "RUNNING":
             break
         time.sleep(0.05)
-    assert finished(reopen["executionArn"])["status"] == "SUCCEEDED"
+    assert described["status"] == "SUCCEEDED", described
     stack.deliver_streams()
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting

@@ -22,6 +22,7 @@ import os
 import tarfile
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 from unittest.mock import patch
 
@@ -211,10 +212,7 @@ def test_close_archive_then_reopen_gives_everything_back(api, person, s3, deploy
         boto3.client("stepfunctions").describe_execution(executionArn=execution)["status"]
         == "RUNNING"
     )
-    # Twelve hours later: moto completes the restore on the next read of the object, and S3
-    # notifies LifecycleEventsFunction (s3:ObjectRestore:Completed), which resumes the workflow.
-    s3.head_object(Bucket=archive_bucket, Key=archive["key"], VersionId=archive["version_id"])
-    done = _finished(execution)
+    done = _restored(archive, execution)
     assert done["status"] == "SUCCEEDED", done
 
     assert api("GET", "/me", alice)[2]["space"]["status"] == "ACTIVE"
@@ -239,6 +237,24 @@ def test_close_archive_then_reopen_gives_everything_back(api, person, s3, deploy
     gone = s3.list_object_versions(Bucket=archive_bucket, Prefix=f"spaces/{alice.space_id}/")
     assert not gone.get("Versions")
     assert _low_level_items(bob.space_id) != [] and len(_documents(api, bob)) == 2
+
+
+def _restored(archive: dict[str, Any], execution: str, timeout: float = 60) -> dict[str, Any]:
+    """Twelve hours later: moto completes a restore on the next read of the object's state and
+    then notifies LifecycleEventsFunction (s3:ObjectRestore:Completed), which resumes the
+    workflow. Read until the execution ends: a read before the workflow's RestoreObject
+    completes nothing."""
+    s3 = boto3.client("s3")
+    sfn = boto3.client("stepfunctions")
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        with suppress(s3.exceptions.ClientError):  # gone once the space is back
+            s3.head_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=archive["key"])
+        time.sleep(0.1)
+    raise AssertionError(f"{execution} still running")
 
 
 def _wait_for_token(space_id: str, timeout: float = 30) -> None:
@@ -326,11 +342,8 @@ def test_retried_steps_write_nothing_twice(api, person, s3, deployed):
 
     # Reopen; then the rehydration once more: every put is conditional, nothing doubles
     assert _ask_again(deployed, alice)[0] == 202
-    _wait_for_token(alice.space_id)
-    s3.head_object(Bucket=archive_bucket, Key=archive["key"], VersionId=archive["version_id"])
-    assert _finished(_execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id))["status"] == (
-        "SUCCEEDED"
-    )
+    execution = _execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id)
+    assert _restored(archive, execution)["status"] == "SUCCEEDED"
     items = _low_level_items(alice.space_id)
     assert reopenings().rehydrate(alice.space_id).items == 0
     assert _low_level_items(alice.space_id) == items
@@ -412,11 +425,8 @@ def test_reopened_nine_years_later_refused_after_ten(api, person, s3, deployed, 
     status, reopening = _ask_again(deployed, alice)
     assert status == 202, reopening
     archive = _archive_of(alice.space_id)
-    _wait_for_token(alice.space_id)
-    boto3.client("s3").head_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=archive["key"])
-    assert _finished(_execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id))["status"] == (
-        "SUCCEEDED"
-    )
+    execution = _execution_of("REOPEN_STATE_MACHINE_ARN", alice.space_id)
+    assert _restored(archive, execution)["status"] == "SUCCEEDED"
     assert len(_documents(api, alice)) == 1
 
     clock.advance(days=3)  # past Bob's term: his archive is the purge's, not a reopening's
