@@ -48,9 +48,11 @@ class Traffic:
         self.active = False
         self._paused: int | None = None
         self._lock = threading.Lock()
-        botocore.handlers.BUILTIN_HANDLERS.extend(
-            [("request-created.*.*", self._on_request), ("after-call.*.*", self._on_response)]
-        )
+        hooks: list[tuple[str, Any]] = [
+            ("request-created.*.*", self._on_request),
+            ("after-call.*.*", self._on_response),
+        ]
+        botocore.handlers.BUILTIN_HANDLERS.extend(hooks)
 
     def _counts(self) -> bool:
         return self.active and threading.get_ident() != self._paused
@@ -64,8 +66,9 @@ class Traffic:
             self.calls[f"{service}:{operation}"] += 1
             self.sent += size
 
-    def _on_response(self, http_response: Any, **_: Any) -> None:
-        if self._counts():
+    def _on_response(self, http_response: Any, model: Any, **_: Any) -> None:
+        # A HEAD's Content-Length is the object's, which it does not send.
+        if self._counts() and model.http.get("method") != "HEAD":
             with self._lock:
                 self.received += int(http_response.headers.get("Content-Length") or 0)
 

@@ -48,22 +48,21 @@ class S3ArchiveObjects:
         body: BinaryIO = self._s3.get_object(Bucket=self.documents_bucket, Key=key)["Body"]
         return body
 
-    def object_exists(self, key: str) -> bool:
+    def put_object_if_absent(self, key: str, stream: BinaryIO, size: int) -> bool:
+        """A conditional write (If-None-Match: *): an object already there stays as it is."""
         try:
-            self._s3.head_object(Bucket=self.documents_bucket, Key=key)
+            self._s3.put_object(
+                Bucket=self.documents_bucket,
+                Key=key,
+                Body=stream.read(size),
+                IfNoneMatch="*",
+                **self._sse(),
+            )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            if exc.response["Error"]["Code"] in ("PreconditionFailed", "412"):
                 return False
             raise
         return True
-
-    def put_object(self, key: str, stream: BinaryIO, size: int) -> None:
-        self._s3.put_object(
-            Bucket=self.documents_bucket,
-            Key=key,
-            Body=stream.read(size),
-            **self._sse(),
-        )
 
     def delete_space_objects(self, space_id: str) -> int:
         """Every version and delete marker, by its id: no noncurrent copy outlives the move."""

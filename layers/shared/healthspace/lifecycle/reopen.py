@@ -133,9 +133,7 @@ class Reopenings:
             for kind, data in reader.items():
                 items += self.items.restore_item(space_id, kind, data)
             for key, stream, size in reader.objects():
-                if not self.objects.object_exists(key):
-                    self.objects.put_object(key, stream, size)
-                    objects += 1
+                objects += self.objects.put_object_if_absent(key, stream, size)
         if not self.items.finish_reopening(space):
             raise Conflict("the space changed while it was being reopened")
         self.objects.delete_archive(ref.key, ref.version_id)
