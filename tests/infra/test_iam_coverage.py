@@ -26,9 +26,9 @@ access-log entries of all this reach NoticesFunction through the table's stream 
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
 opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
 that patient closes her space and reads its closure (RecordsFunction), which the archive
-workflow archives (LifecycleEventsFunction on the stream, LifecycleFunction), then asks for it
+workflow archives (LifecycleEventsFunction on the stream, ArchiveFunction), then asks for it
 again (EnrollmentFunction): S3's restore-completed notification resumes the reopen workflow
-(LifecycleEventsFunction), which rehydrates it (LifecycleFunction); a doctor signs in
+(LifecycleEventsFunction), which rehydrates it (ArchiveFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
 generation trigger would be), which calls no AWS service and is granted none.
 """
@@ -419,10 +419,10 @@ def _run_flows(stack: LocalStack) -> None:
         assert (status, closure["status"]) == (200, "CLOSED"), closure
     stack.deliver_streams()
     # LifecycleEventsFunction, on the table's stream: the closure starts the archive workflow
-    # (LifecycleFunction: write, settle, clear). EARLY asks for her space again
+    # (ArchiveFunction: write, settle, clear). EARLY asks for her space again
     # (EnrollmentFunction: the reopen workflow); S3's restore completes (the stack's restore
     # clock) and its notification resumes the workflow (LifecycleEventsFunction), which
-    # rehydrates the space (LifecycleFunction).
+    # rehydrates the space (ArchiveFunction).
     sfn = boto3.client("stepfunctions")
     [archived] = sfn.list_executions(stateMachineArn=stack.ref("ArchiveStateMachine"))["executions"]
     assert finished(archived["executionArn"])["status"] == "SUCCEEDED"
@@ -497,8 +497,8 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
     calls = recorded.recorder.by(ENGINE)
     assert calls, "the engine made no call: did the wave run?"
     # Each call against the machine that made it: the one whose definition names the function
-    # it invokes (the lifecycle's machines invoke LifecycleFunction only), else the wave's.
-    lifecycle = [c for c in calls if "LifecycleFunction" in str(c.params.get("FunctionName"))]
+    # it invokes (the lifecycle's machines invoke ArchiveFunction only), else the wave's.
+    lifecycle = [c for c in calls if "ArchiveFunction" in str(c.params.get("FunctionName"))]
     for machine, made in [
         ("WaveStateMachine", [c for c in calls if c not in lifecycle]),
         ("ArchiveStateMachine", lifecycle),

@@ -1,6 +1,6 @@
 """The ten-year archive and the reopening, on moto with Step Functions executing
 (infra/statemachines/archive.asl.json and reopen.asl.json, their tasks run by the real
-LifecycleFunction handler in this process).
+ArchiveFunction handler in this process).
 
 A space is closed through the records function; the closure item reaches LifecycleEventsFunction
 as the table's stream delivers it, which starts the archive workflow: one object in Deep Archive,

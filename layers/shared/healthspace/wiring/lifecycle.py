@@ -47,7 +47,7 @@ def _objects() -> S3ArchiveObjects:
 
 @root
 def archives() -> Archives:
-    """The archive workflow's steps (LifecycleFunction) and its start (the stream)."""
+    """The archive workflow's steps (ArchiveFunction) and its start (the stream)."""
     file = medical_file()
     return Archives(
         store=DynamoClosures(table()),
