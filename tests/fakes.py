@@ -644,3 +644,45 @@ class FakeClosures:
         self.closures[space.space_id] = closure
         self.medical.log.append(audit)
         return True
+
+    def set_status(self, space: Space, status, audit: AccessLogEntry) -> bool:
+        if self.before_write is not None:
+            self.before_write()
+        stored = self.medical.spaces.get(space.space_id)
+        if stored is None or stored.version != space.version:
+            return False
+        self.medical.spaces[space.space_id] = space.model_copy(
+            update={"status": status, "version": space.version + 1}
+        )
+        self.medical.log.append(audit)
+        return True
+
+
+class FakeSuspensionTimer:
+    """The suspension workflow's starts: (space_id, version), once per name as Step Functions."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int]] = []
+
+    def start(self, space_id: str, version: int) -> None:
+        if (space_id, version) not in self.started:
+            self.started.append((space_id, version))
+
+
+class FakeLetters:
+    """Enrollment's notifier as lifecycle and the notices use it: what went, by which channel
+    (the recipient's first), and the flushes."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, object]] = []  # (ins, kind, message)
+        self.flushes = 0
+
+    def send(self, enrollment, kind: str, compose):
+        from healthspace.adapters.notify import channels_of
+
+        channel = channels_of(enrollment.recipient)[0]
+        self.sent.append((enrollment.ins, kind, (channel, compose(channel))))
+        return channel
+
+    def flush(self) -> None:
+        self.flushes += 1

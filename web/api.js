@@ -38,6 +38,10 @@ export const session = {
 let unauthorized = () => {};
 export const onUnauthorized = (fn) => { unauthorized = fn; };
 
+let spaceChanged = () => {};
+/** A route refused the space as closed or suspended (closed on another device, say). */
+export const onSpaceChanged = (fn) => { spaceChanged = fn; };
+
 let lastActive = Date.now();
 /** The person did something (app.js listens to clicks and keys; every request counts too). */
 export const markActive = () => { lastActive = Date.now(); };
@@ -112,12 +116,14 @@ export async function api(path, { method = "GET", body, version, space = session
     clearTimeout(timer);
   }
   if (res.ok) return data;
-  if (res.status === 401 && auth) {
+  // A recent sign-in asked for (closing a space): the session stays, the page asks to sign in again.
+  if (res.status === 401 && auth && data?.code !== "REAUTHENTICATION_REQUIRED") {
     session.clear();
     unauthorized();
     throw new ApiError(401, data?.code ?? "UNAUTHORIZED", t("errors.sessionExpired"));
   }
   const code = data?.code ?? `HTTP_${res.status}`;
+  if (["SPACE_CLOSED", "SPACE_SUSPENDED"].includes(code)) queueMicrotask(() => spaceChanged());
   throw new ApiError(res.status, code, message(res.status, code), res.status === 400 ? fieldOf(data?.message) : undefined);
 }
 

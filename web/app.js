@@ -1,6 +1,6 @@
 // Shell of the site: hash router, login, space switcher, home (what is new, what to do next).
 import { firstSignInView, forgottenPasswordView } from "./accounts.js";
-import { api, endSession, markActive, onUnauthorized, session, watchSession } from "./api.js";
+import { api, endSession, markActive, onSpaceChanged, onUnauthorized, session, watchSession } from "./api.js";
 import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } from "./auth.js";
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
@@ -9,19 +9,25 @@ import { historyView } from "./history.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
+import { closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
-const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView };
+const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
+  parametres: (view) => settingsView(view, { space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain }) };
+// What a closed or suspended space still shows (every other page says it is closed: settings.js).
+const WHEN_CLOSED = ["parametres", "aide"];
 // Without signing in: the sign-in page, and what people without a space yet can do.
 const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: activationView, "nouveau-code": newCodeView, aide: helpView,
   "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
 // Pages whose title is not in the menu's words (nav.*).
-const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title" };
+const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", parametres: "settings.title" };
 const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
 
 const state = { me: null };
 let focusHeading = false;
 
+// The first name of the represented person whose space is shown; null for one's own.
+const childName = () => (currentSpace() === state.me?.space ? null : currentSpace()?.holder?.given_name ?? fullName(currentSpace()?.holder));
 const spaces = () => (state.me ? [state.me.space, ...(state.me.represented ?? [])] : []);
 const currentSpace = () => (session.spaceId ? (state.me?.represented ?? []).find((s) => s.space_id === session.spaceId) : state.me?.space);
 
@@ -64,13 +70,15 @@ async function render() {
   nav.hidden = false;
   renderAccount();
   const name = Object.hasOwn(ROUTES, asked()) ? asked() : "accueil";
-  document.title = t("shell.title", { page: ts(`nav.${name}`) });
+  const closed = (isClosed(shown) || isSuspended(shown)) && !WHEN_CLOSED.includes(name);
+  const title = closed ? (isSuspended(shown) ? "settings.suspended.title" : "settings.closed.title") : TITLES[name] ?? `nav.${name}`;
+  document.title = t("shell.title", { page: ts(title) });
   for (const a of nav.querySelectorAll("a")) {
     a.textContent = ts(a.dataset.text); // "Documents de Léa" in her space
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const done = ROUTES[name](view); // views write their <h1> synchronously
+  const done = closed ? closedView(view, shown, childName()) : ROUTES[name](view); // views write their <h1> synchronously
   focusTitle(view);
   await done;
 }
@@ -115,6 +123,21 @@ async function switchSpace(id) {
   const done = render();
   notify(t("shell.nowViewing", { name: fullName(currentSpace()?.holder) }), "success");
   await done;
+}
+
+/** The space changed under the page (closed here or elsewhere, suspended): GET /me again. */
+async function reloadSpaces() {
+  state.me = null;
+  focusHeading = true;
+  await render();
+}
+
+/** Closing asks for a recent sign-in: sign out, then back to the same page once signed in. */
+async function signInAgain() {
+  await endSession();
+  state.me = null;
+  focusHeading = true;
+  render();
 }
 
 async function logout() {
@@ -272,6 +295,7 @@ function renderShell() {
   };
 }
 
+onSpaceChanged(() => reloadSpaces());
 onUnauthorized(() => {
   state.me = null;
   render();

@@ -25,8 +25,12 @@ export function label(group, code) {
   return key ? t(key) : String(code ?? t("common.unknown"));
 }
 
+// A space's life in its history (settings.js): its closure, a suspension by the Assurance Maladie.
+const LIFE = { "space/closure": "settings.history.closure", "space/suspension": "settings.history.suspension" };
+
 /** What an access-log entry is about: "profile/allergies" -> "Profil medical : allergies". */
 function objectType(type) {
+  if (Object.hasOwn(LIFE, type)) return t(LIFE[type]);
   const section = SECTIONS.find((s) => type === s.id || type === `profile/${s.id}`);
   if (section) return t("objects.section", { section: t(`sections.${section.id}.label`).toLowerCase() });
   return label("objects", type);

@@ -1,6 +1,7 @@
 """Enrollment API: opposition, early activation and lost codes (public, code-protected), the
 first sign-in's and forgotten password's codes (public, code-protected), and the
-operators' routes: the helpline's assisted decisions and wave figures, partner systems' keys.
+operators' routes: the helpline's assisted decisions, acts for callers and suspensions, wave
+figures, partner systems' keys.
 
 A thin adapter: routes live in healthspace.api.enrollment, rules in healthspace.enrollment_service.
 """
@@ -14,16 +15,21 @@ from healthspace.api import accounts, enrollment, operator
 from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
+from healthspace.lifecycle.helpline import HelplineDesk
 from healthspace.lifecycle.reopen import Reopenings
+from healthspace.lifecycle.suspensions import Suspensions
 from healthspace.partners.keys import KeyRegistry
 from healthspace.wiring.accounts import accounts as account_service
 from healthspace.wiring.enrollment import enrollments
 from healthspace.wiring.lifecycle import reopenings
+from healthspace.wiring.lifecycle_ops import helpline_desk, suspensions
 from healthspace.wiring.partners import key_registry
 
 # At init, in SnapStart's snapshot; a missing setting stops the function here, naming it.
 enrollments()
 account_service()
+suspensions()
+helpline_desk()
 reopenings()
 
 app = json_api(
@@ -44,6 +50,8 @@ lambda_handler = api_handler(
         Enrollments: enrollments(),
         Accounts: account_service(),
         KeyRegistry: key_registry(),
+        Suspensions: suspensions(),
+        HelplineDesk: helpline_desk(),
         Reopenings: reopenings(),
     },
 )

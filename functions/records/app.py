@@ -14,12 +14,15 @@ from healthspace.api.common import SPACE_PARAMETER, api_handler, json_api
 from healthspace.directory.lookup import Directory
 from healthspace.kernel.settings import WebSettings
 from healthspace.lifecycle.closures import Closures
+from healthspace.lifecycle.deletions import Deletions
+from healthspace.wiring.deletions import deletions
 from healthspace.wiring.directory import directory
 from healthspace.wiring.lifecycle import closures
 from healthspace.wiring.records import medical_file
 
 medical_file()  # at init: a missing setting stops the function here, naming it
 closures()
+deletions()
 
 app = json_api(
     refusals=(401, 403, 404),
@@ -36,5 +39,10 @@ app.enable_swagger(path="/docs", title="Health space — patient API", version="
 
 lambda_handler = api_handler(
     app,
-    lambda: {**medical_file().use_cases, Directory: directory(), Closures: closures()},
+    lambda: {
+        **medical_file().use_cases,
+        Directory: directory(),
+        Closures: closures(),
+        Deletions: deletions(),
+    },
 )

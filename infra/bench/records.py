@@ -50,6 +50,7 @@ from infra.bench.measure import (
     median_counts,
     print_table,
 )
+from infra.bench.purge import purge_table
 from infra.local.partner_signer import Partner
 from infra.local.sample_events import api_event, api_result
 from infra.local.stack import LocalStack
@@ -941,6 +942,11 @@ def main(argv: list[str] | None = None) -> int:
                 "Notices: AWS requests per access-log entry (NoticesFunction; median of runs)",
                 ["entry", "requests", "by operation and item"],
                 notices_table(stack, counter, args.runs),
+            )
+            print_table(
+                "Purge at term: AWS requests per space purged, and throughput (median of runs)",
+                ["purge", "requests", "by operation"],
+                purge_table(stack, counter, args.runs),
             )
         status = partner_part(stack, counter, args)
     return status

@@ -88,6 +88,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--log-level", default="INFO", help="of the file; DEBUG shows skipped settings"
     )
+    parser.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=3600,
+        metavar="SECONDS",
+        help="how often the template's daily schedules fire (the holds' releases, the purge "
+        "sweep: EventBridge never fires in moto); 0: never",
+    )
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     return parser.parse_args(argv)
 
@@ -322,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         parameters=window,
         instances=counts,
         function_logs=args.logs,
+        schedule_seconds=args.schedule_seconds or None,
     ) as stack:
         operator = None if args.no_demo else _seed_operator(stack)
         report: list[str] = []

@@ -12,7 +12,8 @@ A creator that fails stops the stack: a missing table or bucket would only fail 
 Event sources of SAM functions are wired once everything exists (`EVENT_WIRERS`): S3
 notifications and SQS mappings, which moto fires into the in-process handlers, and DynamoDB
 stream mappings, which the stack's own poller delivers (infra/local/streams.py). Schedules are
-not wired: EventBridge never fires in moto.
+not wired here (EventBridge never fires in moto): the stack's ticker fires them
+(infra/local/schedules.py).
 
 Local choices, where the cloud would generate or enforce something:
 - physical names are `<stack>-<LogicalId>` (no random suffix), bucket names lower-cased;

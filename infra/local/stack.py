@@ -49,6 +49,7 @@ from infra.local.moto_dynamodb import forget_stream_records, moto_dynamodb_worka
 from infra.local.resources import Deployer, as_text
 from infra.local.restores import RestoreClock
 from infra.local.routes import ApiSpec, Route, load_apis, load_routes
+from infra.local.schedules import Ticker, load_schedules
 from infra.local.streams import StreamPoller
 from infra.local.template import (
     ACCOUNT_ID,
@@ -104,6 +105,7 @@ class LocalStack:
         in_process: bool = False,
         instances: Mapping[str, int] | None = None,
         function_logs: Path | None = None,
+        schedule_seconds: float | None = None,
     ) -> None:
         """handlers: stand-ins by function logical id (tests), called in this process; the
         others run in worker processes, or are imported here if in_process.
@@ -114,7 +116,9 @@ class LocalStack:
         parameters: template parameter values, as `sam deploy --parameter-overrides` (e.g. a
         benchmark's EnrollmentWindow); they win over the local stack's own (WebOrigin).
         stream_poll_seconds: how often DynamoDB streams are delivered to their functions; None:
-        only when deliver_streams() is called (a benchmark counting each delivery's requests)."""
+        only when deliver_streams() is called (a benchmark counting each delivery's requests).
+        schedule_seconds: how often the template's schedules fire (infra/local/schedules.py);
+        None: only when fire() is called (EventBridge never fires in moto)."""
         self.port = port
         self.template_path = template_path
         self.web_dir = web_dir or REPO_ROOT / "web"
@@ -132,6 +136,8 @@ class LocalStack:
         self._viewer: LocalViewer | None = None
         self._streams: StreamPoller | None = None
         self._restores: RestoreClock | None = None
+        self._ticker: Ticker | None = None
+        self.schedule_seconds = schedule_seconds
         self.template: Template | None = None
         self.resolver: Resolver | None = None
         self.registry: FunctionRegistry | None = None
@@ -163,6 +169,9 @@ class LocalStack:
 
     def stop(self) -> None:
         """Idempotent; restores what start() changed in this process."""
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
         if self._streams is not None:
             self._streams.stop()
             self._streams = None
@@ -229,6 +238,9 @@ class LocalStack:
         if self.stream_poll_seconds is not None:
             self._streams.start(self.stream_poll_seconds)
             self._restores.start(max(self.stream_poll_seconds, 2.0))
+        self._ticker = Ticker(load_schedules(self.template, self.resolver), self.registry.invoke)
+        if self.schedule_seconds is not None:
+            self._ticker.start(self.schedule_seconds)
         apis = load_apis(self.resolver, self.aws_endpoint_url)
         self.routes = load_routes(self.resolver, apis)
         self.user_pool_id = _authorizer_pool(self.routes, apis)
@@ -345,6 +357,12 @@ class LocalStack:
         twelve hours, at once; its restore-completed events reach their function."""
         assert self._restores is not None, "start() first"
         return self._restores.complete()
+
+    def fire(self, logical_id: str) -> str:
+        """Fire a schedule of the template now, as EventBridge would (infra/local/schedules.py):
+        the execution's ARN for a state machine's."""
+        assert self._ticker is not None, "start() first"
+        return self._ticker.fire(logical_id)
 
     def deliver_streams(self) -> int:
         """Deliver every DynamoDB stream record written so far to its functions, in this

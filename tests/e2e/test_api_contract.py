@@ -77,7 +77,7 @@ def audience(path: str) -> str | None:
         return "operator"
     if path.startswith("/enrollment/") and path != "/enrollment/space-requests":
         return None
-    if path == "/me/closure":
+    if path in ("/me/closure", "/me/deletion"):  # they end the space: not the reader's
         return "closing_patient"
     return "patient"
 

@@ -245,6 +245,14 @@ BODIES: dict[tuple[str, str], Any] = {
         "decision": "OPPOSED",
         "identity_checked": True,
     },
+    ("POST", "/operator/suspensions"): {"birth_date": "1985-06-01", "reason": "IDENTITY_FRAUD"},
+    ("POST", "/operator/suspensions/lifting"): {"birth_date": "1985-06-01"},
+    ("POST", "/operator/helpline/acts"): {
+        "action": "CLOSE",
+        "birth_date": "1985-06-01",
+        "identity_checked": True,
+        "checks": ["IDENTITY_QUESTIONS"],
+    },
     ("POST", "/operator/partner-keys"): {
         "partner_id": "walk-lab",
         "key_id": "walk-key-1",
@@ -695,9 +703,9 @@ class Walker:
     def fresh(self, case: Case) -> tuple[Any, SpaceObjects]:
         """A space of the role's own with a new object for the case: one per test, and one per
         route of the care record (blocking someone would refuse their grant, and so on) and of
-        the closure (a closed space refuses the routes after it). A representative's is a
-        child's (a representative closes only a child's space)."""
-        own_route = case.route.path.startswith(("/me/care", "/me/closure"))
+        the closure and the deletion (a closed or deleting space refuses the routes after it).
+        A representative's is a child's (a representative closes only a child's space)."""
+        own_route = case.route.path.startswith(("/me/care", "/me/closure", "/me/deletion"))
         key = (case.role, case.route.path if own_route else "")
         if key not in self.own_spaces:
             if case.role == "representative":
@@ -738,7 +746,13 @@ class Walker:
             }
         body = sample_body(route)
         names_a_person = route.path.startswith(
-            ("/enrollment/", "/operator/enrollment/", "/accounts/")
+            (
+                "/enrollment/",
+                "/operator/enrollment/",
+                "/accounts/",
+                "/operator/suspensions",
+                "/operator/helpline/",
+            )
         )
         if route.family in ("public_enrollment", "operators") and names_a_person and body:
             body = {**body, "ins": case.space.ins}

@@ -74,6 +74,9 @@ STILL_ANSWERED = {
     ("GET", "/me"): "the caller's spaces and their statuses: how the website learns of it",
     ("GET", "/me/closure"): "the closure itself: when, by whom, until when",
     ("POST", "/me/closure"): "closing a closed space answers its closure, changes nothing",
+    ("GET", "/me/deletion"): "the space's status, and its deletion once asked for",
+    ("POST", "/me/deletion"): "a closed space may be deleted: walked without its word (400, "
+    "nothing changes); test_deletion.py deletes closed and archived spaces",
     ("GET", "/directory/professionals"): "the public directory: nobody's space",
     ("GET", "/directory/professionals/{rpps}"): "the public directory: nobody's space",
 }
@@ -224,15 +227,19 @@ def test_the_patients_side_reads_only_the_closure(role, closed, routes, api):
     for route in walked:
         url = filled(route.path, world.objects[space.space_id])
         body = sample_body(route) if route.takes_body else None
+        if (route.method, route.path) == ("POST", "/me/deletion"):
+            body = None  # its word would delete the space: this walk proves nothing changes
         query = QUERIES.get((route.method, route.path))
         status, _, answer = api(
             route.method, url, who, body=body, headers=headers_for(route, named), query=query
         )
         if (route.method, route.path) in STILL_ANSWERED:
             ok = status == 200
-            if role == "other_patient" and route.path == "/me/closure":
+            if (route.method, route.path) == ("POST", "/me/deletion"):
+                ok = (status, (answer or {}).get("code")) == (400, "VALIDATION_ERROR")
+            elif role == "other_patient" and route.path in ("/me/closure", "/me/deletion"):
                 ok = status == 404  # another's space: not found, closed or not
-            elif ok and route.path == "/me/closure":
+            elif (ok and route.path == "/me/deletion") or (ok and route.path == "/me/closure"):
                 ok = answer["status"] == "CLOSED" and answer["space_id"] == space.space_id
             elif ok and route.path == "/me" and role != "other_patient":
                 shown = [answer["space"], *answer["represented"]]

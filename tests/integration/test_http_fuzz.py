@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from healthspace.api.common import SECURITY_HEADERS
+from healthspace.kernel.identifiers import make_ins
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_authorization_walk import (
     ALLOWED,
@@ -125,6 +126,12 @@ CALLER = {
 }
 
 
+# The operators' routes that change a space's life (close, suspend) name nobody with a space
+# here: a valid request would close or freeze the patient every other family fuzzes next.
+LIFE_ROUTES = ("/operator/suspensions", "/operator/helpline/")
+NOBODY = make_ins("2990175999999")
+
+
 def identity(family: str, world) -> dict[str, Any] | None:
     role = CALLER[family]
     if role == "patient":
@@ -148,6 +155,8 @@ def request(route, world, walker: Walker, draw, reference: str) -> dict[str, Any
             values[name] = draw(TEXT.filter(lambda t: t and "/" not in t and "?" not in t))
     url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
     sample = walker.body(case) if route.takes_body else None
+    if route.path.startswith(LIFE_ROUTES) and isinstance(sample, dict):
+        sample = {**sample, "ins": NOBODY}
     body = draw(bodies(sample))
     headers = {name: draw(value) for name, value in HEADERS.items() if draw(st.booleans())}
     query = draw(st.dictionaries(QUERY_NAMES, TEXT, max_size=3))

@@ -24,10 +24,11 @@ NOT_HEALTH_DATA = {
     ("GET", "/directory/professionals"): "the public directory of professionals (open data)",
     ("GET", "/directory/professionals/{rpps}"): "one professional of the public directory",
     ("GET", "/me/closure"): "the space's status and closure dates, as GET /me",
+    ("GET", "/me/deletion"): "the space's status and deletion dates, as GET /me",
 }
 # Routes after which the space's history is read from the table: they close it (its history
-# route then refuses, SPACE_CLOSED).
-CLOSING = {("POST", "/me/closure")}
+# route then refuses, SPACE_CLOSED); a deletion's history is there until its workflow runs.
+CLOSING = {("POST", "/me/closure"), ("POST", "/me/deletion")}
 # Query strings of the routes that need one.
 QUERIES = {("GET", "/directory/professionals"): {"name": "martin"}}
 TREATING_DOCTOR, PROFESSIONAL, OTHER_DOCTOR = rpps(21), rpps(22), rpps(23)
@@ -65,6 +66,7 @@ BODIES = {
     ("PUT", "/me/care/treating-doctor"): {"rpps": OTHER_DOCTOR},
     ("PUT", "/me/care/team/{rpps}"): {"scope": ["biology"], "expires_at": "2099-01-01T00:00:00Z"},
     ("POST", "/me/closure"): {"confirm": "CLOSE"},
+    ("POST", "/me/deletion"): {"confirm": "DELETE"},
 }
 
 

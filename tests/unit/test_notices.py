@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from healthspace.adapters.notify import channels_of
 from healthspace.care.record import FULL
 from healthspace.enrollment.messages import Message
-from healthspace.enrollment.model import Contact, Enrollment, EnrollmentStatus
+from healthspace.enrollment.model import Channel, Contact, Enrollment, EnrollmentStatus
 from healthspace.notices.patient import (
     NoticeKind,
     Outcome,
@@ -54,6 +55,18 @@ class FakeMailer:
             raise self.failures.pop(0)
         self.sent.append((address, message))
         return f"m-{len(self.sent)}"
+
+    def send(self, enrollment: Enrollment, kind: str, compose) -> Channel:
+        """Through the enrollment's first channel (a space's life: suspension, death)."""
+        if self.failures:
+            raise self.failures.pop(0)
+        [channel, *_] = channels_of(enrollment.recipient)
+        message = compose(channel)
+        self.sent.append((f"{channel.value}:{enrollment.ins}", message))
+        return channel
+
+    def flush(self) -> None:
+        self.flushes = getattr(self, "flushes", 0) + 1
 
 
 class FakeClaims:

@@ -136,6 +136,15 @@ class Notifications:
             lambda channel: receipt_message(enrollment, receipt, channel, self.settings),
         )
 
+    def send(
+        self, enrollment: Enrollment, kind: str, compose: Callable[[Channel], Message]
+    ) -> Channel:
+        """Any message of `kind` through the enrollment's channels, in order of preference (a
+        letter is batched for the mail house until `flush`): a space's life (suspension, death,
+        a receipt by post, a deletion's confirmation), by healthspace.notices and
+        healthspace.lifecycle."""
+        return self._send(enrollment, kind, compose)
+
     def send_account_code(
         self, enrollment: Enrollment, code: str, valid_until: datetime
     ) -> Channel:

@@ -104,3 +104,27 @@ def read_pepper(secret_id: str) -> bytes:
 def _timestamp(moment: datetime) -> str:
     """The form a Wait state's TimestampPath accepts (UTC, 'Z', no fraction)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StepFunctionsSuspensions:
+    """One execution of the suspension workflow per suspension, named after the space and the
+    version the suspension left it at: starting it twice (a retried request) is refused,
+    harmlessly; a later suspension of the same space has its own."""
+
+    def __init__(self, state_machine_arn: str, wait_seconds: int) -> None:
+        self.state_machine_arn = state_machine_arn
+        self.wait_seconds = wait_seconds
+
+    @cached_property
+    def _sfn(self) -> Any:
+        return boto3.client("stepfunctions")
+
+    def start(self, space_id: str, version: int) -> None:
+        with contextlib.suppress(self._sfn.exceptions.ExecutionAlreadyExists):
+            self._sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=f"{space_id}-{version}",
+                input=json.dumps(
+                    {"space_id": space_id, "version": version, "wait_seconds": self.wait_seconds}
+                ),
+            )

@@ -33,7 +33,8 @@ SUCCESS = {200: "OK", 201: "Created", 202: "Accepted", 204: "Done, nothing to re
 REFUSALS = {
     400: "The request cannot be read, or a value in it is invalid (the message names it).",
     401: "No valid identity of the kind this API takes, or too old (REAUTHENTICATION_REQUIRED).",
-    403: "The caller may not do this; the code says which rule refused (SPACE_CLOSED: closed).",
+    403: "The caller may not do this; the code says which rule refused (SPACE_CLOSED: closed; "
+    "SPACE_SUSPENDED: suspended by operators).",
     404: "Absent, or hidden from this caller: the same answer, so that it tells nothing.",
     409: "The object's state refuses the change, or its collection is full (LIMIT_REACHED).",
     412: "If-Match names a version that is no longer the current one: read it again.",

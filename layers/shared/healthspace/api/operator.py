@@ -1,11 +1,13 @@
-"""The operators' API: the helpline records a decision for a caller it has identified, and
-follows the enrollment waves (the operators' Cognito pool, `helpline` group); partner
-administrators trust, list and revoke partner systems' keys (`partner-admins` group)."""
+"""The operators' API: the helpline records a decision for a caller it has identified, acts on
+a caller's space for them (closing it; express deletion and reopening to come), suspends a space
+(identity fraud) and lifts a suspension, and follows the enrollment waves (the operators' Cognito
+pool, `helpline` group); partner administrators trust, list and revoke partner systems' keys
+(`partner-admins` group)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -23,7 +25,16 @@ from healthspace.kernel.dates import IsoDate
 from healthspace.kernel.entity import MAX_PAGE
 from healthspace.kernel.errors import Forbidden, Unauthorized
 from healthspace.kernel.observability import logger, metrics
+from healthspace.lifecycle.helpline import (
+    HelplineAction,
+    HelplineDesk,
+    HelplineRequest,
+    IdentityCheck,
+)
+from healthspace.lifecycle.model import ClosureReason
+from healthspace.lifecycle.suspensions import Suspensions
 from healthspace.partners.keys import KEY_ID, PARTNER_ID, KeyRegistry, KeyStatus, PartnerKey
+from healthspace.records.model import SpaceStatus
 
 operators = APIGatewayRouter()
 HELPLINE_GROUP = "helpline"
@@ -71,6 +82,129 @@ def assisted(decision: AssistedDecision) -> dict[str, Any]:
     )
     logger.info("assisted decision recorded", extra={"decision": decision.decision.value})
     return receipt.with_link(link)
+
+
+# --- a space's life, for a caller or against fraud (docs/lifecycle.md)
+
+InsField = Annotated[str, Field(min_length=13, max_length=21)]
+
+
+class SuspensionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    ins: InsField
+    birth_date: IsoDate = Field(description="the holder's: it must match the space's")
+    reason: Literal["IDENTITY_FRAUD"]
+
+
+class LiftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    ins: InsField
+    birth_date: IsoDate = Field(description="the holder's: it must match the space's")
+
+
+class SpaceStateBody(BaseModel):
+    """A space as operators see it: its id and status, never its content."""
+
+    space_id: str
+    status: SpaceStatus
+
+
+class HelplineActRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: HelplineAction = Field(description="CLOSE (express deletion, reopening to come)")
+    ins: InsField
+    birth_date: IsoDate = Field(description="the caller's: it must match the space's")
+    identity_checked: Annotated[
+        bool, Field(description="the operator checked the caller's identity (must be true)")
+    ]
+    checks: Annotated[
+        list[IdentityCheck],
+        Field(min_length=1, max_length=len(IdentityCheck), description="what was checked"),
+    ]
+
+
+class HelplineActBody(BaseModel):
+    action: HelplineAction
+    space_id: str
+    status: SpaceStatus
+    closed_at: datetime | None = None
+    reason: ClosureReason | None = None
+    purge_after: datetime | None = Field(default=None, description="then the data is deleted")
+    receipt: Literal["email", "sms", "post"] | None = Field(
+        default=None, description="how the receipt went (post when an address is on file)"
+    )
+
+
+@operators.post(
+    "/operator/suspensions",
+    tags=["Helpline"],
+    summary="Suspend a space (identity fraud): frozen, its holder told, closed after the wait",
+    description=(
+        "ACTIVE -> SUSPENDED (one conditional write, traced with the operator's id); the holder "
+        "and representatives then get 403 SPACE_SUSPENDED, professionals and partners the "
+        "answers of a closed space. The suspension workflow closes it (SUSPENSION_UNANSWERED) "
+        "if it is still suspended at the end of its wait (six weeks). Again: no change. 404: no "
+        "space matches this INS and birth date. 409: the space is closed."
+    ),
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 404, 409, body=SpaceStateBody),
+)
+def suspend_space(request: SuspensionRequest) -> dict[str, Any]:
+    operator = _operator()
+    state = use(operators, Suspensions).suspend(operator, request.ins, request.birth_date)
+    logger.info("space suspended", extra={"space_id": state.space_id, "changed": state.changed_now})
+    if state.changed_now:
+        metrics.add_metric(name="SpaceSuspended", unit=MetricUnit.Count, value=1)
+    return state.to_api()
+
+
+@operators.post(
+    "/operator/suspensions/lifting",
+    tags=["Helpline"],
+    summary="Lift a suspension: the space is ACTIVE again (its wait then does nothing)",
+    description="An active space answers as it is. 404: no match. 409: the space is closed.",
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 404, 409, body=SpaceStateBody),
+)
+def lift_suspension(request: LiftRequest) -> dict[str, Any]:
+    operator = _operator()
+    state = use(operators, Suspensions).lift(operator, request.ins, request.birth_date)
+    logger.info(
+        "suspension lifted", extra={"space_id": state.space_id, "changed": state.changed_now}
+    )
+    return state.to_api()
+
+
+@operators.post(
+    "/operator/helpline/acts",
+    tags=["Helpline"],
+    summary="Act on a caller's space for them, after identity checks (closing it)",
+    description=(
+        "CLOSE: the space closes at once (reason REQUEST, by the operator, audited with their id "
+        "and the checks), kept ten years then purged; the receipt goes by post (the mail house's "
+        "batch) when an address is on file. A closed space answers its closure and nothing is "
+        "sent again. 403: identity not checked. 404: no space matches this INS and birth date. "
+        "409: the space changed meanwhile; try again."
+    ),
+    security=SIGNED_IN,
+    **documented(200, 401, 403, 404, 409, body=HelplineActBody),
+)
+def helpline_act(request: HelplineActRequest) -> dict[str, Any]:
+    operator = _operator()
+    if not request.identity_checked:
+        raise Forbidden("check the caller's identity first")
+    outcome = use(operators, HelplineDesk).act(
+        HelplineRequest(
+            operator_id=operator,
+            action=request.action,
+            ins=request.ins,
+            birth_date=request.birth_date,
+            checks=frozenset(request.checks),
+        )
+    )
+    answer = outcome.to_api()
+    answer.pop("closed_by", None)  # an operator's id stays in the audit
+    return answer
 
 
 def _wave_view(wave: Any, counts: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from healthspace.kernel.errors import (
     HealthSpaceError,
     NotFound,
     SpaceClosed,
+    SpaceSuspended,
     UnknownPatientReference,
 )
 from healthspace.records.access import Access
@@ -282,12 +283,18 @@ class ProfessionalAccess:
         professional the patient had let in without break-glass (treating doctor, care team,
         consent): they learn why the file they used is gone. Anyone else is answered as for a
         patient without a space (NO_RELATIONSHIP), so that naming an INS, or breaking the
-        glass, tells nobody that this person closed their space."""
+        glass, tells nobody that this person closed their space. A space suspended by
+        operators is refused the same way (SPACE_SUSPENDED to those let in)."""
         standing = rules.decide_space_access(
             caller.professional, record.settings, record.team, self.clock.now(), None
         )
         if space.status.closed and standing.refusal is None:
             return SpaceClosed(
                 "the patient has closed their health space: it can no longer be read or added to"
+            )
+        if space.status is SpaceStatus.SUSPENDED and standing.refusal is None:
+            return SpaceSuspended(
+                "this health space is suspended by the Assurance Maladie: it cannot be read or "
+                "added to until the suspension is lifted"
             )
         return refused(Refusal.NO_RELATIONSHIP)

@@ -389,3 +389,72 @@ def notice_message(
         SENDER_NAME,
     ]
     return Message(_cap(subject.format(space=words.space)), "\n\n".join(paragraphs))
+
+
+# --- a space's life (healthspace.lifecycle): suspension, a child's death, a closure by phone
+
+_LIFE_FACTS = {
+    "suspension": (
+        "{Space} est suspendu",
+        "Le {on}, {space} a été suspendu par l'Assurance Maladie : nous avons des raisons de "
+        "penser qu'il a été ouvert ou utilisé par une autre personne que vous. Pendant la "
+        "suspension, personne ne peut le consulter ni y ajouter de document, pas même vous.",
+        "Appelez le {phone} dans les six semaines pour le faire réactiver. Sans nouvelles de "
+        "vous, il sera fermé : ses données seront alors conservées dix ans, puis supprimées.",
+        "{space} est suspendu ({on}). Appelez le {phone} dans les 6 semaines.",
+    ),
+    "death": (
+        "Fermeture de {space}",
+        "Le décès de {name} nous a été signalé. {Space} a été fermé le {on} : plus personne ne "
+        "peut le consulter ni y ajouter de document. Nous vous présentons nos condoléances.",
+        "Ses données sont conservées dix ans, puis supprimées. Pour toute question, appelez le "
+        "{phone}.",
+        "{space} a été fermé le {on} après un décès signalé. Questions : {phone}.",
+    ),
+    "closure-receipt": (
+        "Fermeture de {space}",
+        "À votre demande, faite par téléphone auprès d'un conseiller, {space} a été fermé le "
+        "{on}. Plus personne ne peut le consulter ni y ajouter de document.",
+        "Ses données sont conservées dix ans, jusqu'au {until}, puis supprimées. D'ici là, "
+        "vous pouvez demander sa réouverture sur {site} ou au {phone}.",
+        "{space} a été fermé le {on} à votre demande. Réouverture possible : {phone}.",
+    ),
+}
+LIFE_KINDS = frozenset(_LIFE_FACTS)
+
+
+def life_message(
+    enrollment: Enrollment,
+    kind: str,
+    at: datetime,
+    channel: Channel,
+    settings: MessageSettings,
+    until: datetime | None = None,
+) -> Message:
+    """What a person is told of a change of their space's life (`kind`: suspension, death,
+    closure-receipt), by email, SMS or letter; a minor's goes to the representative. No health
+    data: the fact, the date, what happens to the data and where to call."""
+    words = _Words.of(enrollment)
+    subject, fact, then, sms = _LIFE_FACTS[kind]
+    values = {
+        "space": words.space,
+        "Space": _cap(words.space),
+        "name": enrollment.given_name,
+        "on": french_date(at),
+        "until": french_date(until or at),
+        "phone": settings.helpline_phone,
+        "site": _site(settings, channel),
+    }
+    if channel is Channel.SMS:
+        return Message(
+            subject.format(**values), _fit_sms(f"Assurance Maladie : {_cap(sms.format(**values))}")
+        )
+    paragraphs = [
+        words.greeting if channel is Channel.EMAIL else "Madame, Monsieur,",
+        *words.why_you("message" if channel is Channel.EMAIL else "courrier"),
+        fact.format(**values),
+        then.format(**values),
+        "Ce message ne contient aucune information de santé.",
+        SENDER_NAME,
+    ]
+    return Message(_cap(subject.format(**values)), "\n\n".join(paragraphs))

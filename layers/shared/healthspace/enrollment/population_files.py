@@ -45,16 +45,20 @@ class RawLine:
     error: str | None = None
 
 
-def read_population(stream: TextIO, fmt: Literal["csv", "jsonl"]) -> Iterator[RawLine]:
-    """The records of a population file, one at a time (blank lines are skipped)."""
+def read_population(
+    stream: TextIO, fmt: Literal["csv", "jsonl"], known: frozenset[str] = KNOWN_FIELDS
+) -> Iterator[RawLine]:
+    """The records of a population file, one at a time (blank lines are skipped). `known`: the
+    fields a header must name at least one of (another operators' file, the death registry's,
+    is read the same way with its own)."""
     if fmt == "csv":
-        return _read_csv(stream)
+        return _read_csv(stream, known)
     if fmt == "jsonl":
         return _read_jsonl(stream)
     raise ValueError("population files are csv or jsonl")
 
 
-def _read_csv(stream: TextIO) -> Iterator[RawLine]:
+def _read_csv(stream: TextIO, known: frozenset[str]) -> Iterator[RawLine]:
     header_line = stream.readline()
     if not header_line:
         return
@@ -79,7 +83,7 @@ def _read_csv(stream: TextIO) -> Iterator[RawLine]:
         last_line = reader.line_num
         if header is None:
             header = [name.strip().lower() for name in row]
-            if KNOWN_FIELDS.isdisjoint(header):
+            if known.isdisjoint(header):
                 yield RawLine(first_line, error="not a header: no known column")
             continue
         if not "".join(row).strip():

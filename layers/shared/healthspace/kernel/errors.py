@@ -62,6 +62,12 @@ class SpaceClosed(Forbidden, code="SPACE_CLOSED"):
     of the caller's makes it pass) or 410 (a closed space may be reopened for ten years)."""
 
 
+class SpaceSuspended(Forbidden, code="SPACE_SUSPENDED"):
+    """Operators froze the space (identity fraud, healthspace.lifecycle.suspensions): nobody but
+    operators acts on it until they lift the suspension; its holder and representatives read
+    only its status, and call the helpline."""
+
+
 class NotFound(HealthSpaceError, status=404, code="NOT_FOUND"):
     """Absent, or hidden from this caller: the same answer, so that it tells nothing."""
 

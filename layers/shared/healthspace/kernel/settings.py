@@ -139,6 +139,20 @@ class LifecycleSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class DeletionSettings(FromEnvironment):
+    """Deleting spaces (healthspace.lifecycle.deletions, .purge): the buckets whose
+    `spaces/<space_id>/` objects go, the workflow that deletes one space, the operations bucket
+    of the purge sweep's manifests, the pepper of the audit's pseudonyms."""
+
+    documents_bucket: str = env("DOCUMENTS_BUCKET")
+    archive_bucket: str = env("ARCHIVE_BUCKET")
+    ops_bucket: str = env("OPS_BUCKET")
+    kms_key_id: str = env("KMS_KEY_ID")
+    deletion_state_machine_arn: str = env("DELETION_STATE_MACHINE_ARN")
+    pepper_secret_id: str = env("PEPPER_SECRET_ID")
+
+
+@dataclass(frozen=True)
 class WorkflowSettings(FromEnvironment):
     """The archive and reopen state machines (docs/lifecycle.md), named by fixed ARNs in the
     Globals: the lifecycle functions, and the space request that starts a reopening."""
@@ -162,3 +176,20 @@ class WebSettings(FromEnvironment):
     """The website's origin, the one the browser APIs answer CORS for."""
 
     web_origin: str = env("WEB_ORIGIN", default="https://espace.example.org")
+
+
+@dataclass(frozen=True)
+class SuspensionSettings(FromEnvironment):
+    """Suspensions by operators (healthspace.lifecycle.suspensions): the workflow that waits, and
+    how long it waits before closing an unanswered suspension (six weeks in production; seconds
+    on the local stack and in tests)."""
+
+    state_machine_arn: str = env("SUSPENSION_STATE_MACHINE_ARN")
+    wait_seconds: int = env("SUSPENSION_WAIT_SECONDS", default=int(SIX_WEEKS.total_seconds()))
+
+    def __post_init__(self) -> None:
+        # A Standard execution lives one year at most.
+        if not 1 <= self.wait_seconds <= 300 * 86400:
+            raise SettingsError(
+                "the environment variable SUSPENSION_WAIT_SECONDS must be 1 to 25,920,000"
+            )

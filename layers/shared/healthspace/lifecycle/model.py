@@ -10,14 +10,38 @@ from typing import Final
 from pydantic import AwareDatetime
 
 from healthspace.kernel.entity import Entity
-from healthspace.records.model import Role
+
+# The access-log objects of a closure (it stays in the space's history and its archive) and of a
+# suspension by operators (created) or its lifting (deleted): records.model's, re-exported.
+from healthspace.records.model import CLOSURE_OBJECT as CLOSURE_OBJECT
+from healthspace.records.model import (
+    DEATH_REGISTRY_ID,
+    ActorKind,
+    Author,
+    Role,
+)
+from healthspace.records.model import SUSPENSION_OBJECT as SUSPENSION_OBJECT
 
 # A closed space's data is kept ten years, then purged (Code de la santé publique, R1111-36).
 RETENTION_YEARS: Final = 10
-# The access-log object of a closure: it stays in the space's history (and its archive).
-CLOSURE_OBJECT = "space/closure"
 # The access-log object of a reopening (asked for by the holder; in the history it gets back).
 REOPENING_OBJECT = "space/reopening"
+# Who, besides the holder's side, changes a space's life: the death registry's import, an
+# operator (by their pseudonymous id: the operators' pool's subject).
+DEATH_REGISTRY = Author(
+    kind=ActorKind.SYSTEM, id=DEATH_REGISTRY_ID, display_name="Registre des décès"
+)
+OPERATOR_PREFIX = "operator:"
+
+
+def operator_author(operator_id: str) -> Author:
+    return Author(
+        kind=ActorKind.SYSTEM,
+        id=f"{OPERATOR_PREFIX}{operator_id}",
+        display_name="Assurance Maladie (conseiller)",
+    )
+
+
 # What a closure request's body must say, so that a stray request closes nothing.
 CONFIRMATION = "CLOSE"
 
@@ -33,8 +57,9 @@ def add_years(moment: datetime, years: int) -> datetime:
 
 
 class ClosureReason(StrEnum):
-    """Why a space closed (docs/lifecycle.md): its holder's or representative's request; the
-    death registry's import and an unanswered suspension come with their increments."""
+    """Why a space closed (docs/lifecycle.md): its holder's or representative's request (or a
+    helpline operator's for a caller), the death registry's import, a suspension by operators
+    nobody answered within its wait."""
 
     REQUEST = "REQUEST"
     DEATH = "DEATH"

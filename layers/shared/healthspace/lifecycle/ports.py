@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from healthspace.lifecycle.model import Closure
-from healthspace.records.model import AccessLogEntry, Space
+from healthspace.records.model import AccessLogEntry, Space, SpaceStatus
 
 
 class ClosureStore(Protocol):
@@ -24,6 +24,21 @@ class ClosureStore(Protocol):
         """Write the space CLOSED (its version plus one), its closure and the closure's
         access-log entry, in one transaction, if the stored space is still at `space.version`;
         False otherwise (another closure, a new data key since it was read): nothing written."""
+        ...
+
+    def set_status(self, space: Space, status: SpaceStatus, audit: AccessLogEntry) -> bool:
+        """Write the space at `status` (its version plus one) and the access-log entry of the
+        change, in one transaction, if the stored space is still at `space.version`; False
+        otherwise: nothing written (a suspension, its lifting)."""
+        ...
+
+
+class SuspensionTimer(Protocol):
+    """The suspension workflow (Step Functions): one execution per suspension."""
+
+    def start(self, space_id: str, version: int) -> None:
+        """Start the wait of the suspension that left the space at `version`: named after both,
+        so that starting it again (a retried request) starts nothing."""
         ...
 
 

@@ -21,6 +21,7 @@ function that dies while sending leaves a claim whose lease expires, and the ret
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -32,15 +33,19 @@ from healthspace.enrollment.messages import (
     Message,
     MessageSettings,
     for_representative,
+    life_message,
     notice_message,
     paris_date,
 )
-from healthspace.enrollment.model import Enrollment
+from healthspace.enrollment.model import Channel, Enrollment
 from healthspace.kernel.clock import Clock
 from healthspace.kernel.entity import Entity, Page
 from healthspace.records.access import document_facts, entry_facts, visible_to_patient
 from healthspace.records.holds import RELEASED_OBJECT
 from healthspace.records.model import (
+    CLOSURE_OBJECT,
+    DEATH_REGISTRY_ID,
+    SUSPENSION_OBJECT,
     AccessLogEntry,
     Action,
     ActorKind,
@@ -56,6 +61,12 @@ class NoticeKind(StrEnum):
     DOCUMENT = "document"  # a new document, or a held one released
     EMERGENCY = "emergency"  # a break-glass access
     CONSENT = "consent"  # a professional recorded the patient's consent to their access
+    SUSPENSION = "suspension"  # operators suspended the space (identity fraud): its holder
+    DEATH = "death"  # the death registry closed a child's space: its representatives
+
+
+# A space's life: told through the enrollment's channels (email, SMS or letter), once per entry.
+LIFE_NOTICES = frozenset({NoticeKind.SUSPENSION, NoticeKind.DEATH})
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,10 @@ class Notice:
 
     @property
     def key(self) -> str:
-        """One notice per kind, actor and day in France: the acts of a consultation are one."""
+        """One notice per kind, actor and day in France: the acts of a consultation are one; a
+        change of the space's life, one per entry."""
+        if self.kind in LIFE_NOTICES:
+            return f"{self.kind.value}#{self.entry.entry_id}"
         day = paris_date(self.entry.at).isoformat()
         return f"{self.kind.value}#{self.entry.actor.id}#{day}"
 
@@ -82,6 +96,10 @@ def notice_for(entry: AccessLogEntry) -> Notice | None:
         return Notice(NoticeKind.DOCUMENT, entry)
     if entry.object.type == CONSENT_OBJECT:  # so that a consent never given is soon revoked
         return Notice(NoticeKind.CONSENT, entry)
+    if entry.object.type == SUSPENSION_OBJECT and entry.action is Action.CREATE:
+        return Notice(NoticeKind.SUSPENSION, entry)
+    if entry.object.type == CLOSURE_OBJECT and entry.actor.id == DEATH_REGISTRY_ID:
+        return Notice(NoticeKind.DEATH, entry)
     if entry.actor.kind is not ActorKind.PROFESSIONAL:
         return None
     if entry.object.type == "document" and entry.action is Action.CREATE:
@@ -129,6 +147,15 @@ class Mailer(Protocol):
         """Hand the message to the provider; its reference. Raises Undeliverable when the
         address can never receive it, anything else when a retry may succeed."""
         ...
+
+    def send(
+        self, enrollment: Enrollment, kind: str, compose: Callable[[Channel], Message]
+    ) -> Channel:
+        """Through the first of the enrollment's channels that takes it (a letter goes in the
+        mail house's batch at `flush`); the channel used."""
+        ...
+
+    def flush(self) -> None: ...
 
 
 class Undeliverable(Exception):
@@ -182,6 +209,8 @@ class PatientNotices:
         space = self.store.get_space(entry.space_id)
         if space is None:
             return Outcome.UNREACHABLE
+        if notice.kind in LIFE_NOTICES:
+            return self._tell_life(notice, space)
         if space.status.closed:
             return Outcome.CLOSED  # its holder closed it: no mail, no doctor's notice
         if notice.kind is NoticeKind.EMERGENCY:
@@ -234,6 +263,32 @@ class PatientNotices:
                 by=notice.entry.actor,
             ),
         )
+
+    def _tell_life(self, notice: Notice, space: Space) -> Outcome:
+        """A suspension is told to the holder (a minor's to the representative); a death, to a
+        child's representatives only (an adult's space has nobody else to tell). Through the
+        enrollment's channels: a person without email is told by SMS or letter."""
+        enrollment = self.contacts.get_enrollment(space.holder_ins)
+        if enrollment is None:
+            return Outcome.UNREACHABLE
+        if notice.kind is NoticeKind.DEATH and not for_representative(enrollment):
+            return Outcome.NOT_TOLD
+        space_id, now = notice.entry.space_id, self.clock.now()
+        if not self.claims.claim(space_id, notice.key, now, self.lease):
+            return Outcome.ALREADY_SENT
+        kind, at = notice.kind.value, notice.entry.at
+        try:
+            self.mailer.send(
+                enrollment,
+                kind,
+                lambda channel: life_message(enrollment, kind, at, channel, self.settings),
+            )
+            self.mailer.flush()
+        except Exception:
+            self.claims.drop(space_id, notice.key)  # the stream retries this entry
+            raise
+        self.claims.mark_sent(space_id, notice.key, now)
+        return Outcome.SENT
 
     def _send_once(self, notice: Notice, address: str, enrollment: Enrollment) -> Outcome:
         space_id, now = notice.entry.space_id, self.clock.now()

@@ -19,7 +19,7 @@ from typing import Protocol
 from cachetools import TTLCache
 
 from healthspace.kernel.dates import is_minor
-from healthspace.kernel.errors import BadRequest, Forbidden, NotFound, SpaceClosed
+from healthspace.kernel.errors import BadRequest, Forbidden, NotFound, SpaceClosed, SpaceSuspended
 from healthspace.records.model import (
     ActorKind,
     Author,
@@ -195,12 +195,18 @@ class AccessPolicy:
         """The caller on an active space (theirs, or one they represent): every route of the
         patient's side comes through here. A closed space is refused (SpaceClosed), reads
         included: it reads alike the day it closes and once archived; its holder and
-        representatives read its closure through `resolve_any` (healthspace.lifecycle)."""
+        representatives read its closure through `resolve_any` (healthspace.lifecycle). A
+        suspended space is refused as such (SpaceSuspended): operators alone act on it."""
         access, space = self.resolve_any(caller, space_id)
         if space.status.closed:
             raise SpaceClosed(
                 "this health space is closed: nothing can be read or added any more "
                 "(GET /me/closure says when it was closed)"
+            )
+        if space.status is SpaceStatus.SUSPENDED:
+            raise SpaceSuspended(
+                "this health space is suspended by the Assurance Maladie: nothing can be read or "
+                "added until the helpline lifts the suspension (call it)"
             )
         if space.status is not SpaceStatus.ACTIVE:
             raise NotFound("health space not found")

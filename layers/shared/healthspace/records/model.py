@@ -348,6 +348,14 @@ class Action(StrEnum):
     VIEW = "VIEW"  # shown on screen (Documents.view): a read of the content, as a download
 
 
+# A space's life in its history (healthspace.lifecycle writes them, the notices read them): its
+# closure, and a suspension by operators (created) or its lifting (deleted).
+CLOSURE_OBJECT: Final = "space/closure"
+SUSPENSION_OBJECT: Final = "space/suspension"
+# The author of a closure the death registry's import made.
+DEATH_REGISTRY_ID: Final = "death-registry"
+
+
 class AccessedObject(Entity):
     type: str
     id: str | None = None

@@ -2,7 +2,7 @@
 
 | item            | pk            | sk                        | gsi1pk       | gsi1sk        |
 |-----------------|---------------|---------------------------|--------------|---------------|
-| grant           | PERSON#<ins>  | GRANT#<space>             |              |               |
+| grant           | PERSON#<ins>  | GRANT#<space>             | GRANTS#<space> | <ins>       |
 | space           | SPACE#<space> | SPACE                     |              |               |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
@@ -13,6 +13,9 @@
 | documents count | SPACE#<space> | COUNT#DOCUMENTS           |              |               |
 | care record     | SPACE#<space> | CARE                      |              |               |
 | closure         | SPACE#<space> | CLOSURE                   | PURGE#<day>  | <space>       |
+| deletion        | SPACE#<space> | DELETION (adapters/dynamodb/deletions.py) | PURGE#<day> |
+| deletion audit  | AUDIT#DELETIONS#<yyyy-mm> | <deleted_at>#<pseudonym> |        |               |
+| purge cursor    | PURGE#SWEEP   | CURSOR                    |              |               |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
 | visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
@@ -32,7 +35,9 @@ today instead of scanning. A document's space item says where a document lives t
 name it by id alone (FHIR's read), written and deleted with the document. A count (a profile
 section's entries, a space's documents) holds its number in `entries`, changed in the same
 transaction as what it counts: the cap is a condition on it. A closed space's closure item
-(adapters/dynamodb/lifecycle.py) is indexed by the day its purge is due.
+(adapters/dynamodb/lifecycle.py) is indexed by the day its purge is due, and a deletion under
+way by the day it was asked for (adapters/dynamodb/deletions.py). A grant is indexed by its space
+(`GRANTS#<space>`), so that deleting a space finds everyone it was granted to without a Scan.
 """
 
 from __future__ import annotations
@@ -93,6 +98,9 @@ class Item(Model):
     unnotified = NumberAttribute(null=True)
     # A profile section's count of entries.
     entries = NumberAttribute(null=True)
+    # A deletion's counts of what it deleted (object versions, items), added page by page.
+    objects_erased = NumberAttribute(null=True)
+    items_erased = NumberAttribute(null=True)
 
     by_date = ByDate()
 
@@ -116,8 +124,16 @@ def space_item(space: Space) -> Item:
 
 
 def grant_item(ins: str, space_id: str, role: Role) -> Item:
-    # A grant is its key and a role: the role rides in `status`, the body stays empty.
-    return Item(f"PERSON#{ins}", f"GRANT#{space_id}", status=role.value, body="{}")
+    # A grant is its key and a role: the role rides in `status`, the body stays empty. Indexed
+    # by its space: a space's deletion finds its people there.
+    return Item(
+        f"PERSON#{ins}",
+        f"GRANT#{space_id}",
+        status=role.value,
+        body="{}",
+        gsi1pk=f"GRANTS#{space_id}",
+        gsi1sk=ins,
+    )
 
 
 def document_item(document: Document) -> Item:

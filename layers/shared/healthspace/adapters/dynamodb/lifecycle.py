@@ -56,3 +56,11 @@ class DynamoClosures:
             (log_item(audit), NEW),
         ]
         return transact(self._store._conn(), saves)
+
+    def set_status(self, space: Space, status: SpaceStatus, audit: AccessLogEntry) -> bool:
+        changed = space.model_copy(update={"status": status, "version": space.version + 1})
+        saves: list[Write] = [
+            (space_item(changed), Item.version == space.version),
+            (log_item(audit), NEW),
+        ]
+        return transact(self._store._conn(), saves)

@@ -4,7 +4,15 @@ representative on the one named by X-Space-Id."""
 
 from __future__ import annotations
 
-from healthspace.api.patient import care, closure, directory, documents, profile, spaces
+from healthspace.api.patient import (
+    care,
+    closure,
+    deletion,
+    directory,
+    documents,
+    profile,
+    spaces,
+)
 
 routers = (
     spaces.router,
@@ -13,4 +21,5 @@ routers = (
     care.router,
     directory.router,
     closure.router,
+    deletion.router,
 )

@@ -31,7 +31,10 @@ class ClosureRequest(BaseModel):
 
 
 class ClosedByBody(BaseModel):
-    role: Role = Field(description="HOLDER, or LEGAL_REPRESENTATIVE for a child's space")
+    role: Role = Field(
+        description="HOLDER, or LEGAL_REPRESENTATIVE for a child's space; SYSTEM: the death "
+        "registry, an unanswered suspension, or the helpline for the holder"
+    )
 
 
 class ClosureBody(BaseModel):
@@ -41,7 +44,10 @@ class ClosureBody(BaseModel):
     status: SpaceStatus
     closed_at: datetime | None = None
     closed_by: ClosedByBody | None = None
-    reason: ClosureReason | None = Field(default=None, description="REQUEST: asked for")
+    reason: ClosureReason | None = Field(
+        default=None,
+        description="REQUEST: asked for (online or by phone); DEATH; SUSPENSION_UNANSWERED",
+    )
     purge_after: datetime | None = Field(
         default=None, description="the end of its ten years of archive: then it is purged"
     )

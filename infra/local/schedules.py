@@ -1,0 +1,114 @@
+"""The template's schedules, fired by the local stack: EventBridge never fires in moto (DESIGN.md).
+
+Each SAM `ScheduleV2` event (of a function: the daily holds' releases; of a state machine: the
+daily purge sweep) becomes a `Schedule` the stack can fire on demand (`LocalStack.fire`, what
+tests and benchmarks call) or, with `LocalStack(schedule_seconds=...)`, every so many seconds
+from a ticker thread (a demo sees a purge without waiting a day). A state machine's schedule
+starts an execution with its Input, named as EventBridge Scheduler never would be (it lets AWS
+name them): `<logical id>-<utc timestamp>-<n>`; a function's is invoked with the event
+EventBridge sends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from infra.local.template import Resolver, Template
+
+log = logging.getLogger(__name__)
+TICKER_THREAD = "schedule-ticker"
+_SCHEDULED = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    logical_id: str  # the function's or the state machine's
+    event: str  # the event's name in the template
+    kind: str  # the resource type
+    target: str  # the function's name, or the state machine's ARN
+    expression: str
+    input: str = "{}"
+
+
+def load_schedules(template: Template, resolver: Resolver) -> list[Schedule]:
+    found = []
+    for kind in _SCHEDULED:
+        for resource in template.of_type(kind):
+            events = template.properties(resource.logical_id).get("Events") or {}
+            for name, event in events.items():
+                if event.get("Type") != "ScheduleV2":
+                    continue
+                props = event.get("Properties") or {}
+                found.append(
+                    Schedule(
+                        logical_id=resource.logical_id,
+                        event=name,
+                        kind=kind,
+                        target=resolver.refs[resource.logical_id],
+                        expression=str(props.get("ScheduleExpression", "")),
+                        input=str(props.get("Input", "{}")),
+                    )
+                )
+    return found
+
+
+class Ticker:
+    """Fires schedules: a state machine's by StartExecution (moto executes it), a function's by
+    `invoke` (the stack's registry)."""
+
+    def __init__(self, schedules: list[Schedule], invoke: Callable[[str, Any], Any]) -> None:
+        self.schedules = {s.logical_id: s for s in schedules}
+        self._invoke = invoke
+        self._serial = itertools.count(1)
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def fire(self, logical_id: str) -> str:
+        """Fire one schedule now: the execution's ARN, or the function's name."""
+        schedule = self.schedules[logical_id]
+        if schedule.kind == "AWS::Serverless::StateMachine":
+            name = f"{logical_id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{next(self._serial)}"
+            started = boto3.client("stepfunctions").start_execution(
+                stateMachineArn=schedule.target, name=name, input=schedule.input
+            )
+            return str(started["executionArn"])
+        event = {
+            "version": "0",
+            "source": "aws.scheduler",
+            "detail-type": "Scheduled Event",
+            "time": datetime.now(UTC).isoformat(),
+            "detail": json.loads(schedule.input),
+        }
+        self._invoke(logical_id, event)
+        return schedule.target
+
+    def start(self, interval_seconds: float) -> None:
+        """Fire every schedule every `interval_seconds`, in a thread of its own, until stop()."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, args=(interval_seconds,), name=TICKER_THREAD, daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self, interval_seconds: float) -> None:
+        while not self._stopped.wait(interval_seconds):
+            for logical_id in list(self.schedules):
+                try:
+                    self.fire(logical_id)
+                except Exception:  # a failed tick is logged; the next one runs
+                    log.exception("schedule %s failed", logical_id)

@@ -1,0 +1,144 @@
+// The settings page (#/parametres): what the space is and its status, and what can be done with
+// it; and the calm page every other page shows once the space is closed or suspended.
+//
+// The page is a list of sections (SECTIONS): each takes the space's state (GET /me/closure) and
+// the page's context, and returns its <section> or null. Issue 12's next increments add theirs
+// in the marked places: the export and the International Patient Summary (#/mes-donnees),
+// express deletion, reopening a closed space.
+import { api } from "./api.js";
+import { fmtDate, has, t } from "./i18n.js";
+import { dismissError, fullName, h, isBusy, loadFailed, newId, notify, setBusy, setFieldError } from "./ui.js";
+
+// Every status a closed space goes through (records.model.SpaceStatus.closed).
+const CLOSED = ["CLOSED", "ARCHIVED", "REOPENING", "DELETING", "DELETED", "PURGED"];
+export const isClosed = (space) => CLOSED.includes(space?.status);
+export const isSuspended = (space) => space?.status === "SUSPENDED";
+// Where a person keeps a copy of their data, or asks for their space back (issue 12).
+export const MY_DATA = "#/mes-donnees";
+
+export const SECTIONS = [
+  aboutSection,
+  // exportSection: "give me all my data" and the IPS, on #/mes-donnees
+  closeSection,
+  // deleteSection: express deletion, instead of ten years of archive
+  // reopenSection: a closed space asked for again
+];
+
+// The name of the represented person whose space is shown (null: the person's own space), and
+// the words said of it: settings.child.<key> with {child} when there is one.
+let child = null;
+const ts = (key, params = {}) => (child !== null && has(`settings.child.${key.slice(9)}`)
+  ? t(`settings.child.${key.slice(9)}`, { ...params, child }) : t(key, params));
+
+/** `ctx`: { space (GET /me's), child (the represented person's first name, or null), closed()
+ *  (the space was closed: the shell reloads), signInAgain() }. */
+export async function settingsView(view, ctx) {
+  child = ctx.child ?? null;
+  const body = h("div", {}, h("p", { role: "status" }, t("settings.loading")));
+  view.append(h("h1", { tabindex: -1 }, t("settings.title")), h("p", { class: "lead" }, ts("settings.lead")), body);
+  await load();
+
+  async function load() {
+    let state;
+    try {
+      state = await api("/me/closure");
+    } catch (err) {
+      if (err.status === 401) return;
+      return body.replaceChildren(loadFailed(err, load));
+    }
+    body.replaceChildren(...SECTIONS.map((section) => section(state, ctx)).filter(Boolean));
+  }
+}
+
+const section = (id, title, ...children) =>
+  h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+
+function aboutSection(state, { space }) {
+  const status = t(`settings.status.${state.status}`);
+  return section("settings-about", ts("settings.about.title"),
+    h("p", {}, ts("settings.about.what")),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("settings.about.holder")), h("dd", {}, fullName(space?.holder)),
+      h("dt", {}, t("settings.about.status")), h("dd", {}, status.startsWith("settings.") ? state.status : status)));
+}
+
+function closeSection(state, ctx) {
+  const title = ts("settings.close.title");
+  if (isClosed(state)) return section("settings-close", title, ...closureFacts(state));
+  if (state.status !== "ACTIVE") return section("settings-close", title, h("p", {}, t("settings.close.notNow")));
+  const until = new Date();
+  until.setFullYear(until.getFullYear() + 10);
+  const error = h("div", { class: "form-error", role: "alert" });
+  const box = h("input", { type: "checkbox", name: "understood", id: newId("f"), "aria-describedby": "understood-error" });
+  const submit = h("button", { type: "submit", class: "btn danger" }, ts("settings.close.submit"));
+  const form = h("form", { novalidate: true }, error,
+    h("div", { class: "field", "data-field": "understood" },
+      h("label", { class: "check" }, box, " ", ts("settings.close.understood")),
+      h("p", { class: "field-error", id: "understood-error" })),
+    h("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (isBusy(submit)) return;
+    error.replaceChildren();
+    dismissError();
+    setFieldError(form, "understood", "");
+    if (!box.checked) {
+      setFieldError(form, "understood", t("settings.close.tickFirst"));
+      return box.focus();
+    }
+    setBusy(submit, true);
+    try {
+      await api("/me/closure", { method: "POST", body: { confirm: "CLOSE" } });
+    } catch (err) {
+      setBusy(submit, false);
+      if (err.code === "REAUTHENTICATION_REQUIRED") {
+        error.append(h("p", {}, t("settings.close.signInAgain")),
+          h("button", { type: "button", class: "btn", onclick: () => ctx.signInAgain() }, t("settings.close.signInButton")));
+        return error.querySelector("button").focus();
+      }
+      error.append(h("p", {}, err.code === "FORBIDDEN" ? t("settings.close.forbidden") : err.message));
+      return;
+    }
+    notify(ts("settings.close.done"), "success");
+    await ctx.closed();
+  });
+  return section("settings-close", title,
+    h("p", {}, ts("settings.close.intro")),
+    h("ul", { class: "steps" },
+      h("li", {}, ts("settings.close.atOnce")),
+      h("li", {}, t("settings.close.kept", { date: fmtDate(until.toISOString()) })),
+      h("li", {}, t("settings.close.reopen")),
+      h("li", {}, t("settings.close.deleted"))),
+    h("p", {}, t("settings.close.copyFirst"), " ", h("a", { href: MY_DATA }, t("settings.myData"))),
+    form);
+}
+
+/** When it closed, why, until when it is kept; how to get it back or keep a copy. */
+function closureFacts(state) {
+  const reason = t(`settings.reason.${state.reason}`);
+  return [
+    h("p", {}, t("settings.closed.since", { date: fmtDate(state.closed_at) }), " ", reason.startsWith("settings.") ? "" : reason),
+    h("p", {}, t("settings.closed.kept", { date: fmtDate(state.purge_after) })),
+    h("p", {}, t("settings.closed.reopen"), " ", h("a", { href: MY_DATA }, t("settings.myData"))),
+  ];
+}
+
+/** What every page shows once the space is closed, or suspended by the Assurance Maladie. */
+export async function closedView(view, space, name = null) {
+  child = name;
+  if (isSuspended(space)) {
+    view.append(h("h1", { tabindex: -1 }, ts("settings.suspended.title")),
+      h("div", { class: "card" }, h("p", {}, ts("settings.suspended.what")),
+        h("p", {}, t("settings.suspended.call"), " ", h("a", { href: "#/aide" }, t("settings.suspended.help")))));
+    return;
+  }
+  const card = h("div", { class: "card" }, h("p", { role: "status" }, t("settings.loading")));
+  view.append(h("h1", { tabindex: -1 }, ts("settings.closed.title")), card);
+  try {
+    const state = await api("/me/closure");
+    card.replaceChildren(h("p", {}, ts("settings.closed.nobody")), ...closureFacts(state),
+      h("p", {}, h("a", { href: "#/parametres" }, t("settings.title"))));
+  } catch (err) {
+    if (err.status !== 401) card.replaceChildren(loadFailed(err, () => closedView(view.replaceChildren() ?? view, space, name)));
+  }
+}
