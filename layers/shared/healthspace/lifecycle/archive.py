@@ -71,7 +71,10 @@ class Archives:
     def write(self, space_id: str) -> ArchiveRef | None:
         """The space's archive, written and verified; None if the space is not CLOSED (being
         deleted: nothing to archive) and has no archive yet."""
-        space, closure = self._tombstone(space_id)
+        tombstone = self._tombstone(space_id)
+        if tombstone is None:  # deleted, or purged, meanwhile: nothing to archive
+            return None
+        space, closure = tombstone
         if closure.archive is not None:
             return closure.archive
         if space.status is not SpaceStatus.CLOSED:
@@ -135,12 +138,14 @@ class Archives:
         """ARCHIVED, the ArchiveRef on the closure, in one write; True once it is so. A space
         no longer CLOSED (an express deletion) loses the object written for it: False."""
         for _ in range(SETTLE_TRIES):
-            space, closure = self._tombstone(space_id)
-            if closure.archive is not None:
-                return closure.archive.version_id == ref.version_id
-            if space.status is not SpaceStatus.CLOSED:
-                self.objects.delete_archive(ref.key, ref.version_id)
+            found = self._tombstone(space_id)
+            recorded = found[1].archive if found is not None else None
+            if recorded is not None and recorded.version_id == ref.version_id:
+                return True  # a retried step: done already
+            if found is None or recorded is not None or found[0].status is not SpaceStatus.CLOSED:
+                self.objects.delete_archive(ref.key, ref.version_id)  # not this one's to keep
                 return False
+            space, closure = found
             if self.items.archive_space(space, closure.model_copy(update={"archive": ref})):
                 return True
         raise HealthSpaceError("the space kept changing while it was being archived")
@@ -148,16 +153,18 @@ class Archives:
     def clear(self, space_id: str) -> dict[str, int]:
         """The hot items and the documents' objects, once the space is ARCHIVED: never
         before its archive is verified and recorded."""
-        space, closure = self._tombstone(space_id)
-        if space.status is not SpaceStatus.ARCHIVED or closure.archive is None:
+        found = self._tombstone(space_id)
+        if found is None or found[0].status is not SpaceStatus.ARCHIVED or not found[1].archive:
             return {"items": 0, "objects": 0}
         items = self.items.clear_hot_items(space_id)
         objects = self.objects.delete_space_objects(space_id)
         return {"items": items, "objects": objects}
 
-    def _tombstone(self, space_id: str) -> tuple[Space, Closure]:
+    def _tombstone(self, space_id: str) -> tuple[Space, Closure] | None:
+        """The space and its closure; None once either is gone (an express deletion, a purge,
+        a reopening that removed the closure)."""
         space = self.store.get_space(space_id)
         closure = self.store.get_closure(space_id)
         if space is None or closure is None:
-            raise HealthSpaceError("no closed space by this id")
+            return None
         return space, closure
