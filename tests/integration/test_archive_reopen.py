@@ -29,8 +29,11 @@ from unittest.mock import patch
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
+from fhir.resources.R4B.bundle import Bundle
 from moto.core.config import default_user_config
 
+from healthspace.lifecycle.archive_format import ArchiveReader
+from healthspace.wiring.records import medical_file
 from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
 from tests.integration.test_closure import CLOSE, space_items, table_item
 from tests.integration.test_records_api import upload_pdf
@@ -295,6 +298,17 @@ def test_the_archive_holds_a_manifest_and_the_documents_ciphertext(api, person, 
     assert all(len(e["sha256"]) == 64 for e in manifest["entries"])
     # The items are sealed with the space's data key: no title, no INS in clear
     assert b"Bilan" not in items and alice.ins.encode() not in data
+    # The file as a FHIR R4 Bundle, sealed too: readable with the space's key alone
+    assert "bundle.json" in names and b"DocumentReference" not in data
+    space = medical_file().spaces.get(alice.space_id)
+    key = medical_file().spaces.space_key(space)
+    reader = ArchiveReader(io.BytesIO(data), alice.space_id, key)
+    reader.verify()
+    bundle = json.loads(reader.sealed("bundle.json"))
+    Bundle.model_validate(bundle)
+    kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
+    assert kinds.count("DocumentReference") == 1 and kinds.count("AllergyIntolerance") == 1
+    assert "Patient" in kinds and "AuditEvent" in kinds
 
 
 def _read_past_deep_archive(archive: dict[str, Any]) -> bytes:

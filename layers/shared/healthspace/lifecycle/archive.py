@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO, Final, cast
 
+from healthspace.care.ports import CareRecords
 from healthspace.kernel.clock import Clock
 from healthspace.kernel.errors import HealthSpaceError
 from healthspace.lifecycle.archive_format import ArchiveWriter
+from healthspace.lifecycle.content import ContentStore, StoredContent
+from healthspace.lifecycle.fhir_bundle import write_bundle
 from healthspace.lifecycle.model import ArchiveRef, Closure
 from healthspace.lifecycle.ports import (
     ArchiveObjects,
@@ -36,6 +39,8 @@ from healthspace.records.model import Space, SpaceStatus
 # Up to this size an archive is built in memory, past it in a temporary file (Lambda's /tmp).
 SPOOL_BYTES: Final = 64 * 1024 * 1024
 SETTLE_TRIES: Final = 3
+# The archive's entry holding the file as a FHIR R4 Bundle (sealed like the items).
+BUNDLE_ENTRY: Final = "bundle.json"
 
 
 class ArchiveNotVerified(HealthSpaceError, code="ARCHIVE_NOT_VERIFIED"):
@@ -62,6 +67,9 @@ class Archives:
     data_key: Callable[[Space], bytes]  # records.spaces.Spaces.space_key (created if none yet)
     workflows: Workflows
     clock: Clock
+    # What the archive's FHIR Bundle is read from (the export's mapping, lifecycle.fhir_bundle).
+    content: ContentStore
+    care: CareRecords
 
     def start(self, closure: Closure) -> None:
         """The archive workflow of a closure just written (the table's stream): one execution
@@ -88,7 +96,7 @@ class Archives:
     def _write(self, space: Space, key: str) -> StoredArchive:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sink:
             writer = ArchiveWriter(sink, space.space_id, self.data_key(space), self.clock.now())
-            self._entries(writer, space.space_id)
+            self._entries(writer, space)
             sha256, size, manifest = writer.finish()
             sink.seek(0)
             counts = manifest["counts"]
@@ -104,16 +112,26 @@ class Archives:
             raise ArchiveNotVerified("the archive stored is not the one written")
         return stored
 
-    def _entries(self, writer: ArchiveWriter, space_id: str) -> None:
-        """What the archive holds. Each kind of table item is one sealed entry; each object
-        one entry, its bytes as stored. (The export's FHIR Bundle, once merged, is one more
-        line here: `writer.add_sealed("bundle.json", bundle_of(space_id))`.)"""
+    def _entries(self, writer: ArchiveWriter, space: Space) -> None:
+        """What the archive holds: the file as a FHIR R4 Bundle (the export's, everything in
+        it: no side's filter), readable without our code; each kind of table item as one sealed
+        entry, what a reopening puts back exactly; each object as one entry, its bytes as
+        stored (the documents' ciphertext)."""
+        content = StoredContent(
+            space=space,
+            care=self.care.get_care_record(space.space_id),
+            store=self.content,
+            now=self.clock.now(),
+        )
+        bundle: list[bytes] = []
+        write_bundle(content, bundle.append, self.clock.now())
+        writer.add_sealed(BUNDLE_ENTRY, b"".join(bundle))
         kinds: dict[str, list[bytes]] = {}
-        for kind, data in self.items.hot_items(space_id):
+        for kind, data in self.items.hot_items(space.space_id):
             kinds.setdefault(kind, []).append(data)
         for kind, lines in sorted(kinds.items()):
             writer.add_items(kind, lines)
-        for key, size in self.objects.space_objects(space_id):
+        for key, size in self.objects.space_objects(space.space_id):
             stream = self.objects.open_object(key)
             try:
                 writer.add_object(key, stream, size)

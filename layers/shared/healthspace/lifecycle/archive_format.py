@@ -167,14 +167,18 @@ class ArchiveReader:
             if digest.hexdigest() != entry["sha256"]:
                 raise ArchiveCorrupt(f"entry {entry['name']} does not match its manifest")
 
+    def sealed(self, name: str) -> bytes:
+        """A sealed entry (the FHIR Bundle), opened with the space's data key."""
+        sealed = b"".join(self._chunks(name))
+        return decrypt_document(self.key, self.space_id, _sealed_name(name), sealed)
+
     def items(self) -> Iterator[tuple[str, bytes]]:
         """(kind, item) of every sealed items entry, opened with the space's data key."""
         for entry in self.manifest["entries"]:
             name = entry["name"]
             if not name.startswith(ITEMS):
                 continue
-            sealed = b"".join(self._chunks(name))
-            plain = decrypt_document(self.key, self.space_id, _sealed_name(name), sealed)
+            plain = self.sealed(name)
             kind = name.removeprefix(ITEMS).removesuffix(".jsonl")
             for line in plain.split(b"\n"):
                 if line:

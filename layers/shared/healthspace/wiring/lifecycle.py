@@ -96,6 +96,8 @@ def archives() -> Archives:
         data_key=file.spaces.space_key,
         workflows=_workflows(),
         clock=file.clock,
+        content=table(),
+        care=table(),
     )
 
 
