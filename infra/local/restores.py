@@ -12,24 +12,21 @@ before a restore (InvalidObjectState) is moto's own, as in AWS.
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
 import boto3
 
-log = logging.getLogger(__name__)
-
-RESTORE_THREAD = "restore-clock"
+from infra.local.periodic import Periodic
 
 
-class RestoreClock:
+class RestoreClock(Periodic):
+    thread_name = "restore-clock"
+
     def __init__(self, bucket: str, prefix: str = "spaces/") -> None:
+        super().__init__()
         self.bucket = bucket
         self.prefix = prefix
         self._client: Any = None
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def complete(self) -> int:
         """Complete every restore asked for so far; how many were in progress."""
@@ -47,21 +44,5 @@ class RestoreClock:
                 completed += 'ongoing-request="true"' in str(head.get("Restore", ""))
         return completed
 
-    def start(self, interval_seconds: float) -> None:
-        self._thread = threading.Thread(
-            target=self._run, args=(interval_seconds,), name=RESTORE_THREAD, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def _run(self, interval_seconds: float) -> None:
-        while not self._stopped.wait(interval_seconds):
-            try:
-                self.complete()
-            except Exception:  # the stack goes on; the next round tries again
-                log.exception("restore clock round failed")
+    def round(self) -> int:
+        return self.complete()
