@@ -31,6 +31,10 @@ DELETERS = {
     "fr": Person(make_ins("2450275111051"), "1945-02-10", "Denise", "Efface", "denise@example.org"),
     "en": Person(make_ins("1480575111052"), "1948-05-12", "Dennis", "Erase", "dennis@example.org"),
 }
+# Asks for a copy and the summary, then reads them in the history.
+READER = Person(
+    make_ins("2470675111055"), "1947-06-02", "Henriette", "Histoire", "henriette@example.org"
+)
 CLOSED = {
     "fr": Person(make_ins("2500375111053"), "1950-03-04", "Rose", "Ferme", "rose@example.org"),
     "en": Person(make_ins("1520475111054"), "1952-04-08", "Ronald", "Shut", "ronald@example.org"),
@@ -41,7 +45,7 @@ CLOSED = {
 def people(site: StackProcess, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Everyone notified by the operators' CLI, their space opened with their code, their password
     chosen; the CLOSED people's spaces then closed by the helpline for them."""
-    everyone = [*DELETERS.values(), *CLOSED.values()]
+    everyone = [*DELETERS.values(), *CLOSED.values(), READER]
     population = tmp_path_factory.mktemp("lifecycle") / "assures.csv"
     write_csv(population, everyone)
     imported = cli(site.url, "import", str(population))
@@ -224,3 +228,31 @@ def test_while_a_space_is_restored_every_page_says_so(page: Page, language: str)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(words("lifecycle.restoring.title"))
     assert_accessible(page, f"{language}: a space being restored")
+
+
+def test_the_history_names_a_copy_and_the_summary(page: Page, people: None):
+    """The history's words for the export asked (CREATE export) and the summary downloaded
+    (DOWNLOAD summary), in both languages (a deletion and a reopening leave theirs in a history
+    deleted with the space, or read once it is back: web/history.js names them too)."""
+    fr = Words("fr")
+    page.goto("/")
+    sign_in(page, fr, READER)
+    page.goto("/#/mes-donnees")
+    copy = page.get_by_role("region", name=fr("export.copy.title"))
+    copy.get_by_role("button", name=fr("export.copy.ask")).click()
+    expect(page.get_by_text(fr("export.copy.asked"))).to_be_visible()
+    summary = page.get_by_role("region", name=fr("export.summary.title"))
+    with page.expect_download():
+        summary.get_by_role("button", name=fr("export.summary.pdf")).click()
+    for words in (fr, Words("en")):
+        if words.language == "en":
+            page.get_by_role("button", name=fr("shell.language")).click()
+        page.goto("/#/historique")
+        entries = page.get_by_role("listitem")
+        asked = entries.filter(has_text=words("lifecycle.history.export"))
+        expect(asked).to_have_count(1)
+        expect(asked).to_contain_text(words("lifecycle.history.asked"))
+        read = entries.filter(has_text=words("lifecycle.history.summary"))
+        expect(read).to_have_count(1)
+        expect(read).to_contain_text(words("actions.download"))
+        assert_accessible(page, f"{words.language}: the history of a copy and the summary")
