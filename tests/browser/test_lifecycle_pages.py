@@ -3,8 +3,10 @@ local stack, in French and English, each state scanned by axe-core: my data (the
 copy and the summary), deleting one's space now with the keyboard alone (the box to tick, a
 sign-in too old asked again, the confirmation with the date the last copy is gone, signed out
 calmly), and a closed space whose every page offers to reopen it (a space still being archived:
-"try again later") or to delete it; while a space is being restored, every page says so. Each
-test has people of its own: nobody else's test deletes or closes them."""
+"try again later") or to delete it; an archived space asked back for real (the stack archives,
+restores and rehydrates it), every page saying it is being restored until it is open again; the
+history's words for a copy and the summary. Each test has people of its own: nobody else's test
+deletes or closes them."""
 
 from __future__ import annotations
 
@@ -35,6 +37,10 @@ DELETERS = {
 READER = Person(
     make_ins("2470675111055"), "1947-06-02", "Henriette", "Histoire", "henriette@example.org"
 )
+# Closed by the helpline, archived by the stack's workflow, then asked back from the page.
+REOPENER = Person(
+    make_ins("2490775111056"), "1949-07-03", "Rolande", "Retour", "rolande@example.org"
+)
 CLOSED = {
     "fr": Person(make_ins("2500375111053"), "1950-03-04", "Rose", "Ferme", "rose@example.org"),
     "en": Person(make_ins("1520475111054"), "1952-04-08", "Ronald", "Shut", "ronald@example.org"),
@@ -45,7 +51,7 @@ CLOSED = {
 def people(site: StackProcess, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Everyone notified by the operators' CLI, their space opened with their code, their password
     chosen; the CLOSED people's spaces then closed by the helpline for them."""
-    everyone = [*DELETERS.values(), *CLOSED.values(), READER]
+    everyone = [*DELETERS.values(), *CLOSED.values(), READER, REOPENER]
     population = tmp_path_factory.mktemp("lifecycle") / "assures.csv"
     write_csv(population, everyone)
     imported = cli(site.url, "import", str(population))
@@ -63,7 +69,7 @@ def people(site: StackProcess, tmp_path_factory: pytest.TempPathFactory) -> None
             }
             answer = http.post("/accounts/password", json=chosen)
             assert answer.status_code < 300, answer.text
-    for person in CLOSED.values():
+    for person in (*CLOSED.values(), REOPENER):
         who = ["--ins", person.ins, "--birth-date", person.birth_date]
         closed = cli(
             site.url,
@@ -256,3 +262,49 @@ def test_the_history_names_a_copy_and_the_summary(page: Page, people: None):
         expect(read).to_have_count(1)
         expect(read).to_contain_text(words("actions.download"))
         assert_accessible(page, f"{words.language}: the history of a copy and the summary")
+
+
+ARCHIVED_MS = 90_000  # closed, then archived by the archive workflow (the table's stream)
+
+
+def test_reopening_an_archived_space(page: Page, people: None):
+    """The real thing on the local stack: archived after the helpline closed it, asked back from
+    the page (202 REOPENING), every page says it is being restored while S3 restores the archive
+    (the stack's restore clock), then the space is open again."""
+    words = Words("fr")
+    page.goto("/")
+    sign_in(page, words, REOPENER)
+    about = page.get_by_role("region", name=words("settings.about.title"))
+    waited = 0
+    while True:  # the settings page reads the status once: look again until archived
+        page.goto("/#/parametres")
+        page.reload()
+        expect(about).to_contain_text(words("settings.status.CLOSED"))
+        if words("settings.status.ARCHIVED") in about.inner_text():
+            break
+        assert waited < ARCHIVED_MS, "never archived"
+        page.wait_for_timeout(1000)
+        waited += 1000
+    reopening = page.get_by_role("region", name=words("lifecycle.reopen.title"))
+    reopening.get_by_role("checkbox", name=words("lifecycle.reopen.understood")).check()
+    with page.expect_response("**/enrollment/space-requests") as sent:
+        reopening.get_by_role("button", name=words("lifecycle.reopen.submit")).click()
+    assert sent.value.status == 202
+    assert sent.value.json()["status"] == "REOPENING"
+    heading = page.get_by_role("heading", level=1)
+    page.goto("/#/documents")
+    check = page.get_by_role("button", name=words("lifecycle.restoring.check"))
+    waited = 0
+    while True:  # "look again" until the archive is back
+        expect(heading).not_to_have_text(words("settings.closed.title"))
+        if heading.inner_text() != words("lifecycle.restoring.title"):
+            break
+        if waited == 0:
+            assert_accessible(page, "fr: a space being restored, for real")
+        assert waited < ARCHIVED_MS, "never reopened"
+        page.wait_for_timeout(1000)
+        waited += 1000
+        check.click()
+    expect(heading).to_have_text(words("nav.documents"))
+    page.goto("/#/parametres")
+    expect(about).to_contain_text(words("settings.status.ACTIVE"))
