@@ -453,10 +453,13 @@ def _run_flows(stack: LocalStack) -> None:
     reopening = enrollment("/enrollment/space-requests", claims=early)
     assert reopening["status"] == "REOPENING", reopening
     [reopen] = sfn.list_executions(stateMachineArn=stack.ref("ReopenStateMachine"))["executions"]
-    for _ in range(600):  # until the workflow's RestoreObject has been sent and completed
+    # Until the workflow's RestoreObject has been sent and completed: a deadline in time, not
+    # in rounds (a loaded CI machine runs fewer rounds a second).
+    give_up = time.monotonic() + 180
+    while True:
         stack.complete_restores()
         described = sfn.describe_execution(executionArn=reopen["executionArn"])
-        if described["status"] != "RUNNING":
+        if described["status"] != "RUNNING" or time.monotonic() > give_up:
             break
         time.sleep(0.05)
     assert described["status"] == "SUCCEEDED", described
