@@ -131,7 +131,7 @@ def test_the_helpline_deletes_a_callers_space_and_posts_the_receipt(
 
 
 def test_the_helpline_posts_the_summary_and_the_file_printed_in_the_mail_houses_batch(
-    deployed, caller, api, s3, stack_env
+    deployed, caller, api, s3, stack_env, caplog
 ):
     from tests.integration.test_records_api import upload_pdf
     from tests.unit.test_helpline import pdf_text
@@ -159,6 +159,11 @@ def test_the_helpline_posts_the_summary_and_the_file_printed_in_the_mail_houses_
         (e["action"], e["object"]["type"]) for e in log if e["actor"]["id"] == "operator:operator-9"
     ]
     assert sorted(posted) == [("DOWNLOAD", "export/post"), ("DOWNLOAD", "summary")]
+    # The functions' logs name the letters, never what they hold nor whom they go to
+    logged = "\n".join(str(vars(record)) for record in caplog.records)
+    assert "summary-by-post" in logged and "file-by-post" in logged
+    for secret in ("Arachide", "Bilan thyroidien", caller.ins, "rue de la Paix"):
+        assert secret not in logged
 
 
 def test_nothing_goes_by_post_without_an_address_on_file(deployed, person):
@@ -232,7 +237,7 @@ def test_the_death_registrys_file_closes_the_spaces_it_names(deployed, person, a
     assert "3,birth_date," in report and other.ins not in report
 
 
-def test_the_cli_suspends_lifts_closes_for_a_caller_and_imports_deaths(
+def test_the_cli_suspends_lifts_acts_for_a_caller_and_imports_deaths(
     deployed, caller, person, api, tmp_path, capsys
 ):
     from infra.cli.__main__ import main
@@ -241,10 +246,17 @@ def test_the_cli_suspends_lifts_closes_for_a_caller_and_imports_deaths(
     assert main(["suspension", "--operator", "op-cli", "suspend", *who]) == 0
     assert api("GET", "/me/documents", caller)[2]["code"] == "SPACE_SUSPENDED"
     assert main(["suspension", "--operator", "op-cli", "lift", *who]) == 0
-    assert main(["helpline", "--operator", "op-cli", "close", *who, "--checked", "CALLBACK"]) == 0
+    helpline = ["helpline", "--operator", "op-cli"]
+    assert main([*helpline, "send-summary", *who, "--checked", "POSTAL_ADDRESS"]) == 0
+    assert '"receipt": "post"' in capsys.readouterr().out
+    assert main([*helpline, "close", *who, "--checked", "CALLBACK"]) == 0
     assert '"status": "CLOSED"' in capsys.readouterr().out
     assert main(["suspension", "lift", *who]) == 1  # closed: a message, not a traceback
     assert "CONFLICT" in capsys.readouterr().err
+    assert main([*helpline, "send-file", *who, "--checked", "CALLBACK"]) == 1  # closed
+    assert "CONFLICT" in capsys.readouterr().err
+    assert main([*helpline, "delete", *who, "--checked", "CALLBACK"]) == 0
+    assert '"status": "DELETING"' in capsys.readouterr().out
 
     died = person("Luc")
     deaths = tmp_path / "deaths.csv"
