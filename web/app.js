@@ -10,11 +10,12 @@ import { historyView } from "./history.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
-import { closedView, isClosed, isSuspended, settingsView } from "./settings.js";
+import { deletedView } from "./lifecycle.js";
+import { closedTitle, closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
-  parametres: (view) => settingsView(view, { space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain }),
+  parametres: (view) => settingsView(view, lifeContext()),
   "mes-donnees": exportView };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).
 const WHEN_CLOSED = ["parametres", "aide"];
@@ -74,14 +75,14 @@ async function render() {
   renderAccount();
   const name = Object.hasOwn(ROUTES, asked()) ? asked() : "accueil";
   const closed = (isClosed(shown) || isSuspended(shown)) && !WHEN_CLOSED.includes(name);
-  const title = closed ? (isSuspended(shown) ? "settings.suspended.title" : "settings.closed.title") : TITLES[name] ?? `nav.${name}`;
+  const title = closed ? closedTitle(shown) : TITLES[name] ?? `nav.${name}`;
   document.title = t("shell.title", { page: ts(title) });
   for (const a of nav.querySelectorAll("a")) {
     a.textContent = ts(a.dataset.text); // "Documents de Léa" in her space
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  const done = closed ? closedView(view, shown, childName()) : ROUTES[name](view); // views write their <h1> synchronously
+  const done = closed ? closedView(view, shown, lifeContext()) : ROUTES[name](view); // views write their <h1> synchronously
   focusTitle(view);
   await done;
 }
@@ -133,6 +134,28 @@ async function reloadSpaces() {
   state.me = null;
   focusHeading = true;
   await render();
+}
+
+/** What the settings page and the closed page act with (settings.js, lifecycle.js). */
+const lifeContext = () => ({ space: currentSpace(), child: childName(), closed: reloadSpaces, signInAgain, deleted });
+
+/** A deletion asked for: the space is gone for whoever held it. The holder is signed out (their
+ *  access went with it) and reads the confirmation; a representative is back on their own space. */
+async function deleted(answer) {
+  const own = currentSpace() === state.me?.space;
+  const name = childName();
+  state.me = null;
+  session.setSpace(null);
+  const ended = own ? endSession() : null;
+  if (own) {
+    document.getElementById("nav").hidden = true;
+    renderAccount();
+  }
+  const view = h("div");
+  document.getElementById("view").replaceChildren(view);
+  deletedView(view, answer, name, own);
+  document.title = t("shell.title", { page: view.querySelector("h1").textContent });
+  await ended;
 }
 
 /** Closing asks for a recent sign-in: sign out, then back to the same page once signed in. */

@@ -25,8 +25,20 @@ export function label(group, code) {
   return key ? t(key) : String(code ?? t("common.unknown"));
 }
 
-// A space's life in its history (settings.js): its closure, a suspension by the Assurance Maladie.
-const LIFE = { "space/closure": "settings.history.closure", "space/suspension": "settings.history.suspension" };
+// A space's life in its history (settings.js, lifecycle.js): its closure, a suspension by the
+// Assurance Maladie, its deletion and reopening asked for, a copy of the whole file (export) and
+// the medical summary (summary) read or downloaded.
+const LIFE = {
+  "space/closure": "settings.history.closure",
+  "space/suspension": "settings.history.suspension",
+  "space/deletion": "lifecycle.history.deletion",
+  "space/reopening": "lifecycle.history.reopening",
+  export: "lifecycle.history.export",
+  summary: "lifecycle.history.summary",
+};
+// What the person did there, where the action's own word would not say it (a copy is asked for,
+// not "added"; a reopening is asked for, not "changed").
+const ASKED = new Set(["export CREATE", "space/reopening UPDATE"]);
 
 /** What an access-log entry is about: "profile/allergies" -> "Profil medical : allergies". */
 function objectType(type) {
@@ -47,7 +59,7 @@ function words(e) {
     who: pro?.in_directory ? pro.display_name : e.actor?.display_name ?? t("common.unknown"),
     rpps: pro?.rpps ?? "",
     role: e.emergency_reason ? t("accessLog.inEmergency", { role }) : role,
-    action: label("actions", e.action),
+    action: ASKED.has(`${e.object?.type} ${e.action}`) ? t("lifecycle.history.asked") : label("actions", e.action),
     object: objectType(e.object?.type),
     detail: e.object?.title ?? (about ? (about.in_directory ? about.display_name : t("people.rpps", { rpps: about.rpps })) : ""),
     reason: e.emergency_reason ?? "",

@@ -2,12 +2,13 @@
 // it; and the calm page every other page shows once the space is closed or suspended.
 //
 // The page is a list of sections (SECTIONS): each takes the space's state (GET /me/closure) and
-// the page's context, and returns its <section> or null. Issue 12's next increments add theirs
-// in the marked places: the export and the International Patient Summary (#/mes-donnees),
-// express deletion, reopening a closed space.
+// the page's context, and returns its <section> or null. Issue 12's others are in lifecycle.js:
+// my data (the export and the International Patient Summary, on #/mes-donnees), reopening a
+// closed space, express deletion.
 import { api } from "./api.js";
 import { fmtDate, has, t } from "./i18n.js";
 import { dismissError, fullName, h, isBusy, loadFailed, newId, notify, setBusy, setFieldError } from "./ui.js";
+import { DELETED, deleteSection, deletionCard, myDataSection, reopenSection, restoringParts, titleOf } from "./lifecycle.js";
 
 // Every status a closed space goes through (records.model.SpaceStatus.closed).
 const CLOSED = ["CLOSED", "ARCHIVED", "REOPENING", "DELETING", "DELETED", "PURGED"];
@@ -18,10 +19,10 @@ export const MY_DATA = "#/mes-donnees";
 
 export const SECTIONS = [
   aboutSection,
-  // exportSection: "give me all my data" and the IPS, on #/mes-donnees
+  myDataSection, // "give me all my data" and the IPS, on #/mes-donnees
   closeSection,
-  // deleteSection: express deletion, instead of ten years of archive
-  // reopenSection: a closed space asked for again
+  reopenSection, // a closed space asked for again
+  deleteSection, // express deletion, instead of ten years of archive
 ];
 
 // The name of the represented person whose space is shown (null: the person's own space), and
@@ -31,7 +32,8 @@ const ts = (key, params = {}) => (child !== null && has(`settings.child.${key.sl
   ? t(`settings.child.${key.slice(9)}`, { ...params, child }) : t(key, params));
 
 /** `ctx`: { space (GET /me's), child (the represented person's first name, or null), closed()
- *  (the space was closed: the shell reloads), signInAgain() }. */
+ *  (the space was closed or is being reopened: the shell reloads), signInAgain(), deleted(answer)
+ *  (its deletion asked: the shell says so, and signs the holder out) }. */
 export async function settingsView(view, ctx) {
   child = ctx.child ?? null;
   const body = h("div", {}, h("p", { role: "status" }, t("settings.loading")));
@@ -64,6 +66,8 @@ function aboutSection(state, { space }) {
 
 function closeSection(state, ctx) {
   const title = ts("settings.close.title");
+  if (state.status === "REOPENING") return section("settings-close", t("lifecycle.restoring.title"), ...restoringParts(ctx));
+  if (DELETED.includes(state.status)) return null;
   if (isClosed(state)) return section("settings-close", title, ...closureFacts(state));
   if (state.status !== "ACTIVE") return section("settings-close", title, h("p", {}, t("settings.close.notNow")));
   const until = new Date();
@@ -119,17 +123,30 @@ function closureFacts(state) {
   return [
     h("p", {}, t("settings.closed.since", { date: fmtDate(state.closed_at) }), " ", reason.startsWith("settings.") ? "" : reason),
     h("p", {}, t("settings.closed.kept", { date: fmtDate(state.purge_after) })),
-    h("p", {}, t("settings.closed.reopen"), " ", h("a", { href: MY_DATA }, t("settings.myData"))),
   ];
 }
 
-/** What every page shows once the space is closed, or suspended by the Assurance Maladie. */
-export async function closedView(view, space, name = null) {
+/** The title of what every page shows once the space is closed, suspended, being restored or deleted. */
+export const closedTitle = (space) => (isSuspended(space) ? "settings.suspended.title" : titleOf(space?.status) ?? "settings.closed.title");
+
+/** What every page shows once the space is closed, or suspended by the Assurance Maladie; being
+ *  restored, or deleted. `ctx` as settingsView's. */
+export async function closedView(view, space, ctx) {
+  const name = ctx.child ?? null;
   child = name;
   if (isSuspended(space)) {
     view.append(h("h1", { tabindex: -1 }, ts("settings.suspended.title")),
       h("div", { class: "card" }, h("p", {}, ts("settings.suspended.what")),
         h("p", {}, t("settings.suspended.call"), " ", h("a", { href: "#/aide" }, t("settings.suspended.help")))));
+    return;
+  }
+  if (space?.status === "REOPENING") {
+    view.append(h("h1", { tabindex: -1 }, t("lifecycle.restoring.title")), h("div", { class: "card" }, ...restoringParts(ctx)));
+    return;
+  }
+  if (DELETED.includes(space?.status)) {
+    view.append(h("h1", { tabindex: -1 }, t("lifecycle.deleting.title")));
+    view.append(await deletionCard());
     return;
   }
   const card = h("div", { class: "card" }, h("p", { role: "status" }, t("settings.loading")));
@@ -138,7 +155,9 @@ export async function closedView(view, space, name = null) {
     const state = await api("/me/closure");
     card.replaceChildren(h("p", {}, ts("settings.closed.nobody")), ...closureFacts(state),
       h("p", {}, h("a", { href: "#/parametres" }, t("settings.title"))));
+    // A person who closed may ask for their space back, or for its deletion, from any page.
+    view.append(...[reopenSection(state, ctx), deleteSection(state, ctx)].filter(Boolean));
   } catch (err) {
-    if (err.status !== 401) card.replaceChildren(loadFailed(err, () => closedView(view.replaceChildren() ?? view, space, name)));
+    if (err.status !== 401) card.replaceChildren(loadFailed(err, () => closedView(view.replaceChildren() ?? view, space, ctx)));
   }
 }

@@ -16,10 +16,12 @@ from healthspace.api.common import api_handler, json_api
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.settings import WebSettings
 from healthspace.lifecycle.helpline import HelplineDesk
+from healthspace.lifecycle.reopen import Reopenings
 from healthspace.lifecycle.suspensions import Suspensions
 from healthspace.partners.keys import KeyRegistry
 from healthspace.wiring.accounts import accounts as account_service
 from healthspace.wiring.enrollment import enrollments
+from healthspace.wiring.lifecycle import reopenings
 from healthspace.wiring.lifecycle_ops import helpline_desk, suspensions
 from healthspace.wiring.partners import key_registry
 
@@ -28,6 +30,7 @@ enrollments()
 account_service()
 suspensions()
 helpline_desk()
+reopenings()
 
 app = json_api(
     every_route_signed_in=False,
@@ -49,5 +52,6 @@ lambda_handler = api_handler(
         KeyRegistry: key_registry(),
         Suspensions: suspensions(),
         HelplineDesk: helpline_desk(),
+        Reopenings: reopenings(),
     },
 )

@@ -47,6 +47,7 @@ SIGNED_IN = {
     "profile": "profil",
     "history": "historique",
     "care": "acces",
+    "settings": "parametres",
 }
 EMERGENCY_REASON = "Inconsciente aux urgences, recherche d'allergies"
 
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
     for path in written:
-        print(f"{path.relative_to(REPO_ROOT)}  {path.stat().st_size // 1024} KB")
+        shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+        print(f"{shown}  {path.stat().st_size // 1024} KB")
     return 0
 
 

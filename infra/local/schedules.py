@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +21,10 @@ from typing import Any
 
 import boto3
 
+from infra.local.periodic import Periodic
 from infra.local.template import Resolver, Template
 
 log = logging.getLogger(__name__)
-TICKER_THREAD = "schedule-ticker"
 _SCHEDULED = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
 
 
@@ -61,16 +60,17 @@ def load_schedules(template: Template, resolver: Resolver) -> list[Schedule]:
     return found
 
 
-class Ticker:
+class Ticker(Periodic):
     """Fires schedules: a state machine's by StartExecution (moto executes it), a function's by
     `invoke` (the stack's registry)."""
 
+    thread_name = "schedule-ticker"
+
     def __init__(self, schedules: list[Schedule], invoke: Callable[[str, Any], Any]) -> None:
+        super().__init__()
         self.schedules = {s.logical_id: s for s in schedules}
         self._invoke = invoke
         self._serial = itertools.count(1)
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def fire(self, logical_id: str) -> str:
         """Fire one schedule now: the execution's ARN, or the function's name."""
@@ -91,24 +91,10 @@ class Ticker:
         self._invoke(logical_id, event)
         return schedule.target
 
-    def start(self, interval_seconds: float) -> None:
-        """Fire every schedule every `interval_seconds`, in a thread of its own, until stop()."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, args=(interval_seconds,), name=TICKER_THREAD, daemon=True
-            )
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def _run(self, interval_seconds: float) -> None:
-        while not self._stopped.wait(interval_seconds):
-            for logical_id in list(self.schedules):
-                try:
-                    self.fire(logical_id)
-                except Exception:  # a failed tick is logged; the next one runs
-                    log.exception("schedule %s failed", logical_id)
+    def round(self) -> None:
+        """Fire every schedule; a failed one is logged, the others still fire."""
+        for logical_id in list(self.schedules):
+            try:
+                self.fire(logical_id)
+            except Exception:  # a failed tick is logged; the next one runs
+                log.exception("schedule %s failed", logical_id)

@@ -47,6 +47,7 @@ from infra.local.gateway import Gateway, LocalSettings
 from infra.local.lambdas import FunctionRegistry, Handler, moto_invokes_in_process
 from infra.local.moto_dynamodb import forget_stream_records, moto_dynamodb_workarounds
 from infra.local.resources import Deployer, as_text
+from infra.local.restores import RestoreClock
 from infra.local.routes import ApiSpec, Route, load_apis, load_routes
 from infra.local.schedules import Ticker, load_schedules
 from infra.local.streams import StreamPoller
@@ -134,6 +135,7 @@ class LocalStack:
         self._gateway: Gateway | None = None
         self._viewer: LocalViewer | None = None
         self._streams: StreamPoller | None = None
+        self._restores: RestoreClock | None = None
         self._ticker: Ticker | None = None
         self.schedule_seconds = schedule_seconds
         self.template: Template | None = None
@@ -173,6 +175,9 @@ class LocalStack:
         if self._streams is not None:
             self._streams.stop()
             self._streams = None
+        if self._restores is not None:
+            self._restores.stop()
+            self._restores = None
         if self._gateway is not None:
             self._gateway.stop()
             self._gateway = None
@@ -229,8 +234,10 @@ class LocalStack:
             REGION,
             forget=partial(forget_stream_records, ACCOUNT_ID, REGION),
         )
+        self._restores = RestoreClock(self.resolver.refs["ArchiveBucket"])
         if self.stream_poll_seconds is not None:
             self._streams.start(self.stream_poll_seconds)
+            self._restores.start(max(self.stream_poll_seconds, 2.0))
         self._ticker = Ticker(load_schedules(self.template, self.resolver), self.registry.invoke)
         if self.schedule_seconds is not None:
             self._ticker.start(self.schedule_seconds)
@@ -344,6 +351,12 @@ class LocalStack:
         """Invoke a function (an instance of it, or its handler here), by logical id or name."""
         assert self.registry is not None, "start() first"
         return self.registry.invoke(function, event)
+
+    def complete_restores(self) -> int:
+        """Complete the archive restores asked for so far (infra/local/restores.py): S3's
+        twelve hours, at once; its restore-completed events reach their function."""
+        assert self._restores is not None, "start() first"
+        return self._restores.complete()
 
     def fire(self, logical_id: str) -> str:
         """Fire a schedule of the template now, as EventBridge would (infra/local/schedules.py):

@@ -29,9 +29,9 @@ from typing import Any, Protocol, cast
 import boto3
 from moto.events.models import EventPattern
 
-log = logging.getLogger(__name__)
+from infra.local.periodic import Periodic
 
-POLLER_THREAD = "stream-poller"
+log = logging.getLogger(__name__)
 
 
 class Functions(Protocol):
@@ -69,7 +69,9 @@ class StreamMapping:
         return not self._filters or any(f.matches_event(cast(Any, record)) for f in self._filters)
 
 
-class StreamPoller:
+class StreamPoller(Periodic):
+    thread_name = "stream-poller"
+
     def __init__(
         self,
         functions: Functions,
@@ -78,6 +80,7 @@ class StreamPoller:
         forget: Callable[[str, int], None] | None = None,
     ) -> None:
         """forget(stream_arn, last_sequence_number): drop the records up to it from the shard."""
+        super().__init__()
         self._functions = functions
         self._mappings = list(mappings)
         self._region = region
@@ -85,29 +88,14 @@ class StreamPoller:
         self._iterators: dict[tuple[str, str], str] = {}  # (stream, shard) -> next iterator
         self._client: Any = None  # made at the first round (a client a round cost more than it)
         self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self, interval_seconds: float) -> None:
         """Deliver every `interval_seconds` in a thread of its own, until stop()."""
         if self._mappings:
-            self._thread = threading.Thread(
-                target=self._run, args=(interval_seconds,), name=POLLER_THREAD, daemon=True
-            )
-            self._thread.start()
+            super().start(interval_seconds)
 
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def _run(self, interval_seconds: float) -> None:
-        while not self._stopped.wait(interval_seconds):
-            try:
-                self.drain()
-            except Exception:  # the stack goes on; the next round tries again
-                log.exception("stream poller round failed")
+    def round(self) -> int:
+        return self.drain()
 
     def drain(self) -> int:
         """Deliver every record written so far; the number of records passed to functions."""

@@ -139,7 +139,8 @@ def test_closing_a_space_from_the_settings_page(page: Page, opened: None, langua
     for route in ("documents", "accueil", "historique"):
         page.goto(f"/#/{route}")
         expect(page.get_by_role("heading", level=1)).to_have_text(words("settings.closed.title"))
-        expect(page.get_by_role("link", name=words("settings.myData"))).to_be_visible()
+        reopen = page.get_by_role("region", name=words("lifecycle.reopen.title"))
+        expect(reopen).to_be_visible()  # and delete it (tests/browser/test_lifecycle_pages.py)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     assert_accessible(page, f"{language}: a page of a closed space at 320 px")
 

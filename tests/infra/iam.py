@@ -41,6 +41,8 @@ TEST = "(the test itself)"
 ENGINE = "(Step Functions' engine)"
 # Lambda's stream poller: it reads a DynamoDB stream with the mapped function's role.
 STREAM_POLLER = "(event source mapping)"
+# The local stack's stand-in for S3's own restore clock (infra/local/restores.py): not a caller.
+RESTORE_CLOCK = "(S3's restore, played locally)"
 UNATTRIBUTED = "(unattributed)"
 
 _current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -114,6 +116,8 @@ class CallRecorder:
             return ENGINE
         if _called_from("infra.local.streams"):
             return STREAM_POLLER
+        if _called_from("infra.local.restores"):
+            return RESTORE_CLOCK
         if threading.get_ident() == self._test_thread:
             return TEST
         # A function's worker thread that lost the attribution: its calls would go unchecked.
@@ -283,8 +287,17 @@ _S3_ACTIONS = {
     "CompleteMultipartUpload": "PutObject",
 }
 _S3_OBJECT_ACTIONS = frozenset(
-    {"GetObject", "PutObject", "DeleteObject", "AbortMultipartUpload", "GetObjectTagging"}
+    {
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "AbortMultipartUpload",
+        "GetObjectTagging",
+        "RestoreObject",
+    }
 )
+# An object action naming a version is authorised under its ...Version action.
+_S3_VERSION_ACTIONS = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
 # A TransactWriteItems item -> the action IAM checks for it (there is no TransactWriteItems one).
 _TRANSACT_ACTIONS = {
     "Put": "PutItem",
@@ -334,15 +347,25 @@ def _s3(call: Call, account: Account) -> list[Need]:
     if bucket is None:
         return [Need(f"s3:{action}", None)]
     bucket_arn = f"arn:{account.partition}:s3:::{bucket}"
+    if call.operation == "DeleteObjects":  # authorised as each key's DeleteObject(Version)
+        return [
+            Need(
+                f"s3:{'DeleteObjectVersion' if 'VersionId' in o else 'DeleteObject'}",
+                f"{bucket_arn}/{o['Key']}",
+            )
+            for o in p["Delete"]["Objects"]
+        ]
     if action not in _S3_OBJECT_ACTIONS:
         context = (("s3:prefix", str(p["Prefix"])),) if "Prefix" in p else ()
         return [Need(f"s3:{action}", bucket_arn, context)]
+    if p.get("VersionId") and action in _S3_VERSION_ACTIONS:
+        action = _S3_VERSION_ACTIONS[action]
     found = [Need(f"s3:{action}", f"{bucket_arn}/{p['Key']}")]
     # SSE-KMS: S3 uses the key with the caller's (or the presigner's) permissions.
     key = p.get("SSEKMSKeyId") or account.bucket_keys.get(bucket)
     if key and action == "PutObject":
         found.append(Need("kms:GenerateDataKey", key, why=f"to write to SSE-KMS bucket {bucket}"))
-    if key and call.operation == "GetObject":
+    if key and call.operation == "GetObject":  # (a Version too)
         found.append(Need("kms:Decrypt", key, why=f"to read from SSE-KMS bucket {bucket}"))
     return found
 

@@ -26,10 +26,13 @@ access-log entries of all this reach NoticesFunction through the table's stream 
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
 opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
 that patient asks for an export of her space, built from the stream (ExportsFunction), reads
-its link and her summary, then closes her space and reads its closure (RecordsFunction), then
-deletes it, which its workflow runs (LifecycleFunction), and the daily purge sweep fires; the
-helpline closes a caller's space, posts another's file and deletes her space, an operator
-suspends another, whose wait ends closing it
+its link and her summary, then closes her space and reads its closure (RecordsFunction), which
+the archive workflow archives (LifecycleEventsFunction on the stream, ArchiveFunction), then
+asks for it again (EnrollmentFunction): S3's restore-completed notification resumes the reopen
+workflow (LifecycleEventsFunction), which rehydrates it (ArchiveFunction); then she deletes it,
+which its workflow runs (LifecycleFunction), and the daily purge sweep fires; the helpline
+closes a caller's space, posts another's file and deletes her space, an operator suspends
+another, whose wait ends closing it
 (EnrollmentFunction, SuspensionStateMachine, SuspensionFunction), and the death registry's file
 lands under deaths/ (DeathsFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
@@ -40,6 +43,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -451,6 +455,25 @@ def _run_flows(stack: LocalStack) -> None:
         status, _, closure = api_result(stack.invoke("RecordsFunction", event))
         assert (status, closure["status"]) == (200, "CLOSED"), closure
     stack.deliver_streams()
+    # LifecycleEventsFunction, on the table's stream: the closure starts the archive workflow
+    # (ArchiveFunction: write, settle, clear). EARLY asks for her space again
+    # (EnrollmentFunction: the reopen workflow); S3's restore completes (the stack's restore
+    # clock) and its notification resumes the workflow (LifecycleEventsFunction), which
+    # rehydrates the space (ArchiveFunction).
+    sfn = boto3.client("stepfunctions")
+    [archived] = sfn.list_executions(stateMachineArn=stack.ref("ArchiveStateMachine"))["executions"]
+    assert finished(archived["executionArn"])["status"] == "SUCCEEDED"
+    reopening = enrollment("/enrollment/space-requests", claims=early)
+    assert reopening["status"] == "REOPENING", reopening
+    [reopen] = sfn.list_executions(stateMachineArn=stack.ref("ReopenStateMachine"))["executions"]
+    for _ in range(600):  # until the workflow's RestoreObject has been sent and completed
+        stack.complete_restores()
+        described = sfn.describe_execution(executionArn=reopen["executionArn"])
+        if described["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    assert described["status"] == "SUCCEEDED", described
+    stack.deliver_streams()
 
     # WaveFunction, invoked by the state machine: the import started the day's timer, waiting
     # for a deadline weeks away; a second execution of the same wave stands for that deadline.
@@ -595,7 +618,8 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
     calls = recorded.recorder.by(ENGINE)
     assert calls, "the engine made no call: did the wave run?"
     # The engine's calls do not say which machine made them (the wave's, the deletion's, the
-    # purge's, a suspension's): each must be allowed by one of them, and each must have called.
+    # purge's, a suspension's, the archive's, the reopening's): each must be allowed by one of
+    # them, and each must have called.
     findings = []
     for call in calls:
         tried = [
@@ -606,7 +630,12 @@ def test_the_state_machine_engine_is_allowed_its_calls(recorded: Recorded) -> No
             findings.extend(tried[0])
     assert not findings, "\n".join(f.explain() for f in findings)
     invoked = " ".join(str(call.params.get("FunctionName")) for call in calls)
-    for function in ("WaveFunction", "LifecycleFunction", "SuspensionFunction"):
+    for function in (
+        "WaveFunction",
+        "LifecycleFunction",
+        "SuspensionFunction",
+        "ArchiveFunction",
+    ):
         assert function in invoked, f"no machine invoked {function}"
 
 
@@ -616,7 +645,12 @@ def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Rec
     calls = recorded.recorder.by(STREAM_POLLER)
     assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
     mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
-    assert mapped == {"NoticesFunction", "AccountsFunction", "ExportsFunction"}
+    assert mapped == {
+        "NoticesFunction",
+        "AccountsFunction",
+        "ExportsFunction",
+        "LifecycleEventsFunction",
+    }
     for function in mapped:
         findings = check(function, calls, recorded.functions[function], recorded.account)
         assert not findings, "\n".join(f.explain() for f in findings)

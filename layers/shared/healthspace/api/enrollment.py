@@ -3,6 +3,7 @@ edge); helpline and operator routes need an operator's token in the `helpline` g
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,9 +16,22 @@ from healthspace.api.openapi import SIGNED_IN, documented
 from healthspace.enrollment.enrollments import Enrollments
 from healthspace.kernel.dates import IsoDate
 from healthspace.kernel.observability import metrics
+from healthspace.lifecycle.reopen import Reopenings
+from healthspace.records.model import SpaceStatus
 
 public = APIGatewayRouter()
 patients = APIGatewayRouter()
+
+
+class ReopeningBody(BaseModel):
+    """An archived space being reopened (healthspace.lifecycle.reopen), with its closure."""
+
+    model_config = ConfigDict(extra="allow")
+
+    space_id: str
+    status: SpaceStatus = Field(description="REOPENING")
+    closed_at: datetime | None = None
+    purge_after: datetime | None = None
 
 
 class CodeCheck(BaseModel):
@@ -85,14 +99,34 @@ def request_code(request: CodeRequest) -> Response[Any]:
     return json_response(202, {"message": message})
 
 
+_SPACE_REQUEST = documented(200, 401, 409)
+_SPACE_REQUEST["responses"][202] = {
+    "description": (
+        "Accepted: the caller's space was archived (closed); it is being reopened (status "
+        "REOPENING, then ACTIVE within about a day, its documents, profile and history back)"
+    ),
+    "content": {"application/json": {"model": ReopeningBody}},
+}
+
+
 @patients.post(
     "/enrollment/space-requests",
     tags=["Enrollment"],
-    summary="Ask for your space after having opposed it (signed in)",
+    summary="Ask for your space after having opposed it, or again after closing it (signed in)",
+    description=(
+        "After an opposition: the space opens (200, a receipt). After a closure, within its "
+        "ten years of archive: the space is reopened (202 REOPENING; GET /me shows the status "
+        "until it is ACTIVE again). 409: neither (or the space is still being archived)."
+    ),
     security=SIGNED_IN,
-    **documented(200, 401, 409),
+    **_SPACE_REQUEST,
 )
-def request_space() -> dict[str, Any]:
-    receipt, link = use(public, Enrollments).request_space(caller(patients).ins)
+def request_space() -> Response[Any]:
+    who = caller(patients)
+    reopening = use(patients, Reopenings).request(who)
+    if reopening is not None:
+        metrics.add_metric(name="ReopeningAsked", unit=MetricUnit.Count, value=1)
+        return json_response(202, reopening.to_api())
+    receipt, link = use(public, Enrollments).request_space(who.ins)
     metrics.add_metric(name="ActivatedAfterOpposition", unit=MetricUnit.Count, value=1)
-    return receipt.with_link(link)
+    return json_response(200, receipt.with_link(link))

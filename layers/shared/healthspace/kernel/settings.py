@@ -153,6 +153,15 @@ class DeletionSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class WorkflowSettings(FromEnvironment):
+    """The archive and reopen state machines (docs/lifecycle.md), named by fixed ARNs in the
+    Globals: the lifecycle functions, and the space request that starts a reopening."""
+
+    archive_state_machine_arn: str = env("ARCHIVE_STATE_MACHINE_ARN")
+    reopen_state_machine_arn: str = env("REOPEN_STATE_MACHINE_ARN")
+
+
+@dataclass(frozen=True)
 class PartnerSettings(FromEnvironment):
     # Where partners call us, as they sign it (@target-uri): configuration, never the Host
     # header a caller chooses.

@@ -24,6 +24,8 @@ from healthspace.records.model import SUSPENSION_OBJECT as SUSPENSION_OBJECT
 
 # A closed space's data is kept ten years, then purged (Code de la santé publique, R1111-36).
 RETENTION_YEARS: Final = 10
+# The access-log object of a reopening (asked for by the holder; in the history it gets back).
+REOPENING_OBJECT = "space/reopening"
 # Who, besides the holder's side, changes a space's life: the death registry's import, an
 # operator (by their pseudonymous id: the operators' pool's subject).
 DEATH_REGISTRY = Author(
@@ -90,7 +92,7 @@ class Closure(Entity):
     """The closure of a space, stored beside it (the archive and the purge read it later). The
     space item holds the status, CLOSED; this holds the dates."""
 
-    private = frozenset({"space_id"})
+    private = frozenset({"space_id", "restore_token"})
     space_id: str
     closed_at: AwareDatetime
     closed_by: ClosedBy
@@ -98,6 +100,8 @@ class Closure(Entity):
     reason: ClosureReason = ClosureReason.REQUEST
     # Set by the archive workflow once the archive object is written and verified.
     archive: ArchiveRef | None = None
+    # The reopen workflow's task token while it waits for S3's restore (lifecycle.reopen).
+    restore_token: str | None = None
 
     @classmethod
     def of(

@@ -22,7 +22,7 @@ from healthspace.lifecycle.model import Closure
 from healthspace.records.model import AccessLogEntry, Space, SpaceStatus
 
 
-def _closure_item(closure: Closure) -> Item:
+def closure_item(closure: Closure) -> Item:
     return Item(
         f"SPACE#{closure.space_id}",
         "CLOSURE",
@@ -52,7 +52,7 @@ class DynamoClosures:
         )
         saves: list[Write] = [
             (space_item(closed), Item.version == space.version),
-            (_closure_item(closure), NEW),
+            (closure_item(closure), NEW),
             (log_item(audit), NEW),
         ]
         return transact(self._store._conn(), saves)
