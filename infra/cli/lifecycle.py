@@ -1,11 +1,10 @@
 """`healthspace deaths import FILE`, `healthspace suspension suspend|lift`, `healthspace helpline
-close|delete|send-summary|send-file`: a space's life in operators' hands (docs/lifecycle.md,
+close|delete|reopen|send-summary|send-file`: a space's life in operators' hands (docs/lifecycle.md,
 docs/operations.md), through the same use cases as the deaths function and the operators'
 routes, audited the same way (the operator's id in the space's history).
 
 The helpline's acts share one shape: `healthspace helpline ACTION --ins --birth-date --checked
-CHECK...` (`_HELPLINE_ACTIONS`); reopening for a caller is added beside them when its use case
-lands."""
+CHECK...` (`_HELPLINE_ACTIONS`)."""
 
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from infra.cli.partner_keys import _guarded, _operator
 _HELPLINE_ACTIONS = {
     "close": ("CLOSE", "close the caller's space (kept ten years); a receipt by post"),
     "delete": ("DELETE", "delete the caller's space for good; a receipt by post"),
+    "reopen": ("REOPEN", "reopen the caller's archived space; a receipt by post"),
     "send-summary": ("SEND_SUMMARY", "post the caller's medical summary (printed)"),
     "send-file": ("SEND_FILE", "post the summary and the list of the documents (printed)"),
 }

@@ -1,6 +1,6 @@
 """The helpline's acts for a caller beyond closing (healthspace.lifecycle.helpline), on fakes:
-express deletion with its receipt by post, the summary and the file sent by post (a printed PDF
-in the mail house's batch, traced as a download by the operator)."""
+express deletion with its receipt by post, reopening with its own, the summary and the file sent
+by post (a printed PDF in the mail house's batch, traced as a download by the operator)."""
 
 import re
 import zlib
@@ -26,6 +26,7 @@ from tests.unit.test_lifecycle_operators import closures_store as closures_store
 from tests.unit.test_lifecycle_operators import contacts as contacts
 from tests.unit.test_lifecycle_operators import deletions as deletions
 from tests.unit.test_lifecycle_operators import desk as desk
+from tests.unit.test_lifecycle_operators import reopenings as reopenings
 from tests.unit.test_notices import enrollment
 
 ADDRESS = PostalAddress(lines=("1 rue de la Paix",), postal_code="75002", city="Paris")
@@ -80,6 +81,45 @@ def test_a_space_without_enrollment_is_deleted_with_nobody_to_write_to(desk, del
     outcome = helpline.act(ask(HelplineAction.DELETE, BOB_INS, BOB_BORN))
     assert outcome.receipt is None and letters.sent == []
     assert [space for _, space in deletions.requests] == [spaces["bob"].space_id]
+
+
+# --- reopening
+
+
+def test_the_helpline_reopens_a_callers_archived_space_and_posts_the_receipt(
+    desk, reopenings, store, spaces
+):
+    helpline, letters = desk
+    space_id = spaces["alice"].space_id
+    store.spaces[space_id] = spaces["alice"].model_copy(update={"status": SpaceStatus.ARCHIVED})
+
+    outcome = helpline.act(ask(HelplineAction.REOPEN))
+
+    [(asked, author, role)] = reopenings.requests
+    assert (asked, author, role) == (space_id, operator_author("op-7"), Role.SYSTEM)
+    answer = outcome.to_api()
+    assert (answer["action"], answer["status"], answer["receipt"]) == (
+        "REOPEN",
+        "REOPENING",
+        "post",
+    )
+    [(ins, kind, (channel, message))] = letters.sent
+    assert (ins, kind, channel) == (ALICE_INS, "reopening-receipt", Channel.POST)
+    assert "réouverture" in message.body and "deux jours" in message.body
+    # Asked again: the reopening under way answered, nothing sent again
+    again = helpline.act(ask(HelplineAction.REOPEN))
+    assert again.to_api()["status"] == "REOPENING" and again.receipt is None
+    assert len(letters.sent) == 1
+
+
+@pytest.mark.parametrize("status", [SpaceStatus.ACTIVE, SpaceStatus.SUSPENDED])
+def test_an_open_or_suspended_space_has_nothing_to_reopen(desk, store, spaces, status):
+    helpline, letters = desk
+    space_id = spaces["alice"].space_id
+    store.spaces[space_id] = spaces["alice"].model_copy(update={"status": status})
+    with pytest.raises(Conflict, match="nothing to reopen"):
+        helpline.act(ask(HelplineAction.REOPEN))
+    assert store.spaces[space_id].status is status and letters.sent == []
 
 
 # --- the summary and the file, by post

@@ -320,6 +320,28 @@ class FakeDeletions:
         return DeletionState(space_id, SpaceStatus.DELETING, deletion, started_now=started)
 
 
+class FakeReopenings:
+    """Reopenings.reopen as the helpline calls it: who asked, an archived space REOPENING."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.requests: list = []
+
+    def reopen(self, space, author, role):
+        from healthspace.lifecycle.closures import ClosureState
+
+        self.requests.append((space.space_id, author, role))
+        if space.status is SpaceStatus.ARCHIVED:
+            reopening = space.model_copy(update={"status": SpaceStatus.REOPENING})
+            self.store.spaces[space.space_id] = reopening
+            return ClosureState(space.space_id, SpaceStatus.REOPENING)
+        if space.status is SpaceStatus.REOPENING:
+            return ClosureState(space.space_id, SpaceStatus.REOPENING)
+        if space.status.closed:
+            raise Conflict("this space is being archived or deleted: ask again later")
+        return None
+
+
 @pytest.fixture
 def contacts(store):
     contacts = FakeEnrollmentStore(store)
@@ -337,7 +359,12 @@ def deletions(store, clock):
 
 
 @pytest.fixture
-def desk(medical_file, closures, store, blobs, clock, contacts, deletions):
+def reopenings(store):
+    return FakeReopenings(store)
+
+
+@pytest.fixture
+def desk(medical_file, closures, store, blobs, clock, contacts, deletions, reopenings):
     from healthspace.lifecycle.summary import Summaries
 
     letters = FakeLetters()
@@ -346,7 +373,7 @@ def desk(medical_file, closures, store, blobs, clock, contacts, deletions):
     )
     summaries.documents = store
     desk = HelplineDesk(
-        medical_file.spaces, closures, contacts, letters, SITE, deletions, summaries
+        medical_file.spaces, closures, contacts, letters, SITE, deletions, summaries, reopenings
     )
     return desk, letters
 

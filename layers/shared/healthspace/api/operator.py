@@ -1,6 +1,6 @@
 """The operators' API: the helpline records a decision for a caller it has identified, acts on
-a caller's space for them (closing it, deleting it, sending its summary or its file by post;
-reopening to come), suspends a space
+a caller's space for them (closing, deleting or reopening it, sending its summary or its file
+by post), suspends a space
 (identity fraud) and lifts a suspension, and follows the enrollment waves (the operators' Cognito
 pool, `helpline` group); partner administrators trust, list and revoke partner systems' keys
 (`partner-admins` group)."""
@@ -113,7 +113,7 @@ class SpaceStateBody(BaseModel):
 class HelplineActRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     action: HelplineAction = Field(
-        description="CLOSE, DELETE (express deletion), SEND_SUMMARY or SEND_FILE (by post)"
+        description="CLOSE, DELETE (express deletion), REOPEN, SEND_SUMMARY or SEND_FILE (by post)"
     )
     ins: InsField
     birth_date: IsoDate = Field(description="the caller's: it must match the space's")
@@ -197,12 +197,16 @@ def lift_suspension(request: LiftRequest) -> dict[str, Any]:
         "answers its closure and nothing is sent again. DELETE: express deletion of an active, "
         "closed or archived space (its key destroyed at once, the rest by the deletion "
         "workflow), the receipt naming `last_copy_gone_by`; a deletion under way answers its "
-        "state, nothing sent again. SEND_SUMMARY: the International Patient Summary printed "
+        "state, nothing sent again. REOPEN: an archived space, within its ten years, turns "
+        "REOPENING (then ACTIVE once the archive is restored, within about a day), a receipt "
+        "by post; a reopening under way answers its state, nothing sent again. SEND_SUMMARY: "
+        "the International Patient Summary printed "
         "and posted to the address on file; SEND_FILE: the summary and the list of the "
         "documents (date, title, category; not their content); each traced in the space's "
         "history as a download by the operator, each call a letter. 403: identity not "
         "checked. 404: no space matches this INS and birth date. 409: the space changed "
-        "meanwhile (try again), cannot be deleted now (reopening, suspended), is not active "
+        "meanwhile (try again), cannot be deleted now (reopening, suspended), has nothing to "
+        "reopen (open, suspended, still being archived, its ten years over), is not active "
         "(SEND_*), or has no postal address on file (SEND_*)."
     ),
     security=SIGNED_IN,

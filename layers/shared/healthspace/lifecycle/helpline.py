@@ -4,10 +4,10 @@ gets a receipt by post (a letter in the mail house's batch, as the opposition's 
 
 One shape for every act (`HelplineAction`): the operators' route and the CLI take an action, the
 caller's INS and birth date, and what the operator checked; `HelplineDesk.act` dispatches to the
-action's use case (`_ACTS`): closing, express deletion, the summary or the file sent by post
-(docs/lifecycle.md). Reading a space for a letter is traced in its history as a download by the
-operator; the letter goes to the address on file only (a caller cannot have it sent elsewhere),
-and a space that is not ACTIVE (closed, suspended) sends nothing."""
+action's use case (`_ACTS`): closing, express deletion, reopening, the summary or the file sent
+by post (docs/lifecycle.md). Reading a space for a letter is traced in its history as a download
+by the operator; the letter goes to the address on file only (a caller cannot have it sent
+elsewhere), and a space that is not ACTIVE (closed, suspended) sends nothing."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from healthspace.enrollment.messages import (
 from healthspace.enrollment.model import Channel, Contact, Enrollment
 from healthspace.kernel.errors import Conflict, Forbidden
 from healthspace.kernel.observability import logger
-from healthspace.lifecycle.closures import Closures
+from healthspace.lifecycle.closures import Closures, ClosureState
 from healthspace.lifecycle.deletions import DeletionState, Requester
 from healthspace.lifecycle.messages import helpline_letter
 from healthspace.lifecycle.model import ClosureReason, operator_author
@@ -69,11 +69,18 @@ class Deleting(Protocol):
     def request(self, requester: Requester, space_id: str) -> DeletionState: ...
 
 
+class Reopening(Protocol):
+    """lifecycle.reopen.Reopenings: an archived space back, through the reopen workflow."""
+
+    def reopen(self, space: Space, author: Author, role: Role) -> ClosureState | None: ...
+
+
 class HelplineAction(StrEnum):
-    """What an operator may do for a caller (reopening to come)."""
+    """What an operator may do for a caller."""
 
     CLOSE = "CLOSE"  # close the space (kept ten years); a receipt by post
     DELETE = "DELETE"  # express deletion; a receipt by post naming the last copy's date
+    REOPEN = "REOPEN"  # an archived space back (within its ten years); a receipt by post
     SEND_SUMMARY = "SEND_SUMMARY"  # the International Patient Summary, printed, by post
     SEND_FILE = "SEND_FILE"  # the summary and the list of the documents, printed, by post
 
@@ -174,6 +181,7 @@ class HelplineDesk:
     settings: MessageSettings
     deletions: Deleting
     summaries: Summaries
+    reopenings: Reopening
 
     def act(self, request: HelplineRequest) -> HelplineOutcome:
         if not request.checks:
@@ -238,6 +246,28 @@ class HelplineDesk:
             )
         return HelplineOutcome(request.action, state, receipt, state.started_now)
 
+    def _reopen(self, request: HelplineRequest, space: Space) -> HelplineOutcome:
+        """Reopen the caller's archived space: the same use case as the holder's space request
+        (REOPENING at once, the reopen workflow restores the archive within about a day), role
+        SYSTEM and the operator as author; the receipt by post. A reopening under way answers
+        its state and sends nothing again; an open or suspended space has nothing to reopen."""
+        author = operator_author(request.operator_id)
+        state = self.reopenings.reopen(space, author, Role.SYSTEM)
+        if state is None:
+            raise Conflict(f"a {space.status.value.lower()} health space has nothing to reopen")
+        started = space.status is SpaceStatus.ARCHIVED and state.status is SpaceStatus.REOPENING
+        receipt = None
+        if started:
+            at = self.summaries.clock.now()
+            receipt = self._receipt(
+                space,
+                "reopening-receipt",
+                lambda letter, channel: helpline_letter(
+                    letter, "reopening-receipt", at, self.settings
+                ),
+            )
+        return HelplineOutcome(request.action, state, receipt, started)
+
     def _send_summary(self, request: HelplineRequest, space: Space) -> HelplineOutcome:
         return self._post_printed(request, space, "summary-by-post", with_documents=False)
 
@@ -301,6 +331,7 @@ class HelplineDesk:
 _ACTS: dict[HelplineAction, Callable[[HelplineDesk, HelplineRequest, Space], HelplineOutcome]] = {
     HelplineAction.CLOSE: HelplineDesk._close,
     HelplineAction.DELETE: HelplineDesk._delete,
+    HelplineAction.REOPEN: HelplineDesk._reopen,
     HelplineAction.SEND_SUMMARY: HelplineDesk._send_summary,
     HelplineAction.SEND_FILE: HelplineDesk._send_file,
 }

@@ -70,6 +70,14 @@ _HELPLINE_LETTERS = {
         "{until}, il n'en restera plus aucune. Une confirmation vous sera envoyée une fois la "
         "suppression terminée.",
     ),
+    "reopening-receipt": (
+        "Réouverture de {space}",
+        "À votre demande, faite par téléphone auprès d'un conseiller le {on}, {space} est en "
+        "cours de réouverture : ses documents, son profil médical et son historique sont "
+        "récupérés dans les archives.",
+        "Cela prend jusqu'à deux jours. Ensuite, {space} est de nouveau accessible sur {site}, "
+        "comme avant sa fermeture ; vous pourrez de nouveau en demander une copie.",
+    ),
     "summary-by-post": (
         "La synthèse médicale de {space}",
         "À votre demande, faite par téléphone auprès d'un conseiller le {on}, vous trouverez "
