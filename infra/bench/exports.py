@@ -1,5 +1,7 @@
-"""The export's peak memory (healthspace.lifecycle.exports), for a space of 10 and of 500
-documents side by side: it must stay flat whatever the space holds.
+"""The export's peak memory (healthspace.lifecycle.exports), for a space of 10, 100 and 500
+documents side by side: it must stay flat whatever the space holds. With the adapter's 8 MiB
+parts, 10 documents (1 MiB) never fill a part, so their peak is below a part's; from 100
+documents on, the peak is one part plus one document, whatever the count.
 
 The build runs as the exports function runs it, on the in-memory stores of the unit tests (the
 table's items, the documents' ciphertext) and the real S3 adapter (adapters/s3_exports.py, its
@@ -30,7 +32,7 @@ from healthspace.records.uploads import upload_key
 from healthspace.wiring.compose import compose_medical_file
 from infra.bench.measure import print_table
 
-SIZES = (10, 500)
+SIZES = (10, 100, 500)
 # The adapter's part (8 MiB, what runs) and a small one: with the small one, 10 documents fill
 # parts as 500 do, and the peak shows what the documents' count adds (nothing).
 PARTS = (8 * 1024 * 1024, 256 * 1024)
