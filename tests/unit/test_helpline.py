@@ -76,6 +76,25 @@ def test_the_helpline_deletes_a_callers_space_and_posts_the_day_the_last_copy_is
     assert len(letters.sent) == 1
 
 
+@pytest.mark.parametrize(
+    ("contact", "channel"),
+    [(Contact(email="alice@example.org"), "email"), (Contact(mobile="0612345678"), "sms")],
+)
+def test_without_an_address_the_receipt_goes_by_the_enrollments_channel(
+    desk, contacts, spaces, clock, contact, channel
+):
+    helpline, letters = desk
+    contacts.enrollments[ALICE_INS] = contacts.enrollments[ALICE_INS].model_copy(
+        update={"recipient": contact}
+    )
+    outcome = helpline.act(ask(HelplineAction.DELETE))
+    assert outcome.receipt == channel
+    [(_, _, (_, message))] = letters.sent
+    assert french_date(clock.now() + timedelta(days=36)) in message.body
+    if channel == "sms":
+        assert len(message.body) <= 160 and message.body.startswith("Assurance Maladie : ")
+
+
 def test_a_space_without_enrollment_is_deleted_with_nobody_to_write_to(desk, deletions, spaces):
     helpline, letters = desk
     outcome = helpline.act(ask(HelplineAction.DELETE, BOB_INS, BOB_BORN))

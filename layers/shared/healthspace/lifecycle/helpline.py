@@ -242,6 +242,7 @@ class HelplineDesk:
                     deletion.requested_at,
                     self.settings,
                     deletion.last_copy_gone_by,
+                    channel,
                 ),
             )
         return HelplineOutcome(request.action, state, receipt, state.started_now)
@@ -263,7 +264,7 @@ class HelplineDesk:
                 space,
                 "reopening-receipt",
                 lambda letter, channel: helpline_letter(
-                    letter, "reopening-receipt", at, self.settings
+                    letter, "reopening-receipt", at, self.settings, channel=channel
                 ),
             )
         return HelplineOutcome(request.action, state, receipt, started)

@@ -97,6 +97,13 @@ _HELPLINE_LETTERS = {
     ),
 }
 HELPLINE_LETTERS = frozenset(_HELPLINE_LETTERS)
+# The receipts that go by the enrollment's channel when no address is on file: as an SMS.
+_HELPLINE_SMS = {
+    "deletion-receipt": "{space} est supprimé à votre demande ({on}). Plus aucune copie lisible "
+    "après le {until}.",
+    "reopening-receipt": "{space} est en cours de réouverture à votre demande ({on}) : de "
+    "nouveau accessible d'ici deux jours.",
+}
 
 
 def helpline_letter(
@@ -105,10 +112,11 @@ def helpline_letter(
     at: datetime,
     settings: MessageSettings,
     until: datetime | None = None,
+    channel: Channel = Channel.POST,
 ) -> Message:
     """A letter of the helpline (`kind` in HELPLINE_LETTERS) to the person, or a child's legal
-    representative. The letter itself holds no health data; the summary's, when enclosed, does
-    (the enclosure says it)."""
+    representative; a receipt goes by email or SMS when no address is on file. The letter
+    itself holds no health data; the summary's, when enclosed, does (the enclosure says it)."""
     minor = for_representative(enrollment)
     space = f"l'espace santé de {enrollment.given_name}" if minor else "votre espace santé"
     values = {
@@ -120,6 +128,9 @@ def helpline_letter(
         .rstrip("/"),
     }
     subject, done, then = _HELPLINE_LETTERS[kind]
+    if channel is Channel.SMS:
+        text = _HELPLINE_SMS[kind].format(**values)
+        return Message(subject.format(**values), to_gsm7(f"Assurance Maladie : {text}"))
     why = (
         [f"Vous recevez ce courrier en tant que représentant légal de {enrollment.given_name}."]
         if minor
