@@ -675,6 +675,7 @@ class FakeLetters:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, object]] = []  # (ins, kind, message)
+        self.enclosed: list[tuple[str, str, object, bytes]] = []  # (ins, kind, message, PDF)
         self.flushes = 0
 
     def send(self, enrollment, kind: str, compose):
@@ -683,6 +684,11 @@ class FakeLetters:
         channel = channels_of(enrollment.recipient)[0]
         self.sent.append((enrollment.ins, kind, (channel, compose(channel))))
         return channel
+
+    def send_enclosed(self, enrollment, kind: str, message, enclosure: bytes) -> str:
+        assert enrollment.recipient.address is not None, "a letter needs a postal address"
+        self.enclosed.append((enrollment.ins, kind, message, enclosure))
+        return f"letter-{len(self.enclosed)}"
 
     def flush(self) -> None:
         self.flushes += 1

@@ -1,11 +1,10 @@
 """`healthspace deaths import FILE`, `healthspace suspension suspend|lift`, `healthspace helpline
-close`: a space's life in operators' hands (docs/lifecycle.md, docs/operations.md), through the
-same use cases as the deaths function and the operators' routes, audited the same way (the
-operator's id in the space's history).
+close|delete|reopen|send-summary|send-file`: a space's life in operators' hands (docs/lifecycle.md,
+docs/operations.md), through the same use cases as the deaths function and the operators'
+routes, audited the same way (the operator's id in the space's history).
 
 The helpline's acts share one shape: `healthspace helpline ACTION --ins --birth-date --checked
-CHECK...`; express deletion and reopening for a caller are added as actions beside `close`
-(`_HELPLINE_ACTIONS`) when their use cases land."""
+CHECK...` (`_HELPLINE_ACTIONS`)."""
 
 from __future__ import annotations
 
@@ -19,7 +18,13 @@ from typing import Any
 from infra.cli.partner_keys import _guarded, _operator
 
 # CLI action -> the use case's HelplineAction value.
-_HELPLINE_ACTIONS = {"close": "CLOSE"}
+_HELPLINE_ACTIONS = {
+    "close": ("CLOSE", "close the caller's space (kept ten years); a receipt by post"),
+    "delete": ("DELETE", "delete the caller's space for good; a receipt by post"),
+    "reopen": ("REOPEN", "reopen the caller's archived space; a receipt by post"),
+    "send-summary": ("SEND_SUMMARY", "post the caller's medical summary (printed)"),
+    "send-file": ("SEND_FILE", "post the summary and the list of the documents (printed)"),
+}
 _CHECKS = ("IDENTITY_QUESTIONS", "POSTAL_ADDRESS", "CALLBACK")
 
 
@@ -47,8 +52,8 @@ def add_commands(commands: Any) -> None:
     helpline = commands.add_parser("helpline", help="act on a caller's space for them")
     _operator_option(helpline)
     helpline_actions = helpline.add_subparsers(dest="action", required=True)
-    for name in _HELPLINE_ACTIONS:
-        action = helpline_actions.add_parser(name, help=f"{name} the caller's space")
+    for name, (_, helps) in _HELPLINE_ACTIONS.items():
+        action = helpline_actions.add_parser(name, help=helps)
         _person(action)
         action.add_argument(
             "--checked",
@@ -99,7 +104,7 @@ def _helpline(args: argparse.Namespace) -> int:
 
     request = HelplineRequest(
         operator_id=_operator(args),
-        action=HelplineAction(_HELPLINE_ACTIONS[args.action]),
+        action=HelplineAction(_HELPLINE_ACTIONS[args.action][0]),
         ins=args.ins,
         birth_date=args.birth_date,
         checks=frozenset(IdentityCheck(check) for check in args.checked),

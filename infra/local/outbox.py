@@ -48,7 +48,10 @@ def _letters(bucket: str, region: str) -> list[dict[str, Any]]:
     s3 = boto3.client("s3", region_name=region)
     keys: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="postal/"):
-        keys.extend(item["Key"] for item in page.get("Contents", []))
+        # The batches; a letter's enclosure (enclosures/<letter_id>.pdf) is named by its row.
+        keys.extend(
+            item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(".csv")
+        )
     letters = []
     for key in sorted(keys):  # <wave>/<date>-<ulid>.csv: in the order written
         text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
@@ -63,6 +66,7 @@ def _letters(bucket: str, region: str) -> list[dict[str, Any]]:
                     "subject": row["subject"],
                     "body": row["letter"],
                     "id": row["letter_id"],
+                    "enclosure": row.get("enclosure") or None,
                 }
             )
     return letters

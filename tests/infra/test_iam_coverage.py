@@ -31,7 +31,8 @@ the archive workflow archives (LifecycleEventsFunction on the stream, ArchiveFun
 asks for it again (EnrollmentFunction): S3's restore-completed notification resumes the reopen
 workflow (LifecycleEventsFunction), which rehydrates it (ArchiveFunction); then she deletes it,
 which its workflow runs (LifecycleFunction), and the daily purge sweep fires; the helpline
-closes a caller's space, an operator suspends another, whose wait ends closing it
+closes a caller's space, posts another's file and deletes her space, an operator suspends
+another, whose wait ends closing it
 (EnrollmentFunction, SuspensionStateMachine, SuspensionFunction), and the death registry's file
 lands under deaths/ (DeathsFunction); a doctor signs in
 through Pro Santé Connect (ProfessionalSignInFunction, invoked as Cognito's pre token
@@ -117,6 +118,7 @@ EARLY = Person(make_ins("1790769123102"), "1979-07-21", email="early@example.org
 TEXTER = Person(make_ins("2880213055103"), "1988-02-11", mobile="0612345678")
 WRITER = Person(make_ins("1520233063104"), "1952-02-28", postal_code="33000")
 CALLER = Person(make_ins("2660533063105"), "1966-05-30", email="caller@example.org")
+POSTED = Person(make_ins("2700533063106"), "1970-05-30", postal_code="75002")
 POPULATION = "\n".join(
     [
         "ins,birth_date,given_name,family_name,email,mobile,address_line1,postal_code,city,"
@@ -126,6 +128,7 @@ POPULATION = "\n".join(
         TEXTER.row("Tess"),
         WRITER.row("Will"),
         CALLER.row("Cleo"),
+        POSTED.row("Paule"),
         Person(OPPOSER.ins[:13] + "00", "1990-01-01", email="typo@example.org").row("Typo"),
     ]
 )
@@ -221,6 +224,16 @@ def _run_flows(stack: LocalStack) -> None:
         {
             "ins": CALLER.ins,
             "birth_date": CALLER.birth_date,
+            "decision": "ACTIVE",
+            "identity_checked": True,
+        },
+        claims=OPERATOR,
+    )
+    enrollment(  # the receipt by post
+        "/operator/enrollment/decisions",
+        {
+            "ins": POSTED.ins,
+            "birth_date": POSTED.birth_date,
             "decision": "ACTIVE",
             "identity_checked": True,
         },
@@ -518,6 +531,24 @@ def _run_flows(stack: LocalStack) -> None:
         claims=OPERATOR,
     )
     assert (closed["status"], closed["receipt"]) == ("CLOSED", "email"), closed
+    # ...posts POSTED's file (her summary and her documents' list, a PDF enclosed in the mail
+    # house's batch), then deletes her space for her (the deletion workflow started, and run).
+    for action in ("SEND_FILE", "DELETE"):
+        acted = enrollment(
+            "/operator/helpline/acts",
+            {
+                "action": action,
+                "ins": POSTED.ins,
+                "birth_date": POSTED.birth_date,
+                "identity_checked": True,
+                "checks": ["POSTAL_ADDRESS"],
+            },
+            claims=OPERATOR,
+        )
+        assert acted["receipt"] == "post", acted
+    assert acted["status"] == "DELETING", acted
+    erased = finished(f"{run}:delete-{acted['space_id']}")
+    assert erased["status"] == "SUCCEEDED", erased
     suspended = enrollment(
         "/operator/suspensions",
         {"ins": OPPOSER.ins, "birth_date": OPPOSER.birth_date, "reason": "IDENTITY_FRAUD"},

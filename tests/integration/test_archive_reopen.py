@@ -36,6 +36,7 @@ from healthspace.lifecycle.archive_format import ArchiveReader
 from healthspace.wiring.records import medical_file
 from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
 from tests.integration.test_closure import CLOSE, space_items, table_item
+from tests.integration.test_lifecycle_operators import caller as caller  # the fixture
 from tests.integration.test_records_api import upload_pdf
 from tests.integration.test_route_walk import SPACE_SAMPLES
 from tests.unit.test_fhir import PDF
@@ -268,6 +269,42 @@ def _wait_for_token(space_id: str, timeout: float = 30) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("the reopen workflow never stored its token")
+
+
+def test_the_helpline_reopens_a_callers_archived_space(api, deployed, caller, s3, stack_env):
+    from tests.integration.test_lifecycle_operators import BORN, letters, operator
+
+    upload_pdf(api, caller, s3)
+    _close_and_archive(api, deployed, caller)
+    archive = _archive_of(caller.space_id)
+    before = len(letters(s3, stack_env))
+    act = {
+        "action": "REOPEN",
+        "ins": caller.ins,
+        "birth_date": BORN.isoformat(),
+        "identity_checked": True,
+        "checks": ["CALLBACK"],
+    }
+    status, _, reopening = operator(deployed, "/operator/helpline/acts", act)
+
+    assert status == 200, reopening
+    assert (reopening["status"], reopening["receipt"]) == ("REOPENING", "post")
+    batches = letters(s3, stack_env)
+    assert len(batches) == before + 1 and "reopening-receipt" in batches[-1]
+    status, _, again = operator(deployed, "/operator/helpline/acts", act)
+    assert (status, again["status"], again["receipt"]) == (200, "REOPENING", None)
+    assert len(letters(s3, stack_env)) == before + 1  # nothing sent again
+    execution = _execution_of("REOPEN_STATE_MACHINE_ARN", caller.space_id)  # one workflow
+    _wait_for_token(caller.space_id)
+    assert _restored(archive, execution)["status"] == "SUCCEEDED"
+    assert api("GET", "/me", caller)[2]["space"]["status"] == "ACTIVE"
+    assert len(_documents(api, caller)) == 1
+    history = api("GET", "/me/access-log", caller, query={"limit": "100"})[2]["items"]
+    [reopened] = [e for e in history if e["object"]["type"] == "space/reopening"]
+    assert (reopened["actor"]["id"], reopened["role"]) == ("operator:operator-9", "SYSTEM")
+    # Open again: nothing to reopen
+    status, _, refused = operator(deployed, "/operator/helpline/acts", act)
+    assert (status, refused["code"]) == (409, "CONFLICT")
 
 
 def test_the_archive_holds_a_manifest_and_the_documents_ciphertext(api, person, s3, deployed):

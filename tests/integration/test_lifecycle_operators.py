@@ -1,5 +1,6 @@
-"""A space's life in operators' hands on the deployed template (moto): the helpline closes a
-caller's space (the receipt in the mail house's batch), an operator suspends and lifts a space
+"""A space's life in operators' hands on the deployed template (moto): the helpline closes or
+deletes a caller's space (the receipt in the mail house's batch) and posts its summary or its
+file (a printed PDF enclosed in the batch), an operator suspends and lifts a space
 (one execution per suspension), the death registry's file dropped in the operations bucket
 closes spaces, and the CLI does the same through the same use cases."""
 
@@ -58,9 +59,8 @@ def identity(who, **more):
 
 def letters(s3, stack_env):
     bucket = stack_env["OPS_BUCKET"]
-    keys = [
-        o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="postal/").get("Contents", [])
-    ]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="postal/").get("Contents", [])
+    keys = [o["Key"] for o in listed if o["Key"].endswith(".csv")]  # not the enclosures
     return [s3.get_object(Bucket=bucket, Key=k)["Body"].read().decode() for k in keys]
 
 
@@ -91,7 +91,7 @@ def test_the_helpline_closes_a_callers_space_and_posts_the_receipt(
         ({"identity_checked": False}, (403, "FORBIDDEN")),
         ({"checks": []}, (400, "VALIDATION_ERROR")),
         ({"birth_date": "1985-06-02"}, (404, "NOT_FOUND")),
-        ({"action": "DELETE"}, (400, "VALIDATION_ERROR")),
+        ({"action": "ARCHIVE"}, (400, "VALIDATION_ERROR")),
     ],
 )
 def test_the_helpline_refuses_what_it_cannot_do_and_changes_nothing(
@@ -103,11 +103,84 @@ def test_the_helpline_refuses_what_it_cannot_do_and_changes_nothing(
     assert api("GET", "/me/documents", caller)[0] == 200
 
 
+def test_the_helpline_deletes_a_callers_space_and_posts_the_receipt(
+    deployed, caller, api, s3, stack_env
+):
+    before = len(letters(s3, stack_env))
+    act = identity(caller, action="DELETE", identity_checked=True, checks=["IDENTITY_QUESTIONS"])
+    status, _, deleting = operator(deployed, "/operator/helpline/acts", act)
+
+    assert status == 200, deleting
+    assert (deleting["status"], deleting["receipt"]) == ("DELETING", "post")
+    gone = datetime.fromisoformat(deleting["last_copy_gone_by"])
+    assert gone - datetime.fromisoformat(deleting["requested_at"]) == timedelta(days=36)
+    batches = letters(s3, stack_env)
+    assert len(batches) == before + 1 and "deletion-receipt" in batches[-1]
+    assert f"{gone.day} " in batches[-1] and "par téléphone" in batches[-1]
+    # The crypto-shred happened: DELETING, the wrapped key gone; the holder sees the deletion
+    from tests.integration.test_deletion import space_body
+
+    body = space_body(caller.space_id)
+    assert body["status"] == "DELETING" and not body.get("wrapped_key")
+    status, _, seen = api("GET", "/me/deletion", caller)
+    assert (status, seen["requested_by"]) == (200, "SYSTEM")
+    # Again: the deletion under way answered, no second letter
+    status, _, again = operator(deployed, "/operator/helpline/acts", act)
+    assert (status, again["status"], again["receipt"]) == (200, "DELETING", None)
+    assert len(letters(s3, stack_env)) == before + 1
+
+
+def test_the_helpline_posts_the_summary_and_the_file_printed_in_the_mail_houses_batch(
+    deployed, caller, api, s3, stack_env, caplog
+):
+    from tests.integration.test_records_api import upload_pdf
+    from tests.unit.test_helpline import pdf_text
+
+    allergy = {"substance": "Arachide", "category": "food", "criticality": "high"}
+    assert api("POST", "/me/profile/allergies", caller, body=allergy)[0] == 201
+    upload_pdf(api, caller, s3, title="Bilan thyroidien")
+    bucket = stack_env["OPS_BUCKET"]
+    for action, kind, found in (
+        ("SEND_SUMMARY", "summary-by-post", "Arachide"),
+        ("SEND_FILE", "file-by-post", "Bilan thyroidien"),
+    ):
+        act = identity(caller, action=action, identity_checked=True, checks=["CALLBACK"])
+        status, _, sent = operator(deployed, "/operator/helpline/acts", act)
+        assert status == 200, sent
+        assert (sent["status"], sent["receipt"]) == ("ACTIVE", "post")
+        key = f"postal/W20261020/enclosures/{sent['letter_id']}.pdf"
+        enclosed = s3.get_object(Bucket=bucket, Key=key)
+        assert enclosed["ServerSideEncryption"] == "aws:kms"
+        assert found in pdf_text(enclosed["Body"].read())
+        [batch] = [b for b in letters(s3, stack_env) if sent["letter_id"] in b]
+        assert kind in batch and key in batch and found not in batch
+    log = api("GET", "/me/access-log", caller)[2]["items"]
+    posted = [
+        (e["action"], e["object"]["type"]) for e in log if e["actor"]["id"] == "operator:operator-9"
+    ]
+    assert sorted(posted) == [("DOWNLOAD", "export/post"), ("DOWNLOAD", "summary")]
+    # The functions' logs name the letters, never what they hold nor whom they go to
+    logged = "\n".join(str(vars(record)) for record in caplog.records)
+    assert "summary-by-post" in logged and "file-by-post" in logged
+    for secret in ("Arachide", "Bilan thyroidien", caller.ins, "rue de la Paix"):
+        assert secret not in logged
+
+
+def test_nothing_goes_by_post_without_an_address_on_file(deployed, person):
+    nobody = person("Sans")  # a space opened without enrollment: no address
+    for action in ("SEND_SUMMARY", "SEND_FILE"):
+        act = identity(nobody, action=action, identity_checked=True, checks=["CALLBACK"])
+        status, _, refused = operator(deployed, "/operator/helpline/acts", act)
+        assert (status, refused["code"]) == (409, "CONFLICT"), refused
+
+
 def test_operators_outside_the_helpline_group_are_refused(deployed, caller):
     others = {**OPERATOR, "cognito:groups": "partner-admins"}
+    act = identity(caller, action="SEND_SUMMARY", identity_checked=True, checks=["CALLBACK"])
     for path, body in (
         ("/operator/suspensions", identity(caller, reason="IDENTITY_FRAUD")),
         ("/operator/suspensions/lifting", identity(caller)),
+        ("/operator/helpline/acts", act),
     ):
         status, _, refused = operator(deployed, path, body, claims=others)
         assert (status, refused["code"]) == (403, "FORBIDDEN")
@@ -164,7 +237,7 @@ def test_the_death_registrys_file_closes_the_spaces_it_names(deployed, person, a
     assert "3,birth_date," in report and other.ins not in report
 
 
-def test_the_cli_suspends_lifts_closes_for_a_caller_and_imports_deaths(
+def test_the_cli_suspends_lifts_acts_for_a_caller_and_imports_deaths(
     deployed, caller, person, api, tmp_path, capsys
 ):
     from infra.cli.__main__ import main
@@ -173,10 +246,17 @@ def test_the_cli_suspends_lifts_closes_for_a_caller_and_imports_deaths(
     assert main(["suspension", "--operator", "op-cli", "suspend", *who]) == 0
     assert api("GET", "/me/documents", caller)[2]["code"] == "SPACE_SUSPENDED"
     assert main(["suspension", "--operator", "op-cli", "lift", *who]) == 0
-    assert main(["helpline", "--operator", "op-cli", "close", *who, "--checked", "CALLBACK"]) == 0
+    helpline = ["helpline", "--operator", "op-cli"]
+    assert main([*helpline, "send-summary", *who, "--checked", "POSTAL_ADDRESS"]) == 0
+    assert '"receipt": "post"' in capsys.readouterr().out
+    assert main([*helpline, "close", *who, "--checked", "CALLBACK"]) == 0
     assert '"status": "CLOSED"' in capsys.readouterr().out
     assert main(["suspension", "lift", *who]) == 1  # closed: a message, not a traceback
     assert "CONFLICT" in capsys.readouterr().err
+    assert main([*helpline, "send-file", *who, "--checked", "CALLBACK"]) == 1  # closed
+    assert "CONFLICT" in capsys.readouterr().err
+    assert main([*helpline, "delete", *who, "--checked", "CALLBACK"]) == 0
+    assert '"status": "DELETING"' in capsys.readouterr().out
 
     died = person("Luc")
     deaths = tmp_path / "deaths.csv"

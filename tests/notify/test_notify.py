@@ -325,6 +325,42 @@ def test_a_letter_row_has_what_the_mail_house_needs(notifications):
     assert person.ins not in raw.decode("utf-8")
 
 
+def test_a_letter_with_an_enclosure_names_the_pdf_written_before_it(notifications, aws):
+    from healthspace.enrollment.messages import Message
+
+    person = enrollment(Contact(email="marie@example.org", address=ADDRESS))
+    pdf = b"%PDF-1.7\n...\n%%EOF\n"
+    message = Message("La synthèse médicale de votre espace santé", "Madame, Monsieur, ...")
+
+    letter_id = notifications.send_enclosed(person, "summary-by-post", message, pdf)
+
+    # The PDF is written at once (encrypted with the key), before any batch names it
+    s3 = boto3.client("s3", region_name=REGION)
+    key = f"postal/W20261128/enclosures/{letter_id}.pdf"
+    assert postal_objects(s3) == [key]
+    head = s3.head_object(Bucket=BUCKET, Key=key)
+    assert (head["ServerSideEncryption"], head["ContentType"]) == ("aws:kms", "application/pdf")
+    assert head["SSEKMSKeyId"].endswith(aws)
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == pdf
+    # by post although an email is on file: the letter row names it, once flushed
+    notifications.flush()
+    [batch] = [k for k in postal_objects(s3) if k.endswith(".csv")]
+    [row] = read_letters(batch)
+    assert (row["letter_id"], row["kind"], row["enclosure"]) == (letter_id, "summary-by-post", key)
+    assert row["address_line_2"] == "12 rue des Lilas" and sent_emails() == []
+    with pytest.raises(ValueError, match="postal address"):
+        notifications.send_enclosed(
+            enrollment(Contact(email="marie@example.org")), "summary-by-post", message, pdf
+        )
+
+
+def test_a_letter_alone_has_no_enclosure(notifications):
+    notifications.send_code(enrollment(Contact(address=ADDRESS)), CODE)
+    notifications.flush()
+    [row] = read_letters(postal_objects()[0])
+    assert row["enclosure"] == ""
+
+
 def test_an_assisted_receipt_goes_by_post_in_the_same_batches(notifications):
     person = enrollment(Contact(address=ADDRESS))
 

@@ -295,16 +295,87 @@ def test_the_holder_is_told_of_the_suspension_by_their_enrollments_channel(
 # --- the helpline
 
 
+class FakeDeletions:
+    """Deletions.request as the helpline calls it: who asked, and a deletion under way."""
+
+    def __init__(self, store, clock) -> None:
+        self.store, self.clock = store, clock
+        self.requests: list = []
+
+    def request(self, requester, space_id):
+        from healthspace.lifecycle.deletion import Deletion, DeletionReason
+        from healthspace.lifecycle.deletions import DeletionState
+
+        self.requests.append((requester, space_id))
+        space = self.store.spaces[space_id]
+        started = space.status is not SpaceStatus.DELETING
+        self.store.spaces[space_id] = space.model_copy(update={"status": SpaceStatus.DELETING})
+        deletion = Deletion(
+            space_id=space_id,
+            reason=DeletionReason.REQUEST,
+            requested_at=self.clock.now(),
+            requested_by=requester.role,
+            status=SpaceStatus.DELETING,
+        )
+        return DeletionState(space_id, SpaceStatus.DELETING, deletion, started_now=started)
+
+
+class FakeReopenings:
+    """Reopenings.reopen as the helpline calls it: who asked, an archived space REOPENING."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.requests: list = []
+
+    def reopen(self, space, author, role):
+        from healthspace.lifecycle.closures import ClosureState
+
+        self.requests.append((space.space_id, author, role))
+        if space.status is SpaceStatus.ARCHIVED:
+            reopening = space.model_copy(update={"status": SpaceStatus.REOPENING})
+            self.store.spaces[space.space_id] = reopening
+            return ClosureState(space.space_id, SpaceStatus.REOPENING)
+        if space.status is SpaceStatus.REOPENING:
+            return ClosureState(space.space_id, SpaceStatus.REOPENING)
+        if space.status.closed:
+            raise Conflict("this space is being archived or deleted: ask again later")
+        return None
+
+
 @pytest.fixture
-def desk(medical_file, closures, store):
+def contacts(store):
     contacts = FakeEnrollmentStore(store)
     alice = enrollment(ALICE_INS, "Alice", ALICE_BORN, "alice@example.org")
     address = PostalAddress(lines=("1 rue de la Paix",), postal_code="75002", city="Paris")
     contacts.enrollments[ALICE_INS] = alice.model_copy(
         update={"recipient": Contact(email="alice@example.org", address=address)}
     )
+    return contacts
+
+
+@pytest.fixture
+def deletions(store, clock):
+    return FakeDeletions(store, clock)
+
+
+@pytest.fixture
+def reopenings(store):
+    return FakeReopenings(store)
+
+
+@pytest.fixture
+def desk(medical_file, closures, store, blobs, clock, contacts, deletions, reopenings):
+    from healthspace.lifecycle.summary import Summaries
+
     letters = FakeLetters()
-    return HelplineDesk(medical_file.spaces, closures, contacts, letters, SITE), letters
+    summaries = Summaries(
+        store, medical_file.spaces, blobs, medical_file.history, clock, medical_file.ids
+    )
+    summaries.documents = store
+    desk = HelplineDesk(
+        medical_file.spaces, closures, contacts, letters, SITE, deletions, summaries, reopenings
+    )
+    return desk, letters
 
 
 def ask(action=HelplineAction.CLOSE, birth_date=ALICE_BORN, checks=(IdentityCheck.POSTAL_ADDRESS,)):

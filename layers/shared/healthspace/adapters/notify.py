@@ -52,6 +52,9 @@ POSTAL_COLUMNS = (
     "city",
     "subject",
     "letter",
+    # The key, in the same bucket, of a printed PDF to enclose (the helpline's summary); empty
+    # for a letter alone. Written before the letter's batch: a row never names a missing file.
+    "enclosure",
 )
 
 _CLIENTS = threading.Lock()
@@ -144,6 +147,39 @@ class Notifications:
         a receipt by post, a deletion's confirmation), by healthspace.notices and
         healthspace.lifecycle."""
         return self._send(enrollment, kind, compose)
+
+    def send_enclosed(
+        self, enrollment: Enrollment, kind: str, message: Message, enclosure: bytes
+    ) -> str:
+        """A letter with a printed PDF enclosed, by post only (the recipient's address): the
+        PDF is written first, `postal/<wave_id>/enclosures/<letter_id>.pdf` (SSE-KMS, the
+        postal batches' expiry), then the letter naming it is batched until `flush`. The
+        letter's id."""
+        if enrollment.recipient.address is None:
+            raise ValueError("a letter needs a postal address")
+        letter_id = self._ids.new_id()
+        key = f"postal/{enrollment.wave_id}/enclosures/{letter_id}.pdf"
+        self._s3.put_object(
+            Bucket=self.settings.ops_bucket,
+            Key=key,
+            Body=enclosure,
+            ContentType="application/pdf",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self.settings.kms_key_id,
+            BucketKeyEnabled=True,
+        )
+        self._letter(enrollment, kind, message, letter_id=letter_id, enclosure=key)
+        logger.info(
+            "message sent",
+            extra={
+                "channel": Channel.POST.value,
+                "kind": kind,
+                "message_id": letter_id,
+                "wave_id": enrollment.wave_id,
+                "enclosed": True,
+            },
+        )
+        return letter_id
 
     def send_account_code(
         self, enrollment: Enrollment, code: str, valid_until: datetime
@@ -264,12 +300,20 @@ class Notifications:
         )
         return str(response["MessageId"])
 
-    def _letter(self, enrollment: Enrollment, kind: str, message: Message) -> str:
+    def _letter(
+        self,
+        enrollment: Enrollment,
+        kind: str,
+        message: Message,
+        *,
+        letter_id: str | None = None,
+        enclosure: str = "",
+    ) -> str:
         address = enrollment.recipient.address
         if address is None:  # channels_of offers POST only with an address
             raise ValueError("a letter needs a postal address")
         lines = [*address.lines, "", "", "", ""][:4]
-        letter_id = self._ids.new_id()
+        letter_id = letter_id or self._ids.new_id()
         row = {
             "letter_id": letter_id,
             "kind": kind,
@@ -279,6 +323,7 @@ class Notifications:
             "city": address.city,
             "subject": message.subject,
             "letter": message.body,
+            "enclosure": enclosure,
         }
         full: list[dict[str, str]] = []
         with self._lock:

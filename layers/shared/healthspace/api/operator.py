@@ -1,5 +1,6 @@
 """The operators' API: the helpline records a decision for a caller it has identified, acts on
-a caller's space for them (closing it; express deletion and reopening to come), suspends a space
+a caller's space for them (closing, deleting or reopening it, sending its summary or its file
+by post), suspends a space
 (identity fraud) and lifts a suspension, and follows the enrollment waves (the operators' Cognito
 pool, `helpline` group); partner administrators trust, list and revoke partner systems' keys
 (`partner-admins` group)."""
@@ -111,7 +112,9 @@ class SpaceStateBody(BaseModel):
 
 class HelplineActRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    action: HelplineAction = Field(description="CLOSE (express deletion, reopening to come)")
+    action: HelplineAction = Field(
+        description="CLOSE, DELETE (express deletion), REOPEN, SEND_SUMMARY or SEND_FILE (by post)"
+    )
     ins: InsField
     birth_date: IsoDate = Field(description="the caller's: it must match the space's")
     identity_checked: Annotated[
@@ -130,8 +133,16 @@ class HelplineActBody(BaseModel):
     closed_at: datetime | None = None
     reason: ClosureReason | None = None
     purge_after: datetime | None = Field(default=None, description="then the data is deleted")
+    requested_at: datetime | None = Field(default=None, description="DELETE: asked on")
+    requested_by: Literal["SYSTEM"] | None = Field(default=None, description="DELETE: the helpline")
+    deleted_at: datetime | None = Field(default=None, description="DELETE: once done")
+    last_copy_gone_by: datetime | None = Field(
+        default=None, description="DELETE: no readable copy of anything after this"
+    )
+    sent_at: datetime | None = Field(default=None, description="SEND_*: the letter's batching")
+    letter_id: str | None = Field(default=None, description="SEND_*: its id in the mail batch")
     receipt: Literal["email", "sms", "post"] | None = Field(
-        default=None, description="how the receipt went (post when an address is on file)"
+        default=None, description="how the receipt or the letter went (post with an address)"
     )
 
 
@@ -178,13 +189,25 @@ def lift_suspension(request: LiftRequest) -> dict[str, Any]:
 @operators.post(
     "/operator/helpline/acts",
     tags=["Helpline"],
-    summary="Act on a caller's space for them, after identity checks (closing it)",
+    summary="Act on a caller's space for them, after identity checks",
     description=(
-        "CLOSE: the space closes at once (reason REQUEST, by the operator, audited with their id "
-        "and the checks), kept ten years then purged; the receipt goes by post (the mail house's "
-        "batch) when an address is on file. A closed space answers its closure and nothing is "
-        "sent again. 403: identity not checked. 404: no space matches this INS and birth date. "
-        "409: the space changed meanwhile; try again."
+        "Every act is audited with the operator's id and the checks. CLOSE: the space closes "
+        "at once (reason REQUEST, by the operator), kept ten years then purged; the receipt "
+        "goes by post (the mail house's batch) when an address is on file. A closed space "
+        "answers its closure and nothing is sent again. DELETE: express deletion of an active, "
+        "closed or archived space (its key destroyed at once, the rest by the deletion "
+        "workflow), the receipt naming `last_copy_gone_by`; a deletion under way answers its "
+        "state, nothing sent again. REOPEN: an archived space, within its ten years, turns "
+        "REOPENING (then ACTIVE once the archive is restored, within about a day), a receipt "
+        "by post; a reopening under way answers its state, nothing sent again. SEND_SUMMARY: "
+        "the International Patient Summary printed "
+        "and posted to the address on file; SEND_FILE: the summary and the list of the "
+        "documents (date, title, category; not their content); each traced in the space's "
+        "history as a download by the operator, each call a letter. 403: identity not "
+        "checked. 404: no space matches this INS and birth date. 409: the space changed "
+        "meanwhile (try again), cannot be deleted now (reopening, suspended), has nothing to "
+        "reopen (open, suspended, still being archived, its ten years over), is not active "
+        "(SEND_*), or has no postal address on file (SEND_*)."
     ),
     security=SIGNED_IN,
     **documented(200, 401, 403, 404, 409, body=HelplineActBody),

@@ -26,7 +26,7 @@ from healthspace.lifecycle.model import REOPENING_OBJECT, Closure
 from healthspace.lifecycle.ports import ArchiveObjects, ClosureStore, SpaceItems, Workflows
 from healthspace.records.access import AccessPolicy, Caller
 from healthspace.records.access_log import AccessLog
-from healthspace.records.model import Action, Role, Space, SpaceStatus
+from healthspace.records.model import Action, Author, Role, Space, SpaceStatus
 from healthspace.records.spaces import Spaces
 
 # How long S3 keeps the restored copy: the rehydration reads it within minutes of the event;
@@ -65,6 +65,12 @@ class Reopenings:
             return None
         if access.role is not Role.HOLDER:
             return None
+        return self.reopen(space, access.caller.as_author, access.role)
+
+    def reopen(self, space: Space, author: Author, role: Role) -> ClosureState | None:
+        """Reopen `space` for whoever the caller checked (the holder's space request above,
+        the helpline after its identity checks: role SYSTEM, the operator as author); the same
+        answers. None: the space is open (nothing to reopen)."""
         for _ in range(REQUEST_TRIES):
             if space.status is SpaceStatus.REOPENING:
                 self.workflows.start_reopen(space.space_id, space.version)
@@ -78,7 +84,7 @@ class Reopenings:
                 raise Conflict("this space is being archived: ask again later")
             if self.clock.now() >= closure.purge_after:
                 raise Conflict("this space's ten years of archive are over: it is being purged")
-            entry = self.log.entry(access, Action.UPDATE, REOPENING_OBJECT)
+            entry = self.log.entry_of(space.space_id, author, role, Action.UPDATE, REOPENING_OBJECT)
             if self.items.begin_reopening(space, entry):
                 reopening = space.model_copy(
                     update={"status": SpaceStatus.REOPENING, "version": space.version + 1}

@@ -32,14 +32,26 @@ from healthspace.lifecycle.fhir_bundle import (
     patient,
     reference,
 )
-from healthspace.records.access import Access, entry_facts
+from healthspace.records.access import Access, document_facts, entry_facts
 from healthspace.records.access_log import AccessLog
 from healthspace.records.fhir import LOINC
-from healthspace.records.model import Action, ProfileEntry, Section
-from healthspace.records.ports import BlobStore, ProfileStore
+from healthspace.records.model import (
+    Action,
+    Category,
+    Document,
+    DocumentFilter,
+    ProfileEntry,
+    Section,
+)
+from healthspace.records.ports import BlobStore, DocumentStore, ProfileStore
 from healthspace.records.spaces import Spaces
 
 SUMMARY_OBJECT = "summary"
+# The access-log object of the file sent by post (the helpline): the summary and the list of the
+# documents, on paper (docs/lifecycle.md, "Death, suspension, helpline").
+FILE_BY_POST_OBJECT = "export/post"
+# The documents a letter lists at most, newest first (a few pages of paper): beyond, it says so.
+MAX_LISTED = 500
 IPS_CODE = "60591-5"
 ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
 IPS_PROFILE = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips"
@@ -62,6 +74,9 @@ TITLES = {
         "empty": "Aucune information.",
         "patient": "Patient : {name}, né(e) le {birth}",
         "made": "Document établi le {day} à partir du profil médical de Mon espace santé.",
+        "documents": "Documents du dossier ({count})",
+        "no_documents": "Aucun document.",
+        "more": "Seuls les {count} plus récents sont listés ici.",
     },
     "en": {
         "title": "International Patient Summary",
@@ -72,7 +87,22 @@ TITLES = {
         "empty": "No information.",
         "patient": "Patient: {name}, born on {birth}",
         "made": "Made on {day} from the medical profile of the health space.",
+        "documents": "Documents in the file ({count})",
+        "no_documents": "No document.",
+        "more": "Only the {count} most recent are listed here.",
     },
+}
+# A document's category on paper (the letters are in French, as every letter).
+CATEGORY_WORDS = {
+    Category.SUMMARY: "synthèse",
+    Category.PRESCRIPTIONS_CARE: "ordonnances et soins",
+    Category.IMAGING: "imagerie",
+    Category.BIOLOGY: "biologie",
+    Category.REPORTS: "comptes rendus",
+    Category.SCREENING: "dépistage",
+    Category.CERTIFICATES: "certificats",
+    Category.ADMINISTRATIVE: "administratif",
+    Category.OTHER: "autre",
 }
 _STILL = {
     Section.TREATMENTS: lambda f: f.get("status", "active") == "active",
@@ -213,8 +243,23 @@ def _latin1(text: str) -> str:
     return spelled.encode("latin-1", "replace").decode("latin-1")
 
 
-def ips_pdf(content: SummaryContent, at: datetime, language: Language) -> bytes:
-    """The same summary, printable: one heading per section, one line per entry."""
+@dataclass(frozen=True)
+class DocumentList:
+    """The documents a letter lists: date, title and category of each (never their content),
+    newest first, at most MAX_LISTED; `more` when the space holds others."""
+
+    documents: list[Document]
+    more: bool
+
+
+def ips_pdf(
+    content: SummaryContent,
+    at: datetime,
+    language: Language,
+    documents: DocumentList | None = None,
+) -> bytes:
+    """The same summary, printable: one heading per section, one line per entry; with
+    `documents`, the list of the file's documents after it (the file by post)."""
     from fpdf import FPDF  # here: the records function loads it only for this route
 
     words = TITLES[language]
@@ -237,6 +282,26 @@ def ips_pdf(content: SummaryContent, at: datetime, language: Language) -> bytes:
         lines = [describe(section, e.fields, language) for e in content.entries[section]]
         for line in lines or [words["empty"]]:
             pdf.multi_cell(0, 6, _latin1(f"- {line}"), new_x="LMARGIN", new_y="NEXT")
+    if documents is not None:
+        listed = documents.documents
+        pdf.ln(3)
+        pdf.set_font("helvetica", "B", 13)
+        heading = words["documents"].format(count=len(listed))
+        pdf.multi_cell(0, 8, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=11)
+        for line in [
+            f"- {d.document_date:%d/%m/%Y} : {d.title} ({CATEGORY_WORDS[d.category]})"
+            for d in listed
+        ] or [words["no_documents"]]:
+            pdf.multi_cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        if documents.more:
+            pdf.multi_cell(
+                0,
+                6,
+                _latin1(words["more"].format(count=len(listed))),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
     return bytes(pdf.output())
 
 
@@ -249,6 +314,8 @@ class Summaries:
     clock: Clock
     ids: IdGenerator
     link_seconds: int = 300
+    # The documents' metadata, for the file by post (the helpline's letters only).
+    documents: DocumentStore | None = None
 
     def _content(self, access: Access) -> SummaryContent:
         space = self.spaces.get(access.space_id)
@@ -278,6 +345,32 @@ class Summaries:
         summary = ips_document(self._content(access), self.clock.now(), language)
         self.log.trace(access, Action.READ, SUMMARY_OBJECT)
         return summary
+
+    def printed(self, access: Access, with_documents: bool = False) -> bytes:
+        """The summary as a PDF for a letter (the helpline's post, in French), traced in the
+        space's history as a download by the access's author (the operator): the summary, or
+        with `with_documents` the file by post (the summary and the documents' list)."""
+        now = self.clock.now()
+        listed = self._documents(access) if with_documents else None
+        data = ips_pdf(self._content(access), now, "fr", listed)
+        made = FILE_BY_POST_OBJECT if with_documents else SUMMARY_OBJECT
+        self.log.trace(access, Action.DOWNLOAD, made)
+        return data
+
+    def _documents(self, access: Access) -> DocumentList:
+        if self.documents is None:
+            raise RuntimeError("the summaries were made without the documents' store")
+        now = self.clock.now()
+        kept: list[Document] = []
+        cursor: str | None = None
+        while len(kept) < MAX_LISTED:
+            page = self.documents.list_documents(
+                access.space_id, DocumentFilter(), MAX_PAGE, cursor
+            )
+            kept.extend(d for d in page.items if access.sees(document_facts(d), now))
+            if not (cursor := page.next_cursor):
+                break
+        return DocumentList(kept[:MAX_LISTED], more=len(kept) > MAX_LISTED or cursor is not None)
 
     def pdf(self, access: Access, language: Language) -> tuple[str, int]:
         """A short-lived link to the summary as a PDF (too large for an answer, as documents)."""

@@ -55,8 +55,9 @@ def exports() -> Exports:
 
 
 @root
-def summaries() -> Summaries:
-    """The International Patient Summary (the records function)."""
+def summaries(documents: bool = False) -> Summaries:
+    """The International Patient Summary (the records function); with `documents`, the file by
+    post too (the helpline, in the enrollment function)."""
     file = medical_file()
     return Summaries(
         store=table(),
@@ -66,6 +67,7 @@ def summaries() -> Summaries:
         clock=file.clock,
         ids=file.ids,
         link_seconds=file.limits.download_url_seconds,
+        documents=table() if documents else None,
     )
 
 

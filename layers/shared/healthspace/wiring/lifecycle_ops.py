@@ -1,7 +1,8 @@
 """A space's life in operators' hands, on AWS: suspensions (the operators' API, the suspension
-workflow's function), the helpline's acts for callers (the operators' API). Apart from
-wiring.lifecycle: the records function, which closes spaces, loads neither enrollment nor the
-notices these need."""
+workflow's function), the helpline's acts for callers (the operators' API, hosted by the
+enrollment function: closing, express deletion through the records' own use case, reopening
+as the space request does, the summary or the file by post). Apart from wiring.lifecycle: the
+records function, which closes spaces, loads neither enrollment nor the notices these need."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from healthspace.kernel.settings import NotifySettings, SuspensionSettings
 from healthspace.lifecycle.helpline import HelplineDesk
 from healthspace.lifecycle.suspensions import Suspensions
 from healthspace.wiring import root
-from healthspace.wiring.lifecycle import closures
+from healthspace.wiring.deletions import deletions
+from healthspace.wiring.lifecycle import closures, reopenings, summaries
 from healthspace.wiring.records import medical_file, table
 
 
@@ -40,4 +42,7 @@ def helpline_desk() -> HelplineDesk:
         contacts=DynamoEnrollmentStore(table()),
         letters=Notifications(notify, clock=file.clock, ids=file.ids),
         settings=notify,
+        deletions=deletions(),
+        summaries=summaries(documents=True),
+        reopenings=reopenings(),
     )
