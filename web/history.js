@@ -26,14 +26,15 @@ export function label(group, code) {
 }
 
 // A space's life in its history (settings.js, lifecycle.js): its closure, a suspension by the
-// Assurance Maladie, its deletion and reopening asked for, a copy of the whole file (export) and
-// the medical summary (summary) read or downloaded.
+// Assurance Maladie, its deletion and reopening asked for, a copy of the whole file (export; by
+// post through the helpline: export/post) and the medical summary (summary) read or downloaded.
 const LIFE = {
   "space/closure": "settings.history.closure",
   "space/suspension": "settings.history.suspension",
   "space/deletion": "lifecycle.history.deletion",
   "space/reopening": "lifecycle.history.reopening",
   export: "lifecycle.history.export",
+  "export/post": "lifecycle.history.exportByPost",
   summary: "lifecycle.history.summary",
 };
 // What the person did there, where the action's own word would not say it (a copy is asked for,
