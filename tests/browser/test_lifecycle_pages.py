@@ -42,7 +42,9 @@ REOPENER = Person(
     make_ins("2490775111056"), "1949-07-03", "Rolande", "Retour", "rolande@example.org"
 )
 CLOSED = {
-    "fr": Person(make_ins("2500375111053"), "1950-03-04", "Rose", "Ferme", "rose@example.org"),
+    "fr": Person(
+        make_ins("2500375111053"), "1950-03-04", "Rose", "Ferme", "rose.ferme@example.org"
+    ),
     "en": Person(make_ins("1520475111054"), "1952-04-08", "Ronald", "Shut", "ronald@example.org"),
 }
 
