@@ -41,8 +41,8 @@ def open_accounts(record: DynamoDBRecord) -> None:
     metrics.add_metric(name="AccountsOpened", unit=MetricUnit.Count, value=opened)
 
 
-def queued(message: SQSRecord) -> None:
-    open_accounts(from_queue(message))
+def queued(record: SQSRecord) -> None:
+    open_accounts(from_queue(record))
 
 
 @logger.inject_lambda_context

@@ -47,8 +47,8 @@ def build(record: DynamoDBRecord) -> None:
     logger.info("export built", extra={"status": built.status.value, "failure": built.failure})
 
 
-def queued(message: SQSRecord) -> None:
-    build(from_queue(message))
+def queued(record: SQSRecord) -> None:
+    build(from_queue(record))
 
 
 @logger.inject_lambda_context
