@@ -2,15 +2,15 @@
 (infra/statemachines/archive.asl.json and reopen.asl.json, their tasks run by the real
 ArchiveFunction handler in this process).
 
-A space is closed through the records function; the closure item reaches StreamEventsFunction
-(the table's stream router) as the stream delivers it, which starts the archive workflow: one object in Deep Archive,
-the space ARCHIVED, its hot items and documents' objects gone, the tombstone kept. The holder
-asks for their space again (the enrollment function's space request): REOPENING, the workflow
-waits for S3's restore. moto completes a restore on the next read of the object's state (its
-state manager's "immediate" progression) and only then sends `s3:ObjectRestore:Completed` to the
-bucket's notification: the test's HEAD of the object plays the twelve hours, and the event
-reaches LifecycleEventsFunction as S3 would send it. Then the space is ACTIVE with the same
-documents (byte-identical through the API's download), profile and history.
+A space is closed through the records function; the closure item reaches StreamEventsFunction (the
+table's stream router) as the stream delivers it, which starts the archive workflow: one object in
+Deep Archive, the space ARCHIVED, its hot items and documents' objects gone, the tombstone kept. The
+holder asks for their space again (the enrollment function's space request): REOPENING, the workflow
+waits for S3's restore. moto completes a restore on the next read of the object's state (its state
+manager's "immediate" progression) and only then sends `s3:ObjectRestore:Completed` to the bucket's
+notification: the test's HEAD of the object plays the twelve hours, and the event reaches
+LifecycleEventsFunction as S3 would send it. Then the space is ACTIVE with the same documents
+(byte-identical through the API's download), profile and history.
 """
 
 from __future__ import annotations
