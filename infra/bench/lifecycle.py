@@ -228,7 +228,7 @@ def run(
         )["Item"]
         # The stream's delivery of the closure item alone (the poller's reads are shared by
         # every record of the table: not one closure's).
-        stack.invoke("LifecycleEventsFunction", dynamodb_stream_event([closure]))
+        stack.invoke("StreamEventsFunction", dynamodb_stream_event([closure]))
         with traffic.paused():
             archive_run = _execution(env["ARCHIVE_STATE_MACHINE_ARN"], space_id)
             if _finished(archive_run)["status"] != "SUCCEEDED":

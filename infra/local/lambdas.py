@@ -5,7 +5,11 @@ Handlers are imported from CodeUri + Handler (CodeUri functions/records, Handler
 object. moto has no Docker here, so `moto_invokes_in_process` replaces moto's private
 `LambdaFunction._invoke_lambda` (moto is pinned; tests/local/test_moto_guard.py fails if the
 private API moves): S3 notifications, SQS mappings and Step Functions lambda:invoke tasks then
-call the registry, as the gateway and the stream poller do.
+call the registry, as the gateway and the stream poller do. moto delivers a queue's messages to
+its function inside the SendMessage that adds one, one message an invocation, and deletes them
+unless the invocation failed: a message a partial batch response names is reported failed, so
+it stays in the queue (delivered again at the queue's next SendMessage, set aside by its
+redrive policy after its receives).
 
 Two ways to run a function, chosen when the registry is made:
 - in worker processes (`instances`, what the local stack does): each function has instances of
@@ -354,6 +358,11 @@ def moto_invokes_in_process(registry: FunctionRegistry) -> Iterator[None]:
             log.exception("%s failed", self.function_name)
             body = {"errorMessage": str(error), "errorType": type(error).__name__}
             return json.dumps(body), True, traceback.format_exc()
+        if _failed_sqs_messages(payload, result):
+            # moto deletes the messages of an invocation that did not fail, whatever its
+            # partial batch response: a failed one is then reported as the invocation's error,
+            # so that moto makes it visible again (it calls with one message at a time).
+            return json.dumps(result, default=str), True, ""
         return json.dumps(result, default=str), False, ""
 
     cls._invoke_lambda = _invoke_lambda
@@ -361,3 +370,11 @@ def moto_invokes_in_process(registry: FunctionRegistry) -> Iterator[None]:
         yield
     finally:
         cls._invoke_lambda = original
+
+
+def _failed_sqs_messages(event: Any, result: Any) -> bool:
+    """Whether an SQS event's partial batch response names a failed message."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not records or not isinstance(result, dict):
+        return False
+    return records[0].get("eventSource") == "aws:sqs" and bool(result.get("batchItemFailures"))

@@ -4,6 +4,7 @@ which call handlers directly as API Gateway and S3 would."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Mapping
 from functools import cache
@@ -93,3 +94,36 @@ def dynamodb_stream_event(
         )
         records.append(record)
     return {"Records": records}
+
+
+def sqs_event(bodies: list[str], queue_arn: str = "") -> dict[str, Any]:
+    """An SQS event as Lambda's mapping passes messages to a function: one record per body."""
+    queue_arn = queue_arn or "arn:aws:sqs:eu-west-3:123456789012:queue"
+    return {
+        "Records": [
+            {
+                "messageId": f"{n:08x}-0000-4000-8000-000000000000",
+                "receiptHandle": f"handle-{n}",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1765152000000",
+                    "SenderId": "AROAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1765152000001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": queue_arn.split(":")[3],
+            }
+            for n, body in enumerate(bodies, start=1)
+        ]
+    }
+
+
+def queued_stream_event(items: list[Mapping[str, Any]], first_sequence: int = 1) -> dict[str, Any]:
+    """The SQS event a function fed by the stream router gets for these items' inserts: each
+    message's body is the stream record (healthspace.adapters.dynamodb.stream)."""
+    records = dynamodb_stream_event(items, first_sequence)["Records"]
+    return sqs_event([json.dumps(record) for record in records])

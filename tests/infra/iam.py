@@ -11,7 +11,8 @@ moto does not enforce IAM, so every other tier passes whatever the template gran
   service's signing name (sesv2 signs as ses, stepfunctions as states), some operations are
   authorised under another action (ListObjectsV2 is s3:ListBucket, a TransactWriteItems is one
   PutItem/UpdateItem/DeleteItem/ConditionCheckItem per item), and some need KMS besides (an
-  object in an SSE-KMS bucket, a secret encrypted with a customer-managed key).
+  object in an SSE-KMS bucket, a secret encrypted with a customer-managed key, a message in a
+  queue encrypted with one).
 - `policies` resolves each resource's `Policies` as the local stack resolves the template, and
   `Statement.allows` matches a need with IAM's wildcards and the conditions the template uses.
 """
@@ -247,11 +248,13 @@ class Need:
 
 @dataclass(frozen=True)
 class Account:
-    """Where ARNs point, and which KMS key encrypts each bucket's objects and each secret."""
+    """Where ARNs point, and which KMS key encrypts each bucket's objects, each secret and each
+    queue's messages (queues by name)."""
 
     account_id: str
     bucket_keys: Mapping[str, str]
     secret_keys: Mapping[str, str]
+    queue_keys: Mapping[str, str] = field(default_factory=dict)
     partition: str = PARTITION
 
     def arn(self, service: str, region: str, resource: str) -> str:
@@ -272,7 +275,19 @@ def account_of(template: Template, resolver: Resolver) -> Account:
         for secret in template.of_type("AWS::SecretsManager::Secret")
         if "KmsKeyId" in secret.properties
     }
-    return Account(account_id=resolver.account_id, bucket_keys=buckets, secret_keys=secrets)
+    queues = {
+        str(resolver.refs[queue.logical_id]).rsplit("/", 1)[-1]: str(
+            resolver.resolve(queue.properties["KmsMasterKeyId"])
+        )
+        for queue in template.of_type("AWS::SQS::Queue")
+        if "KmsMasterKeyId" in queue.properties
+    }
+    return Account(
+        account_id=resolver.account_id,
+        bucket_keys=buckets,
+        secret_keys=secrets,
+        queue_keys=queues,
+    )
 
 
 # S3 operations authorised under another action, and the object-level ones.
@@ -407,6 +422,26 @@ def _states(call: Call, account: Account) -> list[Need]:
     return [Need(f"states:{call.operation}", arn)]
 
 
+def _sqs(call: Call, account: Account) -> list[Need]:
+    """A queue's call, on its ARN; a message sent to (or received from) a queue encrypted with a
+    customer-managed key needs that key too (SQS uses it with the caller's permissions)."""
+    url = str(call.params.get("QueueUrl", ""))
+    if not url:
+        return [Need(f"sqs:{call.operation}", None)]
+    name = url.rsplit("/", 1)[-1]
+    found = [Need(f"sqs:{call.operation}", account.arn("sqs", call.region, name))]
+    key = account.queue_keys.get(name)
+    if key and not key.startswith("arn:"):
+        key = account.arn("kms", call.region, f"{'' if key.startswith('alias/') else 'key/'}{key}")
+    why = f"messages of queue {name} are encrypted with this key"
+    if key and call.operation in ("SendMessage", "SendMessageBatch"):
+        found.append(Need("kms:GenerateDataKey", key, why=why))
+        found.append(Need("kms:Decrypt", key, why=why))
+    if key and call.operation == "ReceiveMessage":
+        found.append(Need("kms:Decrypt", key, why=why))
+    return found
+
+
 def _lambda(call: Call, account: Account) -> list[Need]:
     name = str(call.params.get("FunctionName", ""))
     arn = (
@@ -425,6 +460,7 @@ _DERIVERS: dict[str, Callable[[Call, Account], list[Need]]] = {
     "sns": _sns,
     "states": _states,
     "lambda": _lambda,
+    "sqs": _sqs,
 }
 
 

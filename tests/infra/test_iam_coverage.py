@@ -24,10 +24,12 @@ announcement (ProfessionalsFunction), and the daily job releases one held over a
 (ReleasesFunction, invoked as its schedule would: EventBridge never fires in moto); the
 access-log entries of all this reach NoticesFunction through the table's stream (the local
 stack's poller), which emails a patient and fills the treating doctor's inbox, read by him, and
-opens the activated people's accounts (AccountsFunction), one of whom chooses her password;
-that patient asks for an export of her space, built from the stream (ExportsFunction), reads
-its link and her summary, then closes her space and reads its closure (RecordsFunction), which
-the archive workflow archives (LifecycleEventsFunction on the stream, ArchiveFunction), then
+the rest of the stream reaches its router (StreamEventsFunction), which hands the activations
+to AccountsQueue: the activated people's accounts are opened (AccountsFunction), one of whom
+chooses her password; that patient asks for an export of her space, handed on to ExportsQueue
+and built (ExportsFunction), reads its link and her summary, then closes her space and reads
+its closure (RecordsFunction), which the archive workflow archives (started by
+StreamEventsFunction, ArchiveFunction), then
 asks for it again (EnrollmentFunction): S3's restore-completed notification resumes the reopen
 workflow (LifecycleEventsFunction), which rehydrates it (ArchiveFunction); then she deletes it,
 which its workflow runs (LifecycleFunction), and the daily purge sweep fires; the helpline
@@ -71,6 +73,7 @@ from tests.infra.iam import (
     STREAM_POLLER,
     UNATTRIBUTED,
     Account,
+    Call,
     CallRecorder,
     Statement,
     account_of,
@@ -140,6 +143,7 @@ class Recorded:
     account: Account
     functions: dict[str, list[Statement]]  # each function's statements, by logical id
     machines: dict[str, list[Statement]]  # each state machine's
+    queues: list[tuple[str, str]]  # (function, queue URL) of each `Type: SQS` event
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +169,10 @@ def recorded() -> Recorded:
             account=account_of(template, resolver),
             functions=policies(template, resolver, "AWS::Serverless::Function"),
             machines=policies(template, resolver, "AWS::Serverless::StateMachine"),
+            queues=[
+                (function, str(resolver.refs[props["Queue"]["Fn::GetAtt"][0]]))
+                for function, _, props in walk_events(template, "SQS")
+            ],
         )
 
 
@@ -408,9 +416,9 @@ def _run_flows(stack: LocalStack) -> None:
     inbox = professional("GET", "/pro/notices", TREATING_DOCTOR)
     assert [n["patient_ins"] for n in inbox["items"]] == [bench.ins], inbox
 
-    # AccountsFunction, on the table's stream: EARLY's activation opened her account (the
-    # streams delivered above); she asks for a code and chooses her password with it
-    # (EnrollmentFunction).
+    # AccountsFunction, fed by AccountsQueue (StreamEventsFunction hands the stream's ACTIVATED
+    # lines on): EARLY's activation opened her account (the streams delivered above); she asks
+    # for a code and chooses her password with it (EnrollmentFunction).
     identity = {"ins": EARLY.ins, "birth_date": EARLY.birth_date}
     enrollment("/accounts/code-requests", identity)
     [sent] = [
@@ -432,8 +440,8 @@ def _run_flows(stack: LocalStack) -> None:
         stack.invoke("PatientSignUpFunction", signup)
 
     # RecordsFunction and ExportsFunction: EARLY asks for a copy of her space, which the
-    # exports function builds from the table's stream; she reads its link, then her summary
-    # as JSON and as a PDF.
+    # exports function builds (the stream router hands the export to ExportsQueue); she reads
+    # its link, then her summary as JSON and as a PDF.
     def mine(method: str, path: str) -> dict[str, Any]:
         event = api_event(method, path, early, None, resource="/me/{proxy+}")
         status, _, answer = api_result(stack.invoke("RecordsFunction", event))
@@ -455,7 +463,7 @@ def _run_flows(stack: LocalStack) -> None:
         status, _, closure = api_result(stack.invoke("RecordsFunction", event))
         assert (status, closure["status"]) == (200, "CLOSED"), closure
     stack.deliver_streams()
-    # LifecycleEventsFunction, on the table's stream: the closure starts the archive workflow
+    # StreamEventsFunction, on the table's stream: the closure starts the archive workflow
     # (ArchiveFunction: write, settle, clear). EARLY asks for her space again
     # (EnrollmentFunction: the reopen workflow); S3's restore completes (the stack's restore
     # clock) and its notification resumes the workflow (LifecycleEventsFunction), which
@@ -648,15 +656,36 @@ def test_stream_mappings_read_their_stream_with_the_functions_role(recorded: Rec
     calls = recorded.recorder.by(STREAM_POLLER)
     assert {c.operation for c in calls} >= {"DescribeStream", "GetShardIterator", "GetRecords"}
     mapped = {function for function, _, _ in walk_events(load_template(), "DynamoDB")}
-    assert mapped == {
-        "NoticesFunction",
-        "AccountsFunction",
-        "ExportsFunction",
-        "LifecycleEventsFunction",
-    }
+    assert mapped == {"NoticesFunction", "StreamEventsFunction"}
     for function in mapped:
         findings = check(function, calls, recorded.functions[function], recorded.account)
         assert not findings, "\n".join(f.explain() for f in findings)
+
+
+# What Lambda's poller calls on a queue, with the mapped function's role.
+QUEUE_POLLER = ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes")
+
+
+def test_queue_mappings_read_their_queue_with_the_functions_role(recorded: Recorded) -> None:
+    """Lambda polls an SQS queue with the mapped function's role (moto delivers in-process,
+    making none of these calls): each function fed by a queue may receive, delete, return and
+    describe its messages, and decrypt them, on its queue alone."""
+    assert {function for function, _ in recorded.queues} == {"AccountsFunction", "ExportsFunction"}
+    for function, url in recorded.queues:
+        calls = [
+            Call(STREAM_POLLER, "sqs", "sqs", operation, {"QueueUrl": url}, REGION)
+            for operation in QUEUE_POLLER
+        ]
+        findings = check(function, calls, recorded.functions[function], recorded.account)
+        assert not findings, "\n".join(f.explain() for f in findings)
+        others = [u for f, u in recorded.queues if f != function]
+        elsewhere = [
+            Call(STREAM_POLLER, "sqs", "sqs", "ReceiveMessage", {"QueueUrl": u}, REGION)
+            for u in others
+        ]
+        assert check(function, elsewhere, recorded.functions[function], recorded.account), (
+            f"{function} may read another function's queue"
+        )
 
 
 def test_a_missing_statement_is_reported_by_name(recorded: Recorded) -> None:

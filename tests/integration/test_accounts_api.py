@@ -14,7 +14,7 @@ from moto.ses.models import ses_backends
 
 from healthspace.enrollment.model import Decision
 from healthspace.kernel.identifiers import make_ins
-from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
+from infra.local.sample_events import api_event, api_result, queued_stream_event
 
 ADULT = make_ins("1800175223401")
 CHILD = make_ins("2150175223403")
@@ -71,10 +71,10 @@ def actions(ins):
 
 
 def deliver_activations(deployed, ins):
-    """What the stream's filter passes to the function: the ACTIVATED lines."""
+    """What the stream router hands on to the function's queue: the ACTIVATED lines."""
     items = [i for i in history(ins) if i["category"]["S"] == "ACTIVATED"]
     assert items
-    answer = deployed[1].invoke("AccountsFunction", dynamodb_stream_event(items))
+    answer = deployed[1].invoke("AccountsFunction", queued_stream_event(items))
     assert answer == {"batchItemFailures": []}
 
 

@@ -2,15 +2,15 @@
 (infra/statemachines/archive.asl.json and reopen.asl.json, their tasks run by the real
 ArchiveFunction handler in this process).
 
-A space is closed through the records function; the closure item reaches LifecycleEventsFunction
-as the table's stream delivers it, which starts the archive workflow: one object in Deep Archive,
-the space ARCHIVED, its hot items and documents' objects gone, the tombstone kept. The holder
-asks for their space again (the enrollment function's space request): REOPENING, the workflow
-waits for S3's restore. moto completes a restore on the next read of the object's state (its
-state manager's "immediate" progression) and only then sends `s3:ObjectRestore:Completed` to the
-bucket's notification: the test's HEAD of the object plays the twelve hours, and the event
-reaches LifecycleEventsFunction as S3 would send it. Then the space is ACTIVE with the same
-documents (byte-identical through the API's download), profile and history.
+A space is closed through the records function; the closure item reaches StreamEventsFunction (the
+table's stream router) as the stream delivers it, which starts the archive workflow: one object in
+Deep Archive, the space ARCHIVED, its hot items and documents' objects gone, the tombstone kept. The
+holder asks for their space again (the enrollment function's space request): REOPENING, the workflow
+waits for S3's restore. moto completes a restore on the next read of the object's state (its state
+manager's "immediate" progression) and only then sends `s3:ObjectRestore:Completed` to the bucket's
+notification: the test's HEAD of the object plays the twelve hours, and the event reaches
+LifecycleEventsFunction as S3 would send it. Then the space is ACTIVE with the same documents
+(byte-identical through the API's download), profile and history.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def _close_and_archive(api, deployed, who) -> dict[str, Any]:
     status, _, closed = api("POST", "/me/closure", who, body=CLOSE)
     assert status == 200, closed
     closure = _closure_image(who.space_id)
-    # The table's stream delivers the closure item's insertion (the mapping's filter keeps it).
-    deployed[1].invoke("LifecycleEventsFunction", dynamodb_stream_event([closure]))
+    # The table's stream delivers the closure item's insertion to its router (the mapping's
+    # filter keeps it), which starts the archive workflow.
+    deployed[1].invoke("StreamEventsFunction", dynamodb_stream_event([closure]))
     done = _finished(_execution_of("ARCHIVE_STATE_MACHINE_ARN", who.space_id))
     assert done["status"] == "SUCCEEDED", done
     return closed
@@ -375,7 +376,7 @@ def test_retried_steps_write_nothing_twice(api, person, s3, deployed):
     assert archives().clear(alice.space_id) == {"items": 0, "objects": 0}
     # ... and the stream's record delivered twice
     deployed[1].invoke(
-        "LifecycleEventsFunction", dynamodb_stream_event([_closure_image(alice.space_id)])
+        "StreamEventsFunction", dynamodb_stream_event([_closure_image(alice.space_id)])
     )
     assert (
         len(

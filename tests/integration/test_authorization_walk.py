@@ -36,7 +36,7 @@ import boto3
 import pytest
 
 from infra.local.routes import find_route, load_apis, load_routes
-from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
+from infra.local.sample_events import api_event, api_result, queued_stream_event
 from tests.integration.test_announcement_holds import deposit
 from tests.integration.test_partner_api import (
     BASE,
@@ -434,7 +434,7 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     # An export of each space by its holder, built (so that another may be asked for).
     for objects in (a, b, m):
         objects.export_id = api("POST", "/me/exports", objects.holder)[2]["export_id"]
-        built = dynamodb_stream_event(export_items(objects.holder))
+        built = queued_stream_event(export_items(objects.holder))
         assert deployed[1].invoke("ExportsFunction", built) == {"batchItemFailures": []}
     # A's care record: a treating doctor, a team member on part of the file, a blocked one who
     # held full rights before.

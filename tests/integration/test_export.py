@@ -16,17 +16,18 @@ import boto3
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from infra.local.sample_events import dynamodb_stream_event
+from infra.local.sample_events import queued_stream_event
 from tests.integration.test_records_api import upload_pdf
 from tests.integration.test_route_walk import SPACE_SAMPLES, export_items
 
 
 @pytest.fixture
 def build(deployed):
-    """Delivers the space's export items to the exports function, as the table's stream does."""
+    """Delivers the space's export items to the exports function, as its queue does (the
+    stream router hands them on)."""
 
     def deliver(person):
-        answer = deployed[1].invoke("ExportsFunction", dynamodb_stream_event(export_items(person)))
+        answer = deployed[1].invoke("ExportsFunction", queued_stream_event(export_items(person)))
         assert answer == {"batchItemFailures": []}
 
     return deliver

@@ -10,7 +10,7 @@ import re
 import boto3
 import pytest
 
-from infra.local.sample_events import dynamodb_stream_event
+from infra.local.sample_events import queued_stream_event
 from tests.integration.test_records_api import upload_pdf
 from tests.unit.test_care_access import rpps
 from tests.unit.test_directory import extract, line
@@ -113,7 +113,7 @@ def owned(api, person, s3, deployed):
         document_id = upload_pdf(api, owner, s3)
         # An export, built: its link is given (and traced), and another may be asked for.
         export_id = api("POST", "/me/exports", owner)[2]["export_id"]
-        built = dynamodb_stream_event(export_items(owner))
+        built = queued_stream_event(export_items(owner))
         assert deployed[1].invoke("ExportsFunction", built) == {"batchItemFailures": []}
         params = {
             "document_id": document_id,

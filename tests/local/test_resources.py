@@ -1,5 +1,6 @@
-"""Template -> moto for the resource kinds and event sources the project template does not use
-yet (state machines, SQS event sources, unknown types), on an in-memory moto (mock_aws)."""
+"""Template -> moto for resource kinds and event sources on a small template of their own (state
+machines, SQS event sources and their partial batch responses, unknown types), on an in-memory
+moto (mock_aws)."""
 
 import json
 from typing import Any
@@ -87,3 +88,30 @@ def test_sqs_events_reach_the_handler(deployer: Deployer) -> None:
         boto3.client("sqs").send_message(QueueUrl=deployer.resolver.refs["Jobs"], MessageBody="42")
 
     assert [r["body"] for e in received for r in e["Records"]] == ["42"]
+
+
+def test_a_message_its_partial_batch_response_names_stays_in_the_queue(deployer: Deployer) -> None:
+    """moto deletes the messages of an invocation that did not raise: the stack reports a
+    failed message as the invocation's error, so that it is delivered again."""
+    received: list[str] = []
+
+    def worker(event: Any, context: Any) -> Any:
+        failed = []
+        for record in event["Records"]:
+            received.append(record["body"])
+            if record["body"] == "fails once" and received.count("fails once") == 1:
+                failed.append({"itemIdentifier": record["messageId"]})
+        return {"batchItemFailures": failed}
+
+    registry = FunctionRegistry(deployer.functions, {}, {"Worker": worker})
+    sqs, url = boto3.client("sqs"), deployer.resolver.refs["Jobs"]
+    with moto_invokes_in_process(registry):
+        sqs.send_message(QueueUrl=url, MessageBody="fails once")
+        left = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        sqs.send_message(QueueUrl=url, MessageBody="next")  # the queue's next delivery
+
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    # Delivered again first (BatchSize 1: "next" waits for the queue's next delivery).
+    assert received == ["fails once", "fails once"]

@@ -257,6 +257,23 @@ def test_a_redelivered_build_does_nothing_and_a_failed_one_gives_its_parts_up(
     exports.request(alice, None, "fr")  # a failed export holds nothing
 
 
+def test_a_message_delivered_again_while_its_export_is_built_builds_nothing(
+    exports, files, medical_file, blobs, alice, spaces
+):
+    # The queue delivers at least once: a second delivery finds the export RUNNING (its first
+    # build under way, or its worker dead: then it shows FAILED past its deadline).
+    access = medical_file.spaces.policy.resolve(alice, None)
+    upload(medical_file, blobs, access)
+    export = exports.request(alice, None, "fr")
+    running = exports.store.get_export(access.space_id, export.export_id)
+    exports.store.put_export(running.model_copy(update={"status": ExportStatus.RUNNING}))
+
+    again = exports.build(access.space_id, export.export_id)
+
+    assert again.status is ExportStatus.RUNNING
+    assert files.uploads == []
+
+
 def test_who_may_export(exports, medical_file, alice, bob, spaces, store):
     # A parent exports their child's space; nobody another person's
     child_export = exports.request(alice, spaces["child"].space_id, "fr")

@@ -162,6 +162,15 @@ class WorkflowSettings(FromEnvironment):
 
 
 @dataclass(frozen=True)
+class StreamSettings(FromEnvironment):
+    """The queues the table's stream router hands records to (StreamEventsFunction): the
+    accounts' and the exports' functions read them."""
+
+    accounts_queue_url: str = env("ACCOUNTS_QUEUE_URL")
+    exports_queue_url: str = env("EXPORTS_QUEUE_URL")
+
+
+@dataclass(frozen=True)
 class PartnerSettings(FromEnvironment):
     # Where partners call us, as they sign it (@target-uri): configuration, never the Host
     # header a caller chooses.

@@ -66,9 +66,6 @@ class Export(Entity):
             return ExportStatus.EXPIRED if now > self.finished_at + ZIP_KEPT else self.status
         return self.status
 
-    def running(self, now: datetime) -> bool:
-        return self.shown_status(now) in (ExportStatus.PENDING, ExportStatus.RUNNING)
-
     def shown(self, now: datetime) -> dict[str, object]:
         body = self.to_api()
         body["status"] = self.shown_status(now).value

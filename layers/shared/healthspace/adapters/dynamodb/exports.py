@@ -5,12 +5,12 @@
 | export          | SPACE#<space> | EXPORT#<ulid>  | its status      | requested + 2 days      |
 | running export  | SPACE#<space> | EXPORT-RUNNING | the export's id | requested + build limit |
 
-The export item's insertion is what starts its build: the exports function reads the table's
-stream, filtered on new `EXPORT#` items. The running item keeps a second export of the space
-from starting while one is built: written with the export and its access-log entry in one
-transaction, on condition that none is there or that the one there is past its build's limit
-(its worker died), and deleted when the build ends. Both go with the space's partition, and
-the table's TTL removes them in any case.
+The export item's insertion is what starts its build: the table's stream router hands new `EXPORT#`
+items to the exports function's queue (healthspace.adapters.dynamodb.stream). The running item keeps
+a second export of the space from starting while one is built: written with the export and its
+access-log entry in one transaction, on condition that none is there or that the one there is past
+its build's limit (its worker died), and deleted when the build ends. Both go with the space's
+partition, and the table's TTL removes them in any case.
 """
 
 from __future__ import annotations
