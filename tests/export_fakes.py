@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 
 from healthspace.kernel.entity import Page
-from healthspace.lifecycle.export_model import BUILD_DEADLINE, Export
+from healthspace.lifecycle.export_model import BUILD_DEADLINE, Export, ExportStatus
 from healthspace.records.model import AccessLogEntry
 from tests.fakes import FakeStore
 
@@ -41,6 +41,13 @@ class FakeExportStore:
         return Page[Export](
             items=mine[start : start + limit], next_cursor=str(start + limit) if more else None
         )
+
+    def claim_export(self, export: Export) -> bool:
+        stored = self.exports.get((export.space_id, export.export_id))
+        if stored is None or stored.status is not ExportStatus.PENDING:
+            return False
+        self.exports[(export.space_id, export.export_id)] = export
+        return True
 
     def put_export(self, export: Export, done: bool = False) -> None:
         self.exports[(export.space_id, export.export_id)] = export

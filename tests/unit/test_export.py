@@ -274,6 +274,24 @@ def test_a_message_delivered_again_while_its_export_is_built_builds_nothing(
     assert files.uploads == []
 
 
+def test_of_two_deliveries_at_once_one_builds(exports, files, medical_file, blobs, alice, spaces):
+    # Both read the export PENDING; the other delivery's claim lands first: this one's fails,
+    # and it builds nothing.
+    access = medical_file.spaces.policy.resolve(alice, None)
+    upload(medical_file, blobs, access)
+    export = exports.request(alice, None, "fr")
+    pending = exports.store.get_export(access.space_id, export.export_id)
+    assert exports.store.claim_export(pending.model_copy(update={"status": ExportStatus.RUNNING}))
+    stale = exports.store.get_export
+    exports.store.get_export = lambda *_: pending  # what this delivery read, before the claim
+
+    exports.build(access.space_id, export.export_id)
+
+    exports.store.get_export = stale
+    assert stale(access.space_id, export.export_id).status is ExportStatus.RUNNING
+    assert files.uploads == []
+
+
 def test_who_may_export(exports, medical_file, alice, bob, spaces, store):
     # A parent exports their child's space; nobody another person's
     child_export = exports.request(alice, spaces["child"].space_id, "fr")

@@ -138,15 +138,17 @@ class Exports:
 
     def build(self, space_id: str, export_id: str) -> Export | None:
         """Build the export's ZIP; the export as it ends (None: no such export). Only a PENDING
-        export is built: a redelivered message (its queue delivers at least once) finds it
-        RUNNING or done and does nothing; a build that fails is marked FAILED (the person asks
+        export is built, claimed by a conditional write: a redelivered message (its queue
+        delivers at least once), even one delivered at the same moment, finds it RUNNING or done
+        and does nothing; a build that fails is marked FAILED (the person asks
         again) with the kind of its error, its parts given up; one whose worker died stays
         RUNNING until its deadline, then shows FAILED."""
         export = self.store.get_export(space_id, export_id)
         if export is None or export.shown_status(self.clock.now()) is not ExportStatus.PENDING:
             return export
         export = export.model_copy(update={"status": ExportStatus.RUNNING})
-        self.store.put_export(export)
+        if not self.store.claim_export(export):  # another delivery claimed it meanwhile
+            return self.store.get_export(space_id, export_id)
         upload = self.files.open(export.zip_key)
         try:
             counts = self._write(export, upload)

@@ -58,6 +58,11 @@ class ExportStore(Protocol):
         """A page of the space's exports, newest first."""
         ...
 
+    def claim_export(self, export: Export) -> bool:
+        """Write the export RUNNING on condition that it is still PENDING: of two deliveries of
+        its message at once, one builds; False for the other, nothing written."""
+        ...
+
     def put_export(self, export: Export, done: bool = False) -> None:
         """Write the export's progress; `done`: it is READY or FAILED, and no longer keeps
         another export of its space from starting."""

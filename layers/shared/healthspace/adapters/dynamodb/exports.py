@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, PutError
 
 from healthspace.adapters.dynamodb.items import Item, item_of, log_item, space_pk
 from healthspace.adapters.dynamodb.paging import newest_first
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.dynamodb.transactions import NEW, Write
 from healthspace.kernel.entity import Page
-from healthspace.lifecycle.export_model import BUILD_DEADLINE, Export
+from healthspace.lifecycle.export_model import BUILD_DEADLINE, Export, ExportStatus
 from healthspace.records.model import AccessLogEntry
 
 RUNNING = "EXPORT-RUNNING"
@@ -70,6 +70,15 @@ class DynamoExports:
 
     def list_exports(self, space_id: str, limit: int, cursor: str | None) -> Page[Export]:
         return newest_first(Export, space_pk(space_id), "EXPORT#", limit, cursor)
+
+    def claim_export(self, export: Export) -> bool:
+        try:
+            _export_item(export).save(condition=Item.status == ExportStatus.PENDING.value)
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def put_export(self, export: Export, done: bool = False) -> None:
         _export_item(export).save()
