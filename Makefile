@@ -66,10 +66,10 @@ lint: setup
 bench: setup chromium
 	$(PY) -m infra.bench
 	$(PY) -m infra.bench.local_stack  # requests/s over HTTP next to bare moto
-	$(PY) -m infra.bench.exports  # an export's peak memory, 10 and 500 documents
+	$(PY) -m infra.bench.exports  # an export's peak memory, 10, 100 and 500 documents
 	$(PY) -m infra.bench.cold_start
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
-	$(PY) -m infra.bench.lifecycle --documents 10 100  # close+archive, reopen; a citizen-year's cost
+	$(PY) -m infra.bench.lifecycle --documents 10 100  # close+archive, reopen, purge; a citizen-year's cost
 	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use
 
 ## The website's main pages at 1280 and 375 px, signed in as the demo patient, into

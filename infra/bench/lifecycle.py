@@ -1,5 +1,8 @@
-"""python -m infra.bench.lifecycle: what closing + archiving, and reopening, a space of N
-documents costs in AWS requests and bytes, and an archived citizen-year at list prices.
+"""python -m infra.bench.lifecycle: what closing + archiving, reopening, and purging at term a
+space of N documents costs in AWS requests and bytes, and an archived citizen-year at list
+prices. The purge is of the same space closed and archived again, on a clock ten years on: a
+real tombstone and archive object, as the daily sweep finds them (infra/bench/purge.py measures
+the sweep's throughput).
 
 The local stack runs in this process (handlers included, so botocore's events see every call
 the functions make); streams are delivered by the bench (`deliver_streams`), S3's restore is
@@ -22,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +118,19 @@ class Run:
     reopen_sent: int
     reopen_received: int
     reopen_transitions: int
+    purge_calls: Counter[str]
+    purge_sent: int
+    purge_received: int
+
+
+@dataclass(frozen=True)
+class _At:
+    """A clock stopped at one moment: the purge's, ten years after the closure."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 def _pdf(size: int, serial: int) -> bytes:
@@ -270,6 +286,7 @@ def run(
             traffic.received,
         )
     stack.deliver_streams()
+    purge_calls, purge_sent, purge_received = _purge_at_term(stack, traffic, space_id, claims)
     return Run(
         documents,
         close_calls,
@@ -282,7 +299,42 @@ def run(
         reopen_sent,
         reopen_received,
         _transitions(reopen_run),
+        purge_calls,
+        purge_sent,
+        purge_received,
     )
+
+
+def _purge_at_term(
+    stack: LocalStack, traffic: Traffic, space_id: str, claims: dict[str, str]
+) -> tuple[Counter[str], int, int]:
+    """Close the reopened space again, let the workflow archive it, then purge it as the sweep
+    does (LifecycleFunction's `erase`, term reached) on a clock past its ten years."""
+    from healthspace.lifecycle.model import Closure
+    from healthspace.wiring.erasing import eraser
+
+    env = stack.shared_env
+    table = boto3.client("dynamodb")
+    fresh = {**claims, "auth_time": str(int(time.time()))}
+    _api(stack, "RecordsFunction", "POST", "/me/closure", fresh, {"confirm": "CLOSE"})
+    key = {"pk": {"S": f"SPACE#{space_id}"}, "sk": {"S": "CLOSURE"}}
+    closure = table.get_item(TableName=env["TABLE_NAME"], Key=key)["Item"]
+    stack.invoke("StreamEventsFunction", dynamodb_stream_event([closure]))
+    runs = boto3.client("stepfunctions").list_executions(
+        stateMachineArn=env["ARCHIVE_STATE_MACHINE_ARN"]
+    )["executions"]
+    latest = max((e for e in runs if e["name"].startswith(space_id)), key=lambda e: e["startDate"])
+    if _finished(latest["executionArn"])["status"] != "SUCCEEDED":
+        raise RuntimeError("the second archive workflow failed")
+    stack.deliver_streams()
+    stored = table.get_item(TableName=env["TABLE_NAME"], Key=key)["Item"]["body"]["S"]
+    term = Closure.model_validate_json(stored).purge_after + timedelta(days=1)
+    purge = eraser()
+    purge.clock = _At(term)
+    with traffic.counting():
+        if purge.erase(space_id, term=True).outcome.value != "done":
+            raise RuntimeError("the purge did not finish")
+        return Counter(traffic.calls), traffic.sent, traffic.received
 
 
 def _operations(calls: Counter[str]) -> str:
@@ -323,9 +375,17 @@ def main(argv: list[str] | None = None) -> int:
                 r.close_calls,
                 r.close_sent,
                 r.close_received,
-                r.archive_transitions,
+                str(r.archive_transitions),
             ),
-            ("reopen", r.reopen_calls, r.reopen_sent, r.reopen_received, r.reopen_transitions),
+            (
+                "reopen",
+                r.reopen_calls,
+                r.reopen_sent,
+                r.reopen_received,
+                str(r.reopen_transitions),
+            ),
+            # The sweep's transitions are its batches', shared by up to 20 spaces each.
+            ("purge at term", r.purge_calls, r.purge_sent, r.purge_received, "the batch's"),
         ]:
             rows.append(
                 [
@@ -334,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                     str(sum(calls.values())),
                     _kb(sent),
                     _kb(received),
-                    str(transitions),
+                    transitions,
                     _operations(calls),
                 ]
             )
