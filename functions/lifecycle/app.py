@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from healthspace.kernel.observability import logger, metrics
-from healthspace.lifecycle.deletion import Erasure
+from healthspace.lifecycle.deletion_model import Erasure
 from healthspace.wiring.erasing import eraser, purge_sweep
 
 purge_sweep()  # at init: a missing setting stops the function here, naming it

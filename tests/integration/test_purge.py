@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from healthspace.adapters.dynamodb.items import Item
-from healthspace.lifecycle.deletion import Erasure
+from healthspace.lifecycle.deletion_model import Erasure
 from healthspace.records.access import Caller
 from tests.fakes import FakeClock
 from tests.integration.test_deletion import every_item, partition, space_body, table, versions

@@ -7,7 +7,7 @@ import pytest
 
 from healthspace.enrollment.messages import SMS_MAX_SEGMENTS, is_gsm7, sms_segments
 from healthspace.enrollment.model import Channel
-from healthspace.lifecycle.deletion import LAST_COPY_DAYS, Deletion, DeletionReason
+from healthspace.lifecycle.deletion_model import LAST_COPY_DAYS, Deletion, DeletionReason
 from healthspace.lifecycle.messages import deletion_message
 from healthspace.records.model import Role, SpaceStatus
 from tests.unit.test_messages import SITE, enrollment

@@ -303,7 +303,7 @@ class FakeDeletions:
         self.requests: list = []
 
     def request(self, requester, space_id):
-        from healthspace.lifecycle.deletion import Deletion, DeletionReason
+        from healthspace.lifecycle.deletion_model import Deletion, DeletionReason
         from healthspace.lifecycle.deletions import DeletionState
 
         self.requests.append((requester, space_id))

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from healthspace.adapters.notify import Notifications
 from healthspace.enrollment.model import Enrollment
-from healthspace.lifecycle.deletion import Deletion
+from healthspace.lifecycle.deletion_model import Deletion
 from healthspace.lifecycle.messages import deletion_message
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Protocol
 
-from healthspace.lifecycle.deletion import Deletion, DeletionAudit
+from healthspace.lifecycle.deletion_model import Deletion, DeletionAudit
 from healthspace.lifecycle.model import Closure
 from healthspace.records.model import AccessLogEntry, Space
 

@@ -13,7 +13,7 @@ from healthspace.kernel.clock import Clock
 from healthspace.kernel.dates import is_minor
 from healthspace.kernel.errors import Conflict, Forbidden, NotFound, ReauthenticationRequired
 from healthspace.kernel.observability import logger
-from healthspace.lifecycle.deletion import Deletion, DeletionReason
+from healthspace.lifecycle.deletion_model import Deletion, DeletionReason
 from healthspace.lifecycle.deletion_ports import DeletionRunner, DeletionStore
 from healthspace.records.access import Access, AccessPolicy, Caller
 from healthspace.records.access_log import AccessLog

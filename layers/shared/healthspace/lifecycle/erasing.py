@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from healthspace.enrollment.codes import pseudonym
 from healthspace.kernel.clock import Clock
 from healthspace.kernel.observability import logger
-from healthspace.lifecycle.deletion import DeletionAudit, DeletionReason, Erasure
+from healthspace.lifecycle.deletion_model import DeletionAudit, DeletionReason, Erasure
 from healthspace.lifecycle.deletion_ports import (
     DeletionConfirmations,
     DeletionStore,

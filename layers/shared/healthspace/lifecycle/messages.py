@@ -21,7 +21,7 @@ from healthspace.enrollment.messages import (
     to_gsm7,
 )
 from healthspace.enrollment.model import Channel, Enrollment
-from healthspace.lifecycle.deletion import Deletion
+from healthspace.lifecycle.deletion_model import Deletion
 
 
 def deletion_message(

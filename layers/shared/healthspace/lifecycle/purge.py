@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from healthspace.kernel.clock import Clock
-from healthspace.lifecycle.deletion import Erasure
+from healthspace.lifecycle.deletion_model import Erasure
 from healthspace.lifecycle.deletion_ports import DeletionStore, SweepFiles
 from healthspace.lifecycle.erasing import SpaceEraser
 

@@ -25,7 +25,7 @@ from pynamodb.expressions.update import Action
 from healthspace.adapters.dynamodb.items import Item, log_item, space_item, space_pk
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.dynamodb.transactions import NEW, Write, transact
-from healthspace.lifecycle.deletion import AUDIT_YEARS, Deletion, DeletionAudit
+from healthspace.lifecycle.deletion_model import AUDIT_YEARS, Deletion, DeletionAudit
 from healthspace.lifecycle.model import Closure, add_years
 from healthspace.records.model import AccessLogEntry, Space, SpaceStatus
 

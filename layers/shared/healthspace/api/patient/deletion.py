@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from healthspace.api.common import SPACE_HEADER, caller, json_response, signed_in_at, use
 from healthspace.api.openapi import documented
 from healthspace.kernel.observability import logger, metrics
-from healthspace.lifecycle.deletion import DELETE_CONFIRMATION, DeletionReason
+from healthspace.lifecycle.deletion_model import DELETE_CONFIRMATION, DeletionReason
 from healthspace.lifecycle.deletions import Deletions
 from healthspace.records.model import Role, SpaceStatus
 
