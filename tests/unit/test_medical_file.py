@@ -1,6 +1,6 @@
 """The medical file's use cases on in-memory fakes: rules, audit, concurrency, authorisation."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -148,6 +148,20 @@ class TestUpload:
         with pytest.raises(BadRequest):
             medical_file.uploads.start_upload(access, future, "a.pdf", "application/pdf", 10)
         assert store.uploads == {}
+
+    def test_a_document_dated_today_just_after_midnight_in_paris_is_taken(
+        self, medical_file, store, alice, spaces, clock
+    ):
+        # 23:30 UTC on 7 December is 00:30 on the 8th in Paris: the person's today
+        clock.current = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+        access = medical_file.spaces.policy.resolve(alice, None)
+        tomorrow_in_utc = FACTS.model_copy(update={"document_date": date(2026, 12, 8)})
+        medical_file.uploads.start_upload(access, tomorrow_in_utc, "a.pdf", "application/pdf", 10)
+        # a day that has begun nowhere yet is refused
+        later = FACTS.model_copy(update={"document_date": date(2026, 12, 9)})
+        with pytest.raises(BadRequest, match="future"):
+            medical_file.uploads.start_upload(access, later, "a.pdf", "application/pdf", 10)
+        assert len(store.uploads) == 1
 
     def test_file_larger_than_allowed_is_rejected_at_ingest(
         self, medical_file, blobs, alice, spaces

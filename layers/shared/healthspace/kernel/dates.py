@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Final
 
 from pydantic import AwareDatetime, BeforeValidator
 
@@ -15,6 +15,18 @@ def add_month(moment: datetime) -> datetime:
     return moment.replace(
         year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
     )
+
+
+# The earliest time zone on Earth (UTC+14, the Line Islands): a calendar day has begun
+# somewhere once it has begun there. Wallis-et-Futuna (UTC+12) is France's earliest.
+_EARLIEST_ZONE: Final = timedelta(hours=14)
+
+
+def latest_day(now: datetime) -> date:
+    """The latest calendar day that has begun somewhere at `now`: what "not in the future" allows
+    for a day a person gives in their own time zone (a document dated today just after
+    midnight in Paris is dated tomorrow in UTC)."""
+    return (now.astimezone(UTC) + _EARLIEST_ZONE).date()
 
 
 def is_minor(birth_date: date, today: date) -> bool:

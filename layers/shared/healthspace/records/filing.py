@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.crypto import encrypt_document
+from healthspace.kernel.dates import latest_day
 from healthspace.kernel.errors import (
     BadRequest,
     Conflict,
@@ -69,8 +70,9 @@ def check_filename(filename: str) -> str:
     return name
 
 
-def not_future(day: date, today: date) -> None:
-    if day > today:
+def not_future(day: date, now: datetime) -> None:
+    """A document's date has come, in the time zone of whoever gives it (kernel.dates)."""
+    if day > latest_day(now):
         raise BadRequest("document_date cannot be in the future")
 
 
@@ -163,7 +165,7 @@ class Filing:
         by, several documents sharing one (an order number...)."""
         if problem := self.content_problem(content):
             raise problem
-        not_future(deposit.facts.document_date, self.clock.now().date())
+        not_future(deposit.facts.document_date, self.clock.now())
         if deposit.hold_for_announcement and deposit.author.rpps is None:
             raise BadRequest("only a professional's document can be held for announcement")
         document = self.seal(space, self.ids.new_id(), deposit, content)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from healthspace.kernel.dates import IsoDate, IsoDateTime
+from healthspace.kernel.dates import IsoDate, IsoDateTime, latest_day
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
@@ -19,7 +19,8 @@ Note = Annotated[str, Field(max_length=2000)]
 
 
 def _not_future(value: date) -> date:
-    if value > datetime.now(UTC).date():
+    """A day that has come in the time zone of whoever gives it (kernel.dates.latest_day)."""
+    if value > latest_day(datetime.now(UTC)):
         raise ValueError("cannot be in the future")
     return value
 

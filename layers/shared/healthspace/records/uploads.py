@@ -82,7 +82,7 @@ class Uploads:
             raise PayloadTooLarge(
                 f"size must be between 1 and {self.limits.max_upload_bytes} bytes"
             )
-        not_future(facts.document_date, self.clock.now().date())
+        not_future(facts.document_date, self.clock.now())
         if self.store.count_documents(access.space_id) >= self.limits.max_documents:
             raise documents_full(self.limits.max_documents)  # before the person sends the file
         now = self.clock.now()

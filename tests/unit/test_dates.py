@@ -1,0 +1,20 @@
+"""kernel.dates: the latest day that has begun somewhere, what "not in the future" allows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from healthspace.kernel.dates import latest_day
+
+
+def test_a_day_is_allowed_once_it_has_begun_somewhere():
+    # 10:00 UTC on 7 December: already the 8th on the Line Islands (UTC+14)
+    assert latest_day(datetime(2026, 12, 7, 10, 0, tzinfo=UTC)) == date(2026, 12, 8)
+    # 09:59 UTC: the 8th has begun nowhere yet
+    assert latest_day(datetime(2026, 12, 7, 9, 59, tzinfo=UTC)) == date(2026, 12, 7)
+
+
+def test_the_moment_s_own_zone_does_not_matter():
+    paris = timezone(timedelta(hours=1))
+    moment = datetime(2026, 12, 8, 0, 30, tzinfo=paris)  # 23:30 UTC on the 7th
+    assert latest_day(moment) == latest_day(moment.astimezone(UTC)) == date(2026, 12, 8)
