@@ -40,7 +40,13 @@ class RestoreClock(Periodic):
             for found in page.get("Contents", []):
                 if found.get("StorageClass") not in ("DEEP_ARCHIVE", "GLACIER"):
                     continue
-                head = self._client.head_object(Bucket=self.bucket, Key=found["Key"])
+                try:
+                    head = self._client.head_object(Bucket=self.bucket, Key=found["Key"])
+                except self._client.exceptions.ClientError as exc:
+                    # Deleted since the listing (a reopening's end deletes its archive)
+                    if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                        continue
+                    raise
                 completed += 'ongoing-request="true"' in str(head.get("Restore", ""))
         return completed
 

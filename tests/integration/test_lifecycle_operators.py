@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 import pytest
 
+from healthspace.enrollment.messages import french_date
 from healthspace.enrollment.model import Contact, Enrollment, EnrollmentStatus, PostalAddress
 from infra.local.sample_events import api_event, api_result
 
@@ -122,7 +123,8 @@ def test_the_helpline_deletes_a_callers_space_and_posts_the_receipt(
     assert gone - datetime.fromisoformat(deleting["requested_at"]) == timedelta(days=36)
     batch = new_batch(before, s3, stack_env)
     assert "deletion-receipt" in batch
-    assert f"{gone.day} " in batch and "par téléphone" in batch
+    # The letter says the day in Paris (after 23:00 UTC, already the next day there)
+    assert french_date(gone) in batch and "par téléphone" in batch
     # The crypto-shred happened: DELETING, the wrapped key gone; the holder sees the deletion
     from tests.integration.test_deletion import space_body
 
