@@ -34,6 +34,7 @@ import botocore.handlers
 import httpx
 
 from infra.bench.measure import print_table
+from infra.local.executions import finished
 from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
 from infra.local.stack import LocalStack
 
@@ -152,17 +153,6 @@ def _api(
     return payload
 
 
-def _finished(arn: str, timeout: float = 300) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions")
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise RuntimeError(f"{arn} still running")
-
-
 def _restored(bucket: str, key: str, arn: str, timeout: float = 300) -> dict[str, Any]:
     s3, sfn = boto3.client("s3"), boto3.client("stepfunctions")
     give_up = time.monotonic() + timeout
@@ -247,7 +237,7 @@ def run(
         stack.invoke("StreamEventsFunction", dynamodb_stream_event([closure]))
         with traffic.paused():
             archive_run = _execution(env["ARCHIVE_STATE_MACHINE_ARN"], space_id)
-            if _finished(archive_run)["status"] != "SUCCEEDED":
+            if finished(archive_run, timeout=300)["status"] != "SUCCEEDED":
                 raise RuntimeError("the archive workflow failed")
         close_calls, close_sent, close_received = (
             Counter(traffic.calls),
@@ -324,7 +314,7 @@ def _purge_at_term(
         stateMachineArn=env["ARCHIVE_STATE_MACHINE_ARN"]
     )["executions"]
     latest = max((e for e in runs if e["name"].startswith(space_id)), key=lambda e: e["startDate"])
-    if _finished(latest["executionArn"])["status"] != "SUCCEEDED":
+    if finished(latest["executionArn"], timeout=300)["status"] != "SUCCEEDED":
         raise RuntimeError("the second archive workflow failed")
     stack.deliver_streams()
     stored = table.get_item(TableName=env["TABLE_NAME"], Key=key)["Item"]["body"]["S"]

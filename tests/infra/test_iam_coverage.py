@@ -62,6 +62,7 @@ from healthspace.records.model import Author, Category, DocumentFacts
 from healthspace.wiring.compose import compose_medical_file
 from healthspace.wiring.records import medical_file
 from infra.bench.records import Patient
+from infra.local.executions import finished
 from infra.local.outbox import read_outbox
 from infra.local.partner_signer import REQUIRED
 from infra.local.sample_events import api_event, api_result
@@ -87,7 +88,6 @@ from tests.unit.test_fhir import PDF, pushed
 from tests.unit.test_migration import NOBODY_INS, former, ndjson
 from tests.unit.test_pro_sante_connect import recorded as recorded_claims
 from tests.unit.test_pro_sante_connect import sign_in_event as psc_sign_in_event
-from tests.wave.test_wave_timer import finished
 
 FUNCTIONS = [f.logical_id for f in load_template().of_type("AWS::Serverless::Function")]
 # Functions that call no AWS service: least privilege is then no statement at all.

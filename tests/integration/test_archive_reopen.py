@@ -34,6 +34,7 @@ from moto.core.config import default_user_config
 
 from healthspace.lifecycle.archive_format import ArchiveReader
 from healthspace.wiring.records import medical_file
+from infra.local.executions import finished
 from infra.local.sample_events import api_event, api_result, dynamodb_stream_event
 from tests.integration.test_closure import CLOSE, space_items, table_item
 from tests.integration.test_lifecycle_operators import caller as caller  # the fixture
@@ -79,17 +80,6 @@ def _executions(machine: str) -> list[dict[str, Any]]:
     return sfn.list_executions(stateMachineArn=arn)["executions"]
 
 
-def _finished(execution_arn: str, timeout: float = 60) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions")
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.1)
-    raise AssertionError(f"{execution_arn} still running")
-
-
 def _execution_of(machine: str, space_id: str) -> str:
     found = [e for e in _executions(machine) if e["name"].startswith(space_id)]
     assert len(found) == 1, found
@@ -103,7 +93,7 @@ def _close_and_archive(api, deployed, who) -> dict[str, Any]:
     # The table's stream delivers the closure item's insertion to its router (the mapping's
     # filter keeps it), which starts the archive workflow.
     deployed[1].invoke("StreamEventsFunction", dynamodb_stream_event([closure]))
-    done = _finished(_execution_of("ARCHIVE_STATE_MACHINE_ARN", who.space_id))
+    done = finished(_execution_of("ARCHIVE_STATE_MACHINE_ARN", who.space_id))
     assert done["status"] == "SUCCEEDED", done
     return closed
 

@@ -15,22 +15,12 @@ import boto3
 
 from healthspace.lifecycle.model import Closure
 from healthspace.records.model import Action, Holder, Role
+from infra.local.executions import finished
 from infra.local.stack import LocalStack
 from tests.fakes import FakeClock
 from tests.lifecycle.conftest import LifecycleHandler
 
 _serial = iter(range(1, 10_000))
-
-
-def finished(execution_arn: str, timeout: float = 90) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions")
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.25)
-    raise AssertionError(f"{execution_arn} still running after {timeout}s")
 
 
 def closed_space(stack: LocalStack, closed_at: datetime, objects: int = 2) -> str:

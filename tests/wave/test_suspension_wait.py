@@ -17,8 +17,8 @@ from healthspace.lifecycle.suspensions import Suspensions
 from healthspace.records.model import Holder, SpaceStatus
 from healthspace.wiring.lifecycle import closures
 from healthspace.wiring.records import medical_file
+from infra.local.executions import finished
 from infra.local.stack import LocalStack
-from tests.wave.test_wave_timer import finished
 
 BORN = date(1980, 1, 1)
 _serial = iter(range(1, 1000))

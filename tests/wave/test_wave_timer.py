@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from healthspace.enrollment.model import Citizen, Contact, EnrollmentStatus
 from healthspace.kernel.identifiers import make_ins
 from healthspace.records.model import Role
 from healthspace.wiring.records import medical_file
+from infra.local.executions import finished
 from infra.local.stack import LocalStack
 from tests.wave.conftest import Domain, WaveHandler
 
@@ -65,17 +65,6 @@ def start_until(stack: LocalStack, wave_id: str, deadline: str) -> str:
             input=json.dumps({"wave_id": wave_id, "deadline": deadline}),
         )["executionArn"]
     )
-
-
-def finished(execution_arn: str, timeout: float = 60) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions")
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.25)
-    raise AssertionError(f"{execution_arn} still running after {timeout}s")
 
 
 def history(execution_arn: str) -> list[dict[str, Any]]:
