@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { exportLink } from "./export.js";
 import { fmtDate, has, t } from "./i18n.js";
-import { dismissError, h, isBusy, newId, notify, setBusy, setFieldError } from "./ui.js";
+import { confirmed, failed, h, notify, section } from "./ui.js";
 
 // What may be deleted (lifecycle.deletions.DELETABLE) and what may be asked back (an archived
 // space reopens; a space still being archived answers 409: "try again later").
@@ -23,9 +23,6 @@ let child = null;
 const say = (key, params = {}) => (child !== null && has(`lifecycle.child.${key}`)
   ? t(`lifecycle.child.${key}`, { ...params, child }) : t(`lifecycle.${key}`, params));
 
-const section = (id, title, ...children) =>
-  h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
-
 /** "My data": a copy of the whole file and the medical summary, on #/mes-donnees (open spaces). */
 export function myDataSection(state, ctx) {
   child = ctx.child ?? null;
@@ -34,43 +31,6 @@ export function myDataSection(state, ctx) {
     h("p", {}, say("myData.what")),
     h("p", {}, t("lifecycle.myData.summary")),
     h("p", {}, exportLink()));
-}
-
-/** A form whose only field is a box to tick; `send` runs once it is ticked. */
-function confirmed(understood, submitText, tickFirst, send) {
-  const error = h("div", { class: "form-error", role: "alert" });
-  const errorId = newId("confirm-error");
-  const box = h("input", { type: "checkbox", name: "confirmed", id: newId("f"), "aria-describedby": errorId });
-  const submit = h("button", { type: "submit", class: "btn danger" }, submitText);
-  const form = h("form", { novalidate: true }, error,
-    h("div", { class: "field", "data-field": "confirmed" },
-      h("label", { class: "check" }, box, " ", understood),
-      h("p", { class: "field-error", id: errorId })),
-    h("div", { class: "actions" }, submit));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (isBusy(submit)) return;
-    error.replaceChildren();
-    dismissError();
-    setFieldError(form, "confirmed", "");
-    if (!box.checked) {
-      setFieldError(form, "confirmed", tickFirst);
-      return box.focus();
-    }
-    setBusy(submit, true);
-    try {
-      await send(error);
-    } finally {
-      setBusy(submit, false);
-    }
-  });
-  return form;
-}
-
-/** Shows why it failed in the form's alert; a button (focused) when there is something to do. */
-function failed(error, text, button) {
-  error.replaceChildren(h("p", {}, text), button ?? "");
-  if (button) button.focus();
 }
 
 /** "Delete my space now": instead of ten years of archive, for an open, closed or archived space. */

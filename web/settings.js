@@ -7,7 +7,7 @@
 // closed space, express deletion.
 import { api } from "./api.js";
 import { fmtDate, has, t } from "./i18n.js";
-import { dismissError, fullName, h, isBusy, loadFailed, newId, notify, setBusy, setFieldError } from "./ui.js";
+import { confirmed, failed, fullName, h, loadFailed, notify, section } from "./ui.js";
 import { DELETED, deleteSection, deletionCard, myDataSection, reopenSection, restoringParts, titleOf } from "./lifecycle.js";
 
 // Every status a closed space goes through (records.model.SpaceStatus.closed).
@@ -52,9 +52,6 @@ export async function settingsView(view, ctx) {
   }
 }
 
-const section = (id, title, ...children) =>
-  h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
-
 function aboutSection(state, { space }) {
   const status = t(`settings.status.${state.status}`);
   return section("settings-about", ts("settings.about.title"),
@@ -72,36 +69,15 @@ function closeSection(state, ctx) {
   if (state.status !== "ACTIVE") return section("settings-close", title, h("p", {}, t("settings.close.notNow")));
   const until = new Date();
   until.setFullYear(until.getFullYear() + 10);
-  const error = h("div", { class: "form-error", role: "alert" });
-  const box = h("input", { type: "checkbox", name: "understood", id: newId("f"), "aria-describedby": "understood-error" });
-  const submit = h("button", { type: "submit", class: "btn danger" }, ts("settings.close.submit"));
-  const form = h("form", { novalidate: true }, error,
-    h("div", { class: "field", "data-field": "understood" },
-      h("label", { class: "check" }, box, " ", ts("settings.close.understood")),
-      h("p", { class: "field-error", id: "understood-error" })),
-    h("div", { class: "actions" }, submit));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (isBusy(submit)) return;
-    error.replaceChildren();
-    dismissError();
-    setFieldError(form, "understood", "");
-    if (!box.checked) {
-      setFieldError(form, "understood", t("settings.close.tickFirst"));
-      return box.focus();
-    }
-    setBusy(submit, true);
+  const form = confirmed(ts("settings.close.understood"), ts("settings.close.submit"), t("settings.close.tickFirst"), async (error) => {
     try {
       await api("/me/closure", { method: "POST", body: { confirm: "CLOSE" } });
     } catch (err) {
-      setBusy(submit, false);
       if (err.code === "REAUTHENTICATION_REQUIRED") {
-        error.append(h("p", {}, t("settings.close.signInAgain")),
+        return failed(error, t("settings.close.signInAgain"),
           h("button", { type: "button", class: "btn", onclick: () => ctx.signInAgain() }, t("settings.close.signInButton")));
-        return error.querySelector("button").focus();
       }
-      error.append(h("p", {}, err.code === "FORBIDDEN" ? t("settings.close.forbidden") : err.message));
-      return;
+      return failed(error, err.code === "FORBIDDEN" ? t("settings.close.forbidden") : err.message);
     }
     notify(ts("settings.close.done"), "success");
     await ctx.closed();

@@ -129,3 +129,44 @@ export function formDialog({ title, body = [], submitLabel = t("common.save"), d
 /** "Are you sure?" dialog running `action` on confirmation. */
 export const confirmDialog = ({ title, text, confirmLabel, action, returnFocus }) =>
   formDialog({ title, body: [h("p", {}, text)], submitLabel: confirmLabel, danger: true, submit: action, returnFocus });
+
+/** A card of the page: a <section> named by its <h2>. */
+export const section = (id, title, ...children) =>
+  h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+
+/** A form whose only field is a box to tick; `send` runs once it is ticked. */
+export function confirmed(understood, submitText, tickFirst, send) {
+  const error = h("div", { class: "form-error", role: "alert" });
+  const errorId = newId("confirm-error");
+  const box = h("input", { type: "checkbox", name: "confirmed", id: newId("f"), "aria-describedby": errorId });
+  const submit = h("button", { type: "submit", class: "btn danger" }, submitText);
+  const form = h("form", { novalidate: true }, error,
+    h("div", { class: "field", "data-field": "confirmed" },
+      h("label", { class: "check" }, box, " ", understood),
+      h("p", { class: "field-error", id: errorId })),
+    h("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (isBusy(submit)) return;
+    error.replaceChildren();
+    dismissError();
+    setFieldError(form, "confirmed", "");
+    if (!box.checked) {
+      setFieldError(form, "confirmed", tickFirst);
+      return box.focus();
+    }
+    setBusy(submit, true);
+    try {
+      await send(error);
+    } finally {
+      setBusy(submit, false);
+    }
+  });
+  return form;
+}
+
+/** Shows why it failed in the form's alert; a button (focused) when there is something to do. */
+export function failed(error, text, button) {
+  error.replaceChildren(h("p", {}, text), button ?? "");
+  if (button) button.focus();
+}
