@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from healthspace.kernel.clock import Clock
-from healthspace.kernel.dates import is_minor
-from healthspace.kernel.errors import Conflict, Forbidden, NotFound, ReauthenticationRequired
+from healthspace.kernel.errors import Conflict, NotFound
 from healthspace.lifecycle.model import CLOSURE_OBJECT, Closure, ClosureReason
 from healthspace.lifecycle.ports import ClosureStore
-from healthspace.records.access import Access, AccessPolicy, Caller
+from healthspace.lifecycle.rules import check_may_decide, check_recent
+from healthspace.records.access import AccessPolicy, Caller
 from healthspace.records.access_log import AccessLog
 from healthspace.records.model import Action, Author, Role, Space, SpaceStatus
 
@@ -63,11 +63,11 @@ class Closures:
         closed space answers its closure whoever closed it, and nothing changes; otherwise the
         caller must have signed in within `reauthentication` (ReauthenticationRequired)."""
         access, space = self.policy.resolve_any(caller, space_id)
-        self._check_may_close(access, space)
+        check_may_decide(access, space, self.clock.now(), "close")
         for _ in range(CLOSE_TRIES):
             if space.status is not SpaceStatus.ACTIVE:
                 return self._state(space)
-            self._check_recent(signed_in_at)
+            check_recent(signed_in_at, self.clock.now(), self.reauthentication, "close")
             closure = Closure.of(space.space_id, self.clock.now(), access.role, caller.subject)
             entry = self.log.entry(access, Action.UPDATE, CLOSURE_OBJECT)
             if self.store.close_space(space, closure, entry):
@@ -97,28 +97,6 @@ class Closures:
                 return ClosureState(space_id, SpaceStatus.CLOSED, closure, closed_now=True)
             space = self._space(space_id)
         raise Conflict("the health space changed while it was being closed: try again")
-
-    def _check_may_close(self, access: Access, space: Space) -> None:
-        """The holder closes their space; a legal representative only a minor's (an adult's
-        space is closed by its holder, or through the helpline)."""
-        if access.role is Role.HOLDER:
-            return
-        today = self.clock.now().date()
-        if access.role is Role.LEGAL_REPRESENTATIVE and is_minor(space.holder.birth_date, today):
-            return
-        raise Forbidden("only the holder, or a child's legal representative, may close a space")
-
-    def _check_recent(self, signed_in_at: datetime | None) -> None:
-        """Closing is the one act that asks for a fresh sign-in: a session left open on a
-        shared computer must not close a file."""
-        now = self.clock.now()
-        if signed_in_at is None or not (
-            now - self.reauthentication <= signed_in_at <= now + timedelta(minutes=1)
-        ):
-            minutes = int(self.reauthentication.total_seconds() // 60)
-            raise ReauthenticationRequired(
-                f"to close a health space, sign in again (within the last {minutes} minutes)"
-            )
 
     def _state(self, space: Space) -> ClosureState:
         if not space.status.closed:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from healthspace.kernel.clock import Clock
-from healthspace.kernel.dates import is_minor
-from healthspace.kernel.errors import Conflict, Forbidden, NotFound, ReauthenticationRequired
+from healthspace.kernel.errors import Conflict, NotFound
 from healthspace.kernel.observability import logger
 from healthspace.lifecycle.deletion_model import Deletion, DeletionReason
 from healthspace.lifecycle.deletion_ports import DeletionRunner, DeletionStore
-from healthspace.records.access import Access, AccessPolicy, Caller
+from healthspace.lifecycle.rules import check_may_decide, check_recent
+from healthspace.records.access import AccessPolicy, Caller
 from healthspace.records.access_log import AccessLog
 from healthspace.records.model import Action, Author, Role, Space, SpaceStatus
 
@@ -74,9 +74,9 @@ class Deletions:
         `reauthentication`, deletes the space, open, closed or archived. Asking again answers
         the deletion under way (or done) and changes nothing."""
         access, space = self.policy.resolve_any(caller, space_id)
-        self._check_may_delete(access, space)
+        check_may_decide(access, space, self.clock.now(), "delete")
         if space.status is not SpaceStatus.DELETING:
-            self._check_recent(signed_in_at)
+            check_recent(signed_in_at, self.clock.now(), self.reauthentication, "delete")
         author = caller.as_author
         return self.request(Requester(access.role, author), space.space_id)
 
@@ -111,24 +111,6 @@ class Deletions:
             logger.warning(
                 "deletion workflow not started: the daily sweep will run it",
                 extra={"space_id": space_id, "error": type(exc).__name__},
-            )
-
-    def _check_may_delete(self, access: Access, space: Space) -> None:
-        if access.role is Role.HOLDER:
-            return
-        today = self.clock.now().date()
-        if access.role is Role.LEGAL_REPRESENTATIVE and is_minor(space.holder.birth_date, today):
-            return
-        raise Forbidden("only the holder, or a child's legal representative, may delete a space")
-
-    def _check_recent(self, signed_in_at: datetime | None) -> None:
-        now = self.clock.now()
-        if signed_in_at is None or not (
-            now - self.reauthentication <= signed_in_at <= now + timedelta(minutes=1)
-        ):
-            minutes = int(self.reauthentication.total_seconds() // 60)
-            raise ReauthenticationRequired(
-                f"to delete a health space, sign in again (within the last {minutes} minutes)"
             )
 
     def _space(self, space_id: str) -> Space:
