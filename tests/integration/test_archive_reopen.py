@@ -39,7 +39,7 @@ from infra.local.sample_events import api_event, api_result, dynamodb_stream_eve
 from tests.integration.test_closure import CLOSE, space_items, table_item
 from tests.integration.test_lifecycle_operators import caller as caller  # the fixture
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES
+from tests.samples import SPACE_SAMPLES
 from tests.unit.test_fhir import PDF
 
 ARCHIVED_KINDS = ("doc", "profile", "count", "log")

@@ -51,7 +51,8 @@ from tests.integration.test_partner_api import hospital as hospital  # the fixtu
 from tests.integration.test_professionals_api import claims as professional_claims
 from tests.integration.test_professionals_api import pro as pro  # the fixture
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import QUERIES, SPACE_SAMPLES, body_for, export_items
+from tests.integration.test_route_walk import QUERIES, body_for, export_items
+from tests.samples import SPACE_SAMPLES
 from tests.unit.test_care_access import rpps
 
 DOCTOR, TEAM_MEMBER, OUTSIDER, BLOCKED, NAMED, RESCUER = (rpps(n) for n in range(81, 87))

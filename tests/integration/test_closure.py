@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration.test_announcement_holds import held_long_ago as held_long_ago  # fixture
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES
+from tests.samples import SPACE_SAMPLES
 
 CLOSE = {"confirm": "CLOSE"}
 

@@ -18,7 +18,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from infra.local.sample_events import queued_stream_event
 from tests.integration.test_records_api import upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES, export_items
+from tests.integration.test_route_walk import export_items
+from tests.samples import SPACE_SAMPLES
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from healthspace.kernel.identifiers import make_ins
 from infra.local.sample_events import api_event, api_result
 from tests.integration.test_records_api import PDF, presigned_key, upload_pdf
-from tests.integration.test_route_walk import SPACE_SAMPLES
+from tests.samples import SPACE_SAMPLES
 from tests.unit.test_care_access import rpps
 
 DOCTOR, NURSE, STRANGER = rpps(41), rpps(42), rpps(43)

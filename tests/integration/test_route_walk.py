@@ -12,6 +12,7 @@ import pytest
 
 from infra.local.sample_events import queued_stream_event
 from tests.integration.test_records_api import upload_pdf
+from tests.samples import SPACE_SAMPLES
 from tests.unit.test_care_access import rpps
 from tests.unit.test_directory import extract, line
 
@@ -36,26 +37,6 @@ CLOSING = {("POST", "/me/closure"), ("POST", "/me/deletion")}
 # Query strings of the routes that need one.
 QUERIES = {("GET", "/directory/professionals"): {"name": "martin"}}
 TREATING_DOCTOR, PROFESSIONAL, OTHER_DOCTOR = rpps(21), rpps(22), rpps(23)
-# A valid entry of each profile section.
-SPACE_SAMPLES = {
-    "allergies": {"substance": "Arachide", "category": "food", "criticality": "high"},
-    "treatments": {"medication": "Levothyrox", "dosage": "75 µg/j", "start_date": "2024-01-10"},
-    "conditions": {"name": "Hypothyroïdie", "clinical_status": "active"},
-    "vaccinations": {"vaccine": "Grippe", "date": "2025-10-20"},
-    "measurements": {
-        "kind": "blood-pressure",
-        "value": 128,
-        "diastolic": 82,
-        "unit": "mmHg",
-        "measured_at": "2026-11-01T08:30:00+01:00",
-    },
-    "advance-directives": {
-        "title": "Directives",
-        "content": "Pas d'acharnement.",
-        "date": "2025-05-05",
-    },
-    "contacts": {"kind": "trusted-person", "name": "Paul Martin", "phone": "0601020304"},
-}
 BODIES = {
     ("POST", "/me/uploads"): {
         "filename": "a.pdf",

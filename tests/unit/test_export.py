@@ -20,32 +20,13 @@ from healthspace.lifecycle.fhir_bundle import SHA256_EXTENSION, bundle
 from healthspace.lifecycle.summary import ABSENT, IPS_CODE, Summaries, ips_pdf
 from healthspace.records.model import Action, Category, DocumentFacts, SpaceStatus
 from tests.export_fakes import FakeExportFiles, FakeExportStore
+from tests.samples import SPACE_SAMPLES as SAMPLES
 from tests.unit.test_announcement_holds import child as child  # the fixture
 from tests.unit.test_announcement_holds import deposit
 from tests.unit.test_care_access import rpps
 from tests.unit.test_medical_file import upload
 
 DOCTOR = rpps(41)
-# A valid entry of each profile section.
-SAMPLES = {
-    "allergies": {"substance": "Arachide", "category": "food", "criticality": "high"},
-    "treatments": {"medication": "Levothyrox", "dosage": "75 µg/j", "start_date": "2024-01-10"},
-    "conditions": {"name": "Hypothyroïdie", "clinical_status": "active"},
-    "vaccinations": {"vaccine": "Grippe", "date": "2025-10-20"},
-    "measurements": {
-        "kind": "blood-pressure",
-        "value": 128,
-        "diastolic": 82,
-        "unit": "mmHg",
-        "measured_at": "2026-11-01T08:30:00+01:00",
-    },
-    "advance-directives": {
-        "title": "Directives",
-        "content": "Pas d'acharnement.",
-        "date": "2025-05-05",
-    },
-    "contacts": {"kind": "trusted-person", "name": "Paul Martin", "phone": "0601020304"},
-}
 
 
 def log_of(store, space_id):
