@@ -73,8 +73,10 @@ def test_a_measurements_value_and_time_in_the_language_shown(
     form.get_by_label(words("sections.measurements.fields.measured_at")).fill(measured_at)
     form.get_by_role("button", name=words("common.save")).click()
     expect(form).to_be_hidden()
-    card = page.get_by_role("tabpanel").get_by_role("listitem").filter(
-        has=page.get_by_role("heading", level=3, name=title, exact=True)
+    card = (
+        page.get_by_role("tabpanel")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_role("heading", level=3, name=title, exact=True))
     )
     expect(card).to_have_count(1)
     expect(card.locator("dd")).to_have_text(when)

@@ -3,9 +3,8 @@ professionals, read who saw it in the history, sign out."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -33,9 +32,7 @@ def test_a_patient_adds_a_document_views_it_masks_it_and_reads_the_history(
     view = entry.get_by_role("button", name="Voir")
     with page.expect_response(VIEWS) as shown:
         view.click()
-    dialog = page.get_by_role(
-        "dialog", name=FR("viewer.title", title="Bilan sanguin de novembre")
-    )
+    dialog = page.get_by_role("dialog", name=FR("viewer.title", title="Bilan sanguin de novembre"))
     expect(dialog).to_be_visible()
     assert shown.value.status == 200
     assert shown.value.all_headers()["content-type"] == "application/pdf"
@@ -62,8 +59,10 @@ def test_a_patient_adds_a_document_views_it_masks_it_and_reads_the_history(
     )
     expect(changes.first).to_contain_text("Document")
     # Her viewing is traced too, with the document's title.
-    viewed = page.get_by_role("listitem").filter(has_text="Camille Martin").filter(
-        has_text="Consultation"
+    viewed = (
+        page.get_by_role("listitem")
+        .filter(has_text="Camille Martin")
+        .filter(has_text="Consultation")
     )
     expect(viewed.filter(has_text="Bilan sanguin de novembre").first).to_be_visible()
 

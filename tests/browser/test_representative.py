@@ -85,9 +85,7 @@ def test_a_representative_files_a_document_and_an_allergy_in_the_childs_space(
     expect(card).to_contain_text(words("sections.allergies.options.criticality.high"))
     card.get_by_role("button", name=words("profile.delete")).click()
     dialog = page.get_by_role("dialog", name=words("profile.deleteTitle"))
-    expect(dialog).to_contain_text(
-        words("child.profile.deleteText", title=substance, child=child)
-    )
+    expect(dialog).to_contain_text(words("child.profile.deleteText", title=substance, child=child))
     dialog.get_by_role("button", name=words("common.cancel")).click()
     assert_accessible(page, f"{language}: the child's profile with the representative's entry")
 
