@@ -72,15 +72,27 @@ PDF = (
 )
 
 
-def upload_pdf(page: Page, folder: Path, title: str, words: Words = FR) -> Locator:
+def upload_pdf(
+    page: Page, folder: Path, title: str, words: Words = FR, child: str | None = None
+) -> Locator:
     """Adds a PDF through the documents page's form (open on it); its entry in the list."""
     pdf = folder / "compte-rendu.pdf"
     pdf.write_bytes(PDF)
-    return upload_file(page, pdf, title, words)
+    return upload_file(page, pdf, title, words, child=child)
 
 
-def upload_file(page: Page, file: Path, title: str, words: Words = FR) -> Locator:
-    """Adds a file through the documents page's form (open on it); its entry in the list."""
+def upload_file(
+    page: Page,
+    file: Path,
+    title: str,
+    words: Words = FR,
+    *,
+    child: str | None = None,
+    date: str | None = None,
+) -> Locator:
+    """Adds a file through the documents page's form (open on it); its entry in the list. In a
+    represented person's space (`child`, their given name) the confirmation names them; `date`
+    (YYYY-MM-DD) is the document's, today's if not given."""
     upload = page.get_by_role("form", name=words("upload.add"))
     if not upload.is_visible():
         page.get_by_text(words("upload.add")).click()
@@ -89,8 +101,15 @@ def upload_file(page: Page, file: Path, title: str, words: Words = FR) -> Locato
     expect(title_field).to_have_value(file.stem)  # suggested from the name
     title_field.fill(title)
     upload.get_by_label(words("upload.category")).select_option(label=words("categories.biology"))
+    if date is not None:
+        upload.get_by_label(words("upload.date")).fill(date)
     upload.get_by_role("button", name=words("upload.send")).click()
-    expect(upload.get_by_role("status")).to_contain_text(words("upload.accepted", title=title))
+    accepted = (
+        words("child.upload.accepted", title=title, child=child)
+        if child
+        else words("upload.accepted", title=title)
+    )
+    expect(upload.get_by_role("status")).to_contain_text(accepted)
     entry = page.get_by_role("listitem").filter(has_text=title)
     expect(entry).to_have_count(1)
     return entry

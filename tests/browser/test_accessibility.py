@@ -17,6 +17,31 @@ pytestmark = pytest.mark.browser
 
 CAMILLE, JULIEN = DEMO_ACCOUNTS
 ROUTES = ("accueil", "documents", "profil", "historique", "acces")
+# The pages open without signing in, and the catalogue key of each one's title.
+PUBLIC = {
+    "connexion": "nav.connexion",
+    "opposition": "nav.opposition",
+    "activation": "nav.activation",
+    "nouveau-code": "nav.nouveau-code",
+    "aide": "nav.aide",
+    "premiere-connexion": "accounts.first.title",
+    "mot-de-passe-oublie": "accounts.forgotten.title",
+}
+# The public pages that end with the helpline, once the service's facts have come.
+WITH_HELPLINE = {"opposition", "activation", "nouveau-code", "aide"}
+REFLOW = pytest.mark.parametrize(
+    ("width", "scale"), [(320, 1), (640, 2)], ids=["320px reflow", "200% zoom of 1280px"]
+)
+# Every control shown whose box sticks out of the window, or whose text its own box cuts off.
+CLIPPED_CONTROLS = """() => [...document.querySelectorAll(
+    'a[href], button, input, select, textarea, summary, [tabindex="0"]')]
+  .filter((el) => el.checkVisibility())
+  .filter((el) => {
+    const box = el.getBoundingClientRect();
+    const cut = el.matches('input, select, textarea') ? false : el.scrollWidth > el.clientWidth + 1;
+    return box.left < -0.5 || box.right > window.innerWidth + 0.5 || cut;
+  })
+  .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.name || '').trim()}"`)"""
 BOTH = pytest.mark.parametrize("language", ["fr", "en"])
 
 
@@ -149,7 +174,10 @@ def test_keyboard_alone_signs_in_and_reaches_the_documents(page: Page):
     expect(page.get_by_label(FR("login.username"))).to_be_visible()
     page.keyboard.press("Tab")  # the skip link first
     expect(page.get_by_role("link", name=FR("shell.skip"))).to_be_focused()
-    page.get_by_label(FR("login.username")).focus()
+    page.keyboard.press("Enter")  # past the header, to the page's content
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the form's first field
+    expect(page.get_by_label(FR("login.username"))).to_be_focused()
     page.keyboard.type(CAMILLE.username)
     page.keyboard.press("Tab")
     expect(page.get_by_label(FR("login.password"))).to_be_focused()
@@ -170,9 +198,7 @@ def test_keyboard_alone_signs_in_and_reaches_the_documents(page: Page):
 
 
 @BOTH
-@pytest.mark.parametrize(
-    ("width", "scale"), [(320, 1), (640, 2)], ids=["320px reflow", "200% zoom of 1280px"]
-)
+@REFLOW
 def test_every_view_reflows_without_horizontal_scrolling(
     browser: Browser, site: StackProcess, language: str, width: int, scale: int
 ):
@@ -191,5 +217,46 @@ def test_every_view_reflows_without_horizontal_scrolling(
             open_view(page, route, words)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{route} at {width}px: {overflow}px wider than the window"
+    finally:
+        context.close()
+
+
+def assert_reflows(page: Page, state: str) -> None:
+    """No horizontal scrolling, no control out of the window or cut off."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{state}: {overflow}px wider than the window"
+    assert page.evaluate(CLIPPED_CONTROLS) == [], f"{state}: controls clipped"
+
+
+@BOTH
+@REFLOW
+def test_the_public_pages_reflow_without_loss(
+    browser: Browser, site: StackProcess, language: str, width: int, scale: int
+):
+    """The pages for people not signed in, as loaded and with their form's errors shown."""
+    words = Words(language)
+    context = browser.new_context(
+        base_url=site.url,
+        locale=LOCALES[language],
+        viewport={"width": width, "height": 800},
+        device_scale_factor=scale,
+    )
+    try:
+        page = context.new_page()
+        for route, title in PUBLIC.items():
+            page.goto(f"/#/{route}")
+            expect(page).to_have_title(words("shell.title", page=words(title)))
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            if route in WITH_HELPLINE:  # drawn whole
+                expect(page.get_by_text(words("enrollment.helpline"))).to_be_visible()
+            assert_reflows(page, f"{route} at {width}px")
+            submit = page.locator("#view form button[type=submit]")
+            if route == "aide":
+                expect(submit).to_have_count(0)
+                continue
+            submit.first.click()
+            errors = page.locator(".form-error:not(:empty), .field-error:not(:empty)")
+            expect(errors.first).to_be_visible()
+            assert_reflows(page, f"{route} with its errors at {width}px")
     finally:
         context.close()
