@@ -1,6 +1,7 @@
 """The template as a health-data host deploys it: Cognito, the WAF, the partners' gateway
-settings, the custom domains, Pro Santé Connect and FranceConnect, read through the local stack's resolver
-under the parameters a deployment gives (conditions evaluated as CloudFormation does)."""
+settings, the custom domains, Pro Santé Connect and FranceConnect, read through the local
+stack's resolver under the parameters a deployment gives (conditions evaluated as
+CloudFormation does)."""
 
 from __future__ import annotations
 
