@@ -57,7 +57,10 @@ LOSING = {
 }
 # What each does with the new code.
 USES_NEW_CODE = {"fr": "opposition", "en": "activation"}
-RECEIPT_TITLE = {"opposition": "Justificatif d'opposition", "activation": "Justificatif d'activation"}
+RECEIPT_TITLE = {
+    "opposition": "Justificatif d'opposition",
+    "activation": "Justificatif d'activation",
+}
 
 
 @pytest.fixture(scope="module")
