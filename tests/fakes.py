@@ -556,9 +556,9 @@ class FakeOpsFiles:
     def read_text(self, key: str) -> TextIO:
         return io.StringIO(str(self.objects[key]))
 
-    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
-        self.objects[f"receipts/{receipt_id}.pdf"] = pdf
-        return f"https://ops.test/receipts/{receipt_id}.pdf"
+    def put_receipt(self, receipt_id: str, pdf: bytes, folder: str = "receipts") -> str:
+        self.objects[f"{folder}/{receipt_id}.pdf"] = pdf
+        return f"https://ops.test/{folder}/{receipt_id}.pdf"
 
 
 class FakeScheduler:

@@ -1,7 +1,7 @@
 // First sign-in and forgotten password, no sign-in needed: the person asks for a one-time code
 // (sent by email, text message or letter, as their other messages), then chooses a password with it.
 import { api } from "./api.js";
-import { identityFields, readIdentity } from "./enrollment.js";
+import { helpline, identityFields, publicFacts, readIdentity } from "./enrollment.js";
 import { t } from "./i18n.js";
 import { h, field, showErrors, notify } from "./ui.js";
 
@@ -18,12 +18,12 @@ function refusal(err) {
 
 /** "premiere-connexion" or "mot-de-passe-oublie": the same two steps, in the page's words. */
 function passwordView(kind) {
-  return (view) => {
+  return async (view) => {
     const step = h("div");
     view.append(h("h1", { tabindex: -1 }, t(`accounts.${kind}.title`)),
-      h("p", { class: "lead" }, t(`accounts.${kind}.lead`)), step,
-      h("p", {}, h("a", { href: "#/connexion" }, t("enrollment.back"))));
+      h("p", { class: "lead" }, t(`accounts.${kind}.lead`)), step);
     askCode(step, kind);
+    view.append(helpline(await publicFacts(), "phoneHelp.accounts"), h("p", {}, h("a", { href: "#/connexion" }, t("enrollment.back"))));
   };
 }
 

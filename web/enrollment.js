@@ -1,20 +1,21 @@
 // Pages for people without a space yet, no sign-in needed: oppose the creation of one's space, open
 // it now, ask for a new code (the code of the letter or message protects the first two), and help.
 import { api, safeUrl } from "./api.js";
-import { fmtDate, fmtDateTime, t } from "./i18n.js";
-import { h, field, showErrors, confirmDialog, notify, today, isBusy, setBusy } from "./ui.js";
+import { currentLanguage, fmtDate, fmtDateTime, t } from "./i18n.js";
+import { h, field, showErrors, formDialog, notify, today, isBusy, setBusy } from "./ui.js";
 
 let facts = null;
 /** How long a code is valid and the helpline's number (GET /enrollment/help), read once. */
-async function publicFacts() {
+export async function publicFacts() {
   facts ??= await api("/enrollment/help", { auth: false, space: null }).catch(() => null);
   return facts;
 }
 
-/** The helpline, as a paragraph with a tel: link ("3422" when the service could not be reached). */
-function helpline(known) {
+/** The helpline, as a paragraph with a tel: link (the letter's number when the service could not
+ * be reached); `text` is the catalogue key of what comes before the number. */
+export function helpline(known, text = "enrollment.helpline") {
   const phone = known?.helpline_phone;
-  return h("p", { class: "notice" }, t("enrollment.helpline"), " ",
+  return h("p", { class: "notice" }, t(text), " ",
     phone ? h("a", { href: `tel:${phone.replace(/\s/g, "")}` }, phone) : t("enrollment.helplineUnknown"));
 }
 
@@ -23,6 +24,8 @@ const INS_HINT = () => t("enrollment.insHint");
 const period = ({ window_seconds: seconds }) => (seconds >= 86400
   ? t("enrollment.days", { count: Math.floor(seconds / 86400) })
   : t("enrollment.minutes", { count: Math.max(1, Math.round(seconds / 60)) }));
+/** A deadline as the letter gives it, a day; with its time when the window is shorter (a demo). */
+const deadlineText = (deadline, known) => (known && known.window_seconds < 86400 ? fmtDateTime(deadline) : fmtDate(deadline));
 
 /** The identity fields every form asks: the INS (15 digits) and the birth date. */
 export function identityFields() {
@@ -58,13 +61,15 @@ function receiptCard(receipt) {
     h("p", { class: "hint" }, t("enrollment.keep")));
 }
 
-/** Opposition or early opening: the person's identity and code, a confirmation, the receipt. */
+/** Opposition or early opening: the person's identity and code; once the code is checked, a
+ * confirmation saying the date the letter gave (when the space is created); then the receipt. */
 function decisionView(kind) {
   return async (view) => {
     const result = h("div");
+    const error = h("div", { class: "form-error", role: "alert" });
     const submit = h("button", { type: "submit", class: "btn" }, t(`enrollment.${kind}.submit`));
     const form = h("form", { class: "card narrow", novalidate: true, "aria-labelledby": "decision-title" },
-      h("h2", { id: "decision-title" }, t("enrollment.yourDetails")),
+      h("h2", { id: "decision-title" }, t("enrollment.yourDetails")), error,
       ...identityFields(),
       field({ label: t("enrollment.code"), hint: t("enrollment.codeHint"), control: h("input", {
         name: "code", autocomplete: "one-time-code", autocapitalize: "characters", spellcheck: "false", maxlength: 20, required: true }) }),
@@ -75,26 +80,36 @@ function decisionView(kind) {
     view.append(h("p", {}, known ? t("enrollment.validity", { period: period(known) }) : t("enrollment.validityUnknown")),
       form, result, helpline(known), h("p", {}, h("a", { href: "#/connexion" }, t("enrollment.back"))));
 
-    form.addEventListener("submit", (event) => {
+    /** The confirmation, the deadline of this code's letter in it; the decision once confirmed. */
+    const confirm = (body, deadline) => formDialog({
+      title: t(`enrollment.${kind}.confirmTitle`), danger: true, submitLabel: t(`enrollment.${kind}.submit`),
+      body: [h("p", {}, t(`enrollment.${kind}.confirmText`)),
+        h("p", { class: "notice" }, t(`decisionDeadline.${kind}`, { date: deadlineText(deadline, known) }))],
+      submit: async () => {
+        const receipt = await api(`/enrollment/${kind}`, { method: "POST", auth: false, space: null, body });
+        form.remove();
+        result.replaceChildren(receiptCard(receipt));
+        notify(t(`enrollment.${kind}.done`), "success");
+      },
+      returnFocus: () => result.querySelector("h2") ?? submit,
+    });
+
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      error.replaceChildren();
       const code = form.elements.code.value.trim().toUpperCase();
       const identity = readIdentity(form, { code: code.replace(/[\s-]/g, "").length >= 12 ? "" : t("enrollment.codeInvalid") });
-      if (!identity) return;
-      confirmDialog({
-        title: t(`enrollment.${kind}.confirmTitle`), text: t(`enrollment.${kind}.confirmText`), confirmLabel: t(`enrollment.${kind}.submit`),
-        action: async () => {
-          submit.disabled = true;
-          try {
-            const receipt = await api(`/enrollment/${kind}`, { method: "POST", auth: false, space: null, body: { ...identity, code } });
-            form.remove();
-            result.replaceChildren(receiptCard(receipt));
-            notify(t(`enrollment.${kind}.done`), "success");
-          } finally {
-            submit.disabled = false;
-          }
-        },
-        returnFocus: () => result.querySelector("h2") ?? submit,
-      });
+      if (!identity || isBusy(submit)) return;
+      setBusy(submit, true);
+      try {
+        // Told only to whoever holds the right code; a wrong one counts as a failed attempt.
+        const { deadline } = await api("/enrollment/code-checks", { method: "POST", auth: false, space: null, body: { ...identity, code } });
+        confirm({ ...identity, code }, deadline);
+      } catch (err) {
+        error.replaceChildren(h("p", {}, err.message));
+      } finally {
+        setBusy(submit, false);
+      }
     });
   };
 }
@@ -102,7 +117,27 @@ function decisionView(kind) {
 export const oppositionView = decisionView("opposition");
 export const activationView = decisionView("activation");
 
-/** A lost code: the identity and a second factor; the same answer whatever matched. */
+/** How long a new code is valid: until the first one's date (the enrollment's deadline, never
+ * shown here: it would tell anyone whether a person is enrolled). */
+const newCodeValidity = (known) => (known ? t("lostCode.validity", { period: period(known) }) : t("lostCode.validityUnknown"));
+
+/** The receipt of a request for a new code: the same whatever matched (when, its reference). */
+function requestCard(request, known) {
+  return h("section", { class: "card", "aria-labelledby": "request-title" },
+    h("h2", { id: "request-title", tabindex: -1 }, t("lostCode.receivedTitle")),
+    h("p", { class: "notice notice-success", role: "status" }, t("enrollment.newCode.done")),
+    h("dl", { class: "facts" },
+      h("div", {}, h("dt", {}, t("lostCode.receivedAt")), h("dd", {}, fmtDateTime(request.received_at))),
+      h("div", {}, h("dt", {}, t("lostCode.reference")), h("dd", {}, request.request_id))),
+    h("p", {}, t("lostCode.next")),
+    h("p", {}, newCodeValidity(known)),
+    h("p", {}, h("a", { class: "btn", href: safeUrl(request.receipt_url), rel: "noopener noreferrer" }, t("lostCode.download"))),
+    h("p", { class: "hint" }, t("lostCode.keep")),
+    h("p", {}, t("lostCode.then"), " ", h("a", { href: "#/opposition" }, t("login_links.opposition")), " ",
+      t("lostCode.or"), " ", h("a", { href: "#/activation" }, t("login_links.activation")), "."));
+}
+
+/** A lost code: the identity and a second factor; the same answer whatever matched, and its receipt. */
 export async function newCodeView(view) {
   const submit = h("button", { type: "submit", class: "btn" }, t("enrollment.newCode.submit"));
   const form = h("form", { class: "card narrow", novalidate: true, "aria-labelledby": "code-title" },
@@ -113,7 +148,7 @@ export async function newCodeView(view) {
     h("div", { class: "actions" }, submit));
   view.append(h("h1", { tabindex: -1 }, t("enrollment.newCode.title")), h("p", { class: "lead" }, t("enrollment.newCode.lead")));
   const known = await publicFacts();
-  view.append(form, helpline(known), h("p", {}, h("a", { href: "#/connexion" }, t("enrollment.back"))));
+  view.append(h("p", {}, newCodeValidity(known)), form, helpline(known), h("p", {}, h("a", { href: "#/connexion" }, t("enrollment.back"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const factor = form.elements.second_factor.value.trim();
@@ -121,8 +156,11 @@ export async function newCodeView(view) {
     if (!identity || isBusy(submit)) return;
     setBusy(submit, true);
     try {
-      await api("/enrollment/code-requests", { method: "POST", auth: false, space: null, body: { ...identity, second_factor: factor } });
-      form.replaceWith(h("p", { class: "notice notice-success", role: "status" }, t("enrollment.newCode.done")));
+      const body = { ...identity, second_factor: factor, language: currentLanguage() };
+      const request = await api("/enrollment/code-requests", { method: "POST", auth: false, space: null, body });
+      const card = requestCard(request, known);
+      form.replaceWith(card);
+      card.querySelector("h2").focus();
     } catch (err) {
       notify(err.message, "error");
     } finally {

@@ -1,7 +1,8 @@
-"""People whose space is open choose their password on the site, without signing in: one at her
-first sign-in (in French), then signs in with her INS; one who forgot his (in English) types a
-wrong code and two different passwords first. A deployed site's sign-in with FranceConnect and
-its sign-out, Cognito's endpoints answered by the test. Every state passes axe-core."""
+"""People whose space is open choose their password on the site, without signing in, in French
+and in English: at their first sign-in, then they sign in with their INS; after forgetting it,
+typing a wrong code and two different passwords first. A deployed site's sign-in with
+FranceConnect and its sign-out, Cognito's endpoints answered by the test. Every state passes
+axe-core in both languages; both pages give the helpline's number."""
 
 from __future__ import annotations
 
@@ -22,20 +23,29 @@ from tests.e2e.test_enrollment_journey import CODE, Person, cli, code_sent_to, o
 
 pytestmark = pytest.mark.browser
 
-ROSE = Person(make_ins("2870175111031"), "1987-03-14", "Rose", "Premier", "rose@example.org")
-SAM = Person(make_ins("1750769123032"), "1975-09-30", "Sam", "Oubli", "sam@example.org")
+# At their first sign-in, by language; and who forgot their password.
+FIRST = {
+    "fr": Person(make_ins("2870175111031"), "1987-03-14", "Rose", "Premier", "rose@example.org"),
+    "en": Person(make_ins("2940175111033"), "1994-01-08", "Rita", "First", "rita@example.org"),
+}
+FORGOT = {
+    "fr": Person(make_ins("2960375111034"), "1996-03-22", "Sophie", "Oubli", "sophie@example.org"),
+    "en": Person(make_ins("1750769123032"), "1975-09-30", "Sam", "Forgot", "sam@example.org"),
+}
 PASSWORD = "Rose-mot-de-passe-2027"
+NEW_PASSWORD = "Sam-new-password-2027"
 
 
 @pytest.fixture(scope="module")
 def opened(site: StackProcess, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Both notified by the operators' CLI, then both open their space with their code."""
+    """All notified by the operators' CLI, then all open their space with their code."""
+    people = [*FIRST.values(), *FORGOT.values()]
     population = tmp_path_factory.mktemp("accounts") / "assures.csv"
-    write_csv(population, [ROSE, SAM])
+    write_csv(population, people)
     imported = cli(site.url, "import", str(population))
     assert imported.returncode == 0, imported.stdout + imported.stderr
     with httpx.Client(base_url=site.url, trust_env=False, timeout=30) as http:
-        for person in (ROSE, SAM):
+        for person in people:
             code = code_sent_to(http, person.email)
             body = {"ins": person.ins, "birth_date": person.birth_date, "code": code}
             assert http.post("/enrollment/activation", json=body).status_code == 200
@@ -60,61 +70,74 @@ def choose(page: Page, words: Words, code: str, password: str, again: str) -> No
     page.get_by_role("button", name=words("accounts.choose.submit")).click()
 
 
+def expect_helpline(page: Page) -> None:
+    expect(page.get_by_role("link", name="3422")).to_have_attribute("href", "tel:3422")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_first_sign_in_sets_the_password_and_signs_in_with_the_ins(
-    page: Page, site: StackProcess, opened: None
+    page: Page, site: StackProcess, opened: None, language: str
 ):
+    words, person = Words(language), FIRST[language]
     page.goto("/")
-    expect(page.get_by_text(FR("accounts.login.usernameHint"))).to_be_visible()
-    assert_accessible(page, "fr: sign-in page with its password links")
-    page.get_by_role("link", name=FR("accounts.login.first")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(FR("accounts.first.title"))
-    page.get_by_role("button", name=FR("accounts.ask.submit")).click()
-    expect(page.get_by_text(FR("enrollment.insInvalid"))).to_be_visible()
-    assert_accessible(page, "fr: code request with its errors")
+    expect(page.get_by_text(words("accounts.login.usernameHint"))).to_be_visible()
+    assert_accessible(page, f"{language}: sign-in page with its password links")
+    page.get_by_role("link", name=words("accounts.login.first")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words("accounts.first.title"))
+    expect_helpline(page)
+    assert_accessible(page, f"{language}: first sign-in")
+    page.get_by_role("button", name=words("accounts.ask.submit")).click()
+    expect(page.get_by_text(words("enrollment.insInvalid"))).to_be_visible()
+    assert_accessible(page, f"{language}: code request with its errors")
 
-    fill_identity(page, FR, ROSE)
-    page.get_by_role("button", name=FR("accounts.ask.submit")).click()
-    expect(page.get_by_role("status").first).to_have_text(FR("accounts.first.sent"))
-    expect(page.get_by_label(FR("enrollment.ins"))).to_have_value(ROSE.ins)  # kept for step 2
-    assert_accessible(page, "fr: code sent, password form")
+    fill_identity(page, words, person)
+    page.get_by_role("button", name=words("accounts.ask.submit")).click()
+    expect(page.get_by_role("status").first).to_have_text(words("accounts.first.sent"))
+    expect(page.get_by_label(words("enrollment.ins"))).to_have_value(person.ins)  # for step 2
+    assert_accessible(page, f"{language}: code sent, password form")
 
-    choose(page, FR, account_code(site, ROSE), PASSWORD, PASSWORD)
-    expect(page.get_by_role("heading", level=2, name=FR("accounts.done.title"))).to_be_visible()
-    assert_accessible(page, "fr: password saved")
+    choose(page, words, account_code(site, person), PASSWORD, PASSWORD)
+    expect(page.get_by_role("heading", level=2, name=words("accounts.done.title"))).to_be_visible()
+    assert_accessible(page, f"{language}: password saved")
 
-    page.get_by_role("link", name=FR("accounts.done.signIn")).click()
-    page.get_by_label(FR("login.username")).fill(ROSE.ins)
-    page.get_by_label(FR("login.password")).fill(PASSWORD)
-    page.get_by_role("button", name=FR("login.submit")).click()
-    hello = FR("home.hello", name=ROSE.given_name)
+    page.get_by_role("link", name=words("accounts.done.signIn")).click()
+    page.get_by_label(words("login.username")).fill(person.ins)
+    page.get_by_label(words("login.password")).fill(PASSWORD)
+    page.get_by_role("button", name=words("login.submit")).click()
+    hello = words("home.hello", name=person.given_name)
     expect(page.get_by_role("heading", level=1)).to_have_text(hello)
 
 
-def test_a_forgotten_password_with_a_wrong_code_then_the_right_one_in_english(
-    page: Page, site: StackProcess, opened: None
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_forgotten_password_with_a_wrong_code_then_the_right_one(
+    page: Page, site: StackProcess, opened: None, language: str
 ):
-    en = Words("en")
+    words, person = Words(language), FORGOT[language]
     page.goto("/")
-    page.get_by_role("button", name=FR("shell.language")).click()
-    page.get_by_role("link", name=en("accounts.login.forgotten")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(en("accounts.forgotten.title"))
-    assert_accessible(page, "en: forgotten password")
-    fill_identity(page, en, SAM)
-    page.get_by_role("button", name=en("accounts.ask.submit")).click()
-    expect(page.get_by_role("status").first).to_have_text(en("accounts.forgotten.sent"))
+    page.get_by_role("link", name=words("accounts.login.forgotten")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words("accounts.forgotten.title"))
+    expect_helpline(page)
+    assert_accessible(page, f"{language}: forgotten password")
+    page.get_by_role("button", name=words("accounts.ask.submit")).click()
+    expect(page.get_by_text(words("enrollment.insInvalid"))).to_be_visible()
+    assert_accessible(page, f"{language}: forgotten password's code request with its errors")
+    fill_identity(page, words, person)
+    page.get_by_role("button", name=words("accounts.ask.submit")).click()
+    expect(page.get_by_role("status").first).to_have_text(words("accounts.forgotten.sent"))
+    assert_accessible(page, f"{language}: forgotten password's code sent")
 
-    choose(page, en, "ZZZZ-ZZZZ-ZZZZ", "short", "other")
-    expect(page.get_by_text(en("accounts.errors.weakPassword"))).to_be_visible()
-    expect(page.get_by_text(en("accounts.errors.different"))).to_be_visible()
-    assert_accessible(page, "en: password form with its errors")
+    choose(page, words, "ZZZZ-ZZZZ-ZZZZ", "short", "other")
+    expect(page.get_by_text(words("accounts.errors.weakPassword"))).to_be_visible()
+    expect(page.get_by_text(words("accounts.errors.different"))).to_be_visible()
+    assert_accessible(page, f"{language}: password form with its errors")
 
-    choose(page, en, "ZZZZ-ZZZZ-ZZZZ", "Sam-new-password-2027", "Sam-new-password-2027")
-    expect(page.get_by_role("alert").first).to_have_text(en("accounts.errors.codeRefused"))
-    assert_accessible(page, "en: code refused")
+    choose(page, words, "ZZZZ-ZZZZ-ZZZZ", NEW_PASSWORD, NEW_PASSWORD)
+    expect(page.get_by_role("alert").first).to_have_text(words("accounts.errors.codeRefused"))
+    assert_accessible(page, f"{language}: code refused")
 
-    choose(page, en, account_code(site, SAM), "Sam-new-password-2027", "Sam-new-password-2027")
-    expect(page.get_by_role("heading", level=2, name=en("accounts.done.title"))).to_be_visible()
-    assert_accessible(page, "en: password saved")
+    choose(page, words, account_code(site, person), NEW_PASSWORD, NEW_PASSWORD)
+    expect(page.get_by_role("heading", level=2, name=words("accounts.done.title"))).to_be_visible()
+    assert_accessible(page, f"{language}: password saved")
 
 
 HOSTED = "auth.patients.example"

@@ -1,6 +1,7 @@
 """The template as a health-data host deploys it: Cognito, the WAF, the partners' gateway
-settings, the custom domains and Pro Santé Connect, read through the local stack's resolver
-under the parameters a deployment gives (conditions evaluated as CloudFormation does)."""
+settings, the custom domains, Pro Santé Connect and FranceConnect, read through the local
+stack's resolver under the parameters a deployment gives (conditions evaluated as
+CloudFormation does)."""
 
 from __future__ import annotations
 
@@ -256,3 +257,84 @@ def test_the_trigger_reads_exactly_what_the_identity_provider_maps() -> None:
     }
     # an attribute mapped from an identity provider must be mutable, or sign-ins fail
     assert all(schema[name]["Mutable"] is True for name in psc_attributes)
+
+
+# ------------------------------------------------------------------ FranceConnect
+FRANCE_CONNECT = {
+    "FranceConnectIssuer": "https://fcp-low.integ01.dev-franceconnect.fr/api/v2",
+    "FranceConnectClientId": "espace-sante-patients",
+    "FranceConnectClientSecretArn": "arn:aws:secretsmanager:eu-west-3:123456789012:secret:fc-XyZ",
+}
+
+
+def test_without_franceconnect_the_patients_sign_in_with_their_password_only() -> None:
+    resolver = deployed()
+    assert created(resolver, "AWS::Cognito::UserPoolIdentityProvider") == {}
+    pool = created(resolver, "AWS::Cognito::UserPool")["PatientUserPool"]
+    assert "LambdaConfig" not in pool
+    client = created(resolver, "AWS::Cognito::UserPoolClient")["PatientWebClient"]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert "AllowedOAuthFlows" not in client
+    assert not resolver.creates("PatientSignUpPermission")
+    assert not resolver.creates("PatientUserPoolDomain")
+
+
+@pytest.mark.parametrize("missing", sorted(FRANCE_CONNECT))
+def test_franceconnect_needs_its_issuer_client_id_and_secret(missing: str) -> None:
+    resolver = deployed(**{**FRANCE_CONNECT, missing: ""})
+    assert created(resolver, "AWS::Cognito::UserPoolIdentityProvider") == {}
+
+
+def test_with_franceconnect_the_patients_pool_declares_it_and_links_through_the_trigger() -> None:
+    resolver = deployed(**FRANCE_CONNECT)
+    providers = created(resolver, "AWS::Cognito::UserPoolIdentityProvider")
+    assert set(providers) == {"FranceConnect"}
+    provider = providers["FranceConnect"]
+    assert provider["UserPoolId"] == "ref-PatientUserPool"
+    assert (provider["ProviderName"], provider["ProviderType"]) == ("FranceConnect", "OIDC")
+    details = provider["ProviderDetails"]
+    assert details["oidc_issuer"] == FRANCE_CONNECT["FranceConnectIssuer"]
+    assert details["client_id"] == FRANCE_CONNECT["FranceConnectClientId"]
+    # the secret is read by CloudFormation from Secrets Manager, never given in clear
+    secret = FRANCE_CONNECT["FranceConnectClientSecretArn"]
+    assert details["client_secret"] == f"{{{{resolve:secretsmanager:{secret}}}}}"
+    assert set(details["authorize_scopes"].split()) >= {"openid", "birthdate", "birthplace"}
+
+    pool = created(resolver, "AWS::Cognito::UserPool")["PatientUserPool"]
+    assert pool["LambdaConfig"] == {"PreSignUp": "alias-PatientSignUpFunction"}
+    permission = created(resolver, "AWS::Lambda::Permission")["PatientSignUpPermission"]
+    assert permission["FunctionName"] == "alias-PatientSignUpFunction"
+    assert permission["Principal"] == "cognito-idp.amazonaws.com"
+    assert permission["SourceArn"] == "arn-PatientUserPool"
+
+    client = created(resolver, "AWS::Cognito::UserPoolClient")["PatientWebClient"]
+    assert client["SupportedIdentityProviders"] == ["COGNITO", "ref-FranceConnect"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    # without this scope a token cannot rewrite its own user's attributes
+    assert "aws.cognito.signin.user.admin" not in client["AllowedOAuthScopes"]
+    # every attribute FranceConnect maps is writable by the client, or its sign-ins fail
+    mapping = provider["AttributeMapping"]
+    assert set(mapping) <= set(client["WriteAttributes"])
+    assert resolver.creates("PatientUserPoolDomain")
+
+
+@pytest.mark.parametrize("parameters", [{}, FRANCE_CONNECT, {"LocalPasswordLogin": "true"}])
+def test_no_patients_client_may_write_the_ins(parameters) -> None:
+    """The INS is set by the platform when the space opens (and immutable in the schema): no
+    client of the patients' pool may write it, with or without FranceConnect."""
+    resolver = deployed(**parameters)
+    clients = created(resolver, "AWS::Cognito::UserPoolClient")
+    patients = {
+        lid: client
+        for lid, client in clients.items()
+        if client["UserPoolId"] == "ref-PatientUserPool"
+    }
+    assert "PatientWebClient" in patients
+    for lid, client in patients.items():
+        assert "WriteAttributes" in client, f"{lid}: without WriteAttributes, every one is writable"
+        assert not any(a.startswith("custom:ins") for a in client["WriteAttributes"]), lid
+        assert "custom:ins" in client["ReadAttributes"], lid
+    mapping = TEMPLATE.resources["FranceConnect"].properties["AttributeMapping"]
+    assert "custom:ins" not in mapping  # nor does FranceConnect's sign-in map one
+    schema = {a["Name"]: a for a in TEMPLATE.resources["PatientUserPool"].properties["Schema"]}
+    assert schema["ins"]["Mutable"] is False

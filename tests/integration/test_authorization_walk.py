@@ -238,6 +238,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", REFERENCES): {},
     ("POST", "/enrollment/opposition"): CODE_CHECK,
     ("POST", "/enrollment/activation"): CODE_CHECK,
+    ("POST", "/enrollment/code-checks"): CODE_CHECK,
     ("POST", "/enrollment/code-requests"): {"birth_date": "1985-06-01", "second_factor": "75001"},
     ("POST", "/accounts/code-requests"): {"birth_date": "1985-06-01"},
     ("POST", "/accounts/password"): {**CODE_CHECK, "password": "Walk-password-2027"},

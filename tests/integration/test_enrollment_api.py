@@ -152,6 +152,44 @@ def test_malformed_requests_are_4xx(deployed, imported):
     assert status == 202 and "message" in answer  # says nothing of whether it matched
 
 
+def test_a_code_request_answers_the_same_receipt_whatever_matched(deployed, imported, s3):
+    """Anne's details with her postcode's wrong value and with an unknown INS: the same answer
+    and receipt as for a request that matches, but for the reference and the moment."""
+    from tests.unit.test_helpline import pdf_text
+
+    asked = [
+        {"ins": OTHER, "birth_date": "1981-01-01", "second_factor": "0000", "language": "en"},
+        {"ins": make_ins("1990175123409"), "birth_date": "1990-01-01", "second_factor": "75001"},
+    ]
+    answers = []
+    for body in asked:
+        status, _, answer = call(deployed, "POST", "/enrollment/code-requests", body)
+        assert status == 202, answer
+        assert set(answer) == {"message", "request_id", "received_at", "language", "receipt_url"}
+        key = f"receipts/code-requests/{answer['request_id']}.pdf"
+        assert key in answer["receipt_url"]
+        pdf = s3.get_object(Bucket=imported, Key=key)["Body"].read()
+        assert answer["request_id"] in pdf_text(pdf)
+        answers.append((answer, pdf_text(pdf)))
+    (english, text_en), (french, text_fr) = answers
+    assert (english["language"], french["language"]) == ("en", "fr")
+    assert "Request received on" in text_en and "Demande reçue le" in text_fr
+    assert os.environ["HELPLINE_PHONE"] in text_en
+
+
+def test_a_valid_code_reads_its_deadline_a_wrong_one_is_refused(deployed, imported):
+    code = code_sent_to("anne.petit@example.org")
+    body = {"ins": OTHER, "birth_date": "1981-01-01", "code": code}
+    status, _, answer = call(deployed, "POST", "/enrollment/code-checks", body)
+    assert status == 200, answer
+    assert answer == {"deadline": enrollment(OTHER).deadline.isoformat().replace("+00:00", "Z")}
+    status, _, error = call(
+        deployed, "POST", "/enrollment/code-checks", {**body, "code": "AAAA-AAAA-AAAA"}
+    )
+    assert (status, error["code"]) == (400, "CODE_REFUSED")
+    assert enrollment(OTHER).status is EnrollmentStatus.PENDING  # a check decides nothing
+
+
 OPERATOR = {"sub": "operator-7", "cognito:groups": "helpline", "token_use": "id"}
 
 

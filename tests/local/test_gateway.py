@@ -91,6 +91,7 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("GET", "/directory/professionals/{rpps}", "RecordsFunction", "PatientAuthorizer"),
         ("POST", "/enrollment/opposition", "EnrollmentFunction", None),
         ("POST", "/enrollment/activation", "EnrollmentFunction", None),
+        ("POST", "/enrollment/code-checks", "EnrollmentFunction", None),
         ("POST", "/enrollment/code-requests", "EnrollmentFunction", None),
         ("GET", "/enrollment/help", "EnrollmentFunction", None),
         ("POST", "/accounts/code-requests", "EnrollmentFunction", None),

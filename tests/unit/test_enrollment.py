@@ -6,7 +6,13 @@ from datetime import date, timedelta
 import pytest
 
 from healthspace.enrollment.codes import code_digest, code_matches, new_code, normalize_code
-from healthspace.enrollment.enrollments import CHUNK_SIZE, CodeRefused, Enrollments, Rules
+from healthspace.enrollment.enrollments import (
+    CHUNK_SIZE,
+    CODE_REQUESTS_FOLDER,
+    CodeRefused,
+    Enrollments,
+    Rules,
+)
 from healthspace.enrollment.model import (
     Channel,
     Citizen,
@@ -15,6 +21,7 @@ from healthspace.enrollment.model import (
     EnrollmentStatus,
     PostalAddress,
 )
+from healthspace.enrollment.receipts import render_code_request
 from healthspace.kernel.errors import BadRequest, Conflict
 from healthspace.kernel.identifiers import make_ins
 from healthspace.records.model import Role
@@ -30,6 +37,7 @@ from tests.fakes import (
     FakeStore,
     SequentialIds,
 )
+from tests.unit.test_helpline import pdf_text
 
 PEPPER = b"test-pepper"
 PARENT = Citizen(
@@ -78,6 +86,7 @@ class World:
             ids=ids,
             new_space=medical_file.spaces.new_space,
             render_receipt=lambda receipt: b"%PDF-receipt " + receipt.receipt_id.encode(),
+            render_request=render_code_request,
             rules=Rules(window=timedelta(days=42)),
         )
 
@@ -324,6 +333,44 @@ class TestHelplineAndLostCode:
         assert next(iter(world.store.attempts.values()))[0] == 1
         world.enrollments.reissue_code(LETTER_ONLY.ins, LETTER_ONLY.birth_date, "75011")
         assert world.code(LETTER_ONLY) != old
+
+    @pytest.mark.parametrize("language", ["fr", "en"])
+    def test_the_receipt_of_a_code_request_is_the_same_whatever_matched(self, world, language):
+        """A request that matches (a new code sent) and two that do not (a wrong second factor,
+        an unknown INS), at the same moment: their PDFs differ only by their references."""
+        world.enroll(PARENT)
+        old = world.code(PARENT)
+        asked = [
+            world.enrollments.ask_for_code(PARENT.ins, PARENT.birth_date, "5678", language),
+            world.enrollments.ask_for_code(PARENT.ins, PARENT.birth_date, "0000", language),
+            world.enrollments.ask_for_code(
+                make_ins("1990175000009"), date(1990, 1, 1), "5678", language
+            ),
+        ]
+        assert world.code(PARENT) != old  # the first matched: a new code went out
+        pdfs = [world.files.objects[f"{CODE_REQUESTS_FOLDER}/{r.request_id}.pdf"] for r, _ in asked]
+        assert len({r.request_id for r, _ in asked}) == 3
+        assert all(link.endswith(f"{r.request_id}.pdf") for r, link in asked)
+        first = asked[0][0]
+        assert first.received_at == world.clock.now() and first.language == language
+        for request, _ in asked[1:]:
+            renamed = request.model_copy(update={"request_id": first.request_id})
+            assert render_code_request(renamed, timedelta(days=42), "") == pdfs[0]
+        text = pdf_text(pdfs[0])
+        assert first.request_id in text
+        said = {"fr": ("nouveau code", "42 jours"), "en": ("new code", "42 days")}[language]
+        assert all(words in text for words in said), text
+
+    def test_a_valid_code_tells_until_when_one_may_decide_a_wrong_one_counts(self, world):
+        world.enroll(PARENT)
+        deadline = world.store.get_enrollment(PARENT.ins).deadline
+        checked = world.enrollments.check_code(PARENT.ins, PARENT.birth_date, world.code(PARENT))
+        assert checked == deadline
+        assert next(iter(world.store.attempts.values()))[0] == 0  # a right one is given back
+        with pytest.raises(CodeRefused):
+            world.enrollments.check_code(PARENT.ins, PARENT.birth_date, "AAAA-AAAA-AAAA")
+        assert next(iter(world.store.attempts.values()))[0] == 1
+        assert world.store.get_enrollment(PARENT.ins).status is EnrollmentStatus.PENDING
 
 
 class TestAfterTheDeadline:

@@ -37,9 +37,11 @@ def ask(action, ins=ALICE_INS, born=ALICE_BORN):
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The text a PDF of fpdf2 draws: its page streams, inflated."""
+    """The text a PDF of fpdf2 draws: its page streams, inflated. Each is cut by its /Length: a
+    compressed stream may end with a byte that reads as the line break before `endstream`."""
     assert pdf[:5] == b"%PDF-"
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    starts = re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", pdf)
+    streams = [pdf[m.end() : m.end() + int(m.group(1))] for m in starts]
     text = b""
     for raw in streams:
         try:

@@ -83,6 +83,7 @@ def domain(stack: LocalStack) -> Domain:
         ids=timer.ids,
         new_space=timer.new_space,
         render_receipt=timer.render_receipt,
+        render_request=timer.render_request,
         # Long enough for the arrangement: the timer's deadline is given to the execution.
         rules=Rules(window=timedelta(hours=1)),
     )

@@ -59,8 +59,8 @@ class S3OpsFiles:
             keys.extend(obj["Key"] for obj in page.get("Contents", []))
         return keys
 
-    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
-        key = f"receipts/{receipt_id}.pdf"
+    def put_receipt(self, receipt_id: str, pdf: bytes, folder: str = "receipts") -> str:
+        key = f"{folder}/{receipt_id}.pdf"
         self._put(key, pdf, "application/pdf")
         url: str = self._s3.generate_presigned_url(
             "get_object",

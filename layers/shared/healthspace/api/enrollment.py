@@ -4,7 +4,7 @@ edge); helpline and operator routes need an operator's token in the `helpline` g
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -53,6 +53,24 @@ class CodeRequest(BaseModel):
             description="the postal code on file, or the last four digits of the mobile number",
         ),
     ]
+    language: Literal["fr", "en"] = Field(default="fr", description="the receipt's language")
+
+
+class CodeRequestAnswer(BaseModel):
+    """The same answer whatever matched: the request's receipt, never the enrollment's state."""
+
+    message: str
+    request_id: str = Field(description="the request's reference, printed on its receipt")
+    received_at: datetime
+    language: Literal["fr", "en"]
+    receipt_url: str = Field(description="the receipt (PDF), a link valid a day")
+
+
+class CodeValid(BaseModel):
+    deadline: datetime = Field(
+        description="when the space is created unless its holder opposes it first (the date "
+        "the letter or message gave)"
+    )
 
 
 @public.get(
@@ -87,16 +105,39 @@ def activate(check: CodeCheck) -> dict[str, Any]:
 
 
 @public.post(
+    "/enrollment/code-checks",
+    tags=["Enrollment"],
+    summary="Check a code before deciding: until when the space may be opposed",
+    description=(
+        "For the holder of a valid code only (INS, birth date and code, as the decisions take "
+        "them): the deadline their letter gave. A wrong one is CODE_REFUSED (400), the same "
+        "answer whatever was wrong, and counts as a failed attempt (five lock the code an hour)."
+    ),
+    **documented(body=CodeValid),
+)
+def check_code(check: CodeCheck) -> dict[str, Any]:
+    deadline = use(public, Enrollments).check_code(check.ins, check.birth_date, check.code)
+    return CodeValid(deadline=deadline).model_dump(mode="json")
+
+
+@public.post(
     "/enrollment/code-requests",
     tags=["Enrollment"],
-    summary="Ask for a new code (lost code)",
-    **documented(202),
+    summary="Ask for a new code (lost code), with the request's receipt",
+    description=(
+        "A new code goes to the contact on file if the details match a pending enrollment. The "
+        "answer, and its receipt (a PDF of the request: when, its reference, what happens next), "
+        "are the same whatever matched."
+    ),
+    **documented(202, body=CodeRequestAnswer),
 )
 def request_code(request: CodeRequest) -> Response[Any]:
-    use(public, Enrollments).reissue_code(request.ins, request.birth_date, request.second_factor)
+    receipt, link = use(public, Enrollments).ask_for_code(
+        request.ins, request.birth_date, request.second_factor, request.language
+    )
     # Same answer whatever happened: it must not tell whether the details matched.
     message = "if these details match a pending enrollment, a new code is on its way"
-    return json_response(202, {"message": message})
+    return json_response(202, {"message": message, **receipt.with_link(link)})
 
 
 _SPACE_REQUEST = documented(200, 401, 409)

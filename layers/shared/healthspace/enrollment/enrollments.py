@@ -22,6 +22,7 @@ from healthspace.enrollment.codes import (
 from healthspace.enrollment.model import (
     Channel,
     Citizen,
+    CodeRequestReceipt,
     Contact,
     Decision,
     Enrollment,
@@ -36,6 +37,7 @@ from healthspace.enrollment.ports import (
     Notifier,
     OpsFiles,
     RenderReceipt,
+    RenderRequest,
     WaveScheduler,
 )
 from healthspace.enrollment.waves import Waves
@@ -44,6 +46,9 @@ from healthspace.kernel.errors import BadRequest, Conflict, HealthSpaceError
 from healthspace.kernel.identifiers import parse_ins
 
 CHUNK_SIZE = 1000
+# The receipts of requests for a new code: a week (their link lasts a day; the person keeps the
+# downloaded copy), under a lifecycle rule of their own (template.yaml, ExpireCodeRequests).
+CODE_REQUESTS_FOLDER = "receipts/code-requests"
 
 
 class CodeRefused(HealthSpaceError, status=400, code="CODE_REFUSED"):
@@ -82,6 +87,7 @@ class Enrollments:
         ids: IdGenerator,
         new_space: NewSpace,
         render_receipt: RenderReceipt,
+        render_request: RenderRequest,
         rules: Rules | None = None,
     ) -> None:
         self.store = store
@@ -93,6 +99,7 @@ class Enrollments:
         self.ids = ids
         self.new_space = new_space
         self.render_receipt = render_receipt
+        self.render_request = render_request
         self.rules = rules or Rules()
         self.waves = Waves(store, files, clock, ids, new_space)
         self._waves: dict[str, Wave] = {}
@@ -317,6 +324,27 @@ class Enrollments:
         if not activate(self.store, self.new_space, self.clock, self.ids, enrollment, "self"):
             raise Conflict("your enrollment changed meanwhile; try again")
         return self._receipt(enrollment, Decision.ACTIVE, "self")
+
+    def check_code(self, ins: str, birth_date: date, code: str) -> datetime:
+        """Until when the holder of a valid code may decide (their space is created then): told
+        only to whoever gives the right code, a wrong one counting as a failed attempt."""
+        return self._verify(ins, birth_date, code).deadline
+
+    def ask_for_code(
+        self, ins: str, birth_date: date, second_factor: str, language: str = "fr"
+    ) -> tuple[CodeRequestReceipt, str]:
+        """A lost code (reissue_code), and the receipt of the request, with its link. The receipt
+        is made whatever happened, from the request's moment and reference only: it tells
+        nothing of whether the details matched."""
+        self.reissue_code(ins, birth_date, second_factor)
+        request = CodeRequestReceipt(
+            request_id=self.ids.new_id(),
+            received_at=self.clock.now(),
+            language="en" if language == "en" else "fr",
+        )
+        pdf = self.render_request(request, self.rules.window, self.rules.helpline_phone)
+        link = self.files.put_receipt(request.request_id, pdf, CODE_REQUESTS_FOLDER)
+        return request, link
 
     def reissue_code(self, ins: str, birth_date: date, second_factor: str) -> None:
         """A new code through the known channel, the old one invalid, the deadline unchanged.

@@ -86,15 +86,20 @@ def _last_sunday(year: int, month: int) -> date:
     return last - timedelta(days=(last.weekday() - calendar.SUNDAY) % 7)
 
 
-def paris_date(moment: datetime) -> date:
-    """The calendar day of `moment` in metropolitan France (CET, CEST from the last Sunday of March
-    to the last Sunday of October, both at 01:00 UTC). A rule, not a time zone database: the
-    Lambda runtime does not promise one. A naive datetime is taken as UTC."""
+def paris_time(moment: datetime) -> datetime:
+    """`moment` on the clocks of metropolitan France (CET, CEST from the last Sunday of March to
+    the last Sunday of October, both at 01:00 UTC), as a naive datetime. A rule, not a time zone
+    database: the Lambda runtime does not promise one. A naive datetime is taken as UTC."""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     summer_from = datetime.combine(_last_sunday(utc.year, 3), datetime.min.time(), UTC)
     summer_to = datetime.combine(_last_sunday(utc.year, 10), datetime.min.time(), UTC)
     summer = summer_from + timedelta(hours=1) <= utc < summer_to + timedelta(hours=1)
-    return (utc + timedelta(hours=2 if summer else 1)).date()
+    return (utc + timedelta(hours=2 if summer else 1)).replace(tzinfo=None)
+
+
+def paris_date(moment: datetime) -> date:
+    """The calendar day of `moment` in metropolitan France (paris_time)."""
+    return paris_time(moment).date()
 
 
 def french_date(day: date | datetime) -> str:

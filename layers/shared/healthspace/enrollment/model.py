@@ -6,7 +6,7 @@ See docs/enrollment.md for the records, the operations bucket and the wave timer
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
@@ -160,6 +160,19 @@ class Receipt(Entity):
 
     def with_link(self, link: str) -> dict[str, Any]:
         """The receipt as the APIs answer it, with the link to its PDF."""
+        return {**self.to_api(), "receipt_url": link}
+
+
+class CodeRequestReceipt(Entity):
+    """Proof that a new code was asked for (a lost code): the request alone, when it came and its
+    reference. It never says whether the details matched anyone, so its PDF is the same for
+    everyone but for these two (and the language asked for)."""
+
+    request_id: str
+    received_at: datetime
+    language: Literal["fr", "en"] = "fr"
+
+    def with_link(self, link: str) -> dict[str, Any]:
         return {**self.to_api(), "receipt_url": link}
 
 

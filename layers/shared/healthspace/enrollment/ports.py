@@ -9,6 +9,7 @@ from typing import Protocol, TextIO
 
 from healthspace.enrollment.model import (
     Channel,
+    CodeRequestReceipt,
     Enrollment,
     EnrollmentLogEntry,
     Receipt,
@@ -91,8 +92,8 @@ class OpsFiles(Protocol):
         ...
 
     def list_keys(self, prefix: str) -> list[str]: ...
-    def put_receipt(self, receipt_id: str, pdf: bytes) -> str:
-        """Store the receipt; return a link to download it."""
+    def put_receipt(self, receipt_id: str, pdf: bytes, folder: str = "receipts") -> str:
+        """Store the receipt (`<folder>/<receipt_id>.pdf`); return a link to download it."""
         ...
 
 
@@ -108,3 +109,11 @@ class NewSpace(Protocol):
 
 class RenderReceipt(Protocol):
     def __call__(self, receipt: Receipt) -> bytes: ...
+
+
+class RenderRequest(Protocol):
+    """The receipt of a request for a new code, from the request and the public facts only."""
+
+    def __call__(
+        self, request: CodeRequestReceipt, window: timedelta, helpline_phone: str
+    ) -> bytes: ...

@@ -11,7 +11,7 @@ from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
 from healthspace.adapters.notify import Notifications
 from healthspace.adapters.ops import StepFunctionsWaves, read_pepper
 from healthspace.enrollment.enrollments import Enrollments, Rules
-from healthspace.enrollment.receipts import render_receipt
+from healthspace.enrollment.receipts import render_code_request, render_receipt
 from healthspace.enrollment.waves import Waves
 from healthspace.kernel.settings import EnrollmentSettings, NotifySettings
 from healthspace.wiring import root
@@ -35,6 +35,7 @@ def enrollments() -> Enrollments:
         ids=file.ids,
         new_space=file.spaces.new_space,
         render_receipt=render_receipt,
+        render_request=render_code_request,
         rules=Rules(window=settings.window, helpline_phone=notify.helpline_phone),
     )
 
