@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from healthspace.agenda.feed_model import Feed
 from healthspace.agenda.model import Appointment
 from healthspace.kernel.entity import Page
 from healthspace.records.model import AccessLogEntry
@@ -49,4 +50,30 @@ class AppointmentStore(Protocol):
     ) -> list[Appointment]:
         """At most `limit` BOOKED appointments starting in [start_from, start_to), earliest
         first (what a page's overlaps are found among)."""
+        ...
+
+
+class FeedStore(Protocol):
+    """The calendar feed's subscription, one per space, found by its token's digest. Writes
+    carry their access-log entry, on condition that the space is still active."""
+
+    def get_feed(self, space_id: str) -> Feed | None: ...
+
+    def feed_of_token(self, token_sha256: str) -> Feed | None:
+        """The feed whose token has this digest, as stored now (a revoked or replaced token
+        finds none)."""
+        ...
+
+    def put_feed(self, feed: Feed, previous: Feed | None, audit: AccessLogEntry) -> None:
+        """Write the feed (new when `previous` is None, else in place of `previous`'s version:
+        PreconditionFailed otherwise); the old token stops at once."""
+        ...
+
+    def delete_feed(self, feed: Feed, audit: AccessLogEntry) -> None:
+        """Remove the feed at its version (PreconditionFailed otherwise)."""
+        ...
+
+    def trace_feed(self, feed: Feed, audit: AccessLogEntry) -> bool:
+        """Record `feed.traced_on` with the access-log entry of a calendar's fetch, unless
+        that day's fetch is already traced (False: nothing written)."""
         ...

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
+from healthspace.adapters.dynamodb.agenda_feed import DynamoFeeds
 from healthspace.agenda.appointments import Appointments
+from healthspace.agenda.feed import Feeds
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
@@ -33,7 +35,23 @@ def appointments() -> Appointments:
 
 
 @root
+def feeds() -> Feeds:
+    """The calendar feed: its settings (the agenda function), its fetches (the feed's)."""
+    file = medical_file()
+    return Feeds(
+        store=DynamoFeeds(table()),
+        appointments=DynamoAppointments(table()),
+        spaces=table(),
+        log=file.history,
+        clock=file.clock,
+        directory=directory(),
+    )
+
+
+@root
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
-    return Agenda(use_cases={**medical_file().use_cases, Appointments: appointments()})
+    return Agenda(
+        use_cases={**medical_file().use_cases, Appointments: appointments(), Feeds: feeds()}
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from healthspace.agenda.appointments import AppointmentFacts, Listed
 from healthspace.agenda.model import DEFAULT_TIME_ZONE, TIME_ZONES, Appointment
@@ -33,16 +33,26 @@ RangeEnd = Annotated[
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _wall_time(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("a wall time, without an offset: its time zone is time_zone")
+    return value
+
+
+# A wall time in the appointment's time zone, as a calendar shows it: 2026-05-04T09:30.
+WallTime = Annotated[IsoDateTime, AfterValidator(_wall_time)]
+
+
 class AppointmentBody(BaseModel):
     """An appointment as its writer describes it (FHIR Appointment-aligned): when, in which
     time zone, with whom or where, why."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    start_local: IsoDateTime = Field(
+    start_local: WallTime = Field(
         description="the wall time it starts, in time_zone, without an offset (2026-05-04T09:30)",
         examples=["2026-05-04T09:30:00"],
     )
-    end_local: IsoDateTime = Field(description="the wall time it ends, after start_local")
+    end_local: WallTime = Field(description="the wall time it ends, after start_local")
     time_zone: str = Field(
         DEFAULT_TIME_ZONE,
         description=f"an IANA time zone among: {', '.join(TIME_ZONES)}",
