@@ -211,3 +211,61 @@ def test_a_closed_space_refuses_the_agenda(agenda, api, person):
         body = appointment() if method == "POST" else None
         status, _, refused = agenda(method, path, kim, body)
         assert (status, refused["code"]) == (403, "SPACE_CLOSED"), path
+
+
+def test_a_care_team_professional_books_and_the_patient_declines(agenda, api, person, deployed):
+    from tests.integration.test_professionals_api import claims, designate, refer
+    from tests.unit.test_care_access import rpps
+
+    registry = deployed[1]
+
+    def pro(method, path, who, body=None, headers=None, query=None):
+        event = api_event(method, path, who, body, headers, query, resource="/pro/{proxy+}")
+        return api_result(registry.invoke("ProfessionalsFunction", event))
+
+    paula, other = person("Paula"), person("Quentin")
+    doctor, stranger = rpps(61), rpps(62)
+    designate(api, paula, doctor)
+    base = refer(pro, paula, claims(doctor))
+    status, _, booked = pro("POST", f"{base}/appointments", claims(doctor), appointment())
+    assert status == 201, booked
+    assert booked["booked_by"] == {
+        "kind": "PROFESSIONAL",
+        "id": f"rpps:{doctor}",
+        "display_name": "Claire Dubois",
+    }
+    # Not under break-glass, not a stranger, not another's file through this reference.
+    emergency = {"X-Emergency-Reason": "malaise"}
+    assert pro("POST", f"{base}/appointments", claims(doctor), appointment(), emergency)[0] == 400
+    status, _, refused = pro(
+        "POST", "/pro/patient-references", claims(stranger), body={"ins": paula.ins}
+    )
+    assert status == 403, refused
+    listed = pro(
+        "GET",
+        f"{base}/appointments",
+        claims(doctor),
+        query={"from": "2030-03-01T00:00:00Z", "to": "2030-04-01T00:00:00Z"},
+    )[2]
+    assert [a["appointment_id"] for a in listed["items"]] == [booked["appointment_id"]]
+
+    # The patient sees who booked it, and declines it; their own cannot be declined.
+    path = f"/me/agenda/appointments/{booked['appointment_id']}"
+    assert agenda("GET", path, paula)[2]["booked_by"]["display_name"] == "Claire Dubois"
+    assert agenda("POST", f"{path}/decline", other)[0] == 404
+    status, _, declined = agenda("POST", f"{path}/decline", paula, headers={"If-Match": "1"})
+    assert (status, declined["status"]) == (200, "DECLINED")
+    _, _, own = agenda("POST", "/me/agenda/appointments", paula, appointment())
+    status, _, refused = agenda(
+        "POST", f"/me/agenda/appointments/{own['appointment_id']}/decline", paula
+    )
+    assert (status, refused["code"]) == (409, "CONFLICT")
+    # The professional cannot change it (a PUT is the patient's) and the history names him.
+    _, _, history = api("GET", "/me/access-log", paula)
+    created = [
+        e
+        for e in history["items"]
+        if e["object"] == {"type": "agenda/appointment", "id": booked["appointment_id"]}
+        and e["action"] == "CREATE"
+    ]
+    assert [e["actor"]["id"] for e in created] == [f"rpps:{doctor}"]

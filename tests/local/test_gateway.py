@@ -100,6 +100,7 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("POST", "/enrollment/space-requests", "EnrollmentFunction", "PatientAuthorizer"),
         ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
         ("ANY", "/pro/{proxy+}", "ProfessionalsFunction", "ProfessionalAuthorizer"),
+        ("GET", "/agenda/feeds/{token}", "AgendaFeedFunction", None),
         # Signed requests, checked by the function (no authorizer can see the body); all of
         # /fhir, so that the function answers in FHIR what no route serves.
         ("ANY", "/fhir", "PartnersFunction", None),

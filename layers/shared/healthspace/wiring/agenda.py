@@ -7,12 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
-from healthspace.adapters.dynamodb.agenda_feed import DynamoFeeds
+from typing import TYPE_CHECKING
+
 from healthspace.agenda.appointments import Appointments
-from healthspace.agenda.feed import Feeds
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
+
+if TYPE_CHECKING:
+    from healthspace.agenda.feed import Feeds
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,12 @@ def appointments() -> Appointments:
 
 @root
 def feeds() -> Feeds:
-    """The calendar feed: its settings (the agenda function), its fetches (the feed's)."""
+    """The calendar feed: its settings (the agenda function), its fetches (the feed's). Loaded
+    here, not with the module: the professionals' function books appointments without it (and
+    without the iCalendar library)."""
+    from healthspace.adapters.dynamodb.agenda_feed import DynamoFeeds
+    from healthspace.agenda.feed import Feeds
+
     file = medical_file()
     return Feeds(
         store=DynamoFeeds(table()),
@@ -52,6 +60,8 @@ def feeds() -> Feeds:
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
+    from healthspace.agenda.feed import Feeds
+
     return Agenda(
         use_cases={**medical_file().use_cases, Appointments: appointments(), Feeds: feeds()}
     )
