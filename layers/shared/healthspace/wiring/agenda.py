@@ -5,10 +5,9 @@ professionals' booking in the professionals' function)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from healthspace.adapters.dynamodb.agenda import DynamoAppointments
 from typing import TYPE_CHECKING
 
+from healthspace.adapters.dynamodb.agenda import DynamoAppointments
 from healthspace.agenda.appointments import Appointments
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
