@@ -46,6 +46,10 @@ DEFAULT_TIME_ZONE: Final = "Europe/Paris"
 SLOT_MINUTES: Final = 5
 
 
+class NonexistentTime(BadRequest, code="NONEXISTENT_TIME"):
+    """A wall time the clocks skip that night (daylight saving): the website says so plainly."""
+
+
 class AppointmentStatus(StrEnum):
     """FHIR Appointment.status's values we use: booked, cancelled (by the patient's side),
     and a professional's booking the patient declined (FHIR: cancelled, with a reason; we keep
@@ -108,7 +112,7 @@ def instant(wall_time: datetime, time_zone: str) -> datetime:
     aware = local.replace(tzinfo=tz)
     at = aware.astimezone(UTC)
     if at.astimezone(tz).replace(tzinfo=None) != local:
-        raise BadRequest(
+        raise NonexistentTime(
             f"{local:%Y-%m-%d %H:%M} does not exist in {time_zone}: the clocks skip that hour "
             "that night (choose a time before or after the change)"
         )
