@@ -2,6 +2,7 @@
 import { firstSignInView, forgottenPasswordView } from "./accounts.js";
 import { api, endSession, markActive, onSpaceChanged, onUnauthorized, session, watchSession } from "./api.js";
 import { finishFranceConnect, offersFranceConnect, signIn, startFranceConnect } from "./auth.js";
+import { agendaView } from "./agenda.js";
 import { careView } from "./care.js";
 import { categoryLabel, documentsView } from "./documents.js";
 import { activationView, helpView, newCodeView, oppositionView } from "./enrollment.js";
@@ -15,6 +16,7 @@ import { closedTitle, closedView, isClosed, isSuspended, settingsView } from "./
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
+  agenda: agendaView,
   parametres: (view) => settingsView(view, lifeContext()),
   "mes-donnees": exportView };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).

@@ -49,6 +49,10 @@ function objectType(type) {
   return label("objects", type);
 }
 
+// Systems the history names in the reader's language (others by the name the server gives).
+const SYSTEM_ACTORS = { "calendar-feed": "agenda.history.calendarFeed" };
+const systemActor = (actor) => (actor?.kind === "SYSTEM" && Object.hasOwn(SYSTEM_ACTORS, actor.id) ? t(SYSTEM_ACTORS[actor.id]) : null);
+
 /** The plain words of one entry, the same for the page and the file. */
 function words(e) {
   const pro = e.actor?.professional;
@@ -57,7 +61,7 @@ function words(e) {
     : has(`accessLog.roles.${e.role}`) ? t(`accessLog.roles.${e.role}`) : label("roles", e.role);
   return {
     when: fmtDateTime(e.at),
-    who: pro?.in_directory ? pro.display_name : e.actor?.display_name ?? t("common.unknown"),
+    who: pro?.in_directory ? pro.display_name : systemActor(e.actor) ?? e.actor?.display_name ?? t("common.unknown"),
     rpps: pro?.rpps ?? "",
     role: e.emergency_reason ? t("accessLog.inEmergency", { role }) : role,
     action: ASKED.has(`${e.object?.type} ${e.action}`) ? t("lifecycle.history.asked") : label("actions", e.action),

@@ -77,6 +77,8 @@ def audience(path: str) -> str | None:
         return "operator"
     if path.startswith("/enrollment/") and path != "/enrollment/space-requests":
         return None
+    if path.startswith("/agenda/feeds/"):  # the calendar feed: its token is the key
+        return None
     if path in ("/me/closure", "/me/deletion"):  # they end the space: not the reader's
         return "closing_patient"
     return "patient"
@@ -112,6 +114,8 @@ RECORDS = api("functions.records.app")
 PARTNERS = api("functions.partners.app")
 PROFESSIONALS = api("functions.professionals.app")
 ENROLLMENT = api("functions.enrollment.app")
+AGENDA = api("functions.agenda.app")
+AGENDA_FEED = api("functions.agenda_feed.app")
 
 
 def call_and_check(case: Any, stack: StackProcess, tokens: dict[str, str]) -> None:
@@ -135,6 +139,18 @@ def test_the_professionals_api_answers_as_documented(case, local_stack, tokens):
 @ENROLLMENT.parametrize()
 @BOUNDED
 def test_the_enrollment_api_answers_as_documented(case, local_stack, tokens):
+    call_and_check(case, local_stack, tokens)
+
+
+@AGENDA.parametrize()
+@BOUNDED
+def test_the_agenda_api_answers_as_documented(case, local_stack, tokens):
+    call_and_check(case, local_stack, tokens)
+
+
+@AGENDA_FEED.parametrize()
+@BOUNDED
+def test_the_calendar_feed_answers_as_documented(case, local_stack, tokens):
     call_and_check(case, local_stack, tokens)
 
 

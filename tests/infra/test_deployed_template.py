@@ -137,7 +137,16 @@ def test_every_route_group_has_exactly_one_rate_limit_through_either_endpoint() 
     counted by one rate rule, reached through execute-api (/v1/...) or the custom domain."""
     resolver = deployed()
     groups = {r.resource.split("/")[1] for r in load_routes(resolver, load_apis(resolver, ""))}
-    assert groups == {"me", "directory", "pro", "fhir", "enrollment", "accounts", "operator"}
+    assert groups == {
+        "me",
+        "directory",
+        "pro",
+        "fhir",
+        "enrollment",
+        "accounts",
+        "operator",
+        "agenda",
+    }
     regexes = rate_rule_regexes()
     for group in groups:
         for path in (f"/v1/{group}", f"/v1/{group}/x/y", f"/{group}", f"/{group}/x"):

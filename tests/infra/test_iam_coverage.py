@@ -323,6 +323,36 @@ def _run_flows(stack: LocalStack) -> None:
     professional("GET", f"{rescue}/documents", EMERGENCY_DOCTOR, **emergency)
     bench.call("DELETE", f"/me/documents/{document_id}")
 
+    # AgendaFunction: the patient adds, lists, moves and cancels an appointment and makes a
+    # calendar link; the treating doctor books one (ProfessionalsFunction), which the patient
+    # declines; a calendar fetches the feed (AgendaFeedFunction, its first fetch traced).
+    def agenda(method: str, path: str, body: Any = None, **headers: str) -> Any:
+        resource = "/me/agenda/{proxy+}"
+        event = api_event(method, path, bench.claims, body, headers or None, resource=resource)
+        status, _, payload = api_result(stack.invoke("AgendaFunction", event))
+        assert status < 300, (path, status, payload)
+        return payload
+
+    soon = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    visit = {
+        "start_local": f"{soon}T09:30:00",
+        "end_local": f"{soon}T10:00:00",
+        "time_zone": "Europe/Paris",
+        "facility": "Centre de santé",
+    }
+    added = agenda("POST", "/me/agenda/appointments", visit)
+    agenda("GET", "/me/agenda/appointments")
+    moved = {**visit, "start_local": f"{soon}T11:00:00", "end_local": f"{soon}T11:30:00"}
+    agenda("PUT", f"/me/agenda/appointments/{added['appointment_id']}", moved, **{"If-Match": "1"})
+    agenda("DELETE", f"/me/agenda/appointments/{added['appointment_id']}")
+    booked = professional("POST", f"{patient}/appointments", TREATING_DOCTOR, visit)
+    agenda("POST", f"/me/agenda/appointments/{booked['appointment_id']}/decline")
+    feed = agenda("POST", "/me/agenda/feed", {})
+    fetched = api_event("GET", feed["path"], None, resource="/agenda/feeds/{token}")
+    fetched["pathParameters"] = {"token": feed["token"]}
+    assert stack.invoke("AgendaFeedFunction", fetched)["statusCode"] == 200
+    agenda("DELETE", "/me/agenda/feed")
+
     # PartnersFunction: a hospital system pushes a signed document for the patient, then again
     # (its retry, a new signature, conditional on its identifier): filed once; then searches
     # and reads it for the treating doctor the patient designated above.

@@ -26,7 +26,7 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
 # What the website calls; /fhir (partners, mTLS) and /operator (the CLI) are not its own.
-WEBSITE_API = ("/me", "/pro", "/enrollment", "/accounts")
+WEBSITE_API = ("/me", "/pro", "/enrollment", "/accounts", "/agenda")
 
 
 def deployed(**parameters: str) -> Resolver:

@@ -77,6 +77,8 @@ FAMILIES = {
     ("EnrollmentFunction", None): "public_enrollment",
     ("EnrollmentFunction", "PatientAuthorizer"): "patient_enrollment",
     ("EnrollmentFunction", "OperatorAuthorizer"): "operators",
+    ("AgendaFunction", "PatientAuthorizer"): "agenda",
+    ("AgendaFeedFunction", None): "agenda_feed",
 }
 AUDIENCE = {
     "records": "patients",
@@ -85,6 +87,8 @@ AUDIENCE = {
     "public_enrollment": None,
     "patient_enrollment": "patients",
     "operators": "operators",
+    "agenda": "patients",
+    "agenda_feed": None,
 }
 # Outcomes: what the handler answers.
 ALLOWED = "allowed (2xx)"
@@ -120,6 +124,18 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         for role in PATIENT_ROLES
     },
     **{("records", role): {OWN: UNAUTHENTICATED} for role in (*PROFESSIONAL_ROLES, "partner")},
+    # The agenda's patients' routes (AgendaFunction) answer as the records'.
+    **{
+        ("agenda", role): {
+            OWN: ALLOWED,
+            FOREIGN_OBJECT: REFUSED,
+            FOREIGN_SPACE: REFUSED,
+        }
+        for role in PATIENT_ROLES
+    },
+    **{("agenda", role): {OWN: UNAUTHENTICATED} for role in (*PROFESSIONAL_ROLES, "partner")},
+    # The calendar feed: the token is the key, whoever asks; the walk's is nobody's.
+    **{("agenda_feed", role): {FOREIGN_SPACE: NOT_A_KEY} for role in ROLES},
     ("professionals", "treating_doctor"): {
         OWN: ALLOWED,
         FOREIGN_OBJECT: REFUSED,
@@ -152,6 +168,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     },
     **{("operators", role): {FOREIGN_SPACE: DENIED} for role in ROLES},
 }
+DECLINE = "/me/agenda/appointments/{appointment_id}/decline"
+PATIENTS_CHOICE = "conflict (409): the patient's own appointment is cancelled, not declined"
 # Routes and variants that answer otherwise, and why.
 EXCEPTIONS = {
     ("GET", "/me", FOREIGN_SPACE): (
@@ -170,6 +188,11 @@ EXCEPTIONS = {
         "same answer whatever the details (202)",
         "it must not tell whether the details matched; it only sends a code to the person",
     ),
+    ("POST", DECLINE, OWN): (
+        PATIENTS_CHOICE,
+        "the walk's appointment is the patient's own: only a professional's booking is "
+        "declined (tests/integration/test_agenda_api.py declines one)",
+    ),
     ("POST", "/enrollment/space-requests", OWN): (
         NOT_A_KEY,
         "the caller already has a space: only someone who opposed may ask (tested with an "
@@ -177,6 +200,7 @@ EXCEPTIONS = {
     ),
 }
 OUTCOMES["same answer whatever the details (202)"] = {202}
+OUTCOMES[PATIENTS_CHOICE] = {409}
 # Exceptions that depend on the role too: (method, path, role, variant) -> (outcome, why).
 CONSENT = "/pro/consents"
 # The professionals' routes that name a patient by INS in their body (never in a URL): the
@@ -221,7 +245,7 @@ NOT_APPLICABLE = {
 }
 
 # Path parameters: which object each names. Others fail the walk ("add a rule").
-OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "export_id"}
+OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "export_id", "appointment_id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
 NOT_AN_OBJECT = {"rpps": NAMED}
@@ -229,11 +253,25 @@ NOT_AN_OBJECT = {"rpps": NAMED}
 # each case, as the professional would (a refused resolution is the case's answer).
 PATIENT_PARAM = "ref"
 WAVE_PARAM = {"wave_id": "W20261101-1"}
+# A calendar feed's token: the walk's opens nothing (tests/integration/test_agenda_feed.py
+# fetches real ones).
+FEED_PARAM = {"token": "A" * 43}
 # Partner systems' keys (operators): ids, public, named alike whoever calls.
 KEY_PARAMS = {"key_id": "walk-key-1", "partner_id": "walk-lab"}
 # Request bodies of the routes outside the patients' API (test_route_walk.body_for has theirs).
 CODE_CHECK = {"birth_date": "1985-06-01", "code": "AAAA-BBBB-CCCC"}
+APPOINTMENT = {
+    "start_local": "2030-03-04T09:30:00",
+    "end_local": "2030-03-04T10:00:00",
+    "time_zone": "Europe/Paris",
+    "facility": "Centre de santé",
+}
 BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/me/agenda/appointments"): APPOINTMENT,
+    ("PUT", "/me/agenda/appointments/{appointment_id}"): APPOINTMENT,
+    ("POST", "/me/agenda/feed"): {},
+    ("PUT", "/me/agenda/feed"): {"show_place": True},
+    ("POST", "/pro/patients/{ref}/appointments"): APPOINTMENT,
     ("POST", CONSENT): {"scope": "full", "patient_agreed": True},  # and the INS (Walker.body)
     ("POST", REFERENCES): {},
     ("POST", "/enrollment/opposition"): CODE_CHECK,
@@ -353,6 +391,7 @@ class SpaceObjects:
     title: str = ""
     entries: dict[str, str] = field(default_factory=dict)
     care_version: int = 0
+    appointment_id: str = ""
 
     @property
     def space_id(self) -> str:
@@ -363,7 +402,14 @@ class SpaceObjects:
         return str(self.holder.ins)
 
     def markers(self) -> set[str]:
-        return {self.space_id, self.ins, self.document_id, self.title, *self.entries.values()}
+        return {
+            self.space_id,
+            self.ins,
+            self.document_id,
+            self.title,
+            *self.entries.values(),
+            *filter(None, [self.appointment_id]),
+        }
 
 
 @dataclass
@@ -394,7 +440,7 @@ VISIBLE = {
 }
 
 
-def objects_of(api, s3, owner, space=None, title="") -> SpaceObjects:
+def objects_of(api, s3, deployed, owner, space=None, title="") -> SpaceObjects:
     """A document (also an upload) and an entry of every profile section, by the space's side."""
     headers = {"X-Space-Id": space.space_id} if space else None
     objects = SpaceObjects(space or owner, title=title)
@@ -407,7 +453,23 @@ def objects_of(api, s3, owner, space=None, title="") -> SpaceObjects:
         )
         assert status == 201, entry
         objects.entries[section] = entry["entry_id"]
+    objects.appointment_id = agenda_objects(deployed, owner, headers)
     return objects
+
+
+def agenda_call(deployed, method, path, who, body=None, headers=None):
+    event = api_event(method, path, who.claims, body, headers, None, "/me/agenda/{proxy+}")
+    return api_result(deployed[1].invoke("AgendaFunction", event))
+
+
+def agenda_objects(deployed, owner, headers) -> str:
+    """An appointment of the space, and its calendar link; the appointment's id."""
+    status, _, added = agenda_call(
+        deployed, "POST", "/me/agenda/appointments", owner, APPOINTMENT, headers
+    )
+    assert status == 201, added
+    assert agenda_call(deployed, "POST", "/me/agenda/feed", owner, {}, headers)[0] == 201
+    return str(added["appointment_id"])
 
 
 def care_write(api, who, path, body=None, space=None, method="PUT"):
@@ -430,9 +492,9 @@ def build_world(api, person, s3, pro, deployed, hospital, routes) -> World:
     assert not import_extract(io.StringIO(extract(line(NAMED, family="Martin"))), "walk.txt")[1]
     alice, bob, parent = person("Alice"), person("Bob"), person("Paul")
     minor = person("Léa", represented_by=parent)
-    a = objects_of(api, s3, alice, title="Bilan d'Alice 7f3a")
-    b = objects_of(api, s3, bob, title="Bilan de Bob 91c2")
-    m = objects_of(api, s3, parent, space=minor, title="Bilan de Léa 5d0e")
+    a = objects_of(api, s3, deployed, alice, title="Bilan d'Alice 7f3a")
+    b = objects_of(api, s3, deployed, bob, title="Bilan de Bob 91c2")
+    m = objects_of(api, s3, deployed, parent, space=minor, title="Bilan de Léa 5d0e")
     # An export of each space by its holder, built (so that another may be asked for).
     for objects in (a, b, m):
         objects.export_id = api("POST", "/me/exports", objects.holder)[2]["export_id"]
@@ -574,9 +636,16 @@ def hidden_objects(world: World, role: str) -> dict[str, str]:
 def path_values(case: Case, world: World) -> dict[str, str] | None:
     """The values of the route's path parameters; None when the case has no object to name."""
     route, named = case.route, case.named
-    values = {**NOT_AN_OBJECT, **WAVE_PARAM, **KEY_PARAMS, PATIENT_PARAM: "resolved in call"}
+    values = {
+        **NOT_AN_OBJECT,
+        **WAVE_PARAM,
+        **KEY_PARAMS,
+        **FEED_PARAM,
+        PATIENT_PARAM: "resolved in call",
+    }
     values["document_id"] = values["upload_id"] = named.document_id
     values["export_id"] = named.export_id
+    values["appointment_id"] = named.appointment_id
     if route.family == "professionals":  # a professional's uploads are theirs
         someone_elses = world.uploads.get("treating_doctor", "")
         values["upload_id"] = (
@@ -626,6 +695,9 @@ def expected(route: WalkRoute, role: str, variant: str) -> tuple[str, str]:
     if team_act == ("professionals", "team_member", OWN) and section:  # noqa: SIM102
         if section.group(1) not in TEAM_SCOPE:
             return REFUSED, f"{section.group(1)} is outside the grant's scope {TEAM_SCOPE}"
+    booking = route.method == "POST" and route.path.endswith("/appointments")
+    if team_act == ("professionals", "team_member", OWN) and booking:
+        return REFUSED, f"booking asks the right to add a report, outside the scope {TEAM_SCOPE}"
     return outcome, ""
 
 
@@ -714,8 +786,12 @@ class Walker:
         route of the care record (blocking someone would refuse their grant, and so on) and of
         the closure and the deletion (a closed or deleting space refuses the routes after it).
         A representative's is a child's (a representative closes only a child's space)."""
-        own_route = case.route.path.startswith(("/me/care", "/me/closure", "/me/deletion"))
-        key = (case.role, case.route.path if own_route else "")
+        own_route = case.route.path.startswith(
+            ("/me/care", "/me/closure", "/me/deletion", "/me/agenda")
+        )
+        # The agenda's: one per route and method (a new calendar link changes the one of PUT).
+        agenda = case.route.method if case.route.path.startswith("/me/agenda") else ""
+        key = (case.role, f"{agenda}{case.route.path}" if own_route else "")
         if key not in self.own_spaces:
             if case.role == "representative":
                 parent = self.person("Paul")
@@ -737,6 +813,8 @@ class Walker:
             entry = self.api("POST", path, who, body=sample, headers=headers)[2]
             objects.entries[section.group(1)] = entry["entry_id"]
         objects.care_version = self.api("GET", "/me/care", who, headers=headers)[2]["version"]
+        if "appointment_id" in case.route.params or case.route.path == "/me/agenda/feed":
+            objects.appointment_id = agenda_objects(self.deployed, who, headers)
         return who, objects
 
     def body(self, case: Case) -> Any:
@@ -778,7 +856,7 @@ class Walker:
             "other_patient": world.bob.holder,
         }.get(case.role)
         fresh = (
-            route.family == "records"
+            route.family in ("records", "agenda")
             and case.variant == OWN
             and route.method != "GET"
             and case.expected == ALLOWED
@@ -805,9 +883,9 @@ class Walker:
                     return status, answer, {"resolved": case.space.ins, "headers": headers}
                 values[PATIENT_PARAM] = answer["reference"]
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
-        if route.family == "records" and case.space.holder is not who:
+        if route.family in ("records", "agenda") and case.space.holder is not who:
             headers["X-Space-Id"] = case.space.space_id
-        if route.family == "records" and route.method in ("PUT", "PATCH", "DELETE"):
+        if route.family in ("records", "agenda") and route.method in ("PUT", "PATCH", "DELETE"):
             care = route.path.startswith("/me/care")
             headers["If-Match"] = str(case.space.care_version) if care else "1"
         body = self.body(case) if route.takes_body else None

@@ -63,8 +63,10 @@ from tests.integration.test_route_walk import QUERIES
 
 CLOSED_CODE = "SPACE_CLOSED"
 # The families this walk covers, and why the others are not walked here.
-WALKED = {"records", "professionals", "partners"}
+WALKED = {"records", "professionals", "partners", "agenda"}
 NOT_WALKED = {
+    "agenda_feed": "the URL's token is the key, nobody's identity: a closed space's feed is a "
+    "404 (tests/integration/test_agenda_feed.py)",
     "public_enrollment": "codes and decisions of an enrollment, not a space's content",
     "patient_enrollment": "acts on the caller's enrollment (the space request: reopening, later)",
     "operators": "enrollments and partners' keys, not a space's content",
@@ -131,7 +133,7 @@ def routes(deployed):
 
 
 @pytest.fixture
-def closed(_built, request, api, person, s3, pro, empty_table) -> ClosedWorld:
+def closed(_built, request, api, person, s3, pro, empty_table, deployed) -> ClosedWorld:
     if "world" in _built:
         return _built["world"]
     empty_table()
@@ -144,8 +146,8 @@ def closed(_built, request, api, person, s3, pro, empty_table) -> ClosedWorld:
     alice, bob, parent = person("Alice"), person("Bob"), person("Paul")
     child = person("Léa", represented_by=parent, birth_date=date(2015, 6, 1))
     objects = {
-        alice.space_id: objects_of(api, s3, alice, title="Bilan d'Alice"),
-        child.space_id: objects_of(api, s3, parent, space=child, title="Bilan de Léa"),
+        alice.space_id: objects_of(api, s3, deployed, alice, title="Bilan d'Alice"),
+        child.space_id: objects_of(api, s3, deployed, parent, space=child, title="Bilan de Léa"),
     }
     care_write(api, alice, "/me/care/treating-doctor", {"rpps": DOCTOR})
     care_write(api, alice, f"/me/care/team/{TEAM_MEMBER}", {"scope": "full"})
@@ -176,6 +178,7 @@ def filled(path: str, objects: Any, reference: str = "") -> str:
         "upload_id": objects.document_id,
         "export_id": objects.document_id,  # any id: the space's refusal comes first
         "rpps": NAMED,
+        "appointment_id": objects.appointment_id,
         PATIENT_PARAM: reference,
         "entry_id": objects.entries[section.group(1)] if section else "",
     }
@@ -252,6 +255,30 @@ def test_the_patients_side_reads_only_the_closure(role, closed, routes, api):
         if not ok:
             failures.append(f"{route.method} {route.path}: {answered(status, answer)}")
     assert len(walked) >= 50
+    failures += unchanged(world)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["holder", "representative", "other_patient"])
+def test_the_agenda_refuses_a_closed_space(role, closed, routes, deployed):
+    world = closed
+    who, space, named = {
+        "holder": (world.alice, world.alice, None),
+        "representative": (world.parent, world.child, world.child.space_id),
+        "other_patient": (world.bob, world.alice, world.alice.space_id),
+    }[role]
+    expected = "404 NOT_FOUND" if role == "other_patient" else f"403 {CLOSED_CODE}"
+    failures = []
+    walked = [r for r in routes if r.family == "agenda"]
+    for route in walked:
+        url = filled(route.path, world.objects[space.space_id])
+        body = sample_body(route) if route.takes_body else None
+        headers = headers_for(route, named)
+        event = api_event(route.method, url, who.claims, body, headers, None, route.resource)
+        status, _, answer = api_result(deployed[1].invoke(route.function, event))
+        if answered(status, answer) != expected:
+            failures.append(f"{route.method} {route.path}: {answered(status, answer)}")
+    assert len(walked) >= 10
     failures += unchanged(world)
     assert not failures, "\n".join(failures)
 

@@ -231,6 +231,12 @@ BODIES = {
         "title": "Compte rendu",
         "document_date": "2026-01-01",
     },
+    ("POST", "/pro/patients/{ref}/appointments"): {
+        "start_local": "2030-03-04T09:30:00",
+        "end_local": "2030-03-04T10:00:00",
+        "time_zone": "Europe/Paris",
+        "facility": "Cabinet",
+    },
 }
 # Routes that touch no health data, and why (as the patient's: test_route_walk.NOT_HEALTH_DATA).
 NOT_HEALTH_DATA = {

@@ -87,6 +87,7 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
     assert {(r.method, r.resource, r.function, r.authorizer) for r in routes} == {
         ("GET", "/me", "RecordsFunction", "PatientAuthorizer"),
         ("ANY", "/me/{proxy+}", "RecordsFunction", "PatientAuthorizer"),
+        ("ANY", "/me/agenda/{proxy+}", "AgendaFunction", "PatientAuthorizer"),
         ("GET", "/directory/professionals", "RecordsFunction", "PatientAuthorizer"),
         ("GET", "/directory/professionals/{rpps}", "RecordsFunction", "PatientAuthorizer"),
         ("POST", "/enrollment/opposition", "EnrollmentFunction", None),
@@ -99,6 +100,7 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
         ("POST", "/enrollment/space-requests", "EnrollmentFunction", "PatientAuthorizer"),
         ("ANY", "/operator/{proxy+}", "EnrollmentFunction", "OperatorAuthorizer"),
         ("ANY", "/pro/{proxy+}", "ProfessionalsFunction", "ProfessionalAuthorizer"),
+        ("GET", "/agenda/feeds/{token}", "AgendaFeedFunction", None),
         # Signed requests, checked by the function (no authorizer can see the body); all of
         # /fhir, so that the function answers in FHIR what no route serves.
         ("ANY", "/fhir", "PartnersFunction", None),

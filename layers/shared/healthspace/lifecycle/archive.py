@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO, Final, cast
 
+from healthspace.agenda.ports import AppointmentStore
 from healthspace.care.ports import CareRecords
 from healthspace.kernel.clock import Clock
 from healthspace.kernel.errors import HealthSpaceError
@@ -70,6 +71,7 @@ class Archives:
     # What the archive's FHIR Bundle is read from (the export's mapping, lifecycle.fhir_bundle).
     content: ContentStore
     care: CareRecords
+    agenda: AppointmentStore | None = None  # the appointments in the Bundle
 
     def start(self, closure: Closure) -> None:
         """The archive workflow of a closure just written (the table's stream): one execution
@@ -122,6 +124,7 @@ class Archives:
             care=self.care.get_care_record(space.space_id),
             store=self.content,
             now=self.clock.now(),
+            agenda=self.agenda,
         )
         bundle: list[bytes] = []
         write_bundle(content, bundle.append, self.clock.now())

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
+from healthspace.agenda.model import Appointment
+from healthspace.agenda.ports import AppointmentStore
 from healthspace.care.record import CareRecord
 from healthspace.kernel.entity import MAX_PAGE
 from healthspace.records.access import Access, document_facts, entry_facts
@@ -26,6 +28,8 @@ from healthspace.records.model import (
 from healthspace.records.ports import AccessLogStore, DocumentStore, ProfileStore
 
 EVERY_DOCUMENT = DocumentFilter()
+# Every appointment a space may hold starts between these (agenda.appointments.YEARS_AROUND).
+EVER = (datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
 
 class ContentStore(DocumentStore, ProfileStore, AccessLogStore, Protocol):
@@ -42,6 +46,8 @@ class StoredContent:
     access: Access | None = None
     log: AccessLog | None = None
     page: int = MAX_PAGE
+    # The agenda's appointments (all of them, the patient's side sees every one); None: none.
+    agenda: AppointmentStore | None = None
 
     def documents(self) -> Iterator[Document]:
         cursor: str | None = None
@@ -62,6 +68,15 @@ class StoredContent:
             for entry in found.items:
                 if self._sees(entry_facts(entry)):
                     yield entry
+            if not (cursor := found.next_cursor):
+                return
+
+    def appointments(self) -> Iterator[Appointment]:
+        """Every appointment, earliest first, whatever its status."""
+        cursor: str | None = None
+        while self.agenda is not None:
+            found = self.agenda.list_appointments(self.space.space_id, *EVER, self.page, cursor)
+            yield from found.items
             if not (cursor := found.next_cursor):
                 return
 

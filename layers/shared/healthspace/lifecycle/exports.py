@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, cast
 
+from healthspace.agenda.ports import AppointmentStore
 from healthspace.care.ports import CareRecords
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.crypto import decrypt_document
@@ -85,6 +86,7 @@ class Exports:
     clock: Clock
     ids: IdGenerator
     link_seconds: int = 300
+    agenda: AppointmentStore | None = None  # the appointments in the Bundle
 
     # --- the patient's side (the records function)
 
@@ -189,6 +191,7 @@ class Exports:
             now=now,
             access=access,
             log=self.log,
+            agenda=self.agenda,
         )
         key = self.spaces.space_key(space) if space.wrapped_key else None
         documents = 0

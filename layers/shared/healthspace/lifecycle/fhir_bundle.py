@@ -9,6 +9,7 @@ the archive's. One resource per stored thing:
 | vaccinations, measurements            | Immunization, Observation (vital signs, LOINC-coded)   |
 | advance directives                    | Consent (scope adr), the text as its attachment        |
 | the care settings and team            | Consent (scope patient-privacy), one provision each    |
+| an appointment of the agenda          | Appointment (agenda.fhir)                              |
 | the access history                    | AuditEvent, one per entry                              |
 
 The content is read through `SpaceContent`, whose iterators page through the store: a Bundle is
@@ -28,6 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
+from healthspace.agenda.fhir import appointment_resource
+from healthspace.agenda.model import Appointment
 from healthspace.care.record import FULL, CareRecord
 from healthspace.records.fhir import CATEGORY_SYSTEM, INS_SYSTEM, LOINC, RPPS_SYSTEM
 from healthspace.records.fhir import document_reference as _document_reference
@@ -65,6 +68,7 @@ class SpaceContent(Protocol):
     def care(self) -> CareRecord: ...
     def documents(self) -> Iterator[Document]: ...
     def entries(self, section: Section) -> Iterator[ProfileEntry]: ...
+    def appointments(self) -> Iterator[Appointment]: ...
     def history(self) -> Iterator[AccessLogEntry]: ...
 
 
@@ -429,7 +433,7 @@ PROFILE_RESOURCES: dict[Section, Callable[[ProfileEntry, str], dict[str, Any]]] 
 
 def resources(content: SpaceContent) -> Iterator[dict[str, Any]]:
     """Every resource of the space, one at a time: the Patient, the documents, the profile
-    section by section, the care Consent, then the history."""
+    section by section, the care Consent, the appointments, then the history."""
     space = content.space
     patient_id = space.space_id
     yield patient(space, content.entries(Section.CONTACTS))
@@ -439,6 +443,8 @@ def resources(content: SpaceContent) -> Iterator[dict[str, Any]]:
         for entry in content.entries(section):
             yield to_resource(entry, patient_id)
     yield care_consent(content.care, patient_id)
+    for appointment in content.appointments():
+        yield appointment_resource(appointment, reference("Patient", patient_id))
     for act in content.history():
         yield audit_event(act, patient_id)
 

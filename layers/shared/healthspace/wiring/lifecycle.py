@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from healthspace.adapters.dynamodb.agenda import DynamoAppointments
 from healthspace.adapters.dynamodb.archive import DynamoSpaceItems
 from healthspace.adapters.dynamodb.exports import DynamoExports
 from healthspace.adapters.dynamodb.lifecycle import DynamoClosures
@@ -51,6 +52,7 @@ def exports() -> Exports:
         clock=file.clock,
         ids=file.ids,
         link_seconds=file.limits.download_url_seconds,
+        agenda=DynamoAppointments(table()),
     )
 
 
@@ -100,6 +102,7 @@ def archives() -> Archives:
         clock=file.clock,
         content=table(),
         care=table(),
+        agenda=DynamoAppointments(table()),
     )
 
 
