@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
+from healthspace.adapters.dynamodb.prevention import DynamoPrevention
 from healthspace.agenda.appointments import Appointments
+from healthspace.agenda.prevention.calendar import PreventionCalendar
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
@@ -33,7 +35,26 @@ def appointments() -> Appointments:
 
 
 @root
+def prevention() -> PreventionCalendar:
+    file, statuses = medical_file(), DynamoPrevention(table())
+    return PreventionCalendar(
+        store=statuses,
+        spaces=table(),
+        profile=table(),
+        appointments=statuses,
+        log=file.history,
+        clock=file.clock,
+    )
+
+
+@root
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
-    return Agenda(use_cases={**medical_file().use_cases, Appointments: appointments()})
+    return Agenda(
+        use_cases={
+            **medical_file().use_cases,
+            Appointments: appointments(),
+            PreventionCalendar: prevention(),
+        }
+    )
