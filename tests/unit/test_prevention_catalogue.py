@@ -3,7 +3,10 @@ calendar states (healthspace.agenda.prevention.catalogue, .due, .vaccines)."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -38,8 +41,6 @@ class TestTheCatalogue:
             assert definition.rule
         ids = [o.item_id for o in calendar(date(1960, 1, 1)).values()]
         assert len(ids) == len(set(ids))
-        import re
-
         assert all(re.fullmatch(ITEM_ID_PATTERN, i) for i in ids)
 
     def test_the_9_month_examination_is_due_during_the_ninth_month_of_life(self):
@@ -213,3 +214,13 @@ class TestVaccinationsOfTheProfile:
         _, evidence = holder_calendar(birth, "F", done, shots)
         # the dose is the first one, already done: the next begins two months later, not filled
         assert evidence == {}
+
+
+def test_the_website_has_words_for_every_label_and_kind_of_the_catalogue():
+    labels = {o.step.label for o in calendar(date(1950, 1, 1), "F").values()}
+    labels |= {o.step.label for o in calendar(date(1950, 1, 1), "M").values()}
+    for language in ("fr", "en"):
+        path = Path(__file__).parents[2] / "web" / "locales" / f"{language}.json"
+        words = json.loads(path.read_text(encoding="utf-8"))["prevention"]
+        assert labels == set(words["items"]), language
+        assert {k.value for k in Kind} == set(words["kinds"]), language

@@ -121,7 +121,13 @@ CHILD_EXAMINATIONS: Final[tuple[Definition, ...]] = (
 
 
 def _vaccine(
-    definition_id: str, family: str, start: Age, end: Age, rule: str, label: str | None = None
+    definition_id: str,
+    family: str,
+    start: Age,
+    end: Age,
+    rule: str,
+    label: str | None = None,
+    dose: int | None = None,
 ) -> Definition:
     return item(
         definition_id,
@@ -132,6 +138,7 @@ def _vaccine(
         VACCINATION_SOURCE,
         family=family,
         label=label,
+        dose=dose,
     )
 
 
@@ -147,6 +154,7 @@ def _infant_doses(
             _months(age + 1),
             f"{what} : {age} mois",
             label=prefix,
+            dose=number,
         )
         for number, age in enumerate(months, start=1)
     )
@@ -180,6 +188,7 @@ VACCINATIONS: Final[tuple[Definition, ...]] = (
         _months(13),
         "Rougeole, oreillons, rubéole : 12 mois",
         "vacc-mmr",
+        1,
     ),
     _vaccine(
         "vacc-mmr-2",
@@ -188,6 +197,7 @@ VACCINATIONS: Final[tuple[Definition, ...]] = (
         _months(19),
         "Rougeole, oreillons, rubéole : entre 16 et 18 mois",
         "vacc-mmr",
+        2,
     ),
     *_infant_doses("vacc-rotavirus", "rotavirus", (2, 3), "Rotavirus (recommandé)"),
     _vaccine(
@@ -197,6 +207,7 @@ VACCINATIONS: Final[tuple[Definition, ...]] = (
         _months(5),
         "Rotavirus (recommandé) : 4 mois, avec le vaccin à trois doses seulement",
         "vacc-rotavirus",
+        3,
     ),
     _vaccine(
         "vacc-booster-6y",

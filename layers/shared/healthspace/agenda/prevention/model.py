@@ -84,7 +84,8 @@ class Definition:
     definition's; with several steps, or `repeat` (the last step comes back until the holder
     reaches `until`), its occurrences are `<id>-1`, `<id>-2`... in order. `rule` is the
     calendar's own words; `family` ties a vaccination to the vaccines the profile names
-    (healthspace.agenda.prevention.vaccines)."""
+    (healthspace.agenda.prevention.vaccines); `dose`: which dose of a vaccine a one-time item is
+    (a series counts its own)."""
 
     definition_id: str
     kind: Kind
@@ -96,6 +97,7 @@ class Definition:
     repeat: bool = False
     sex: Sex | None = None
     family: str | None = None
+    dose: int | None = None
 
     @property
     def single(self) -> bool:
@@ -113,10 +115,13 @@ def item(
     label: str | None = None,
     sex: Sex | None = None,
     family: str | None = None,
+    dose: int | None = None,
 ) -> Definition:
     """A one-time item: its window from the age `start` to the eve of the age `end`."""
     step = Step(label or definition_id, end=end)
-    return Definition(definition_id, kind, start, (step,), rule, source, sex=sex, family=family)
+    return Definition(
+        definition_id, kind, start, (step,), rule, source, sex=sex, family=family, dose=dose
+    )
 
 
 class Status(StrEnum):
@@ -209,7 +214,7 @@ class DueItem:
             "item_id": occurrence.item_id,
             "definition": definition.definition_id,
             "label": occurrence.step.label,
-            "number": occurrence.number,
+            "number": occurrence.number if occurrence.number is not None else definition.dose,
             "kind": definition.kind.value,
             "sex": definition.sex,
             "window": {"from": occurrence.start.isoformat(), "to": occurrence.last_day.isoformat()},
