@@ -6,6 +6,7 @@ their child's calendar, another patient kept out, a closed space refused."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -199,3 +200,21 @@ def test_a_closed_space_refuses_its_calendar(prevention, person, api):
     ):
         status, _, error = prevention(method, path, alice, body, {"If-Match": "0"})
         assert (status, error["code"]) == (403, "SPACE_CLOSED")
+
+
+def test_the_openapi_document_declares_every_answer(deployed):
+    from functions.agenda.app import app  # its settings: the deployed stack's environment
+
+    paths = json.loads(app.get_openapi_json_schema())["paths"]
+    listed = paths["/me/agenda/prevention"]["get"]
+    assert {"200", "400", "401", "403", "404"} <= set(listed["responses"])
+    assert {p["name"] for p in listed["parameters"]} >= {"from", "to", "limit", "cursor"}
+    marked = paths["/me/agenda/prevention/{item_id}"]["put"]
+    assert {"200", "400", "401", "403", "404", "412", "428"} <= set(marked["responses"])
+    assert "If-Match" in {p["name"] for p in marked["parameters"]}
+    ref = marked["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schemas = json.loads(app.get_openapi_json_schema())["components"]["schemas"]
+    body = schemas[ref.rsplit("/", 1)[1]]
+    assert set(body["properties"]) == {"status", "appointment_id", "done_on"}
+    statuses = schemas[body["properties"]["status"]["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert set(statuses) == {"TO_PLAN", "PLANNED", "DONE", "NOT_DONE"}
