@@ -5,14 +5,16 @@ professionals' booking in the professionals' function)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
-from healthspace.adapters.dynamodb.prevention import DynamoPrevention
 from healthspace.agenda.appointments import Appointments
-from healthspace.agenda.prevention.calendar import PreventionCalendar
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
+
+if TYPE_CHECKING:
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ def appointments() -> Appointments:
 
 @root
 def prevention() -> PreventionCalendar:
+    """The prevention calendar (the agenda function only: loaded here, not with the module,
+    which the professionals' function loads for its bookings)."""
+    from healthspace.adapters.dynamodb.prevention import DynamoPrevention
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
+
     file, statuses = medical_file(), DynamoPrevention(table())
     return PreventionCalendar(
         store=statuses,
@@ -51,6 +58,8 @@ def prevention() -> PreventionCalendar:
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
+
     return Agenda(
         use_cases={
             **medical_file().use_cases,
