@@ -5,6 +5,8 @@ import { api, query } from "./api.js";
 import { fmtDate, fmtDateTime, has, t, ts } from "./i18n.js";
 import { field, formDialog, h, loadFailed, notify, section, showErrors, srTitle, today } from "./ui.js";
 
+// The page's route (app.js): a page of the agenda's.
+export const PREVENTION_ROUTE = "agenda/prevention";
 const STATUSES = ["TO_PLAN", "PLANNED", "DONE", "NOT_DONE"];
 // "Coming up" shows what opens within a year, and at least the next few items.
 const AHEAD_DAYS = 365;
