@@ -11,7 +11,7 @@ import re
 import pytest
 
 from infra.local.sample_events import api_event, api_result
-from tests.integration.test_authorization_walk import BODIES
+from tests.integration.test_authorization_walk import BODIES, PREVENTION_ITEM
 from tests.integration.test_professionals_api import claims, designate, refer
 from tests.unit.test_care_access import rpps
 
@@ -71,8 +71,11 @@ def test_every_agenda_route_writes_an_access_log_entry(
         status, _, booked = pro("POST", f"{base}/appointments", claims(DOCTOR), booking)
         assert status == 201, booked
         assert agenda("POST", "/me/agenda/feed", {})[0] == 201
+        item = f"/me/agenda/prevention/{PREVENTION_ITEM}"  # marked once: at version 1
+        assert agenda("PUT", item, {"status": "TO_PLAN"}, {"If-Match": "0"})[0] == 200
         before = history(api, owner)
         url = re.sub(r"\{appointment_id\}", booked["appointment_id"], path)
+        url = url.replace("{item_id}", PREVENTION_ITEM)
         status, _, answer = agenda(method, url, BODIES.get((method, path)), {"If-Match": "1"})
         assert status < 300, f"{method} {path} failed: {status} {answer}"
         after = history(api, owner)

@@ -248,7 +248,9 @@ NOT_APPLICABLE = {
 OBJECT_PARAMS = {"document_id", "upload_id", "entry_id", "export_id", "appointment_id"}
 # Public numbers, the same in every space (a professional's RPPS on /me/care/...): only naming
 # another's space must fail.
-NOT_AN_OBJECT = {"rpps": NAMED}
+# An item of the prevention calendar: the same id in every space whose holder it concerns.
+PREVENTION_ITEM = "checkup-18-25"
+NOT_AN_OBJECT = {"rpps": NAMED, "item_id": PREVENTION_ITEM}
 # A professional's reference to the patient's file: the walker resolves the space's INS for
 # each case, as the professional would (a refused resolution is the case's answer).
 PATIENT_PARAM = "ref"
@@ -271,6 +273,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/me/agenda/appointments/{appointment_id}"): APPOINTMENT,
     ("POST", "/me/agenda/feed"): {},
     ("PUT", "/me/agenda/feed"): {"show_place": True},
+    ("PUT", "/me/agenda/prevention/{item_id}"): {"status": "NOT_DONE"},
     ("POST", "/pro/patients/{ref}/appointments"): APPOINTMENT,
     ("POST", CONSENT): {"scope": "full", "patient_agreed": True},  # and the INS (Walker.body)
     ("POST", REFERENCES): {},
@@ -463,12 +466,23 @@ def agenda_call(deployed, method, path, who, body=None, headers=None):
 
 
 def agenda_objects(deployed, owner, headers) -> str:
-    """An appointment of the space, and its calendar link; the appointment's id."""
+    """An appointment of the space, its calendar link and a prevention item's status; the
+    appointment's id."""
     status, _, added = agenda_call(
         deployed, "POST", "/me/agenda/appointments", owner, APPOINTMENT, headers
     )
     assert status == 201, added
     assert agenda_call(deployed, "POST", "/me/agenda/feed", owner, {}, headers)[0] == 201
+    # A prevention item marked once: at version 1, as the walk's If-Match says
+    marked = agenda_call(
+        deployed,
+        "PUT",
+        f"/me/agenda/prevention/{PREVENTION_ITEM}",
+        owner,
+        {"status": "TO_PLAN"},
+        {**(headers or {}), "If-Match": "0"},
+    )
+    assert marked[0] == 200, marked
     return str(added["appointment_id"])
 
 
@@ -813,7 +827,9 @@ class Walker:
             entry = self.api("POST", path, who, body=sample, headers=headers)[2]
             objects.entries[section.group(1)] = entry["entry_id"]
         objects.care_version = self.api("GET", "/me/care", who, headers=headers)[2]["version"]
-        if "appointment_id" in case.route.params or case.route.path == "/me/agenda/feed":
+        if {"appointment_id", "item_id"} & set(case.route.params) or case.route.path == (
+            "/me/agenda/feed"
+        ):
             objects.appointment_id = agenda_objects(self.deployed, who, headers)
         return who, objects
 

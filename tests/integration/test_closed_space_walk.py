@@ -40,6 +40,7 @@ from tests.integration.test_authorization_walk import (
     NAMED,
     OUTSIDER,
     PATIENT_PARAM,
+    PREVENTION_ITEM,
     REFERENCES,
     TEAM_MEMBER,
     care_write,
@@ -179,6 +180,7 @@ def filled(path: str, objects: Any, reference: str = "") -> str:
         "export_id": objects.document_id,  # any id: the space's refusal comes first
         "rpps": NAMED,
         "appointment_id": objects.appointment_id,
+        "item_id": PREVENTION_ITEM,
         PATIENT_PARAM: reference,
         "entry_id": objects.entries[section.group(1)] if section else "",
     }

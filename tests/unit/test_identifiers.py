@@ -1,7 +1,7 @@
 import pytest
 
 from healthspace.kernel.errors import InvalidIdentifier
-from healthspace.kernel.identifiers import make_ins, nir_key, parse_ins, parse_rpps
+from healthspace.kernel.identifiers import make_ins, nir_key, parse_ins, parse_rpps, sex_of
 
 NIR = "1850578006048"
 
@@ -83,3 +83,10 @@ def test_an_identifier_that_is_not_text_is_refused_not_a_crash(parse, value):
     """A JSON body may carry a number or null where an identifier belongs: a 400, not a 500."""
     with pytest.raises(InvalidIdentifier):
         parse(value)
+
+
+def test_the_sex_an_ins_writes_is_its_first_digit():
+    assert sex_of(make_ins("1790113045001")) == "M"
+    assert sex_of(make_ins("2850675123456")) == "F"
+    assert sex_of(make_ins("7790113045001")) == "M"  # a number given while registering
+    assert sex_of(make_ins("8850675123456")) == "F"

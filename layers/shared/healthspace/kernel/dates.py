@@ -29,13 +29,21 @@ def latest_day(now: datetime) -> date:
     return (now.astimezone(UTC) + _EARLIEST_ZONE).date()
 
 
+def months_after(day: date, months: int) -> date:
+    """The day a person born on `day` is `months` months old: the same day of the month, or,
+    where that month has no such day, the first of the next (one born on 29 February is a year
+    old on 1 March, one born on 31 January a month old on 1 March). Ages in the law and the
+    prevention calendar count this way (healthspace.agenda.prevention)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    if day.day <= calendar.monthrange(year, month + 1)[1]:
+        return date(year, month + 1, day.day)
+    return date(year, month + 2, 1)  # never December, which has every day
+
+
 def is_minor(birth_date: date, today: date) -> bool:
     """Under 18 on `today` (one born on 29 February comes of age on 1 March)."""
-    try:
-        adult_on = birth_date.replace(year=birth_date.year + 18)
-    except ValueError:
-        adult_on = date(birth_date.year + 18, 3, 1)
-    return today < adult_on
+    return today < months_after(birth_date, 18 * 12)
 
 
 def _written(value: Any) -> Any:

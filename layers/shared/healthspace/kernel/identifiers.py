@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
@@ -35,6 +35,13 @@ def parse_ins(value: str) -> str:
     if nir_key(ins[:13]) != int(ins[13:]):
         raise InvalidIdentifier("INS key does not match its NIR")
     return ins
+
+
+def sex_of(ins: str) -> Literal["F", "M"]:
+    """The sex a (checked) INS writes, as the civil status registered it: its first digit, odd
+    for a man (1; 3 and 7 in the numbers given while a registration is pending), even for a
+    woman (2, 4, 8)."""
+    return "M" if int(ins[0]) % 2 else "F"
 
 
 def make_ins(nir: str) -> str:

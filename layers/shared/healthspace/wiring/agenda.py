@@ -15,6 +15,7 @@ from healthspace.wiring.records import medical_file, table
 
 if TYPE_CHECKING:
     from healthspace.agenda.feed import Feeds
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,35 @@ def feeds() -> Feeds:
 
 
 @root
+def prevention() -> PreventionCalendar:
+    """The prevention calendar (the agenda function only: loaded here, not with the module,
+    which the professionals' function loads for its bookings)."""
+    from healthspace.adapters.dynamodb.prevention import DynamoPrevention
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
+
+    file, statuses = medical_file(), DynamoPrevention(table())
+    return PreventionCalendar(
+        store=statuses,
+        spaces=table(),
+        profile=table(),
+        appointments=statuses,
+        log=file.history,
+        clock=file.clock,
+    )
+
+
+@root
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
     from healthspace.agenda.feed import Feeds
+    from healthspace.agenda.prevention.calendar import PreventionCalendar
 
     return Agenda(
-        use_cases={**medical_file().use_cases, Appointments: appointments(), Feeds: feeds()}
+        use_cases={
+            **medical_file().use_cases,
+            Appointments: appointments(),
+            Feeds: feeds(),
+            PreventionCalendar: prevention(),
+        }
     )

@@ -23,6 +23,7 @@
 | appts' count    | SPACE#<space> | COUNT#APPOINTMENTS#<yyyy-mm> |           |               |
 | calendar feed   | SPACE#<space> | FEED                      |              |               |
 | feed's token    | FEED#<sha256> | FEED                      |              |               |
+| prevention status | SPACE#<space> | PREVENTION#<item_id>    |              |               |
 | visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
