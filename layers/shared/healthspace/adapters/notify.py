@@ -38,7 +38,7 @@ from healthspace.enrollment.model import Channel, Contact, Enrollment, Receipt
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.observability import logger
 from healthspace.kernel.settings import NotifySettings
-from healthspace.notices.patient import Undeliverable
+from healthspace.notices.patient import NotSent, Undeliverable
 
 POSTAL_COLUMNS = (
     "letter_id",
@@ -66,10 +66,12 @@ _UNDELIVERABLE = {
 }
 
 
-class NotDelivered(RuntimeError):
-    """The message did not go out: a provider failed (`error_code`: throttling, configuration...;
-    retry later) or no channel of the contact accepted it. Raised without the provider's
-    exception, whose message may quote the recipient's address."""
+class NotDelivered(NotSent):
+    """The message did not go out: a provider answered with an error (`error_code`: throttling,
+    configuration...; retry later) or no channel of the contact accepted it. Raised without the
+    provider's exception, whose message may quote the recipient's address. A failure without
+    an answer (botocore's timeouts, a lost connection) is raised as it is: the message may have
+    gone out."""
 
     def __init__(self, message: str, channel: Channel | None = None, error_code: str = "") -> None:
         super().__init__(message)
