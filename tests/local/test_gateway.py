@@ -87,6 +87,8 @@ def test_routes_and_authorizers_come_from_the_project_template() -> None:
     assert {(r.method, r.resource, r.function, r.authorizer) for r in routes} == {
         ("GET", "/me", "RecordsFunction", "PatientAuthorizer"),
         ("ANY", "/me/{proxy+}", "RecordsFunction", "PatientAuthorizer"),
+        ("ANY", "/me/agenda", "AgendaFunction", "PatientAuthorizer"),
+        ("ANY", "/me/agenda/{proxy+}", "AgendaFunction", "PatientAuthorizer"),
         ("GET", "/directory/professionals", "RecordsFunction", "PatientAuthorizer"),
         ("GET", "/directory/professionals/{rpps}", "RecordsFunction", "PatientAuthorizer"),
         ("POST", "/enrollment/opposition", "EnrollmentFunction", None),

@@ -18,6 +18,11 @@
 | purge cursor    | PURGE#SWEEP   | CURSOR                    |              |               |
 | pro's patient ref | PATREF#<sha256> | PATREF                  |              |               |
 | access log      | SPACE#<space> | LOG#<ulid>                |              |               |
+| appointment     | SPACE#<space> | APPT#<appt>               | AGENDA#<space> | <start>#<appt> |
+| appt's start    | SPACE#<space> | APPTSTART#<appt>          | STARTS#<slot> | <space>#<appt> |
+| appts' count    | SPACE#<space> | COUNT#APPOINTMENTS#<yyyy-mm> |           |               |
+| calendar feed   | SPACE#<space> | FEED                      |              |               |
+| feed's token    | FEED#<sha256> | FEED                      |              |               |
 | visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |
@@ -101,6 +106,8 @@ class Item(Model):
     # A deletion's counts of what it deleted (object versions, items), added page by page.
     objects_erased = NumberAttribute(null=True)
     items_erased = NumberAttribute(null=True)
+    # Who booked an appointment (an author id): a professional's list of their own bookings.
+    booker = UnicodeAttribute(null=True)
 
     by_date = ByDate()
 
