@@ -105,9 +105,7 @@ class World:
         return appointment
 
     def edit(self, appointment: Appointment, **changes: object) -> Appointment:
-        edited = appointment.model_copy(
-            update={**changes, "version": appointment.version + 1}
-        )
+        edited = appointment.model_copy(update={**changes, "version": appointment.version + 1})
         self.agenda.put(edited)
         return edited
 
