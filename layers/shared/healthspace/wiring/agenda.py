@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
 from healthspace.agenda.appointments import Appointments
+from healthspace.agenda.reminders import ReminderSettingsUseCase
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
+from healthspace.wiring.reminders import reminder_settings
 
 
 @dataclass(frozen=True)
@@ -36,4 +38,10 @@ def appointments() -> Appointments:
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
     them. Reminders and prevention add theirs here."""
-    return Agenda(use_cases={**medical_file().use_cases, Appointments: appointments()})
+    return Agenda(
+        use_cases={
+            **medical_file().use_cases,
+            Appointments: appointments(),
+            ReminderSettingsUseCase: reminder_settings(),
+        }
+    )

@@ -5,6 +5,6 @@ own space, a legal representative on the one named by X-Space-Id."""
 
 from __future__ import annotations
 
-from healthspace.api.agenda import appointments
+from healthspace.api.agenda import appointments, reminders
 
-routers = (appointments.router,)
+routers = (appointments.router, reminders.router)
