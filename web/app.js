@@ -10,13 +10,15 @@ import { historyView } from "./history.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
+import { REMINDERS_ROUTE, remindersView } from "./reminders.js";
 import { deletedView } from "./lifecycle.js";
 import { closedTitle, closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
 
 const ROUTES = { accueil: homeView, documents: documentsView, profil: profileView, historique: historyView, acces: careView, aide: helpView,
   parametres: (view) => settingsView(view, lifeContext()),
-  "mes-donnees": exportView };
+  "mes-donnees": exportView,
+  [REMINDERS_ROUTE]: (view) => remindersView(view, { child: childName() }) };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).
 const WHEN_CLOSED = ["parametres", "aide"];
 // Without signing in: the sign-in page, and what people without a space yet can do.
@@ -24,8 +26,13 @@ const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: a
   "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
 // Pages whose title is not in the menu's words (nav.*).
 const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", parametres: "settings.title",
-  "mes-donnees": "export.title" };
-const asked = () => (location.hash.startsWith("#/") ? location.hash.slice(2).split(/[/?]/)[0] : "");
+  "mes-donnees": "export.title", [REMINDERS_ROUTE]: "reminders.title" };
+// The page asked for: the hash's first segment, or its first two where a page has them (#/agenda/rappels).
+function asked() {
+  if (!location.hash.startsWith("#/")) return "";
+  const [first, second] = location.hash.slice(2).split("?")[0].split("/");
+  return second && Object.hasOwn(ROUTES, `${first}/${second}`) ? `${first}/${second}` : first;
+}
 
 const state = { me: null };
 let focusHeading = false;
@@ -79,7 +86,7 @@ async function render() {
   document.title = t("shell.title", { page: ts(title) });
   for (const a of nav.querySelectorAll("a")) {
     a.textContent = ts(a.dataset.text); // "Documents de Léa" in her space
-    if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
+    if (a.getAttribute("href") === `#/${name.split("/")[0]}`) a.setAttribute("aria-current", "page"); // the agenda's pages too
     else a.removeAttribute("aria-current");
   }
   const done = closed ? closedView(view, shown, lifeContext()) : ROUTES[name](view); // views write their <h1> synchronously
