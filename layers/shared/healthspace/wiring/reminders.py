@@ -36,7 +36,7 @@ def reminder_job() -> ReminderJob:
         appointments=DynamoAppointments(table()),
         spaces=table(),
         contacts=DynamoEnrollmentStore(table()),
-        mailer=Notifications(settings, clock=clock, ids=UlidIds()),
+        mailer=Notifications(settings, clock=clock, ids=UlidIds(), once=True),
         clock=clock,
         settings=settings,
     )
