@@ -1,4 +1,4 @@
-"""Reminders before appointments, each handed over exactly once (docs/agenda.md, "Reminders").
+"""Reminders before appointments, each handed over exactly once (docs/reminders.md).
 
 The patient chooses lead times from a menu and a channel of their enrollment's contact
 (`ReminderSettingsUseCase`). A scheduled job (`ReminderJob.run`, every five minutes) hands over
@@ -272,17 +272,24 @@ class ReminderJob:
         for marker in self.store.pending():
             report.count(self._resolve(marker, now, wanted))
         # Slot by slot of due time; each slot, every lead time: the start slot L later.
+        # Time is checked before each hand-off: a run never starts a provider call that
+        # Lambda's timeout could cut. Stopped within a slot, the cursor stays at its start (the
+        # markers stop the repeat of what was handed over).
         slot = _floor(since)
-        while slot < now:
+        while slot < now and not report.stopped_early:
             low, high = max(since, slot), min(now, slot + SLOT)
-            if out_of_time():
-                report.stopped_early = True
-                break
             for lead in Lead:
                 for indexed in self.store.starting_in(start_slot(slot + lead.delta)):
-                    if low <= indexed.start - lead.delta < high:
-                        report.count(self._remind(indexed, lead, now, wanted))
-            report.until = high
+                    if not low <= indexed.start - lead.delta < high:
+                        continue
+                    if out_of_time():
+                        report.stopped_early = True
+                        break
+                    report.count(self._remind(indexed, lead, now, wanted))
+                if report.stopped_early:
+                    break
+            else:
+                report.until = high
             slot += SLOT
         if report.until > since:
             self.store.advance_cursor(report.until)
