@@ -71,6 +71,7 @@ bench: setup chromium
 	$(PY) -m infra.bench.enrollment --citizens 5000  # the issue's 100,000 take ~2 h on moto
 	$(PY) -m infra.bench.lifecycle --documents 10 100  # close+archive, reopen, purge; a citizen-year's cost
 	$(PY) -m infra.bench.agenda  # AWS requests per appointment created, changed, cancelled, listed; per calendar fetch
+	$(PY) -m infra.bench.reminders  # the reminders' job: 0, 1,000, 100,000 appointments, 10 due; 68 M people
 	$(PY) -m infra.bench.site  # the website in Chromium: bytes on the wire, requests, time to use
 
 ## The website's main pages at 1280 and 375 px, signed in as the demo patient, into

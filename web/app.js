@@ -12,6 +12,7 @@ import { PREVENTION_ROUTE, preventionView } from "./prevention.js";
 import { fmtDate, fmtDateTime, otherLanguage, speakOf, t, ts, useLanguage } from "./i18n.js";
 import { professionLabel } from "./people.js";
 import { profileView } from "./profile.js";
+import { REMINDERS_ROUTE, remindersView } from "./reminders.js";
 import { deletedView } from "./lifecycle.js";
 import { closedTitle, closedView, isClosed, isSuspended, settingsView } from "./settings.js";
 import { h, field, fullName, notify, dismissError, isBusy, loadFailed, setBusy } from "./ui.js";
@@ -20,7 +21,8 @@ const ROUTES = { accueil: homeView, documents: documentsView, profil: profileVie
   agenda: agendaView,
   parametres: (view) => settingsView(view, lifeContext()),
   "mes-donnees": exportView,
-  [PREVENTION_ROUTE]: preventionView };
+  [PREVENTION_ROUTE]: preventionView,
+  [REMINDERS_ROUTE]: (view) => remindersView(view, { child: childName() }) };
 // What a closed or suspended space still shows (every other page says it is closed: settings.js).
 const WHEN_CLOSED = ["parametres", "aide"];
 // Without signing in: the sign-in page, and what people without a space yet can do.
@@ -28,7 +30,7 @@ const PUBLIC = { connexion: loginView, opposition: oppositionView, activation: a
   "premiere-connexion": firstSignInView, "mot-de-passe-oublie": forgottenPasswordView };
 // Pages whose title is not in the menu's words (nav.*).
 const TITLES = { "premiere-connexion": "accounts.first.title", "mot-de-passe-oublie": "accounts.forgotten.title", parametres: "settings.title",
-  "mes-donnees": "export.title", [PREVENTION_ROUTE]: "prevention.title" };
+  "mes-donnees": "export.title", [PREVENTION_ROUTE]: "prevention.title", [REMINDERS_ROUTE]: "reminders.title" };
 // The page asked for: the hash's first segment, or its first two where a page has them (#/agenda/rappels).
 function asked() {
   if (!location.hash.startsWith("#/")) return "";

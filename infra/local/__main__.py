@@ -94,7 +94,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default=3600,
         metavar="SECONDS",
         help="how often the template's daily schedules fire (the holds' releases, the purge "
-        "sweep: EventBridge never fires in moto); 0: never",
+        "sweep: EventBridge never fires in moto); one that repeats within the hour (the "
+        "reminders, every five minutes) fires at its own period if shorter; 0: never",
     )
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     return parser.parse_args(argv)

@@ -1,9 +1,11 @@
 """The template's schedules, fired by the local stack: EventBridge never fires in moto (DESIGN.md).
 
-Each SAM `ScheduleV2` event (of a function: the daily holds' releases; of a state machine: the
-daily purge sweep) becomes a `Schedule` the stack can fire on demand (`LocalStack.fire`, what
-tests and benchmarks call) or, with `LocalStack(schedule_seconds=...)`, every so many seconds
-from a ticker thread (a demo sees a purge without waiting a day). A state machine's schedule
+Each SAM `ScheduleV2` event (of a function: the daily holds' releases, the reminders every five
+minutes; of a state machine: the daily purge sweep) becomes a `Schedule` the stack can fire on
+demand (`LocalStack.fire`, what tests and benchmarks call) or, with
+`LocalStack(schedule_seconds=...)`, from a ticker thread: a daily schedule every so many seconds
+(a demo sees a purge without waiting a day), one that repeats within the hour at its own period
+when that is shorter (the reminders: every five minutes, as in AWS). A state machine's schedule
 starts an execution with its Input, named as EventBridge Scheduler never would be (it lets AWS
 name them): `<logical id>-<utc timestamp>-<n>`; a function's is invoked with the event
 EventBridge sends.
@@ -14,6 +16,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +40,15 @@ class Schedule:
     target: str  # the function's name, or the state machine's ARN
     expression: str
     input: str = "{}"
+
+    @property
+    def period_seconds(self) -> float | None:
+        """The period of a schedule that repeats within the hour: `rate(5 minutes)`,
+        `cron(0/5 * * * ? *)`; None for the others (daily)."""
+        every = re.fullmatch(r"rate\((\d+) minutes?\)", self.expression) or re.fullmatch(
+            r"cron\((?:0|\*)/(\d+) \* \* \* \? \*\)", self.expression
+        )
+        return int(every.group(1)) * 60.0 if every else None
 
 
 def load_schedules(template: Template, resolver: Resolver) -> list[Schedule]:
@@ -71,6 +84,18 @@ class Ticker(Periodic):
         self.schedules = {s.logical_id: s for s in schedules}
         self._invoke = invoke
         self._serial = itertools.count(1)
+        self._every: dict[str, float] = {}  # by schedule, once started
+        self._next: dict[str, float] = {}
+
+    def start(self, interval_seconds: float) -> None:
+        """Fire each schedule every `interval_seconds`, or at its own period if shorter."""
+        self._every = {
+            logical_id: min(interval_seconds, schedule.period_seconds or interval_seconds)
+            for logical_id, schedule in self.schedules.items()
+        }
+        now = time.monotonic()
+        self._next = {logical_id: now + every for logical_id, every in self._every.items()}
+        super().start(min(self._every.values(), default=interval_seconds))
 
     def fire(self, logical_id: str) -> str:
         """Fire one schedule now: the execution's ARN, or the function's name."""
@@ -92,8 +117,14 @@ class Ticker(Periodic):
         return schedule.target
 
     def round(self) -> None:
-        """Fire every schedule; a failed one is logged, the others still fire."""
+        """Fire every schedule whose time has come (every one, before `start`); a failed one is
+        logged, the others still fire."""
+        now = time.monotonic()
         for logical_id in list(self.schedules):
+            if now < self._next.get(logical_id, now):
+                continue
+            if logical_id in self._every:
+                self._next[logical_id] = now + self._every[logical_id]
             try:
                 self.fire(logical_id)
             except Exception:  # a failed tick is logged; the next one runs

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import httpx
@@ -412,6 +413,30 @@ def _run_flows(stack: LocalStack) -> None:
         space, doctor, facts, PDF, "held.pdf", "iam|HELD-2", hold_for_announcement=True
     )
     assert stack.invoke("ReleasesFunction", {}) == {"released": 1}
+
+    # AgendaFunction and RemindersFunction: EARLY (activated, an email) asks for a reminder an
+    # hour before, books an appointment in 58 minutes (due two minutes ago), and the job's
+    # first run (invoked as its schedule would) emails it.
+    early = {"sub": "early-sub", "custom:ins": EARLY.ins, "token_use": "id"}
+
+    def agenda(method: str, path: str, body: Any = None) -> Any:
+        event = api_event(method, path, early, body, resource="/me/agenda/{proxy+}")
+        status, _, payload = api_result(stack.invoke("AgendaFunction", event))
+        assert status < 300, (path, status, payload)
+        return payload
+
+    agenda("PUT", "/me/agenda/reminders", {"leads": ["PT1H"], "channel": "EMAIL"})
+    wall = (datetime.now(UTC) + timedelta(minutes=58)).astimezone(ZoneInfo("Europe/Paris"))
+    start = wall.replace(tzinfo=None, second=0, microsecond=0)
+    appointment = {
+        "start_local": start.isoformat(),
+        "end_local": (start + timedelta(minutes=30)).isoformat(),
+        "professional_name": "Dr Iam",
+    }
+    agenda("POST", "/me/agenda/appointments", appointment)
+    agenda("GET", "/me/agenda/reminders")
+    scheduled = {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}}
+    assert stack.invoke("RemindersFunction", scheduled)["outcomes"] == {"sent": 1}
 
     # MigrationFunction, on the ops bucket's notification: a record filed in the patient's space
     # (the space's key already exists), one for a patient without a space reported.

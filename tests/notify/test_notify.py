@@ -456,3 +456,38 @@ def test_logs_carry_neither_codes_nor_names_nor_addresses(notifications, caplog)
         assert secret not in output
     for person in people:
         assert person.ins not in output
+
+
+@pytest.mark.parametrize("once", [False, True])
+def test_once_the_provider_is_asked_one_time_whatever_its_answer(settings, once: bool) -> None:
+    """SES answers 503 (the request may or may not have sent the email: it has no idempotency
+    key). Botocore's retries would ask again; `once` asks one time and reports the refusal
+    (NotDelivered: answered, nothing taken) for the caller to decide."""
+    from botocore.awsrequest import AWSResponse
+
+    notifications = Notifications(settings, once=once)
+    sent: list[str] = []
+
+    class Raw:
+        def stream(self, **_):  # type: ignore[no-untyped-def]
+            yield (
+                b"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                b"<Message>try again</Message></Error></ErrorResponse>"
+            )
+
+    def unavailable(request, **_):  # type: ignore[no-untyped-def]
+        sent.append(request.url)
+        return AWSResponse(request.url, 503, {}, Raw())
+
+    notifications._ses.meta.events.register("before-send.ses.SendEmail", unavailable)
+    with pytest.raises(NotDelivered):
+        notifications.send_email("marie@example.org", code_message_of(settings))
+    assert len(sent) == 1 if once else len(sent) > 1  # botocore retries a 503 by default
+
+
+def code_message_of(settings):  # type: ignore[no-untyped-def]
+    from healthspace.enrollment.messages import code_message
+
+    return code_message(
+        enrollment(Contact(email="marie@example.org")), CODE, Channel.EMAIL, settings
+    )

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from healthspace.accounts.messages import account_code_message
@@ -38,7 +39,7 @@ from healthspace.enrollment.model import Channel, Contact, Enrollment, Receipt
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.observability import logger
 from healthspace.kernel.settings import NotifySettings
-from healthspace.notices.patient import Undeliverable
+from healthspace.notices.patient import NotSent, Undeliverable
 
 POSTAL_COLUMNS = (
     "letter_id",
@@ -66,10 +67,12 @@ _UNDELIVERABLE = {
 }
 
 
-class NotDelivered(RuntimeError):
-    """The message did not go out: a provider failed (`error_code`: throttling, configuration...;
-    retry later) or no channel of the contact accepted it. Raised without the provider's
-    exception, whose message may quote the recipient's address."""
+class NotDelivered(NotSent):
+    """The message did not go out: a provider answered with an error (`error_code`: throttling,
+    configuration...; retry later) or no channel of the contact accepted it. Raised without the
+    provider's exception, whose message may quote the recipient's address. A failure without
+    an answer (botocore's timeouts, a lost connection) is raised as it is: the message may have
+    gone out."""
 
     def __init__(self, message: str, channel: Channel | None = None, error_code: str = "") -> None:
         super().__init__(message)
@@ -95,10 +98,26 @@ class Notifications:
         settings: NotifySettings,
         clock: Clock | None = None,
         ids: IdGenerator | None = None,
+        *,
+        once: bool = False,
     ) -> None:
+        """`once`: each email and SMS is one request to the provider, botocore retrying none
+        and waiting a bounded time, so that a message goes out at most once from this side:
+        SES and SNS have no idempotency key, and a retry of a request whose answer was lost
+        (a read timeout) may send it twice. A failure is then the caller's to handle (the
+        reminders: an answered refusal is tried again at the next run, a lost answer never)."""
         if settings.letters_per_batch < 1:
             raise ValueError("letters_per_batch must be at least 1")
         self.settings = settings
+        self._client_config = (
+            Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=10,
+            )
+            if once
+            else None
+        )
         self._clock: Clock = clock or SystemClock()
         self._ids: IdGenerator = ids or UlidIds()
         self._letters: dict[str, list[dict[str, str]]] = {}  # by wave id
@@ -109,12 +128,12 @@ class Notifications:
     @cached_property
     def _ses(self) -> Any:
         with _CLIENTS:
-            return boto3.client("ses")
+            return boto3.client("ses", config=self._client_config)
 
     @cached_property
     def _sns(self) -> Any:
         with _CLIENTS:
-            return boto3.client("sns")
+            return boto3.client("sns", config=self._client_config)
 
     @cached_property
     def _s3(self) -> Any:

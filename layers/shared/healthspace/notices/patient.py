@@ -162,6 +162,12 @@ class Undeliverable(Exception):
     """The provider refused the address itself: retrying changes nothing."""
 
 
+class NotSent(RuntimeError):
+    """The provider answered and took nothing (throttling, configuration, no channel of the
+    contact accepted it): a retry may succeed and cannot make a second copy. Any other failure
+    of a send (a timeout, a lost connection) leaves the message's fate unknown."""
+
+
 class NoticeClaims(Protocol):
     """One claim per notice and space, so that a notice goes out once."""
 

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 from healthspace.adapters.dynamodb.agenda import DynamoAppointments
 from healthspace.agenda.appointments import Appointments
+from healthspace.agenda.reminders import ReminderSettingsUseCase
 from healthspace.wiring import root
 from healthspace.wiring.directory import directory
 from healthspace.wiring.records import medical_file, table
+from healthspace.wiring.reminders import reminder_settings
 
 if TYPE_CHECKING:
     from healthspace.agenda.feed import Feeds
@@ -77,7 +79,7 @@ def prevention() -> PreventionCalendar:
 @root
 def agenda() -> Agenda:
     """Every use case the agenda function serves, the medical file's (its access policy) with
-    them. Reminders and prevention add theirs here."""
+    them: the appointments, the calendar feed, the prevention calendar, the reminders' settings."""
     from healthspace.agenda.feed import Feeds
     from healthspace.agenda.prevention.calendar import PreventionCalendar
 
@@ -87,5 +89,6 @@ def agenda() -> Agenda:
             Appointments: appointments(),
             Feeds: feeds(),
             PreventionCalendar: prevention(),
+            ReminderSettingsUseCase: reminder_settings(),
         }
     )

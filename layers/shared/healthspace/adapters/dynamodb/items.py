@@ -24,6 +24,9 @@
 | calendar feed   | SPACE#<space> | FEED                      |              |               |
 | feed's token    | FEED#<sha256> | FEED                      |              |               |
 | prevention status | SPACE#<space> | PREVENTION#<item_id>    |              |               |
+| reminders' settings | SPACE#<space> | REMINDERS (adapters/dynamodb/reminders.py)          |
+| sent marker     | SPACE#<space> | REMINDED#<appt>#<start>#<lead> | REMINDING#<n> while pending |
+| reminders cursor | REMINDERS#SWEEP | CURSOR                 |              |               |
 | visit           | PERSON#<ins>  | VISIT#<space>             |              |               |
 | sender's id     | SPACE#<space> | SOURCE#<sha256>           |              |               |
 | sender's alias  | SPACE#<space> | ALIAS#<sha256>#<document> |              |               |

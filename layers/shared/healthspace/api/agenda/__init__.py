@@ -5,6 +5,6 @@ own space, a legal representative on the one named by X-Space-Id."""
 
 from __future__ import annotations
 
-from healthspace.api.agenda import appointments, feed, prevention
+from healthspace.api.agenda import appointments, feed, prevention, reminders
 
-routers = (appointments.router, feed.router, prevention.router)
+routers = (appointments.router, feed.router, prevention.router, reminders.router)
