@@ -138,7 +138,7 @@ def test_a_hash_covers_what_a_module_imports(tmp_path) -> None:
         *("ui.js", "app.js", "care.js", "documents.js", "enrollment.js", "profile.js"),
         *("history.js", "people.js", "viewer.js", "accounts.js", "settings.js", "export.js"),
         "lifecycle.js",
-        *("agenda.js", "agenda_form.js", "agenda_feed.js", "prevention.js"),
+        *("agenda.js", "agenda_form.js", "agenda_feed.js", "prevention.js", "reminders.js"),
     }
 
 

@@ -73,6 +73,8 @@ def test_every_agenda_route_writes_an_access_log_entry(
         assert agenda("POST", "/me/agenda/feed", {})[0] == 201
         item = f"/me/agenda/prevention/{PREVENTION_ITEM}"  # marked once: at version 1
         assert agenda("PUT", item, {"status": "TO_PLAN"}, {"If-Match": "0"})[0] == 200
+        reminders = BODIES[("PUT", "/me/agenda/reminders")]  # set once: at version 1 too
+        assert agenda("PUT", "/me/agenda/reminders", reminders, {"If-Match": "0"})[0] == 200
         before = history(api, owner)
         url = re.sub(r"\{appointment_id\}", booked["appointment_id"], path)
         url = url.replace("{item_id}", PREVENTION_ITEM)

@@ -274,6 +274,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/me/agenda/feed"): {},
     ("PUT", "/me/agenda/feed"): {"show_place": True},
     ("PUT", "/me/agenda/prevention/{item_id}"): {"status": "NOT_DONE"},
+    # No lead time: the walk's spaces have no contact to remind through.
+    ("PUT", "/me/agenda/reminders"): {"leads": [], "channel": "EMAIL", "prevention": False},
     ("POST", "/pro/patients/{ref}/appointments"): APPOINTMENT,
     ("POST", CONSENT): {"scope": "full", "patient_agreed": True},  # and the INS (Walker.body)
     ("POST", REFERENCES): {},
@@ -466,8 +468,8 @@ def agenda_call(deployed, method, path, who, body=None, headers=None):
 
 
 def agenda_objects(deployed, owner, headers) -> str:
-    """An appointment of the space, its calendar link and a prevention item's status; the
-    appointment's id."""
+    """An appointment of the space, its calendar link, a prevention item's status and the
+    reminders' settings; the appointment's id."""
     status, _, added = agenda_call(
         deployed, "POST", "/me/agenda/appointments", owner, APPOINTMENT, headers
     )
@@ -483,6 +485,15 @@ def agenda_objects(deployed, owner, headers) -> str:
         {**(headers or {}), "If-Match": "0"},
     )
     assert marked[0] == 200, marked
+    reminders = agenda_call(  # set once: at version 1 too
+        deployed,
+        "PUT",
+        "/me/agenda/reminders",
+        owner,
+        BODIES[("PUT", "/me/agenda/reminders")],
+        {**(headers or {}), "If-Match": "0"},
+    )
+    assert reminders[0] == 200, reminders
     return str(added["appointment_id"])
 
 
@@ -827,8 +838,9 @@ class Walker:
             entry = self.api("POST", path, who, body=sample, headers=headers)[2]
             objects.entries[section.group(1)] = entry["entry_id"]
         objects.care_version = self.api("GET", "/me/care", who, headers=headers)[2]["version"]
-        if {"appointment_id", "item_id"} & set(case.route.params) or case.route.path == (
-            "/me/agenda/feed"
+        if {"appointment_id", "item_id"} & set(case.route.params) or case.route.path in (
+            "/me/agenda/feed",
+            "/me/agenda/reminders",
         ):
             objects.appointment_id = agenda_objects(self.deployed, who, headers)
         return who, objects
