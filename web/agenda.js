@@ -1,15 +1,21 @@
 // "Agenda" (#/agenda): the appointments as a list (the coming ones) or a month, added, changed,
 // cancelled; a professional's booking says who made it and can be declined; overlaps are shown.
 // The calendar link for a phone is agenda_feed.js; the reminders' settings and the prevention
-// calendar are pages of their own under #/agenda/<page> (SUBPAGES), linked from here.
+// calendar are pages of their own (app.js routes #/agenda/rappels and #/agenda/prevention),
+// linked from here. The prevention items to plan show beside the appointments, each booked in
+// the add dialog (#/agenda?prevention=<item id>, the prevention page's link, opens it too).
 import { api, query } from "./api.js";
-import { t, ts } from "./i18n.js";
+import { fmtDate, t, ts } from "./i18n.js";
 import { appointmentDialog, fmtTime, when, withWhom, wall } from "./agenda_form.js";
 import { feedSection } from "./agenda_feed.js";
-import { confirmDialog, h, loadFailed, notify, srTitle } from "./ui.js";
+import { PREVENTION_ROUTE, label as itemLabel, readAll as preventionItems } from "./prevention.js";
+import { REMINDERS_ROUTE } from "./reminders.js";
+import { confirmDialog, h, loadFailed, notify, srTitle, today } from "./ui.js";
 
-// The agenda's other pages, by the hash's second segment: { view(view), title: catalogue key }.
-export const SUBPAGES = {};
+// The agenda's own pages, each with its catalogue title.
+const PAGES = [[PREVENTION_ROUTE, "prevention.title"], [REMINDERS_ROUTE, "reminders.title"]];
+// The statuses that take an item off the agenda: something was done, decided or booked for it.
+const SETTLED = new Set(["DONE", "NOT_DONE", "PLANNED"]);
 const PAGE = 50;
 const DAY_MS = 86400000;
 // A month's query reaches this far either side: an appointment's day is its own time zone's.
@@ -17,18 +23,18 @@ const ZONES_SPAN_MS = 14 * 3600000;
 const state = { mode: "list", month: null };
 
 export async function agendaView(view) {
-  const sub = location.hash.slice(2).split(/[/?]/)[1];
-  if (sub && Object.hasOwn(SUBPAGES, sub)) return SUBPAGES[sub].view(view);
   const content = h("div", { id: "agenda-content" });
   const modes = h("div", { class: "actions", role: "group", "aria-label": t("agenda.views") },
     ["list", "month"].map((mode) => h("button", { type: "button", class: "btn secondary", "data-mode": mode, "aria-pressed": String(state.mode === mode),
       onclick: () => { state.mode = mode; draw(); } }, t(`agenda.modes.${mode}`))));
   const add = h("button", { type: "button", class: "btn", "data-add": "", onclick: () => edit(null) }, t("agenda.add"));
-  const links = Object.entries(SUBPAGES).map(([name, page]) => h("li", {}, h("a", { href: `#/agenda/${name}` }, t(page.title))));
   view.append(h("h1", { tabindex: -1 }, ts("nav.agenda")), h("p", { class: "lead" }, ts("agenda.lead")),
-    h("div", { class: "actions" }, add), modes, content, feedSection(),
-    links.length ? h("nav", { "aria-label": t("agenda.otherPages") }, h("ul", {}, links)) : "");
+    h("nav", { "aria-label": t("agenda.otherPages") },
+      h("ul", { class: "links" }, PAGES.map(([route, title]) => h("li", {}, h("a", { href: `#/${route}` }, t(title)))))),
+    h("div", { class: "actions" }, add), modes, content, feedSection());
   await draw();
+  const asked = new URLSearchParams(location.hash.split("?")[1] ?? "").get("prevention");
+  if (asked) await bookAsked(asked);
 
   async function draw(focus) {
     for (const button of modes.querySelectorAll("button")) button.setAttribute("aria-pressed", String(button.dataset.mode === state.mode));
@@ -64,8 +70,79 @@ export async function agendaView(view) {
     } }, t("agenda.showMore"));
     items.append(...page.items.map(card));
     more.hidden = !page.next_cursor;
+    const due = await toPlan({ from: today(), to: to.slice(0, 10) });
     box.replaceChildren(h("h2", {}, t("agenda.coming")),
-      page.items.length ? items : h("p", { class: "empty" }, t("agenda.none")), more);
+      page.items.length ? items : h("p", { class: "empty" }, t("agenda.none")), more,
+      due.length > 0 && preventionList(due, "agenda.prevention.title"));
+  }
+
+  /** The prevention items meeting a range of days (`from`, `to`) with nothing planned or done for
+   *  them yet. The agenda shows without them when the calendar cannot be read (no birth date...). */
+  async function toPlan(range) {
+    try {
+      return (await preventionItems(range)).filter((i) => !SETTLED.has(i.status));
+    } catch (err) {
+      if (err.status === 401) throw err;
+      return [];
+    }
+  }
+
+  function preventionList(shown, title) {
+    return h("section", { "aria-labelledby": "agenda-prevention" }, h("h2", { id: "agenda-prevention" }, t(title)),
+      h("p", {}, t("agenda.prevention.lead")),
+      h("ul", { class: "cards" }, shown.map(preventionCard)));
+  }
+
+  function preventionCard(item) {
+    const name = itemLabel(item);
+    const dose = item.kind === "VACCINATION" && item.number ? ` (${t("prevention.dose", { number: item.number })})` : "";
+    const span = item.state === "DUE" ? t("agenda.prevention.before", { date: fmtDate(item.window.to) })
+      : t("agenda.prevention.between", { from: fmtDate(item.window.from), to: fmtDate(item.window.to) });
+    return h("li", { class: "card", "data-prevention": item.item_id },
+      h("h3", {}, name, dose),
+      h("p", {}, span),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "btn secondary", onclick: () => book(item) }, t("agenda.prevention.book"), srTitle(name)),
+        h("a", { href: `#/${PREVENTION_ROUTE}` }, t("agenda.prevention.see"), srTitle(name))));
+  }
+
+  /** The prevention page's link (#/agenda?prevention=<id>): the item's booking dialog, once. */
+  async function bookAsked(itemId) {
+    history.replaceState(null, "", "#/agenda");
+    let item;
+    try {
+      item = (await preventionItems()).find((i) => i.item_id === itemId);
+    } catch (err) {
+      if (err.status !== 401) notify(err.message, "error");
+      return;
+    }
+    if (item) book(item);
+    else notify(t("agenda.prevention.unknown"), "error");
+  }
+
+  /** The add dialog, its reason the item's name; once the appointment is saved, the item is marked
+   *  PLANNED with it. That second write is the browser's (PUT /me/agenda/prevention/{id} with the
+   *  version read): the appointment stands even when it fails, and the page says so. */
+  function book(item) {
+    appointmentDialog({
+      appointment: null,
+      day: "",
+      prefill: { reason: itemLabel(item), prevention_item: item.item_id },
+      done: async (saved) => {
+        let marked = true;
+        try {
+          await api(`/me/agenda/prevention/${encodeURIComponent(item.item_id)}`,
+            { method: "PUT", body: { status: "PLANNED", appointment_id: saved.appointment_id }, version: item.version });
+        } catch (err) {
+          if (err.status === 401) throw err;
+          marked = false;
+        }
+        if (state.mode === "month") state.month = new Date(Date.UTC(wall(saved.start_local).getUTCFullYear(), wall(saved.start_local).getUTCMonth(), 1));
+        await draw(`#appt-${CSS.escape(saved.appointment_id)}`);
+        notify(t(marked ? "agenda.prevention.planned" : "agenda.prevention.notMarked"), marked ? "success" : "error");
+      },
+      returnFocus: () => add,
+    });
   }
 
   /** A month: its grid (days with their times) and its appointments' cards. */
@@ -85,6 +162,8 @@ export async function agendaView(view) {
     } while (cursor && found.length < 500);
     const key = first.toISOString().slice(0, 7);
     const shown = found.filter((a) => a.start_local.slice(0, 7) === key);
+    const last = new Date(next.getTime() - DAY_MS).toISOString().slice(0, 10);
+    const opening = (await toPlan({ from: `${key}-01`, to: last })).filter((i) => i.window.from.slice(0, 7) === key);
     const name = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "fr-FR", { month: "long", year: "numeric", timeZone: "UTC" }).format(first);
     const go = (months) => () => {
       state.month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + months, 1));
@@ -96,7 +175,8 @@ export async function agendaView(view) {
         h("h2", { id: "agenda-month" }, name),
         h("button", { type: "button", class: "btn secondary small", "data-next": "", onclick: go(1) }, t("agenda.next"))),
       grid(first, shown),
-      shown.length ? h("ul", { class: "cards" }, shown.map(card)) : h("p", { class: "empty" }, t("agenda.noneThisMonth")));
+      shown.length ? h("ul", { class: "cards" }, shown.map(card)) : h("p", { class: "empty" }, t("agenda.noneThisMonth")),
+      opening.length > 0 && preventionList(opening, "agenda.prevention.month"));
   }
 
   function grid(first, shown) {

@@ -39,8 +39,10 @@ function input(name, value, attrs = {}) {
   return h("input", { name, value: value ?? "", maxlength: LONG[name] ?? 200, autocomplete: "off", ...attrs });
 }
 
-/** The dialog adding an appointment, or changing `appointment`; `done(saved)` after the save. */
-export function appointmentDialog({ appointment, day, done, returnFocus }) {
+/** The dialog adding an appointment, or changing `appointment`; `done(saved)` after the save.
+ *  `prefill` ({ reason, prevention_item }): a new appointment's reason, and the prevention item
+ *  it plans (sent with it, and kept when the appointment is changed). */
+export function appointmentDialog({ appointment, day, prefill = {}, done, returnFocus }) {
   const start = appointment?.start_local ?? "";
   const zone = h("select", { name: "time_zone" },
     TIME_ZONES.map((z) => h("option", { value: z, selected: z === (appointment?.time_zone ?? HOME_ZONE) }, zoneName(z))));
@@ -59,11 +61,13 @@ export function appointmentDialog({ appointment, day, done, returnFocus }) {
         control: input("professional_rpps", appointment?.professional_rpps, { inputmode: "numeric", maxlength: 11 }) }),
       field({ label: t("agenda.fields.facility"), optional: true, control: input("facility", appointment?.facility) }),
       field({ label: t("agenda.fields.place"), optional: true, control: input("place", appointment?.place) }),
-      field({ label: t("agenda.fields.reason"), hint: t("agenda.hints.reason"), optional: true, control: input("reason", appointment?.reason) }),
+      field({ label: t("agenda.fields.reason"), hint: t("agenda.hints.reason"), optional: true, control: input("reason", appointment?.reason ?? prefill.reason) }),
       field({ label: t("agenda.fields.notes"), optional: true, control: notes }),
     ],
     submit: async (form) => {
       const { errors, body } = collect(form);
+      const item = appointment?.prevention_item ?? prefill.prevention_item;
+      if (item) body.prevention_item = item;
       if (showErrors(form, errors)) return false;
       const saved = appointment
         ? await api(`/me/agenda/appointments/${encodeURIComponent(appointment.appointment_id)}`, { method: "PUT", body, version: appointment.version })

@@ -14,19 +14,20 @@ const AT_LEAST = 3;
 // The appointments a status may name: those starting within the next year (the agenda's range).
 const APPOINTMENTS_DAYS = 365;
 
-/** The whole calendar, page after page (it holds under a hundred items). */
-async function readAll() {
+/** The whole calendar, page after page (it holds under a hundred items); with `range` ({ from, to }:
+ *  days), only the items whose window meets it (the agenda's list and month read so). */
+export async function readAll(range = {}) {
   const items = [];
   let cursor = null;
   do {
-    const page = await api(`/me/agenda/prevention${query({ limit: 100, cursor })}`);
+    const page = await api(`/me/agenda/prevention${query({ ...range, limit: 100, cursor })}`);
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
   return items;
 }
 
-const label = (item) => (has(`prevention.items.${item.label}`) ? t(`prevention.items.${item.label}`) : item.rule);
+export const label = (item) => (has(`prevention.items.${item.label}`) ? t(`prevention.items.${item.label}`) : item.rule);
 const addDays = (day, n) => new Date(new Date(`${day}T12:00:00`).getTime() + n * 86400000).toISOString().slice(0, 10);
 
 /** Where an item goes on the page: now (due and not settled), coming up, or earlier. */
