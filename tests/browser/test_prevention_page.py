@@ -44,7 +44,12 @@ def test_the_holder_notes_an_item_done(page: Page, language: str):
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("group", name=words("prevention.choose"))).to_be_visible()
     dialog.get_by_role("radio", name=words("prevention.choices.PLANNED")).check()
-    expect(dialog.get_by_text(words("prevention.noAppointment"))).to_be_visible()
+    # Other tests of the session may have booked appointments for this account: name none.
+    booked = dialog.get_by_label(words("prevention.appointment"))
+    if booked.count():
+        booked.select_option("")
+    else:
+        expect(dialog.get_by_text(words("prevention.noAppointment"))).to_be_visible()
     expect(dialog.get_by_label(words("prevention.doneOn"))).to_be_hidden()
     dialog.get_by_role("button", name=words("common.save")).click()
     expect(dialog.get_by_text(words("prevention.appointmentMissing"))).to_be_visible()
