@@ -157,6 +157,21 @@ def test_a_refusal_by_the_provider_keeps_the_day_and_the_next_run_tells(world) -
     assert world.store.markers[(world.baby, NINTH_MONTH)].attempts == 2
 
 
+def test_a_run_short_of_time_leaves_the_day_to_the_next_run(world) -> None:
+    job = PreventionReminderJob(
+        store=world.store,
+        statuses=world.statuses,
+        spaces=world.medical,
+        contacts=world.contacts,
+        mailer=world.mailer,
+        clock=world.clock,
+        settings=SITE,
+    )
+    report = job.run(seconds_left=lambda: 5.0)
+    assert report.stopped_early and world.mailer.sent == [] and world.store.at is None
+    assert world.run() == {Told.SENT: 1}
+
+
 def test_the_channel_chosen_is_used_and_the_text_fits_one_sms() -> None:
     text = prevention_message(Channel.SMS, SITE)
     assert sms_segments(text.body) == 1

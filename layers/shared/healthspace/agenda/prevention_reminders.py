@@ -22,7 +22,7 @@ open from the dates the patient gave, which no index by birth date finds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -41,7 +41,13 @@ from healthspace.agenda.reminder_model import (
     channels_of,
     prevention_message,
 )
-from healthspace.agenda.reminders import LEASE, HandOff, SpaceReader, hand_to_provider
+from healthspace.agenda.reminders import (
+    LEASE,
+    STOP_MARGIN_SECONDS,
+    HandOff,
+    SpaceReader,
+    hand_to_provider,
+)
 from healthspace.enrollment.messages import Message, MessageSettings
 from healthspace.enrollment.model import Channel
 from healthspace.kernel.clock import Clock
@@ -119,7 +125,8 @@ def born_reaching(age: Age, day: date) -> list[date]:
     """The birth dates of those who reach `age` on `day` (none, one, or several: one month
     after 29, 30 and 31 January is 1 March; agenda.prevention.model.Age.on)."""
     approx = day - timedelta(days=365 * age.years + 30 * age.months + age.days)
-    near = (approx + timedelta(days=offset) for offset in range(-12 * age.years - age.months - 10, 12))
+    slack = 12 * age.years + age.months + 10  # the approximation's error, and more
+    near = (approx + timedelta(days=offset) for offset in range(-slack, 12))
     return sorted(birth for birth in near if age.on(birth) == day)
 
 
@@ -129,6 +136,7 @@ class PreventionRunReport:
     until: date  # the last day handled, or the eve of `since`
     told: dict[Told, int] = field(default_factory=dict)
     queries: int = 0
+    stopped_early: bool = False
 
     def count(self, what: Told) -> None:
         self.told[what] = self.told.get(what, 0) + 1
@@ -146,33 +154,47 @@ class PreventionReminderJob:
     catalogue: Sequence[Definition] = CATALOGUE
     lease: timedelta = LEASE
 
-    def run(self) -> PreventionRunReport:
+    def run(self, seconds_left: Callable[[], float] | None = None) -> PreventionRunReport:
         """Tell every opening of the days from the cursor to today (in metropolitan France);
-        the first run handles today only. A day with a reminder the provider did not take
-        stays under the cursor: the next run sweeps it again (its markers stop the repeats)."""
+        the first run handles today only. The cursor moves past the days swept to the end: a
+        day with a reminder the provider did not take, or a run short of time (`seconds_left`:
+        the invocation's remaining time), leaves the day to the next run (its markers stop the
+        repeats)."""
         now = self.clock.now()
         today = now.astimezone(TODAY_ZONE).date()
         cursor = self.store.prevention_cursor()
         first = today if cursor is None else cursor + timedelta(days=1)
         first = max(first, today - timedelta(days=MAX_CATCH_UP_DAYS))
         report = PreventionRunReport(since=first, until=first - timedelta(days=1))
-        by_age = openings(self.catalogue)
         day, settled = first, True
-        while day <= today:
+        while day <= today and not report.stopped_early:
             retried = report.told.get(Told.RETRY, 0)
-            for age, definitions in by_age.items():
-                for birth in born_reaching(age, day):
-                    report.queries += 1
-                    for space_id in self.store.born_on(birth):
-                        for definition in definitions:
-                            report.count(self._tell(space_id, definition, birth, day, now))
+            self._sweep(day, now, report, seconds_left)
             settled = settled and report.told.get(Told.RETRY, 0) == retried
-            if settled:
+            if settled and not report.stopped_early:
                 report.until = day
             day += timedelta(days=1)
         if report.until >= first:
             self.store.advance_prevention_cursor(report.until)
         return report
+
+    def _sweep(
+        self,
+        day: date,
+        now: datetime,
+        report: PreventionRunReport,
+        seconds_left: Callable[[], float] | None,
+    ) -> None:
+        """Every opening of one day: per opening age, the holders born the day it is reached."""
+        for age, definitions in openings(self.catalogue).items():
+            for birth in born_reaching(age, day):
+                report.queries += 1
+                for space_id in self.store.born_on(birth):
+                    if seconds_left is not None and seconds_left() < STOP_MARGIN_SECONDS:
+                        report.stopped_early = True
+                        return
+                    for definition in definitions:
+                        report.count(self._tell(space_id, definition, birth, day, now))
 
     def _tell(
         self, space_id: str, definition: Definition, birth: date, day: date, now: datetime

@@ -3,7 +3,7 @@
 | item            | pk            | sk                        | gsi1pk       | gsi1sk        |
 |-----------------|---------------|---------------------------|--------------|---------------|
 | grant           | PERSON#<ins>  | GRANT#<space>             | GRANTS#<space> | <ins>       |
-| space           | SPACE#<space> | SPACE                     | BORN#<birth> while ACTIVE | <space> |
+| space           | SPACE#<space> | SPACE                     | BORN#<birth> | <space> (ACTIVE) |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
 | document's space | DOCREF#<document> | SPACE                 |              |               |
