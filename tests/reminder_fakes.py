@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from healthspace.agenda.model import Appointment, start_slot
-from healthspace.agenda.reminder_model import IndexedStart, Marker, ReminderSettings
+from healthspace.agenda.reminder_model import (
+    IndexedStart,
+    Marker,
+    PreventionMarker,
+    ReminderSettings,
+)
 from healthspace.agenda.reminders import HandOff
 from healthspace.kernel.errors import PreconditionFailed, SpaceClosed
 from healthspace.records.model import AccessLogEntry, SpaceStatus
@@ -104,3 +109,55 @@ class FakeReminderStore:
 
     def pending(self) -> Iterator[Marker]:
         return iter([m for m in self.markers.values() if m.state.pending])
+
+
+class FakePreventionReminders:
+    """The prevention job's items: the reminders' settings (shared with FakeReminderStore), the
+    BORN#<day> index as the table keeps it (the ACTIVE spaces only), markers with the table's
+    conditions and the cursor. `born_queries` records the birth dates read."""
+
+    def __init__(self, reminders: FakeReminderStore, medical: FakeStore) -> None:
+        self.reminders = reminders
+        self.medical = medical
+        self.markers: dict[tuple[str, str], PreventionMarker] = {}
+        self.at: date | None = None
+        self.born_queries: list[date] = []
+        self.before_hand_off: Callable[[], None] | None = None
+
+    def get_settings(self, space_id: str) -> ReminderSettings | None:
+        return self.reminders.get_settings(space_id)
+
+    def born_on(self, day: date) -> Iterator[str]:
+        self.born_queries.append(day)
+        for space in list(self.medical.spaces.values()):
+            if space.status is SpaceStatus.ACTIVE and space.holder.birth_date == day:
+                yield space.space_id
+
+    def prevention_cursor(self) -> date | None:
+        return self.at
+
+    def advance_prevention_cursor(self, to: date) -> None:
+        self.at = max(self.at or to, to)
+
+    def get_prevention_marker(self, space_id: str, item_id: str) -> PreventionMarker | None:
+        return self.markers.get((space_id, item_id))
+
+    def hand_off_prevention(
+        self, marker: PreventionMarker, previous: PreventionMarker | None
+    ) -> HandOff:
+        if self.before_hand_off is not None:
+            self.before_hand_off()
+        key = (marker.space_id, marker.item_id)
+        if self.markers.get(key) != previous:
+            return HandOff.ALREADY
+        if self.medical.spaces[marker.space_id].status is not SpaceStatus.ACTIVE:
+            return HandOff.CLOSED
+        self.markers[key] = marker
+        return HandOff.HANDED
+
+    def settle_prevention(self, marker: PreventionMarker, handed: PreventionMarker) -> bool:
+        key = (marker.space_id, marker.item_id)
+        if self.markers.get(key) != handed:
+            return False
+        self.markers[key] = marker
+        return True

@@ -10,6 +10,10 @@ its start index item, as the agenda's adapter writes them), spread over the year
 they are in the table and the index, and never due in the run measured. A run's cost must not
 grow with them: it reads the slots it covers, one Query per slot and lead time, never a Scan.
 
+The prevention reminders' daily run likewise: with 0, 1,000 and 100,000 spaces of other birth
+dates in the index and 10 holders reaching an opening age that day (flat: one Query per birth
+date reaching an opening age, never a Scan), and its projection for 68 million people.
+
 python -m infra.bench.reminders [--sizes 0 1000 100000] [--due 10]
 """
 
@@ -291,10 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--due", type=int, default=10)
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request lines
+    from infra.bench import prevention_reminders as prevention  # it imports this module
+
     prices = json.loads(PRICES.read_text(encoding="utf-8"))
     counter = RequestCounter()  # before any botocore session, so every client has it
     with LocalStack(port=0, demo=False, stream_poll_seconds=None, in_process=True) as stack:
         measure_rows = measure(stack, counter, sorted(args.sizes), args.due)
+        prevention_rows = prevention.measure(stack, counter, sorted(args.sizes), args.due)
     print_table(
         f"Reminders' job: AWS requests per run with {args.due} due, by appointments in the table",
         [
@@ -312,6 +319,24 @@ def main(argv: list[str] | None = None) -> int:
         "Reminders for 68 M people: a year's projection (assumptions in the last column)",
         ["what", "figure", "assuming"],
         projection(measure_rows, prices),
+    )
+    print_table(
+        f"Prevention reminders' daily run: AWS requests with {args.due} told, by spaces of other "
+        "birth dates in the index",
+        [
+            "spaces of other birth dates",
+            "told",
+            "requests per run",
+            "per reminder sent",
+            "per day, none told",
+            "a reminder's requests",
+        ],
+        prevention_rows,
+    )
+    print_table(
+        "Prevention reminders for 68 M people: a year's projection",
+        ["what", "figure", "assuming"],
+        prevention.projection(prevention_rows, prices),
     )
     return 0
 

@@ -1,6 +1,6 @@
 """The operators' command line: `healthspace import FILE`, `migrate FILE`, `waves`, `wave ID`,
 `partner-keys register|list|revoke`, `directory import FILE`, `deaths import FILE`,
-`suspension suspend|lift`, `helpline close`.
+`suspension suspend|lift`, `helpline close`, `reminders backfill-birth-index`.
 
 It runs the domain with the operator's own AWS credentials and the functions' settings from the
 environment (TABLE_NAME, OPS_BUCKET, ...), or, with `--local URL`, against a running local stack.
@@ -14,7 +14,7 @@ import os
 import sys
 import urllib.request
 
-from infra.cli import directory, files, lifecycle, partner_keys, waves
+from infra.cli import directory, files, lifecycle, partner_keys, reminders, waves
 
 
 def _use_local_stack(url: str) -> None:
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     partner_keys.add_commands(commands)
     directory.add_commands(commands)
     lifecycle.add_commands(commands)
+    reminders.add_commands(commands)
     args = parser.parse_args(argv)
     if args.local:
         _use_local_stack(args.local)

@@ -416,7 +416,7 @@ def _run_flows(stack: LocalStack) -> None:
 
     # AgendaFunction and RemindersFunction: EARLY (activated, an email) asks for a reminder an
     # hour before, books an appointment in 58 minutes (due two minutes ago), and the job's
-    # first run (invoked as its schedule would) emails it.
+    # first run (invoked as its schedule would) emails it; the prevention reminders' daily run.
     early = {"sub": "early-sub", "custom:ins": EARLY.ins, "token_use": "id"}
 
     def agenda(method: str, path: str, body: Any = None) -> Any:
@@ -437,6 +437,9 @@ def _run_flows(stack: LocalStack) -> None:
     agenda("GET", "/me/agenda/reminders")
     scheduled = {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}}
     assert stack.invoke("RemindersFunction", scheduled)["outcomes"] == {"sent": 1}
+    # PreventionRemindersFunction, as its schedule would: today's birth dates read (Query on
+    # gsi1), its cursor written; whoever reaches an opening age today is told.
+    assert "told" in stack.invoke("PreventionRemindersFunction", scheduled)
 
     # MigrationFunction, on the ops bucket's notification: a record filed in the patient's space
     # (the space's key already exists), one for a patient without a space reported.

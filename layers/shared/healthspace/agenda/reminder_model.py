@@ -12,7 +12,7 @@ The wall time 02:30 does not exist that night and no appointment can be booked t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
@@ -143,6 +143,31 @@ class Marker(Entity):
         return reminder_key(self.appointment_id, self.start, self.lead)
 
 
+class PreventionMarker(Entity):
+    """The sent marker of one prevention reminder: one per space and catalogue item, ever (its
+    window opens once in a life). Written once by the hand-off, settled by the provider's
+    answer, as an appointment's `Marker`; never pending in the job's sparse index (a daily job
+    that finds it HANDED leaves it: maybe sent, never sent again)."""
+
+    space_id: str
+    item_id: str
+    opens_on: date
+    state: MarkerState
+    channel: ReminderChannel
+    handed_at: datetime
+    lease_until: datetime
+    attempts: int = 1
+
+    @property
+    def key(self) -> str:
+        return prevention_key(self.item_id)
+
+
+def prevention_key(item_id: str) -> str:
+    """`PREVENTION#<item_id>`: never an appointment's key (those begin with a ULID)."""
+    return f"PREVENTION#{item_id}"
+
+
 def reminder_key(appointment_id: str, start: datetime, lead: Lead) -> str:
     """`<appt>#<start, UTC, Z>#<lead>`: an appointment moved to another time is a new reminder;
     one edited in place (its notes) is the same, and is not sent again."""
@@ -203,6 +228,31 @@ def reminder_message(
         f"Pour le voir, le modifier ou l'annuler, connectez-vous sur {site} (Agenda).",
         "Vous recevez ce rappel parce qu'il a été demandé dans l'espace santé. Pour ne plus en "
         "recevoir, changez les rappels dans l'agenda.",
+        "Ce message ne contient aucune information de santé. Ne répondez pas à ce message.",
+        SENDER_NAME,
+    ]
+    return Message(subject, "\n\n".join(paragraphs))
+
+
+def prevention_message(channel: Channel, settings: MessageSettings) -> Message:
+    """A prevention step opens: the same neutral words for everyone, the holder or a child. No
+    item, no age, no first name: that a child of the household is due for an examination, or
+    that someone turned fifty, is nobody else's to read."""
+    site = settings.public_site_url.rstrip("/")
+    short_site = site.removeprefix("https://").removeprefix("http://")
+    fact = "Une étape de prévention est à prévoir dans votre espace santé."
+    subject = "Une étape de prévention est à prévoir"
+    if channel is Channel.SMS:
+        candidates = (f"Assurance Maladie : {fact} {short_site}", f"{fact} {short_site}")
+        folded = [to_gsm7(text) for text in candidates]
+        fits = [text for text in folded if sms_segments(text) == 1]
+        return Message(subject, (fits or folded[-1:])[0])
+    paragraphs = [
+        "Bonjour,",
+        fact,
+        f"Pour la voir, connectez-vous sur {site} (Agenda, Prévention).",
+        "Vous recevez ce message parce que les rappels de prévention sont activés dans l'espace "
+        "santé. Pour ne plus en recevoir, désactivez-les dans les rappels de l'agenda.",
         "Ce message ne contient aucune information de santé. Ne répondez pas à ce message.",
         SENDER_NAME,
     ]

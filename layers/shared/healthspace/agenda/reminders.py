@@ -370,21 +370,10 @@ class ReminderJob:
                 enrollment, appointment.start, appointment.time_zone, channel, self.settings
             )
 
-        try:
-            if marker.channel is ReminderChannel.EMAIL:
-                self.mailer.send_email(str(enrollment.recipient.email), compose(Channel.EMAIL))
-            else:  # the enrollment's mobile number only: never a letter, never the email
-                only_sms = enrollment.model_copy(
-                    update={"recipient": Contact(mobile=enrollment.recipient.mobile)}
-                )
-                self.mailer.send(only_sms, MESSAGE_KIND, compose)
-        except Undeliverable:
-            return self._settle(marker, MarkerState.UNDELIVERABLE, Outcome.UNDELIVERABLE)
-        except NotSent:
-            return self._settle(marker, MarkerState.RETRY, Outcome.RETRY)
-        except Exception:  # no answer: maybe sent; left HANDED, found in doubt later
+        answer = hand_to_provider(self.mailer, marker.channel, enrollment, compose)
+        if answer is None:  # no answer: maybe sent; left HANDED, found in doubt later
             return Outcome.UNCONFIRMED
-        return self._settle(marker, MarkerState.SENT, Outcome.SENT)
+        return self._settle(marker, answer, _ANSWERS[answer])
 
     def _settle(self, marker: Marker, state: MarkerState, outcome: Outcome) -> Outcome:
         settled = marker.model_copy(update={"state": state})
@@ -435,6 +424,39 @@ _HANDOFF_OUTCOMES: Final = {
     HandOff.STALE: Outcome.STALE,
     HandOff.CLOSED: Outcome.CLOSED,
 }
+
+
+_ANSWERS: Final = {
+    MarkerState.SENT: Outcome.SENT,
+    MarkerState.UNDELIVERABLE: Outcome.UNDELIVERABLE,
+    MarkerState.RETRY: Outcome.RETRY,
+}
+
+
+def hand_to_provider(
+    mailer: Mailer,
+    channel: ReminderChannel,
+    enrollment: Enrollment,
+    compose: Callable[[Channel], Message],
+) -> MarkerState | None:
+    """One reminder to the provider, once its marker is written (the appointments' and the
+    prevention's): the state its answer settles the marker in, None without an answer (a
+    timeout: maybe sent, the marker stays HANDED and is never sent again)."""
+    try:
+        if channel is ReminderChannel.EMAIL:
+            mailer.send_email(str(enrollment.recipient.email), compose(Channel.EMAIL))
+        else:  # the enrollment's mobile number only: never a letter, never the email
+            only_sms = enrollment.model_copy(
+                update={"recipient": Contact(mobile=enrollment.recipient.mobile)}
+            )
+            mailer.send(only_sms, MESSAGE_KIND, compose)
+    except Undeliverable:
+        return MarkerState.UNDELIVERABLE
+    except NotSent:
+        return MarkerState.RETRY
+    except Exception:
+        return None
+    return MarkerState.SENT
 
 
 def _floor(at: datetime) -> datetime:

@@ -3,7 +3,7 @@
 | item            | pk            | sk                        | gsi1pk       | gsi1sk        |
 |-----------------|---------------|---------------------------|--------------|---------------|
 | grant           | PERSON#<ins>  | GRANT#<space>             | GRANTS#<space> | <ins>       |
-| space           | SPACE#<space> | SPACE                     |              |               |
+| space           | SPACE#<space> | SPACE                     | BORN#<birth> | <space> (ACTIVE) |
 | upload          | SPACE#<space> | UPLOAD#<upload>           |              |               |
 | document        | SPACE#<space> | DOC#<document>            | DOCS#<space> | <date>#<doc>  |
 | document's space | DOCREF#<document> | SPACE                 |              |               |
@@ -52,7 +52,7 @@ way by the day it was asked for (adapters/dynamodb/deletions.py). A grant is ind
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -67,6 +67,7 @@ from healthspace.records.model import (
     ProfileEntry,
     Role,
     Space,
+    SpaceStatus,
     Upload,
 )
 
@@ -129,9 +130,20 @@ def entity_of(model: type[E], item: Item) -> E:
 
 
 def space_item(space: Space) -> Item:
-    return item_of(
+    """Indexed by its holder's birth date while ACTIVE (the prevention reminders' job finds the
+    spaces reaching an age by a Query: agenda.prevention_reminders); every write of a space goes
+    through here, so a closed, archived or deleted space leaves the index at once."""
+    item = item_of(
         space_pk(space.space_id), "SPACE", space, status=space.status.value, version=space.version
     )
+    if space.status is SpaceStatus.ACTIVE:
+        item.gsi1pk, item.gsi1sk = born_key(space.holder.birth_date), space.space_id
+    return item
+
+
+def born_key(birth: date) -> str:
+    """The partition of the spaces whose holder was born on `birth`."""
+    return f"BORN#{birth.isoformat()}"
 
 
 def grant_item(ins: str, space_id: str, role: Role) -> Item:

@@ -6,6 +6,13 @@ healthspace.agenda.reminders).
 | settings    | SPACE#<space>   | REMINDERS                        |                 |             |
 | sent marker | SPACE#<space>   | REMINDED#<appt>#<start Z>#<lead> | REMINDING#<0-3> | <due>#...   |
 | job cursor  | REMINDERS#SWEEP | CURSOR                           |                 |             |
+| prevention marker | SPACE#<space> | REMINDED#PREVENTION#<item>   |                 |             |
+| prevention cursor | REMINDERS#PREVENTION | CURSOR                |                 |             |
+
+The prevention job (agenda.prevention_reminders) reads the spaces by their holder's birth date
+(the space item's `BORN#<day>` keys on gsi1, present while the space is ACTIVE: items.space_item)
+and hands each opening over through the same markers, the same one-transaction write (with the
+space's ACTIVE check) and the same settling; its markers never enter the pending partitions.
 
 The job reads the appointments' start index (adapters/dynamodb/agenda.py: `STARTS#<slot>`,
 one Query per slot and lead time, never a Scan). A marker is written once by the hand-off: one
@@ -24,12 +31,19 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from pynamodb.expressions.condition import Condition
 
-from healthspace.adapters.dynamodb.items import Item, entity_of, item_of, log_item, space_pk
+from healthspace.adapters.dynamodb.items import (
+    Item,
+    born_key,
+    entity_of,
+    item_of,
+    log_item,
+    space_pk,
+)
 from healthspace.adapters.dynamodb.table import DynamoStore
 from healthspace.adapters.dynamodb.transactions import (
     NEW,
@@ -39,7 +53,13 @@ from healthspace.adapters.dynamodb.transactions import (
     put_if,
     transact,
 )
-from healthspace.agenda.reminder_model import IndexedStart, Marker, ReminderSettings
+from healthspace.agenda.reminder_model import (
+    IndexedStart,
+    Marker,
+    PreventionMarker,
+    ReminderSettings,
+    prevention_key,
+)
 from healthspace.agenda.reminders import HandOff
 from healthspace.kernel.errors import PreconditionFailed
 from healthspace.records.model import AccessLogEntry, SpaceStatus
@@ -47,6 +67,9 @@ from healthspace.records.model import AccessLogEntry, SpaceStatus
 SETTINGS_SK: Final = "REMINDERS"
 MARKER_PREFIX: Final = "REMINDED#"
 CURSOR_KEY: Final = ("REMINDERS#SWEEP", "CURSOR")
+PREVENTION_CURSOR_KEY: Final = ("REMINDERS#PREVENTION", "CURSOR")
+# A prevention marker is kept this long (TTL): past any window's first opening again.
+KEEP_PREVENTION_MARKERS: Final = timedelta(days=366 * 130)
 PENDING_SHARDS: Final = 4
 # A marker outlives its appointment by this much (TTL), then DynamoDB forgets it.
 KEEP_MARKERS: Final = timedelta(days=30)
@@ -76,7 +99,17 @@ def marker_item(marker: Marker) -> Item:
     return item
 
 
-def _unchanged(marker: Marker) -> Condition:
+def prevention_marker_item(marker: PreventionMarker) -> Item:
+    return item_of(
+        space_pk(marker.space_id),
+        f"{MARKER_PREFIX}{marker.key}",
+        marker,
+        status=marker.state.value,
+        version=marker.attempts,
+    )
+
+
+def _unchanged(marker: Marker | PreventionMarker) -> Condition:
     return (Item.status == marker.state.value) & (Item.version == marker.attempts)
 
 
@@ -125,17 +158,32 @@ class DynamoReminders:
     # --- markers
 
     def hand_off(self, marker: Marker, previous: Marker | None) -> HandOff:
-        expected = NEW if previous is None else _unchanged(previous)
         index = Item(space_pk(marker.space_id), f"APPTSTART#{marker.appointment_id}", body="{}")
-        checks: list[Write] = [
-            (index, Item.version == marker.indexed_version),
-            active_space(marker.space_id),
-        ]
-        if transact(self._store._conn(), [(marker_item(marker), expected)], checks=checks):
+        version = (index, Item.version == marker.indexed_version)
+        return self._write_once(marker, marker_item(marker), previous, [version])
+
+    def _write_once(
+        self,
+        marker: Marker | PreventionMarker,
+        item: Item,
+        previous: Marker | PreventionMarker | None,
+        checks: list[Write],
+    ) -> HandOff:
+        """The hand-off both jobs share: the marker written (new, or in place of `previous`
+        unchanged) in one transaction with `checks` and the space's ACTIVE check; on a refusal,
+        which condition failed, read back (consistent reads)."""
+        expected = NEW if previous is None else _unchanged(previous)
+        checks = [*checks, active_space(marker.space_id)]
+        if transact(self._store._conn(), [(item, expected)], checks=checks):
             return HandOff.HANDED
-        # Which condition failed, read back (consistent reads; only on a refusal).
-        stored = self.get_marker(marker.space_id, marker.key)
-        if stored != previous:
+        stored = self._store._get_item(item.pk, item.sk)
+        if stored is None:
+            moved = previous is not None  # the previous one gone: another run's doing
+        elif previous is None:
+            moved = True
+        else:
+            moved = (stored.status, stored.version) != (previous.state.value, previous.attempts)
+        if moved:
             return HandOff.ALREADY
         space = self._store._get_item(space_pk(marker.space_id), "SPACE")
         if space is None or space.status != SpaceStatus.ACTIVE.value:
@@ -153,3 +201,29 @@ class DynamoReminders:
         for shard in range(PENDING_SHARDS):
             for item in Item.by_date.query(f"REMINDING#{shard}"):
                 yield entity_of(Marker, item)
+
+    # --- prevention (agenda.prevention_reminders)
+
+    def born_on(self, day: date) -> Iterator[str]:
+        for item in Item.by_date.query(born_key(day), attributes_to_get=["gsi1sk"]):
+            yield str(item.gsi1sk)
+
+    def prevention_cursor(self) -> date | None:
+        found = self._store._get_item(*PREVENTION_CURSOR_KEY)
+        return date.fromisoformat(json.loads(found.body)) if found is not None else None
+
+    def advance_prevention_cursor(self, to: date) -> None:
+        body = json.dumps(to.isoformat())
+        put_if(Item(*PREVENTION_CURSOR_KEY, body=body), NEW | (Item.body < body))
+
+    def get_prevention_marker(self, space_id: str, item_id: str) -> PreventionMarker | None:
+        found = self._store._get_item(space_pk(space_id), MARKER_PREFIX + prevention_key(item_id))
+        return entity_of(PreventionMarker, found) if found is not None else None
+
+    def hand_off_prevention(
+        self, marker: PreventionMarker, previous: PreventionMarker | None
+    ) -> HandOff:
+        return self._write_once(marker, prevention_marker_item(marker), previous, [])
+
+    def settle_prevention(self, marker: PreventionMarker, handed: PreventionMarker) -> bool:
+        return put_if(prevention_marker_item(marker), _unchanged(handed))
