@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 import boto3
 
 from healthspace.agenda.prevention_reminders import PreventionReminderJob
+from healthspace.records.model import Holder
 from infra.bench.measure import RequestCounter
-from infra.bench.reminders import PEOPLE, _At, _by_operation, _serial
+from infra.bench.reminders import PEOPLE, _At, _by_operation, _serial, enrolled_space
 from infra.local.stack import LocalStack
 
 # The projection's assumption: a flat age pyramid, 68 M people spread evenly over ages 0 to 89.
@@ -22,39 +23,10 @@ PYRAMID_YEARS = 90
 
 def _born(count: int, birth: date, tag: str) -> None:
     """`count` ACTIVE spaces whose holder was born on `birth`, each with an email."""
-    from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
-    from healthspace.enrollment.model import (
-        Contact,
-        Enrollment,
-        EnrollmentLogEntry,
-        EnrollmentStatus,
-    )
-    from healthspace.kernel.identifiers import make_ins
-    from healthspace.records.model import Holder
-    from healthspace.wiring.records import medical_file, table
-
-    file, enrollments, now = medical_file(), DynamoEnrollmentStore(table()), datetime.now(UTC)
+    now = datetime.now(UTC)
     for _ in range(count):
-        n = next(_serial)
-        ins = make_ins(f"2850175{n:06d}")
         holder = Holder(given_name="Prune", family_name="Bench", birth_date=birth)
-        space = file.spaces.open_space(ins, holder)
-        enrollment = Enrollment(
-            ins=ins,
-            birth_date=birth,
-            given_name="Prune",
-            family_name="Bench",
-            wave_id="WBENCH",
-            deadline=now,
-            status=EnrollmentStatus.ACTIVE,
-            recipient=Contact(email=f"{tag}-{n}@example.org"),
-            code_digest="d",
-            code_issued_at=now,
-            created_at=now,
-            space_id=space.space_id,
-        )
-        log = EnrollmentLogEntry(entry_id="e1", ins=ins, at=now, action="ACTIVATED", actor="self")
-        assert enrollments.create_enrollment(enrollment, log)
+        enrolled_space("2850175", holder, f"{tag}-{next(_serial)}@example.org", now)
 
 
 def _fill_born(stack: LocalStack, count: int, avoid: set[date]) -> None:

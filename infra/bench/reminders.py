@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import boto3
 
 from healthspace.agenda.reminders import ReminderJob
+from healthspace.records.model import Holder, Space
 from infra.bench.measure import RequestCounter, print_table
 from infra.local.stack import LocalStack
 
@@ -46,14 +47,9 @@ RUNS_PER_YEAR = 12 * 24 * 365  # every five minutes
 _serial = iter(range(1, 10_000_000))
 
 
-def _people(count: int, hour: datetime) -> None:
-    """`count` spaces, each with an enrollment (an email), reminders an hour before, and one
-    appointment due in the five minutes before `hour`."""
-    from healthspace.adapters.dynamodb.agenda import DynamoAppointments
+def enrolled_space(prefix: str, holder: Holder, email: str, now: datetime) -> tuple[str, Space]:
+    """An active space with its enrollment (the contact a reminder goes to): its INS and space."""
     from healthspace.adapters.dynamodb.enrollment import DynamoEnrollmentStore
-    from healthspace.adapters.dynamodb.reminders import DynamoReminders
-    from healthspace.agenda.model import Appointment, AppointmentStatus
-    from healthspace.agenda.reminder_model import Lead, ReminderSettings
     from healthspace.enrollment.model import (
         Contact,
         Enrollment,
@@ -61,41 +57,52 @@ def _people(count: int, hour: datetime) -> None:
         EnrollmentStatus,
     )
     from healthspace.kernel.identifiers import make_ins
+    from healthspace.wiring.records import medical_file, table
+
+    ins = make_ins(f"{prefix}{next(_serial):06d}")
+    space = medical_file().spaces.open_space(ins, holder)
+    enrollment = Enrollment(
+        ins=ins,
+        birth_date=holder.birth_date,
+        given_name=holder.given_name,
+        family_name=holder.family_name,
+        wave_id="WBENCH",
+        deadline=now,
+        status=EnrollmentStatus.ACTIVE,
+        recipient=Contact(email=email),
+        code_digest="d",
+        code_issued_at=now,
+        created_at=now,
+        space_id=space.space_id,
+    )
+    log = EnrollmentLogEntry(entry_id="e1", ins=ins, at=now, action="ACTIVATED", actor="self")
+    assert DynamoEnrollmentStore(table()).create_enrollment(enrollment, log)
+    return ins, space
+
+
+def _people(count: int, hour: datetime) -> None:
+    """`count` spaces, each with an enrollment (an email), reminders an hour before, and one
+    appointment due in the five minutes before `hour`."""
+    from healthspace.adapters.dynamodb.agenda import DynamoAppointments
+    from healthspace.adapters.dynamodb.reminders import DynamoReminders
+    from healthspace.agenda.model import Appointment, AppointmentStatus
+    from healthspace.agenda.reminder_model import Lead, ReminderSettings
     from healthspace.records.model import (
         AccessLogEntry,
         Action,
         ActorKind,
         Author,
-        Holder,
         Role,
     )
     from healthspace.wiring.records import medical_file, table
 
     file = medical_file()
     appointments, reminders = DynamoAppointments(table()), DynamoReminders(table())
-    enrollments = DynamoEnrollmentStore(table())
     now = datetime.now(UTC)
     for i in range(count):
         n = next(_serial)
-        ins = make_ins(f"1850175{n:06d}")
         holder = Holder(given_name="Rémi", family_name="Bench", birth_date=date(1985, 1, 1))
-        space = file.spaces.open_space(ins, holder)
-        enrollment = Enrollment(
-            ins=ins,
-            birth_date=holder.birth_date,
-            given_name=holder.given_name,
-            family_name=holder.family_name,
-            wave_id="WBENCH",
-            deadline=now,
-            status=EnrollmentStatus.ACTIVE,
-            recipient=Contact(email=f"bench-{n}@example.org"),
-            code_digest="d",
-            code_issued_at=now,
-            created_at=now,
-            space_id=space.space_id,
-        )
-        log = EnrollmentLogEntry(entry_id="e1", ins=ins, at=now, action="ACTIVATED", actor="self")
-        assert enrollments.create_enrollment(enrollment, log)
+        _, space = enrolled_space("1850175", holder, f"bench-{n}@example.org", now)
         me = Author(kind=ActorKind.PATIENT, id=f"bench-{n}", display_name="Rémi Bench")
 
         def entry(kind: str, space_id: str = space.space_id, me: Author = me) -> AccessLogEntry:

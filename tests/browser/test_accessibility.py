@@ -204,12 +204,7 @@ def test_every_view_reflows_without_horizontal_scrolling(
 ):
     # 200 % zoom of a 1280 px window lays the page out in 640 CSS px, drawn twice as large.
     words = Words(language)
-    context = browser.new_context(
-        base_url=site.url,
-        locale=LOCALES[language],
-        viewport={"width": width, "height": 800},
-        device_scale_factor=scale,
-    )
+    context = reflow_context(browser, site, language, width, scale)
     try:
         page = context.new_page()
         sign_in(page, CAMILLE, words)
@@ -219,6 +214,16 @@ def test_every_view_reflows_without_horizontal_scrolling(
             assert overflow <= 0, f"{route} at {width}px: {overflow}px wider than the window"
     finally:
         context.close()
+
+
+def reflow_context(browser: Browser, site: StackProcess, language: str, width: int, scale: int):
+    """A window `width` CSS px wide, drawn at `scale` (200 % zoom: 640 px at 2)."""
+    return browser.new_context(
+        base_url=site.url,
+        locale=LOCALES[language],
+        viewport={"width": width, "height": 800},
+        device_scale_factor=scale,
+    )
 
 
 def assert_reflows(page: Page, state: str) -> None:
@@ -235,12 +240,7 @@ def test_the_public_pages_reflow_without_loss(
 ):
     """The pages for people not signed in, as loaded and with their form's errors shown."""
     words = Words(language)
-    context = browser.new_context(
-        base_url=site.url,
-        locale=LOCALES[language],
-        viewport={"width": width, "height": 800},
-        device_scale_factor=scale,
-    )
+    context = reflow_context(browser, site, language, width, scale)
     try:
         page = context.new_page()
         for route, title in PUBLIC.items():
