@@ -80,7 +80,11 @@ export async function agendaView(view) {
    *  them yet. The agenda shows without them when the calendar cannot be read (no birth date...). */
   async function toPlan(range) {
     try {
-      return (await preventionItems(range)).filter((i) => !SETTLED.has(i.status));
+      // A series' later step (the next screening, a vaccine's next dose) waits for the first:
+      // two cards with the same name would read as a mistake.
+      const named = new Set();
+      return (await preventionItems(range)).filter((i) => !SETTLED.has(i.status))
+        .filter((i) => !named.has(itemLabel(i)) && named.add(itemLabel(i)));
     } catch (err) {
       if (err.status === 401) throw err;
       return [];

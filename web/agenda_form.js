@@ -3,6 +3,7 @@
 // to the browser's. The server refuses a time that does not exist (the night clocks go forward).
 import { api } from "./api.js";
 import { currentLanguage, t } from "./i18n.js";
+import { professionalName } from "./people.js";
 import { field, formDialog, h, showErrors } from "./ui.js";
 
 // The time zones the server takes (healthspace.agenda.model.TIME_ZONES), Paris first.
@@ -30,7 +31,8 @@ export function when(appointment) {
 }
 
 /** Whom the appointment is with, as the patient wrote it. */
-export const withWhom = (a) => a.professional_name || (a.professional_rpps && t("agenda.rpps", { rpps: a.professional_rpps })) || a.facility || "";
+// A professional named by RPPS comes with the directory's name (the server's `professional`).
+export const withWhom = (a) => a.professional_name || (a.professional_rpps && professionalName(a.professional, a.professional_rpps)) || a.facility || "";
 
 const TEXTS = ["professional_name", "professional_rpps", "facility", "place", "reason", "notes"];
 const LONG = { reason: 500, notes: 2000, place: 300 };

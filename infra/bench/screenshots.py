@@ -16,6 +16,7 @@ import argparse
 import io
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,13 +48,16 @@ SIGNED_IN = {
     "profile": "profil",
     "history": "historique",
     "care": "acces",
+    "agenda": "agenda",
+    "prevention": "agenda/prevention",
     "settings": "parametres",
 }
 EMERGENCY_REASON = "Inconsciente aux urgences, recherche d'allergies"
 
 
 def professionals_act(api: str) -> None:
-    """What the home page shows as new: a report from her doctor, an emergency access."""
+    """What the home page shows as new: a report from her doctor, an emergency access; and the
+    follow-up her doctor books in her agenda."""
     doctor = _token(api, TREATING_DOCTOR)
     base = _reference(api, doctor)
     ticket = _call(
@@ -72,6 +76,20 @@ def professionals_act(api: str) -> None:
     files = {"file": ("compte-rendu.pdf", PDF, "application/pdf")}
     httpx.post(ticket["url"], data=ticket["fields"], files=files, trust_env=False)
     _call("GET", f"{api}{base}/documents", doctor)
+    follow_up = date.today() + timedelta(days=10)
+    _call(
+        "POST",
+        f"{api}{base}/appointments",
+        doctor,
+        json={
+            "start_local": f"{follow_up.isoformat()}T10:30:00",
+            "end_local": f"{follow_up.isoformat()}T11:00:00",
+            "time_zone": "Europe/Paris",
+            "professional_rpps": TREATING_DOCTOR.rpps,
+            "place": "12 rue des Lilas, Lyon",
+            "reason": "Consultation de suivi",
+        },
+    )
     stranger = _token(api, STRANGER_DOCTOR)
     glass = {"X-Emergency-Reason": quote(EMERGENCY_REASON)}  # as the API reads it
     emergency = _reference(api, stranger, glass)

@@ -14,6 +14,7 @@ from healthspace.care.access import CareAccess, ProfessionalCaller
 from healthspace.care.matrices import Profession
 from healthspace.care.record import CareTeam, GrantKind, PatientSettings
 from healthspace.care.rules import decide_space_access, designate_treating_doctor, grant_access
+from healthspace.directory.lookup import Directory
 from healthspace.kernel.errors import (
     BadRequest,
     Conflict,
@@ -25,8 +26,12 @@ from healthspace.kernel.errors import (
 )
 from healthspace.records.access import Access
 from healthspace.records.model import ActorKind, Category, Role, SpaceStatus
+from infra.local.demo.directory import DEMO_EXTRACT
+from infra.local.demo.people import TREATING_DOCTOR
 from tests.agenda_fakes import FakeAgendaStore
+from tests.fakes import FakeDirectory
 from tests.unit.test_care_access import pro
+from tests.unit.test_directory import run
 
 PARIS = "Europe/Paris"
 
@@ -103,8 +108,7 @@ def facts(start="2027-01-12T09:30", end="2027-01-12T10:00", **more) -> Appointme
         start_local=wall(start),
         end_local=wall(end),
         time_zone=PARIS,
-        professional_name="Dr Lefèvre",
-        **more,
+        **{"professional_name": "Dr Lefèvre", **more},
     )
 
 
@@ -271,3 +275,27 @@ def test_booking_follows_the_care_rules_as_adding_a_report(appointments, on_alic
     emergency = CareAccess(caller, on_alice.space_id, Role.PROFESSIONAL, decision, settings)
     with pytest.raises(Forbidden, match="emergency"):
         appointments.add(emergency, facts())
+
+
+def test_a_professional_named_by_rpps_comes_with_the_directorys_name(
+    agenda_store, medical_file, clock, on_alice
+):
+    """Never a bare number: the list and the answers name the professional (one batch read)."""
+    directory = FakeDirectory()
+    run(directory, DEMO_EXTRACT.read_text(encoding="utf-8"))
+    named = Appointments(
+        agenda_store, medical_file.history, clock, medical_file.ids, directory=Directory(directory)
+    )
+    doctor = TREATING_DOCTOR
+    added = named.add(on_alice, facts(professional_name=None, professional_rpps=doctor.rpps))
+    listed = named.in_range(
+        on_alice, datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC), 10, None
+    ).items[0]
+    for answer in (added.to_api(), listed.to_api()):
+        assert (
+            answer["professional"]["display_name"]
+            == f"Dr {doctor.given_name} {doctor.family_name.upper()}"
+        )
+        assert answer["professional"]["in_directory"] is True
+    by_name = named.add(on_alice, facts("2027-01-13T09:30", "2027-01-13T10:00"))
+    assert "professional" not in by_name.to_api()

@@ -13,6 +13,7 @@ from typing import Any
 from healthspace.agenda.model import Appointment, AppointmentStatus, instant
 from healthspace.agenda.ports import AppointmentStore
 from healthspace.directory.lookup import Directory
+from healthspace.directory.model import ProfessionalName
 from healthspace.kernel.clock import Clock, IdGenerator
 from healthspace.kernel.entity import Page, page_size
 from healthspace.kernel.errors import (
@@ -64,13 +65,16 @@ class AppointmentFacts:
 
 @dataclass(frozen=True)
 class Listed:
-    """An appointment as a list shows it: with the ids of the BOOKED ones it overlaps."""
+    """An appointment as a list shows it: with the ids of the BOOKED ones it overlaps, and the
+    professional it names by RPPS as the directory names them (never a bare number)."""
 
     appointment: Appointment
     overlaps: tuple[str, ...]
+    professional: ProfessionalName | None = None
 
     def to_api(self) -> dict[str, Any]:
-        return {**self.appointment.to_api(), "overlaps": list(self.overlaps)}
+        named = {"professional": self.professional.to_api()} if self.professional else {}
+        return {**self.appointment.to_api(), "overlaps": list(self.overlaps), **named}
 
 
 @dataclass(eq=False)
@@ -106,15 +110,12 @@ class Appointments:
             access.space_id, start_from, start_to, page_size(limit), cursor, booked_by=mine
         )
         self.log.trace(access, Action.READ, APPOINTMENT_OBJECT)
-        listed = [
-            Listed(a, tuple(o)) for a, o in zip(page.items, self._overlaps(page.items), strict=True)
-        ]
-        return Page[Listed](items=listed, next_cursor=page.next_cursor)
+        return Page[Listed](items=self._listed(page.items), next_cursor=page.next_cursor)
 
     def get(self, access: Access, appointment_id: str) -> Listed:
         found = self._find(access, appointment_id)
         self.log.trace(access, Action.READ, APPOINTMENT_OBJECT, appointment_id)
-        return Listed(found, tuple(self._overlaps([found])[0]))
+        return self._listed([found])[0]
 
     # --- writes
 
@@ -140,7 +141,7 @@ class Appointments:
             access, Action.CREATE, APPOINTMENT_OBJECT, appointment.appointment_id
         )
         self.store.save_appointment(appointment, None, entry, self.max_per_month)
-        return Listed(appointment, tuple(self._overlaps([appointment])[0]))
+        return self._listed([appointment])[0]
 
     def edit(
         self, access: Access, appointment_id: str, facts: AppointmentFacts, expected_version: int
@@ -150,7 +151,7 @@ class Appointments:
         checked = self._checked(facts, self.clock.now())
         changed = self._next(current, **checked.fields())
         self._save(access, changed, current, Action.UPDATE)
-        return Listed(changed, tuple(self._overlaps([changed])[0]))
+        return self._listed([changed])[0]
 
     def cancel(
         self, access: Access, appointment_id: str, expected_version: int | None
@@ -229,6 +230,16 @@ class Appointments:
                 "end_local": facts.end_local.replace(second=0, microsecond=0, tzinfo=None),
             }
         )
+
+    def _listed(self, appointments: Sequence[Appointment]) -> list[Listed]:
+        """The appointments with their overlaps and the professionals they name by RPPS (one
+        batch read of the directory for a page)."""
+        numbers = {a.professional_rpps for a in appointments if a.professional_rpps}
+        names = self.directory.names(numbers) if self.directory and numbers else {}
+        return [
+            Listed(a, tuple(o), names.get(a.professional_rpps or ""))
+            for a, o in zip(appointments, self._overlaps(appointments), strict=True)
+        ]
 
     def _overlaps(self, appointments: Sequence[Appointment]) -> list[list[str]]:
         """For each appointment, the BOOKED ones (itself aside) whose time meets its own: read

@@ -85,6 +85,11 @@ class AppointmentAnswer(BaseModel):
     end_local: datetime
     time_zone: str
     overlaps: list[str]
+    professional: dict[str, Any] | None = Field(
+        None,
+        description="the professional named by professional_rpps, as the directory names them: "
+        "{rpps, display_name, profession, profession_code, specialty, in_directory}",
+    )
 
 
 class AppointmentPage(BaseModel):
