@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.kernel.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics, outcomes_counted
 from healthspace.wiring.reminders import prevention_reminder_job
 
 prevention_reminder_job()  # at init: a missing setting stops the function here, naming it
@@ -22,10 +21,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = prevention_reminder_job().run(
         seconds_left=lambda: context.get_remaining_time_in_millis() / 1000
     )
-    for told, count in report.told.items():
-        name = "PreventionReminders" + told.value.title().replace("-", "")
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
-    counts = {told.value: count for told, count in sorted(report.told.items())}
+    counts = outcomes_counted("PreventionReminders", report.told)
     # Counts and days only: no space, item or address.
     logger.info(
         "prevention reminders handed over",

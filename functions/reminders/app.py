@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from healthspace.kernel.observability import logger, metrics
+from healthspace.kernel.observability import logger, metrics, outcomes_counted
 from healthspace.wiring.reminders import reminder_job
 
 reminder_job()  # at init: a missing setting stops the function here, naming it
@@ -19,10 +18,7 @@ reminder_job()  # at init: a missing setting stops the function here, naming it
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = reminder_job().run(seconds_left=lambda: context.get_remaining_time_in_millis() / 1000)
-    for outcome, count in report.outcomes.items():
-        name = "Reminders" + outcome.value.title().replace("-", "")
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
-    counts = {outcome.value: count for outcome, count in sorted(report.outcomes.items())}
+    counts = outcomes_counted("Reminders", report.outcomes)
     # Counts and instants only: no space, appointment or address.
     logger.info(
         "reminders handed over",

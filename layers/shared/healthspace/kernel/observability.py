@@ -9,10 +9,14 @@ Log pseudonymous ids only (space ids, subjects): never an INS, a name or health 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+Outcome = TypeVar("Outcome", bound=StrEnum)
 
 logger = Logger()
 metrics = Metrics()
@@ -27,3 +31,12 @@ def file_processed(message: str, summary: object, **counts: int) -> dict[str, An
     fields = dict(vars(summary))
     logger.info(message, extra={k: v for k, v in fields.items() if k != "name"})
     return fields
+
+
+def outcomes_counted(prefix: str, outcomes: Mapping[Outcome, int]) -> dict[str, int]:
+    """A job's outcomes as metrics (`<prefix><Outcome>`: "handed-over" gives HandedOver) and as
+    the counts its log and answer carry, by the outcome's value."""
+    for outcome, count in outcomes.items():
+        name = prefix + outcome.value.title().replace("-", "")
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+    return {outcome.value: count for outcome, count in sorted(outcomes.items())}
